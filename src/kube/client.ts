@@ -1,0 +1,19 @@
+import type { CoreV1Api } from "@kubernetes/client-node";
+import { connectionFromKubeConfig, type KubeConnectionOptions, loadKubeConfig } from "./connection.ts";
+import { KubeTransport } from "./transport.ts";
+import { createCoreV1Api } from "./typed-api.ts";
+
+/** The Kubernetes access stackd uses: the raw transport (for watches and hot paths) and typed CoreV1. */
+export interface KubeClient {
+  transport: KubeTransport;
+  core: CoreV1Api;
+  /** The kubeconfig context's namespace, if any. */
+  namespace: string | undefined;
+}
+
+/** Builds a KubeClient from a kubeconfig file, in-cluster config, or the default kubeconfig. */
+export function createKubeClient(options: KubeConnectionOptions): KubeClient {
+  const connection = connectionFromKubeConfig(loadKubeConfig(options));
+  const transport = new KubeTransport(connection);
+  return { transport, core: createCoreV1Api(transport), namespace: connection.namespace };
+}

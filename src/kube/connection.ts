@@ -1,0 +1,87 @@
+import { readFileSync } from "node:fs";
+import { KubeConfig } from "@kubernetes/client-node";
+import { type CredentialSource, credentialsFor } from "./credentials.ts";
+
+/** TLS settings in the shape Bun's fetch takes. */
+export interface KubeTls {
+  ca?: string;
+  cert?: string;
+  key?: string;
+  rejectUnauthorized: boolean;
+  serverName?: string;
+}
+
+/** Everything needed to reach one API server as one user. */
+export interface KubeConnection {
+  server: string;
+  tls: KubeTls;
+  credentials: CredentialSource;
+  /** The context's namespace, when it names one. */
+  namespace?: string;
+}
+
+export interface KubeConnectionOptions {
+  /** Path of a kubeconfig file; when absent, in-cluster config if `inCluster`, else the default kubeconfig. */
+  kubeconfigPath?: string;
+  /** A context name to use instead of the kubeconfig's current-context. */
+  context?: string;
+  /** True when running in a Pod (KUBERNETES_SERVICE_HOST is set). */
+  inCluster?: boolean;
+}
+
+export class KubeConfigError extends Error {
+  override readonly name = "KubeConfigError";
+}
+
+function fileOrData(file: string | undefined, data: string | undefined): string | undefined {
+  if (file) return readFileSync(file, "utf8");
+  if (data) return Buffer.from(data, "base64").toString("utf8");
+  return undefined;
+}
+
+/** Loads a KubeConfig the way the reference service does: explicit file, else in-cluster, else default. */
+export function loadKubeConfig(options: KubeConnectionOptions): KubeConfig {
+  const kubeConfig = new KubeConfig();
+  try {
+    if (options.kubeconfigPath) kubeConfig.loadFromFile(options.kubeconfigPath);
+    else if (options.inCluster) kubeConfig.loadFromCluster();
+    else kubeConfig.loadFromDefault();
+  } catch (error) {
+    throw new KubeConfigError(`cannot load kubeconfig: ${(error as Error).message}`, { cause: error });
+  }
+  if (options.context) {
+    if (!kubeConfig.getContextObject(options.context)) {
+      throw new KubeConfigError(`kubeconfig has no context named "${options.context}"`);
+    }
+    kubeConfig.setCurrentContext(options.context);
+  }
+  return kubeConfig;
+}
+
+/** Resolves a KubeConfig's current context into a connection: server, TLS material and credentials. */
+export function connectionFromKubeConfig(kubeConfig: KubeConfig): KubeConnection {
+  const cluster = kubeConfig.getCurrentCluster();
+  if (!cluster?.server) throw new KubeConfigError("kubeconfig's current context names no cluster server");
+  const user = kubeConfig.getCurrentUser();
+  const tls: KubeTls = { rejectUnauthorized: !cluster.skipTLSVerify };
+  try {
+    const ca = fileOrData(cluster.caFile, cluster.caData);
+    const cert = fileOrData(user?.certFile, user?.certData);
+    const key = fileOrData(user?.keyFile, user?.keyData);
+    if (ca) tls.ca = ca;
+    if (cert) tls.cert = cert;
+    if (key) tls.key = key;
+  } catch (error) {
+    throw new KubeConfigError(`cannot read TLS material named in kubeconfig: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  if (cluster.tlsServerName) tls.serverName = cluster.tlsServerName;
+  const namespace = kubeConfig.getContextObject(kubeConfig.getCurrentContext())?.namespace;
+  return {
+    server: cluster.server.replace(/\/+$/, ""),
+    tls,
+    credentials: credentialsFor(kubeConfig),
+    ...(namespace ? { namespace } : {}),
+  };
+}

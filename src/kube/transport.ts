@@ -1,0 +1,124 @@
+import type { KubeConnection } from "./connection.ts";
+import { KubeApiError } from "./errors.ts";
+
+export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+export interface KubeRequest {
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  contentType?: string;
+  signal?: AbortSignal;
+  /** Disable Bun's idle timeout, for long-lived watch streams. */
+  stream?: boolean;
+}
+
+interface BunTlsOptions {
+  ca?: string;
+  cert?: string;
+  key?: string;
+  rejectUnauthorized?: boolean;
+  serverName?: string;
+}
+
+type BunRequestInit = RequestInit & { tls?: BunTlsOptions; timeout?: boolean };
+
+const tlsErrorCodes = new Set([
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "CERT_HAS_EXPIRED",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+  "CERT_SIGNATURE_FAILURE",
+]);
+
+/**
+ * HTTP to the API server over Bun's own fetch, which (unlike client-node's undici path under Bun)
+ * honours the kubeconfig's CA, client certificate and key.
+ */
+export class KubeTransport {
+  readonly server: string;
+  #connection: KubeConnection;
+  #tls: BunTlsOptions;
+
+  constructor(connection: KubeConnection) {
+    this.#connection = connection;
+    this.server = connection.server;
+    const { ca, cert, key, rejectUnauthorized, serverName } = connection.tls;
+    this.#tls = {
+      rejectUnauthorized,
+      ...(ca ? { ca } : {}),
+      ...(cert ? { cert } : {}),
+      ...(key ? { key } : {}),
+      ...(serverName ? { serverName } : {}),
+    };
+  }
+
+  /** The raw response for a full URL; throws KubeApiError (status 0) only when no answer came. */
+  async fetchUrl(url: string, init: RequestInit & { stream?: boolean }): Promise<Response> {
+    const headers = new Headers(init.headers);
+    for (const [name, value] of Object.entries(await this.#connection.credentials.headers()))
+      headers.set(name, value);
+    if (!headers.has("accept")) headers.set("accept", "application/json");
+    const { stream, ...rest } = init;
+    const requestInit: BunRequestInit = {
+      ...rest,
+      headers,
+      tls: this.#tls,
+      ...(stream ? { timeout: false } : {}),
+    };
+    try {
+      return await fetch(url, requestInit);
+    } catch (error) {
+      throw this.#networkError(error, url);
+    }
+  }
+
+  /** The raw response for an API path such as `/api/v1/namespaces/x/pods`. */
+  request(method: HttpMethod, path: string, options: KubeRequest = {}): Promise<Response> {
+    const url = new URL(this.server + path);
+    for (const [name, value] of Object.entries(options.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(name, String(value));
+    }
+    const headers: Record<string, string> = {};
+    let body: string | undefined;
+    if (options.body !== undefined) {
+      body = typeof options.body === "string" ? options.body : JSON.stringify(options.body);
+      headers["content-type"] = options.contentType ?? "application/json";
+    }
+    return this.fetchUrl(url.toString(), {
+      method,
+      headers,
+      ...(body === undefined ? {} : { body }),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.stream ? { stream: true } : {}),
+    });
+  }
+
+  /** A JSON call: the parsed body on 2xx, else a KubeApiError built from the API server's Status. */
+  async send<T>(method: HttpMethod, path: string, options: KubeRequest = {}): Promise<T> {
+    const response = await this.request(method, path, options);
+    const text = await response.text();
+    if (!response.ok) throw KubeApiError.fromResponse(response.status, text);
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  #networkError(error: unknown, url: string): KubeApiError {
+    const code = (error as { code?: string }).code ?? "";
+    const detail = error instanceof Error ? error.message : String(error);
+    if (tlsErrorCodes.has(code) || /certificate|self.signed|tls/i.test(detail)) {
+      return new KubeApiError(
+        0,
+        "TLSError",
+        `TLS verification of ${this.server} failed (${code || detail}): the kubeconfig's certificate-authority does not match the API server's certificate`,
+        { cause: error },
+      );
+    }
+    if ((error as Error).name === "AbortError") {
+      return new KubeApiError(0, "Aborted", `request to ${url} was aborted`, { cause: error });
+    }
+    return new KubeApiError(0, "NetworkError", `cannot reach API server ${this.server}: ${code || detail}`, {
+      cause: error,
+    });
+  }
+}

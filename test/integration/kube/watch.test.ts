@@ -1,0 +1,145 @@
+import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import type { V1Pod } from "@kubernetes/client-node";
+import { ResourceWatch, type WatchEventType } from "../../../src/kube/watch.ts";
+import { silentLogger } from "../../../src/log/logger.ts";
+import { restart } from "../../../tools/cluster/control-plane.ts";
+import { clusterDir } from "../../../tools/cluster/paths.ts";
+import {
+  createTestNamespace,
+  deleteTestNamespace,
+  eventually,
+  testKubeClient,
+  testPod,
+} from "../../helpers/cluster.ts";
+
+const kube = testKubeClient();
+let namespace = "";
+
+beforeAll(async () => {
+  namespace = await createTestNamespace(kube, "watch");
+});
+
+afterAll(async () => {
+  await deleteTestNamespace(kube, namespace);
+});
+
+interface Recorded {
+  events: Array<{ type: WatchEventType; pod: V1Pod }>;
+  latest: Map<string, V1Pod | undefined>;
+  syncs: number;
+}
+
+function podWatch(
+  options: { resourceVersion?: string; backoff?: { initialMs: number; maxMs: number } } = {},
+) {
+  const recorded: Recorded = { events: [], latest: new Map(), syncs: 0 };
+  const watch = new ResourceWatch<V1Pod>({
+    transport: kube.transport,
+    path: `/api/v1/namespaces/${namespace}/pods`,
+    logger: silentLogger,
+    ...options,
+    handlers: {
+      onSync(items) {
+        recorded.syncs += 1;
+        recorded.latest.clear();
+        for (const pod of items) recorded.latest.set(pod.metadata?.name ?? "", pod);
+      },
+      onEvent(type, pod) {
+        recorded.events.push({ type, pod });
+        recorded.latest.set(pod.metadata?.name ?? "", type === "DELETED" ? undefined : pod);
+      },
+    },
+  });
+  return { watch, recorded };
+}
+
+const isReady = (pod: V1Pod | undefined) =>
+  pod?.status?.conditions?.some((condition) => condition.type === "Ready" && condition.status === "True") ??
+  false;
+
+describe("ResourceWatch", () => {
+  it("sees a Pod ADDED, MODIFIED to Running and Ready by kwok, and DELETED", async () => {
+    const { watch, recorded } = podWatch();
+    await watch.start();
+    try {
+      await kube.core.createNamespacedPod({ namespace, body: testPod("lifecycle") });
+      await eventually("the pod to become Ready", async () =>
+        isReady(recorded.latest.get("lifecycle")) ? true : undefined,
+      );
+      await kube.core.deleteNamespacedPod({ name: "lifecycle", namespace });
+      await eventually("the DELETED event", async () =>
+        recorded.events.some((event) => event.type === "DELETED") ? true : undefined,
+      );
+      const types = recorded.events.map((event) => event.type);
+      expect(types[0]).toBe("ADDED");
+      expect(types).toContain("MODIFIED");
+      const running = recorded.events.find((event) => event.pod.status?.phase === "Running");
+      expect(running?.type).toBe("MODIFIED");
+      expect(watch.health().state).toBe("watching");
+    } finally {
+      await watch.stop();
+    }
+  });
+
+  it("relists after 410 Expired and delivers objects that exist now", async () => {
+    await kube.core.createNamespacedPod({ namespace, body: testPod("before-expiry") });
+    const { watch, recorded } = podWatch({ resourceVersion: "1" });
+    await watch.start();
+    try {
+      await eventually("a relist", async () => (watch.health().lists >= 1 ? true : undefined));
+      expect(recorded.latest.has("before-expiry")).toBe(true);
+      expect(recorded.syncs).toBe(1);
+    } finally {
+      await watch.stop();
+    }
+  });
+
+  it("survives an API server restart and ends with the final state of a pod changed meanwhile", async () => {
+    await kube.core.createNamespacedPod({ namespace, body: testPod("survivor") });
+    const { watch, recorded } = podWatch({ backoff: { initialMs: 3_000, maxMs: 3_000 } });
+    await watch.start();
+    try {
+      await eventually("the pod", async () => recorded.latest.get("survivor"));
+      const connectsBefore = watch.health().connects;
+      await restart(clusterDir(), "kube-apiserver", () => {});
+      await kube.core.patchNamespacedPod({
+        name: "survivor",
+        namespace,
+        body: [{ op: "add", path: "/metadata/labels/final", value: "yes" }],
+      });
+      const final = await eventually(
+        "the patched label",
+        async () => {
+          const pod = recorded.latest.get("survivor");
+          return pod?.metadata?.labels?.final === "yes" ? pod : undefined;
+        },
+        60_000,
+      );
+      expect(final.metadata?.labels?.final).toBe("yes");
+      expect(watch.health().connects).toBeGreaterThan(connectsBefore);
+      expect(watch.health().state).toBe("watching");
+    } finally {
+      await watch.stop();
+    }
+  }, 120_000);
+
+  it("reports failures in its health instead of stopping silently", async () => {
+    const broken = new ResourceWatch<V1Pod>({
+      transport: kube.transport,
+      path: "/api/v1/namespaces/does-not-matter/nonexistent-resource",
+      logger: silentLogger,
+      backoff: { initialMs: 50, maxMs: 100 },
+      handlers: { onSync() {}, onEvent() {} },
+    });
+    void broken.start();
+    try {
+      const health = await eventually("a recorded failure", async () =>
+        broken.health().failures >= 2 ? broken.health() : undefined,
+      );
+      expect(health.state).toBe("backoff");
+      expect(health.lastError?.status).toBe(404);
+    } finally {
+      await broken.stop();
+    }
+  });
+});

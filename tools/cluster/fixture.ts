@@ -1,0 +1,101 @@
+import type { V1Node } from "@kubernetes/client-node";
+import type { KubeClient } from "../../src/kube/client.ts";
+import { isAlreadyExists, toKubeApiError } from "../../src/kube/errors.ts";
+
+export const fixtureNamespace = "stacks";
+
+export interface FakeNode {
+  name: string;
+  role: "stack" | "backend";
+  externalIp?: string;
+}
+
+/** Nodes mirroring production: two stack nodes with public addresses, one backend node without. */
+export const defaultNodes: FakeNode[] = [
+  { name: "stack-node-1", role: "stack", externalIp: "203.0.113.11" },
+  { name: "stack-node-2", role: "stack", externalIp: "203.0.113.12" },
+  { name: "backend-node-1", role: "backend" },
+];
+
+/** A Node object that kwok manages (label `type=kwok`), sized generously for tests. */
+export function fakeNode(node: FakeNode, capacity = { cpu: "32", memory: "64Gi", pods: "110" }): V1Node {
+  return {
+    apiVersion: "v1",
+    kind: "Node",
+    metadata: {
+      name: node.name,
+      labels: {
+        type: "kwok",
+        role: node.role,
+        "kubernetes.io/hostname": node.name,
+        "kubernetes.io/os": "linux",
+      },
+      annotations: { "node.alpha.kubernetes.io/ttl": "0", "kwok.x-k8s.io/node": "fake" },
+    },
+    status: {
+      capacity,
+      allocatable: capacity,
+      addresses: node.externalIp ? [{ type: "ExternalIP", address: node.externalIp }] : [],
+    },
+  };
+}
+
+async function ignoreExisting(create: () => Promise<unknown>): Promise<void> {
+  try {
+    await create();
+  } catch (error) {
+    const failure = toKubeApiError(error);
+    if (!isAlreadyExists(failure)) throw failure;
+  }
+}
+
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await Bun.sleep(200);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+/** Creates (idempotently) the namespace, nodes, LimitRange and ResourceQuota, and waits until usable. */
+export async function applyFixture(
+  kube: KubeClient,
+  namespace = fixtureNamespace,
+  nodes = defaultNodes,
+): Promise<void> {
+  const { core } = kube;
+  await ignoreExisting(() => core.createNamespace({ body: { metadata: { name: namespace } } }));
+  for (const node of nodes) await ignoreExisting(() => core.createNode({ body: fakeNode(node) }));
+  await ignoreExisting(() =>
+    core.createNamespacedLimitRange({
+      namespace,
+      body: {
+        metadata: { name: "stack-limits" },
+        spec: { limits: [{ type: "Container", max: { cpu: "500m", memory: "512Mi" } }] },
+      },
+    }),
+  );
+  const quota = { "requests.cpu": "6", "requests.memory": "6Gi", "limits.cpu": "6", "limits.memory": "6Gi" };
+  await ignoreExisting(() =>
+    core.createNamespacedResourceQuota({
+      namespace,
+      body: { metadata: { name: "stack-quota" }, spec: { hard: quota } },
+    }),
+  );
+  await waitFor("the default ServiceAccount", async () => {
+    await core.readNamespacedServiceAccount({ name: "default", namespace });
+    return true;
+  });
+  await waitFor("the ResourceQuota status", async () => {
+    const current = await core.readNamespacedResourceQuota({ name: "stack-quota", namespace });
+    return Object.keys(current.status?.hard ?? {}).length === Object.keys(quota).length;
+  });
+  await waitFor("kwok to make the nodes Ready", async () => {
+    const list = await core.listNode({ labelSelector: "type=kwok" });
+    const ready = list.items.filter((item) =>
+      item.status?.conditions?.some((condition) => condition.type === "Ready" && condition.status === "True"),
+    );
+    return nodes.every((node) => ready.some((item) => item.metadata?.name === node.name));
+  });
+}
