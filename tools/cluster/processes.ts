@@ -46,8 +46,11 @@ export function findProcessesMentioning(marker: string): number[] {
     .filter((pid) => pid !== process.pid && isOurs(pid, marker));
 }
 
-/** SIGTERM, then SIGKILL after `graceMs`; resolves when every process is gone. */
-export async function stopProcesses(pids: number[], graceMs = 10_000): Promise<void> {
+/**
+ * SIGTERM, then SIGKILL after `graceMs`; resolves when every process is gone. The grace is short on
+ * purpose: kube-apiserver drains for up to a minute on SIGTERM, which a throwaway cluster never needs.
+ */
+export async function stopProcesses(pids: number[], graceMs = 3_000): Promise<void> {
   for (const pid of pids) {
     try {
       process.kill(pid, "SIGTERM");
