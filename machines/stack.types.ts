@@ -1,0 +1,89 @@
+/** The public statuses of a stack, as the REST API reports them. */
+export type StackStatus = "creating" | "running" | "stopped" | "failed" | "node_deleted";
+
+/** What stackd knows of a stack's Pod, derived from the API server's object (or its absence). */
+export interface PodFacts {
+  exists: boolean;
+  phase: string | null;
+  nodeName: string | null;
+  ready: boolean;
+  /** A readable reason when the pod has failed or cannot start (image errors, non-zero exit, ...). */
+  failureReason: string | null;
+  /** Set while the scheduler cannot place the pod. */
+  unschedulableReason: string | null;
+}
+
+/** Facts fixed at creation. */
+export interface StackIdentity {
+  stackId: string;
+  namespace: string;
+  podName: string;
+  serviceName: string;
+  targetPort: number;
+  podSpecYaml: string;
+  createdAt: number;
+  ttlExpiresAt: number;
+  requestedCpuMilli: number;
+  requestedMemoryBytes: number;
+}
+
+/** Why creating a stack was given up; `code` maps to an HTTP answer in src/. */
+export interface CreateFailure {
+  code: "limit_range" | "quota_exceeded" | "not_schedulable" | "no_port" | "invalid" | "internal";
+  message: string;
+}
+
+/** Why a stack left its last state: "deleted", "ttl_expired", "node_deleted", a pod failure reason... */
+export type TransitionReason = string;
+
+export interface StackContext extends StackIdentity {
+  nodePort: number;
+  nodeName: string | null;
+  nodePublicIp: string | null;
+  updatedAt: number;
+  reason: TransitionReason | null;
+  pod: PodFacts | null;
+  createFailure: CreateFailure | null;
+  acknowledged: boolean;
+  /** Set only while a restored stack routes to the state it was in. */
+  resumeStatus: StackStatus | null;
+}
+
+/** Where a restored stack picks up after a restart; absent for a new stack. */
+export interface StackResume {
+  status: StackStatus;
+  nodeName: string | null;
+  nodePublicIp: string | null;
+  reason: TransitionReason | null;
+  updatedAt: number;
+  acknowledged: boolean;
+}
+
+export interface StackInput {
+  identity: StackIdentity;
+  nodePort: number;
+  resume?: StackResume;
+}
+
+export type StackEvent =
+  | { type: "pod.changed"; pod: PodFacts; nodePublicIp: string | null; at: number }
+  | { type: "node.deleted"; nodeName: string; at: number }
+  | { type: "user.delete"; at: number }
+  | { type: "ttl.expired"; at: number }
+  | { type: "stack.acknowledged" };
+
+export interface ProvisionInput {
+  identity: StackIdentity;
+  nodePort: number;
+}
+
+export interface ProvisionOutput {
+  /** The port the Service finally got (another one if the first was taken). */
+  nodePort: number;
+}
+
+export interface TeardownInput {
+  identity: StackIdentity;
+}
+
+export type StackOutcome = { outcome: "removed"; reason: TransitionReason } | { outcome: "aborted"; failure: CreateFailure };

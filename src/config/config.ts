@@ -1,0 +1,144 @@
+import { type Static, Type } from "@sinclair/typebox";
+import { Value } from "@sinclair/typebox/value";
+import { parseGoDuration } from "./duration.ts";
+
+export const ConfigSchema = Type.Object({
+  http: Type.Object({ hostname: Type.String(), port: Type.Integer({ minimum: 0, maximum: 65535 }) }),
+  apiKeyEnabled: Type.Boolean(),
+  apiKey: Type.String(),
+  namespace: Type.String({ minLength: 1 }),
+  stackTtlMs: Type.Integer({ minimum: 1 }),
+  reconcileIntervalMs: Type.Integer({ minimum: 1 }),
+  nodePortMin: Type.Integer({ minimum: 1, maximum: 65535 }),
+  nodePortMax: Type.Integer({ minimum: 1, maximum: 65535 }),
+  portLockTtlMs: Type.Integer({ minimum: 0 }),
+  nodeRole: Type.String({ minLength: 1 }),
+  schedulingTimeoutMs: Type.Integer({ minimum: 1 }),
+  orphanGraceMs: Type.Integer({ minimum: 0 }),
+  kubeconfigPath: Type.Optional(Type.String()),
+  kubeContext: Type.Optional(Type.String()),
+  inCluster: Type.Boolean(),
+  kubeClientQps: Type.Number({ exclusiveMinimum: 0 }),
+  kubeClientBurst: Type.Integer({ minimum: 1 }),
+  shutdownTimeoutMs: Type.Integer({ minimum: 0 }),
+  dbPath: Type.String({ minLength: 1 }),
+  maxBodyBytes: Type.Integer({ minimum: 1024 }),
+  logLevel: Type.Union([Type.Literal("debug"), Type.Literal("info"), Type.Literal("warn"), Type.Literal("error")]),
+  inspect: Type.Boolean(),
+});
+
+export type Config = Static<typeof ConfigSchema>;
+
+/** A configuration value that stops start-up; the message names the variable. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  readonly variable: string;
+
+  constructor(variable: string, message: string) {
+    super(`${variable}: ${message}`);
+    this.variable = variable;
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function read(env: Env, name: string, fallback: string): string {
+  const value = env[name];
+  return value === undefined || value.trim() === "" ? fallback : value.trim();
+}
+
+function duration(env: Env, name: string, fallback: string, options: { allowZero?: boolean } = {}): number {
+  const text = read(env, name, fallback);
+  let ms: number;
+  try {
+    ms = parseGoDuration(text);
+  } catch (error) {
+    throw new ConfigError(name, (error as Error).message);
+  }
+  if (ms < 0 || (ms === 0 && !options.allowZero)) throw new ConfigError(name, `must be a positive duration, got "${text}"`);
+  return Math.round(ms);
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const text = read(env, name, String(fallback));
+  if (!/^\d+$/.test(text)) throw new ConfigError(name, `must be a whole number, got "${text}"`);
+  const value = Number(text);
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function positiveNumber(env: Env, name: string, fallback: number): number {
+  const text = read(env, name, String(fallback));
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) throw new ConfigError(name, `must be a positive number, got "${text}"`);
+  return value;
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const text = read(env, name, String(fallback)).toLowerCase();
+  if (["1", "t", "true", "yes", "on"].includes(text)) return true;
+  if (["0", "f", "false", "no", "off"].includes(text)) return false;
+  throw new ConfigError(name, `must be true or false, got "${text}"`);
+}
+
+/** Parses HTTP_ADDR: ":8081", "host:8081", "[::1]:8081" (Go's net.Listen syntax). */
+export function parseListenAddress(text: string): { hostname: string; port: number } {
+  const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(text);
+  if (!match) throw new ConfigError("HTTP_ADDR", `must look like ":8081" or "host:8081", got "${text}"`);
+  const port = Number(match[3]);
+  if (port > 65535) throw new ConfigError("HTTP_ADDR", `port must be at most 65535, got ${port}`);
+  const hostname = match[1] ?? match[2] ?? "";
+  return { hostname: hostname === "" ? "0.0.0.0" : hostname, port };
+}
+
+const logLevels = ["debug", "info", "warn", "error"] as const;
+
+/**
+ * Reads and validates the configuration once, from the environment (Bun has already merged `.env`
+ * into it, without overriding real variables). Names and defaults are the reference service's.
+ */
+export function loadConfig(env: Env): Config {
+  const apiKeyEnabled = boolean(env, "API_KEY_ENABLED", true);
+  const apiKey = read(env, "API_KEY", "");
+  if (apiKeyEnabled && apiKey === "") {
+    throw new ConfigError("API_KEY", "is required while API_KEY_ENABLED is true (set API_KEY_ENABLED=false to turn auth off)");
+  }
+  const nodePortMin = integer(env, "STACK_NODEPORT_MIN", 31001, 1, 65535);
+  const nodePortMax = integer(env, "STACK_NODEPORT_MAX", 32767, 1, 65535);
+  if (nodePortMax < nodePortMin) {
+    throw new ConfigError("STACK_NODEPORT_MAX", `must not be below STACK_NODEPORT_MIN (${nodePortMin}), got ${nodePortMax}`);
+  }
+  const logLevel = read(env, "LOG_LEVEL", "info").toLowerCase();
+  if (!logLevels.includes(logLevel as never)) {
+    throw new ConfigError("LOG_LEVEL", `must be one of ${logLevels.join(", ")}, got "${logLevel}"`);
+  }
+  const kubeconfigPath = read(env, "K8S_KUBECONFIG", "");
+  const kubeContext = read(env, "K8S_CONTEXT", "");
+  const config: Config = {
+    http: parseListenAddress(read(env, "HTTP_ADDR", ":8081")),
+    apiKeyEnabled,
+    apiKey,
+    namespace: read(env, "STACK_NAMESPACE", "stacks"),
+    stackTtlMs: duration(env, "STACK_TTL", "2h"),
+    reconcileIntervalMs: duration(env, "STACK_SCHEDULER_INTERVAL", "10s"),
+    nodePortMin,
+    nodePortMax,
+    portLockTtlMs: duration(env, "STACK_PORT_LOCK_TTL", "30s", { allowZero: true }),
+    nodeRole: read(env, "STACK_NODE_ROLE", "stack"),
+    schedulingTimeoutMs: duration(env, "STACK_SCHEDULING_TIMEOUT", "20s"),
+    orphanGraceMs: duration(env, "STACK_ORPHAN_GRACE", "2m", { allowZero: true }),
+    ...(kubeconfigPath ? { kubeconfigPath } : {}),
+    ...(kubeContext ? { kubeContext } : {}),
+    inCluster: Boolean(env.KUBERNETES_SERVICE_HOST),
+    kubeClientQps: positiveNumber(env, "K8S_CLIENT_QPS", 20),
+    kubeClientBurst: integer(env, "K8S_CLIENT_BURST", 40, 1, 1_000_000),
+    shutdownTimeoutMs: duration(env, "SHUTDOWN_TIMEOUT", "10s", { allowZero: true }),
+    dbPath: read(env, "DB_PATH", "./data/stackd.db"),
+    maxBodyBytes: integer(env, "MAX_BODY_BYTES", 1_048_576, 1024, 64 * 1_048_576),
+    logLevel: logLevel as Config["logLevel"],
+    inspect: boolean(env, "STACKD_INSPECT", false),
+  };
+  const problem = Value.Errors(ConfigSchema, config).First();
+  if (problem) throw new ConfigError(problem.path, problem.message);
+  return config;
+}

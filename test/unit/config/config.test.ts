@@ -1,0 +1,91 @@
+import { describe, expect, it } from "bun:test";
+import { ConfigError, loadConfig, parseListenAddress } from "../../../src/config/config.ts";
+import { formatGoDuration, parseGoDuration } from "../../../src/config/duration.ts";
+
+const base = { API_KEY: "secret" };
+
+function errorOf(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("parseGoDuration", () => {
+  it.each([
+    ["2h", 7_200_000],
+    ["90s", 90_000],
+    ["1h30m", 5_400_000],
+    ["1.5h", 5_400_000],
+    ["300ms", 300],
+    ["0", 0],
+    ["1m0.5s", 60_500],
+  ])("reads %s", (text, ms) => {
+    expect(parseGoDuration(text)).toBe(ms);
+  });
+
+  it.each(["", "2", "2 hours", "h", "1x", "1h-30m"])("rejects %p", (text) => {
+    expect(() => parseGoDuration(text)).toThrow("invalid duration");
+  });
+
+  it("formats like Go", () => {
+    expect(formatGoDuration(7_200_000)).toBe("2h0m0s");
+    expect(formatGoDuration(90_000)).toBe("1m30s");
+    expect(formatGoDuration(500)).toBe("500ms");
+  });
+});
+
+describe("loadConfig", () => {
+  it("uses the reference service's defaults", () => {
+    const config = loadConfig(base);
+    expect(config.http).toEqual({ hostname: "0.0.0.0", port: 8081 });
+    expect(config.apiKeyEnabled).toBe(true);
+    expect(config.namespace).toBe("stacks");
+    expect(config.stackTtlMs).toBe(2 * 3_600_000);
+    expect(config.nodePortMin).toBe(31001);
+    expect(config.nodePortMax).toBe(32767);
+    expect(config.nodeRole).toBe("stack");
+    expect(config.schedulingTimeoutMs).toBe(20_000);
+    expect(config.shutdownTimeoutMs).toBe(10_000);
+    expect(config.kubeClientQps).toBe(20);
+    expect(config.kubeClientBurst).toBe(40);
+    expect(config.dbPath).toBe("./data/stackd.db");
+  });
+
+  it("requires API_KEY while auth is enabled, and not otherwise", () => {
+    expect(errorOf({}).variable).toBe("API_KEY");
+    expect(loadConfig({ API_KEY_ENABLED: "false" }).apiKeyEnabled).toBe(false);
+  });
+
+  it.each([
+    ["STACK_TTL", "2 hours", "invalid duration"],
+    ["STACK_TTL", "0", "positive duration"],
+    ["STACK_SCHEDULING_TIMEOUT", "-5s", "positive duration"],
+    ["STACK_NODEPORT_MIN", "abc", "whole number"],
+    ["STACK_NODEPORT_MAX", "70000", "between 1 and 65535"],
+    ["API_KEY_ENABLED", "maybe", "true or false"],
+    ["HTTP_ADDR", "8081", "must look like"],
+    ["HTTP_ADDR", ":99999", "at most 65535"],
+    ["K8S_CLIENT_QPS", "-1", "positive number"],
+    ["LOG_LEVEL", "loud", "must be one of"],
+  ])("stops start-up on a bad %s (%p)", (variable, value, message) => {
+    const error = errorOf({ ...base, [variable]: value });
+    expect(error.variable).toBe(variable);
+    expect(error.message).toStartWith(`${variable}: `);
+    expect(error.message).toContain(message);
+  });
+
+  it("rejects a NodePort range whose max is below its min", () => {
+    const error = errorOf({ ...base, STACK_NODEPORT_MIN: "32000", STACK_NODEPORT_MAX: "31000" });
+    expect(error.variable).toBe("STACK_NODEPORT_MAX");
+  });
+
+  it("accepts :port, host:port and [ipv6]:port listen addresses", () => {
+    expect(parseListenAddress(":9000")).toEqual({ hostname: "0.0.0.0", port: 9000 });
+    expect(parseListenAddress("127.0.0.1:9000")).toEqual({ hostname: "127.0.0.1", port: 9000 });
+    expect(parseListenAddress("[::1]:9000")).toEqual({ hostname: "::1", port: 9000 });
+  });
+});

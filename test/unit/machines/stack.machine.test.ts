@@ -1,0 +1,250 @@
+import { describe, expect, it } from "bun:test";
+import { createActor, fromPromise, SimulatedClock } from "xstate";
+import { stackMachine, statusOf } from "../../../machines/stack.machine.ts";
+import type { PodFacts, ProvisionInput, StackInput, StackResume } from "../../../machines/stack.types.ts";
+
+const hour = 3_600_000;
+
+const identity = {
+  stackId: "stack-0123456789abcdef",
+  namespace: "stacks",
+  podName: "stack-0123456789abcdef",
+  serviceName: "svc-stack-0123456789abcdef",
+  targetPort: 80,
+  podSpecYaml: "kind: Pod\n",
+  createdAt: 0,
+  ttlExpiresAt: 2 * hour,
+  requestedCpuMilli: 100,
+  requestedMemoryBytes: 134_217_728,
+};
+
+const pod = (facts: Partial<PodFacts>): PodFacts => ({
+  exists: true,
+  phase: "Pending",
+  nodeName: null,
+  ready: false,
+  failureReason: null,
+  unschedulableReason: null,
+  ...facts,
+});
+
+interface Harness {
+  provision?: (input: ProvisionInput) => Promise<{ nodePort: number }>;
+  teardown?: () => Promise<void>;
+  resume?: StackResume;
+}
+
+function start(harness: Harness = {}) {
+  const clock = new SimulatedClock();
+  const teardowns: string[] = [];
+  const machine = stackMachine.provide({
+    actors: {
+      provisionResources: fromPromise(({ input }: { input: ProvisionInput }) =>
+        harness.provision ? harness.provision(input) : Promise.resolve({ nodePort: input.nodePort }),
+      ),
+      teardownResources: fromPromise(async () => {
+        teardowns.push("teardown");
+        await (harness.teardown ? harness.teardown() : Promise.resolve());
+      }),
+    },
+    delays: {
+      ttl: ({ context }) => Math.max(0, context.ttlExpiresAt - clock.now()),
+      schedulingTimeout: () => 20_000,
+      teardownRetry: () => 5_000,
+    },
+  });
+  const input: StackInput = { identity, nodePort: 31001, ...(harness.resume ? { resume: harness.resume } : {}) };
+  const actor = createActor(machine, { input, clock });
+  actor.start();
+  const status = () => statusOf(actor.getSnapshot().value);
+  return { actor, clock, teardowns, status };
+}
+
+const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+describe("stackMachine", () => {
+  it("goes creating → running as the pod is scheduled and becomes Ready", async () => {
+    const { actor, status } = start();
+    expect(status()).toBe("creating");
+    await flush();
+    expect(actor.getSnapshot().value).toEqual({ live: { creating: "scheduling" } });
+    actor.send({ type: "pod.changed", pod: pod({ nodeName: "stack-node-1" }), nodePublicIp: "203.0.113.11", at: 5 });
+    expect(actor.getSnapshot().value).toEqual({ live: { creating: "starting" } });
+    expect(actor.getSnapshot().context.nodeName).toBe("stack-node-1");
+    expect(actor.getSnapshot().context.nodePublicIp).toBe("203.0.113.11");
+    actor.send({
+      type: "pod.changed",
+      pod: pod({ nodeName: "stack-node-1", phase: "Running", ready: true }),
+      nodePublicIp: "203.0.113.11",
+      at: 9,
+    });
+    expect(status()).toBe("running");
+    expect(actor.getSnapshot().context.updatedAt).toBe(9);
+  });
+
+  it("keeps the port the provisioner finally got when the first was taken", async () => {
+    const { actor } = start({ provision: async () => ({ nodePort: 31002 }) });
+    await flush();
+    expect(actor.getSnapshot().context.nodePort).toBe(31002);
+  });
+
+  it("rolls back and ends aborted with the classified failure when provisioning fails", async () => {
+    const failure = { code: "limit_range" as const, message: "maximum cpu usage per Container is 500m" };
+    const { actor, teardowns, status } = start({
+      provision: () => Promise.reject(Object.assign(new Error("forbidden"), { failure })),
+    });
+    await flush();
+    await flush();
+    expect(teardowns).toEqual(["teardown"]);
+    expect(actor.getSnapshot().status).toBe("done");
+    expect(actor.getSnapshot().output).toEqual({ outcome: "aborted", failure });
+    expect(status()).toBe("failed");
+  });
+
+  it("gives up with not_schedulable when the pod is not scheduled in time", async () => {
+    const { actor, clock } = start();
+    await flush();
+    actor.send({ type: "pod.changed", pod: pod({ unschedulableReason: "0/3 nodes are available" }), nodePublicIp: null, at: 1 });
+    clock.increment(20_000);
+    await flush();
+    expect(actor.getSnapshot().output).toEqual({
+      outcome: "aborted",
+      failure: { code: "not_schedulable", message: "pod not schedulable: 0/3 nodes are available" },
+    });
+  });
+
+  it("fails with the pod's readable reason", async () => {
+    const { actor, status } = start();
+    await flush();
+    actor.send({
+      type: "pod.changed",
+      pod: pod({ nodeName: "n1", failureReason: "ErrImagePull: image not found" }),
+      nodePublicIp: null,
+      at: 3,
+    });
+    expect(status()).toBe("failed");
+    expect(actor.getSnapshot().context.reason).toBe("ErrImagePull: image not found");
+  });
+
+  it("stops when the pod completes successfully", async () => {
+    const { actor, status } = start();
+    await flush();
+    actor.send({ type: "pod.changed", pod: pod({ nodeName: "n1", phase: "Succeeded" }), nodePublicIp: null, at: 3 });
+    expect(status()).toBe("stopped");
+    expect(actor.getSnapshot().context.reason).toBe("completed");
+  });
+
+  it("becomes node_deleted when its node is deleted, and ignores other nodes", async () => {
+    const { actor, status } = start();
+    await flush();
+    actor.send({ type: "pod.changed", pod: pod({ nodeName: "n1", phase: "Running", ready: true }), nodePublicIp: null, at: 1 });
+    actor.send({ type: "node.deleted", nodeName: "n2", at: 2 });
+    expect(status()).toBe("running");
+    actor.send({ type: "node.deleted", nodeName: "n1", at: 3 });
+    expect(status()).toBe("node_deleted");
+    expect(actor.getSnapshot().context.reason).toBe("node_deleted");
+    actor.send({ type: "pod.changed", pod: pod({ nodeName: "n1", phase: "Failed", failureReason: "PodGC" }), nodePublicIp: null, at: 4 });
+    expect(status()).toBe("node_deleted");
+  });
+
+  it("marks a running stack failed when its pod is deleted behind stackd's back", async () => {
+    const { actor, status } = start();
+    await flush();
+    actor.send({ type: "pod.changed", pod: pod({ nodeName: "n1", ready: true }), nodePublicIp: null, at: 1 });
+    actor.send({ type: "pod.changed", pod: pod({ exists: false }), nodePublicIp: null, at: 2 });
+    expect(status()).toBe("failed");
+    expect(actor.getSnapshot().context.reason).toBe("pod was deleted outside stackd");
+  });
+
+  it("tears down and is removed with reason ttl_expired when the TTL passes", async () => {
+    const { actor, clock, teardowns } = start();
+    await flush();
+    actor.send({ type: "pod.changed", pod: pod({ nodeName: "n1", ready: true }), nodePublicIp: null, at: 1 });
+    clock.increment(2 * hour - 1);
+    expect(teardowns).toEqual([]);
+    clock.increment(1);
+    await flush();
+    expect(teardowns).toEqual(["teardown"]);
+    expect(actor.getSnapshot().output).toEqual({ outcome: "removed", reason: "ttl_expired" });
+  });
+
+  it("is removed with reason deleted on user.delete, retrying a teardown that failed", async () => {
+    let attempts = 0;
+    const { actor, clock } = start({
+      teardown: async () => {
+        attempts += 1;
+        if (attempts === 1) throw new Error("API server unavailable");
+      },
+    });
+    await flush();
+    actor.send({ type: "user.delete", at: 10 });
+    await flush();
+    expect(actor.getSnapshot().value).toBe("teardownPaused");
+    actor.send({ type: "user.delete", at: 11 });
+    clock.increment(5_000);
+    await flush();
+    expect(attempts).toBe(2);
+    expect(actor.getSnapshot().output).toEqual({ outcome: "removed", reason: "deleted" });
+  });
+
+  it("re-arms the TTL of a restored stack from its absolute expiry", async () => {
+    const resume: StackResume = {
+      status: "running",
+      nodeName: "n1",
+      nodePublicIp: null,
+      reason: null,
+      updatedAt: 5,
+      acknowledged: true,
+    };
+    const { actor, clock, status } = start({ resume });
+    expect(status()).toBe("running");
+    clock.set(2 * hour);
+    await flush();
+    expect(actor.getSnapshot().output).toEqual({ outcome: "removed", reason: "ttl_expired" });
+  });
+
+  it("keeps the failure reason of a restored failed stack", () => {
+    const resume: StackResume = {
+      status: "failed",
+      nodeName: "n1",
+      nodePublicIp: null,
+      reason: "containerFailed",
+      updatedAt: 5,
+      acknowledged: true,
+    };
+    const { actor, status } = start({ resume });
+    expect(status()).toBe("failed");
+    expect(actor.getSnapshot().context.reason).toBe("containerFailed");
+  });
+
+  it("rolls back a restored create that no client was ever told about", async () => {
+    const resume: StackResume = {
+      status: "creating",
+      nodeName: null,
+      nodePublicIp: null,
+      reason: null,
+      updatedAt: 5,
+      acknowledged: false,
+    };
+    const { actor, teardowns } = start({ resume });
+    await flush();
+    expect(teardowns).toEqual(["teardown"]);
+    expect(actor.getSnapshot().output).toEqual({
+      outcome: "aborted",
+      failure: { code: "internal", message: "stackd restarted during create" },
+    });
+  });
+
+  it("resumes an acknowledged, scheduled create as starting", () => {
+    const resume: StackResume = {
+      status: "creating",
+      nodeName: "n1",
+      nodePublicIp: "203.0.113.11",
+      reason: null,
+      updatedAt: 5,
+      acknowledged: true,
+    };
+    const { actor } = start({ resume });
+    expect(actor.getSnapshot().value).toEqual({ live: { creating: "starting" } });
+  });
+});
