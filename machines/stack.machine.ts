@@ -50,10 +50,12 @@ export const stackMachine = setup({
     isOurNode: ({ context, event }) => event.type === "node.deleted" && event.nodeName === context.nodeName,
   },
   actions: {
-    recordPod: assign(({ event }) => (event.type === "pod.changed" ? { pod: event.pod } : {})),
-    assignNode: assign(({ context, event }) => ({
+    recordPod: assign(({ event }) =>
+      event.type === "pod.changed" ? { pod: event.pod, podNodePublicIp: event.nodePublicIp } : {},
+    ),
+    assignNode: assign(({ context }) => ({
       nodeName: context.pod?.nodeName ?? context.nodeName,
-      nodePublicIp: event.type === "pod.changed" ? event.nodePublicIp : context.nodePublicIp,
+      nodePublicIp: context.podNodePublicIp,
     })),
     touch: assign(({ event }) => ("at" in event ? { updatedAt: event.at } : {})),
     endResume: assign({ resumeStatus: null }),
@@ -76,6 +78,7 @@ export const stackMachine = setup({
     updatedAt: input.resume?.updatedAt ?? input.identity.createdAt,
     reason: input.resume?.reason ?? null,
     pod: null,
+    podNodePublicIp: input.resume?.nodePublicIp ?? null,
     createFailure: null,
     acknowledged: input.resume?.acknowledged ?? false,
     resumeStatus: input.resume?.status ?? null,
@@ -96,14 +99,27 @@ export const stackMachine = setup({
             {
               guard: "resumesUnacknowledged",
               target: "#stack.rollingBack",
-              actions: [{ type: "failCreate", params: { code: "internal", message: "stackd restarted during create" } }],
+              actions: [
+                {
+                  type: "failCreate",
+                  params: { code: "internal", message: "stackd restarted during create" },
+                },
+              ],
             },
             { guard: "resumesScheduled", target: "creating.starting", actions: "endResume" },
-            { guard: { type: "resumes", params: "creating" }, target: "creating.scheduling", actions: "endResume" },
+            {
+              guard: { type: "resumes", params: "creating" },
+              target: "creating.scheduling",
+              actions: "endResume",
+            },
             { guard: { type: "resumes", params: "running" }, target: "running", actions: "endResume" },
             { guard: { type: "resumes", params: "stopped" }, target: "stopped", actions: "endResume" },
             { guard: { type: "resumes", params: "failed" }, target: "failed", actions: "endResume" },
-            { guard: { type: "resumes", params: "node_deleted" }, target: "node_deleted", actions: "endResume" },
+            {
+              guard: { type: "resumes", params: "node_deleted" },
+              target: "node_deleted",
+              actions: "endResume",
+            },
             { target: "creating" },
           ],
         },
@@ -115,7 +131,10 @@ export const stackMachine = setup({
               invoke: {
                 src: "provisionResources",
                 input: ({ context }) => ({ identity: context, nodePort: context.nodePort }),
-                onDone: { target: "scheduling", actions: assign(({ event }) => ({ nodePort: event.output.nodePort })) },
+                onDone: {
+                  target: "scheduling",
+                  actions: assign(({ event }) => ({ nodePort: event.output.nodePort })),
+                },
                 onError: {
                   target: "#stack.rollingBack",
                   actions: assign(({ event }) => ({ createFailure: toCreateFailure(event.error) })),
@@ -165,13 +184,21 @@ export const stackMachine = setup({
           ],
           on: {
             "pod.changed": { actions: ["recordPod", "touch"] },
-            "node.deleted": { guard: "isOurNode", target: "node_deleted", actions: ["reasonNodeDeleted", "touch"] },
+            "node.deleted": {
+              guard: "isOurNode",
+              target: "node_deleted",
+              actions: ["reasonNodeDeleted", "touch"],
+            },
           },
         },
         stopped: {},
         failed: {
           on: {
-            "node.deleted": { guard: "isOurNode", target: "node_deleted", actions: ["reasonNodeDeleted", "touch"] },
+            "node.deleted": {
+              guard: "isOurNode",
+              target: "node_deleted",
+              actions: ["reasonNodeDeleted", "touch"],
+            },
           },
         },
         node_deleted: {},

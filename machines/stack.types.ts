@@ -43,6 +43,8 @@ export interface StackContext extends StackIdentity {
   updatedAt: number;
   reason: TransitionReason | null;
   pod: PodFacts | null;
+  /** The ExternalIP of the node the last pod event named (null when it has none). */
+  podNodePublicIp: string | null;
   createFailure: CreateFailure | null;
   acknowledged: boolean;
   /** Set only while a restored stack routes to the state it was in. */
@@ -86,4 +88,6 @@ export interface TeardownInput {
   identity: StackIdentity;
 }
 
-export type StackOutcome = { outcome: "removed"; reason: TransitionReason } | { outcome: "aborted"; failure: CreateFailure };
+export type StackOutcome =
+  | { outcome: "removed"; reason: TransitionReason }
+  | { outcome: "aborted"; failure: CreateFailure };

@@ -23,7 +23,12 @@ export const ConfigSchema = Type.Object({
   shutdownTimeoutMs: Type.Integer({ minimum: 0 }),
   dbPath: Type.String({ minLength: 1 }),
   maxBodyBytes: Type.Integer({ minimum: 1024 }),
-  logLevel: Type.Union([Type.Literal("debug"), Type.Literal("info"), Type.Literal("warn"), Type.Literal("error")]),
+  logLevel: Type.Union([
+    Type.Literal("debug"),
+    Type.Literal("info"),
+    Type.Literal("warn"),
+    Type.Literal("error"),
+  ]),
   inspect: Type.Boolean(),
 });
 
@@ -55,7 +60,8 @@ function duration(env: Env, name: string, fallback: string, options: { allowZero
   } catch (error) {
     throw new ConfigError(name, (error as Error).message);
   }
-  if (ms < 0 || (ms === 0 && !options.allowZero)) throw new ConfigError(name, `must be a positive duration, got "${text}"`);
+  if (ms < 0 || (ms === 0 && !options.allowZero))
+    throw new ConfigError(name, `must be a positive duration, got "${text}"`);
   return Math.round(ms);
 }
 
@@ -63,14 +69,16 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   const text = read(env, name, String(fallback));
   if (!/^\d+$/.test(text)) throw new ConfigError(name, `must be a whole number, got "${text}"`);
   const value = Number(text);
-  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  if (value < min || value > max)
+    throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
   return value;
 }
 
 function positiveNumber(env: Env, name: string, fallback: number): number {
   const text = read(env, name, String(fallback));
   const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0) throw new ConfigError(name, `must be a positive number, got "${text}"`);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new ConfigError(name, `must be a positive number, got "${text}"`);
   return value;
 }
 
@@ -101,12 +109,18 @@ export function loadConfig(env: Env): Config {
   const apiKeyEnabled = boolean(env, "API_KEY_ENABLED", true);
   const apiKey = read(env, "API_KEY", "");
   if (apiKeyEnabled && apiKey === "") {
-    throw new ConfigError("API_KEY", "is required while API_KEY_ENABLED is true (set API_KEY_ENABLED=false to turn auth off)");
+    throw new ConfigError(
+      "API_KEY",
+      "is required while API_KEY_ENABLED is true (set API_KEY_ENABLED=false to turn auth off)",
+    );
   }
   const nodePortMin = integer(env, "STACK_NODEPORT_MIN", 31001, 1, 65535);
   const nodePortMax = integer(env, "STACK_NODEPORT_MAX", 32767, 1, 65535);
   if (nodePortMax < nodePortMin) {
-    throw new ConfigError("STACK_NODEPORT_MAX", `must not be below STACK_NODEPORT_MIN (${nodePortMin}), got ${nodePortMax}`);
+    throw new ConfigError(
+      "STACK_NODEPORT_MAX",
+      `must not be below STACK_NODEPORT_MIN (${nodePortMin}), got ${nodePortMax}`,
+    );
   }
   const logLevel = read(env, "LOG_LEVEL", "info").toLowerCase();
   if (!logLevels.includes(logLevel as never)) {

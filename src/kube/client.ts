@@ -1,5 +1,6 @@
 import type { CoreV1Api } from "@kubernetes/client-node";
 import { connectionFromKubeConfig, type KubeConnectionOptions, loadKubeConfig } from "./connection.ts";
+import { RateLimiter } from "./rate-limiter.ts";
 import { KubeTransport } from "./transport.ts";
 import { createCoreV1Api } from "./typed-api.ts";
 
@@ -12,8 +13,13 @@ export interface KubeClient {
 }
 
 /** Builds a KubeClient from a kubeconfig file, in-cluster config, or the default kubeconfig. */
-export function createKubeClient(options: KubeConnectionOptions): KubeClient {
+export function createKubeClient(
+  options: KubeConnectionOptions & { qps?: number; burst?: number },
+): KubeClient {
   const connection = connectionFromKubeConfig(loadKubeConfig(options));
-  const transport = new KubeTransport(connection);
+  const limiter = options.qps
+    ? new RateLimiter(options.qps, options.burst ?? Math.ceil(options.qps * 2))
+    : undefined;
+  const transport = new KubeTransport(connection, limiter);
   return { transport, core: createCoreV1Api(transport), namespace: connection.namespace };
 }

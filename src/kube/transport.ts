@@ -1,5 +1,6 @@
 import type { KubeConnection } from "./connection.ts";
 import { KubeApiError } from "./errors.ts";
+import type { RateLimiter } from "./rate-limiter.ts";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
@@ -41,8 +42,12 @@ export class KubeTransport {
   #connection: KubeConnection;
   #tls: BunTlsOptions;
 
-  constructor(connection: KubeConnection) {
+  #limiter: RateLimiter | undefined;
+
+  /** `limiter` throttles ordinary requests (not watch streams), like client-go's QPS and burst. */
+  constructor(connection: KubeConnection, limiter?: RateLimiter) {
     this.#connection = connection;
+    this.#limiter = limiter;
     this.server = connection.server;
     const { ca, cert, key, rejectUnauthorized, serverName } = connection.tls;
     this.#tls = {
@@ -61,6 +66,7 @@ export class KubeTransport {
       headers.set(name, value);
     if (!headers.has("accept")) headers.set("accept", "application/json");
     const { stream, ...rest } = init;
+    if (this.#limiter && !stream) await this.#limiter.acquire();
     const requestInit: BunRequestInit = {
       ...rest,
       headers,

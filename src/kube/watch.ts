@@ -165,7 +165,10 @@ export class ResourceWatch<T extends WatchedObject> {
       signal: abort.signal,
       stream: true,
     });
-    if (response.status === 410) throw new ExpiredResourceVersion();
+    if (response.status === 410) {
+      abort.abort();
+      throw new ExpiredResourceVersion();
+    }
     if (!response.ok || !response.body)
       throw KubeApiError.fromResponse(response.status, await response.text());
     this.#update({
@@ -174,7 +177,12 @@ export class ResourceWatch<T extends WatchedObject> {
       failures: 0,
       lastError: undefined,
     });
-    await this.#consume(response.body, abort);
+    try {
+      await this.#consume(response.body, abort);
+    } finally {
+      // Never leave a half-read stream to the connection pool: the next request could hang on it.
+      abort.abort();
+    }
   }
 
   async #consume(body: ReadableStream<Uint8Array>, abort: AbortController): Promise<void> {

@@ -17,7 +17,18 @@ export const defaultNodes: FakeNode[] = [
   { name: "backend-node-1", role: "backend" },
 ];
 
-/** A Node object that kwok manages (label `type=kwok`), sized generously for tests. */
+/** A stable private address for a fake node, derived from its name. */
+function internalIpOf(name: string): string {
+  let hash = 0;
+  for (const char of name) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  return `10.88.${(hash >>> 8) % 256}.${(hash % 254) + 1}`;
+}
+
+/**
+ * A Node object that kwok manages (label `type=kwok`), sized generously for tests. It carries an
+ * InternalIP and a Hostname address: kwok's node-initialize stage rewrites the address list (dropping
+ * an ExternalIP) of a node that lacks either.
+ */
 export function fakeNode(node: FakeNode, capacity = { cpu: "32", memory: "64Gi", pods: "110" }): V1Node {
   return {
     apiVersion: "v1",
@@ -35,7 +46,11 @@ export function fakeNode(node: FakeNode, capacity = { cpu: "32", memory: "64Gi",
     status: {
       capacity,
       allocatable: capacity,
-      addresses: node.externalIp ? [{ type: "ExternalIP", address: node.externalIp }] : [],
+      addresses: [
+        ...(node.externalIp ? [{ type: "ExternalIP", address: node.externalIp }] : []),
+        { type: "InternalIP", address: internalIpOf(node.name) },
+        { type: "Hostname", address: node.name },
+      ],
     },
   };
 }
@@ -58,15 +73,11 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
 
-/** Creates (idempotently) the namespace, nodes, LimitRange and ResourceQuota, and waits until usable. */
-export async function applyFixture(
-  kube: KubeClient,
-  namespace = fixtureNamespace,
-  nodes = defaultNodes,
-): Promise<void> {
+const quota = { "requests.cpu": "6", "requests.memory": "6Gi", "limits.cpu": "6", "limits.memory": "6Gi" };
+
+/** The production limits of a stacks namespace: a LimitRange per container and a ResourceQuota, waited on. */
+export async function applyStackLimits(kube: KubeClient, namespace: string): Promise<void> {
   const { core } = kube;
-  await ignoreExisting(() => core.createNamespace({ body: { metadata: { name: namespace } } }));
-  for (const node of nodes) await ignoreExisting(() => core.createNode({ body: fakeNode(node) }));
   await ignoreExisting(() =>
     core.createNamespacedLimitRange({
       namespace,
@@ -76,7 +87,6 @@ export async function applyFixture(
       },
     }),
   );
-  const quota = { "requests.cpu": "6", "requests.memory": "6Gi", "limits.cpu": "6", "limits.memory": "6Gi" };
   await ignoreExisting(() =>
     core.createNamespacedResourceQuota({
       namespace,
@@ -91,6 +101,18 @@ export async function applyFixture(
     const current = await core.readNamespacedResourceQuota({ name: "stack-quota", namespace });
     return Object.keys(current.status?.hard ?? {}).length === Object.keys(quota).length;
   });
+}
+
+/** Creates (idempotently) the namespace, nodes, LimitRange and ResourceQuota, and waits until usable. */
+export async function applyFixture(
+  kube: KubeClient,
+  namespace = fixtureNamespace,
+  nodes = defaultNodes,
+): Promise<void> {
+  const { core } = kube;
+  await ignoreExisting(() => core.createNamespace({ body: { metadata: { name: namespace } } }));
+  for (const node of nodes) await ignoreExisting(() => core.createNode({ body: fakeNode(node) }));
+  await applyStackLimits(kube, namespace);
   await waitFor("kwok to make the nodes Ready", async () => {
     const list = await core.listNode({ labelSelector: "type=kwok" });
     const ready = list.items.filter((item) =>

@@ -86,7 +86,11 @@ describe("ResourceWatch", () => {
     const { watch, recorded } = podWatch({ resourceVersion: "1" });
     await watch.start();
     try {
-      await eventually("a relist", async () => (watch.health().lists >= 1 ? true : undefined));
+      await eventually("a relist", async () => (watch.health().lists >= 1 ? true : undefined), 10_000).catch(
+        (error) => {
+          throw new Error(`${error.message}; watch health: ${JSON.stringify(watch.health())}`);
+        },
+      );
       expect(recorded.latest.has("before-expiry")).toBe(true);
       expect(recorded.syncs).toBe(1);
     } finally {

@@ -53,7 +53,11 @@ function start(harness: Harness = {}) {
       teardownRetry: () => 5_000,
     },
   });
-  const input: StackInput = { identity, nodePort: 31001, ...(harness.resume ? { resume: harness.resume } : {}) };
+  const input: StackInput = {
+    identity,
+    nodePort: 31001,
+    ...(harness.resume ? { resume: harness.resume } : {}),
+  };
   const actor = createActor(machine, { input, clock });
   actor.start();
   const status = () => statusOf(actor.getSnapshot().value);
@@ -68,7 +72,12 @@ describe("stackMachine", () => {
     expect(status()).toBe("creating");
     await flush();
     expect(actor.getSnapshot().value).toEqual({ live: { creating: "scheduling" } });
-    actor.send({ type: "pod.changed", pod: pod({ nodeName: "stack-node-1" }), nodePublicIp: "203.0.113.11", at: 5 });
+    actor.send({
+      type: "pod.changed",
+      pod: pod({ nodeName: "stack-node-1" }),
+      nodePublicIp: "203.0.113.11",
+      at: 5,
+    });
     expect(actor.getSnapshot().value).toEqual({ live: { creating: "starting" } });
     expect(actor.getSnapshot().context.nodeName).toBe("stack-node-1");
     expect(actor.getSnapshot().context.nodePublicIp).toBe("203.0.113.11");
@@ -104,7 +113,12 @@ describe("stackMachine", () => {
   it("gives up with not_schedulable when the pod is not scheduled in time", async () => {
     const { actor, clock } = start();
     await flush();
-    actor.send({ type: "pod.changed", pod: pod({ unschedulableReason: "0/3 nodes are available" }), nodePublicIp: null, at: 1 });
+    actor.send({
+      type: "pod.changed",
+      pod: pod({ unschedulableReason: "0/3 nodes are available" }),
+      nodePublicIp: null,
+      at: 1,
+    });
     clock.increment(20_000);
     await flush();
     expect(actor.getSnapshot().output).toEqual({
@@ -129,7 +143,12 @@ describe("stackMachine", () => {
   it("stops when the pod completes successfully", async () => {
     const { actor, status } = start();
     await flush();
-    actor.send({ type: "pod.changed", pod: pod({ nodeName: "n1", phase: "Succeeded" }), nodePublicIp: null, at: 3 });
+    actor.send({
+      type: "pod.changed",
+      pod: pod({ nodeName: "n1", phase: "Succeeded" }),
+      nodePublicIp: null,
+      at: 3,
+    });
     expect(status()).toBe("stopped");
     expect(actor.getSnapshot().context.reason).toBe("completed");
   });
@@ -137,13 +156,23 @@ describe("stackMachine", () => {
   it("becomes node_deleted when its node is deleted, and ignores other nodes", async () => {
     const { actor, status } = start();
     await flush();
-    actor.send({ type: "pod.changed", pod: pod({ nodeName: "n1", phase: "Running", ready: true }), nodePublicIp: null, at: 1 });
+    actor.send({
+      type: "pod.changed",
+      pod: pod({ nodeName: "n1", phase: "Running", ready: true }),
+      nodePublicIp: null,
+      at: 1,
+    });
     actor.send({ type: "node.deleted", nodeName: "n2", at: 2 });
     expect(status()).toBe("running");
     actor.send({ type: "node.deleted", nodeName: "n1", at: 3 });
     expect(status()).toBe("node_deleted");
     expect(actor.getSnapshot().context.reason).toBe("node_deleted");
-    actor.send({ type: "pod.changed", pod: pod({ nodeName: "n1", phase: "Failed", failureReason: "PodGC" }), nodePublicIp: null, at: 4 });
+    actor.send({
+      type: "pod.changed",
+      pod: pod({ nodeName: "n1", phase: "Failed", failureReason: "PodGC" }),
+      nodePublicIp: null,
+      at: 4,
+    });
     expect(status()).toBe("node_deleted");
   });
 

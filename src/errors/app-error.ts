@@ -1,0 +1,34 @@
+/** The stable codes of every error the API can answer with, and their HTTP status. */
+export const errorCodes = {
+  INVALID_REQUEST: 400,
+  INVALID_POD_SPEC: 400,
+  INVALID_TARGET_PORT: 400,
+  LIMIT_RANGE_VIOLATION: 400,
+  UNAUTHORIZED: 401,
+  STACK_NOT_FOUND: 404,
+  QUOTA_EXCEEDED: 503,
+  NOT_SCHEDULABLE: 503,
+  NO_PORT_AVAILABLE: 503,
+  INTERNAL: 500,
+} as const;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+/** An error meant for the client: its message becomes `{"error": message}` with the code's status. */
+export class AppError extends Error {
+  override readonly name = "AppError";
+  readonly code: ErrorCode;
+  readonly status: number;
+
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.status = errorCodes[code];
+  }
+}
+
+export const invalidRequest = (message: string) => new AppError("INVALID_REQUEST", message);
+export const stackNotFound = () => new AppError("STACK_NOT_FOUND", "stack not found");
+export const unauthorized = () => new AppError("UNAUTHORIZED", "invalid api key");
+export const noPortAvailable = () => new AppError("NO_PORT_AVAILABLE", "no available nodeport");
+export const internalError = (cause: unknown) => new AppError("INTERNAL", "internal server error", { cause });

@@ -1,0 +1,39 @@
+import { ConfigError, loadConfig } from "./config/config.ts";
+import { createLogger } from "./log/logger.ts";
+import { createStackd } from "./stackd.ts";
+
+const bootLogger = createLogger();
+
+let config: ReturnType<typeof loadConfig>;
+try {
+  config = loadConfig(process.env);
+} catch (error) {
+  if (error instanceof ConfigError) {
+    bootLogger.error("invalid configuration", { variable: error.variable, error: error.message });
+    process.exit(2);
+  }
+  throw error;
+}
+
+const logger = createLogger({ level: config.logLevel });
+const stackd = await createStackd(config, { logger }).catch((error: unknown) => {
+  logger.error("start-up failed", { error });
+  process.exit(1);
+});
+stackd.listen();
+
+let stopping = false;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    logger.info("shutting down", { signal });
+    stackd.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error("shutdown failed", { error });
+        process.exit(1);
+      },
+    );
+  });
+}

@@ -1,0 +1,68 @@
+import { type Actor, createActor, type InspectionEvent } from "xstate";
+import { portAllocatorMachine } from "../../machines/port-allocator.machine.ts";
+import { noPortAvailable } from "../errors/app-error.ts";
+import type { StackStore } from "../store/stack-store.ts";
+
+export interface PortAllocatorOptions {
+  min: number;
+  max: number;
+  store: StackStore;
+  inspect?: (event: InspectionEvent) => void;
+}
+
+/**
+ * The port-allocator actor and its persistence. XState processes each event to completion before
+ * `send` returns, so reading the snapshot right after a request gives that request's own answer.
+ */
+export class PortAllocator {
+  readonly actor: Actor<typeof portAllocatorMachine>;
+  #store: StackStore;
+
+  constructor(options: PortAllocatorOptions) {
+    this.#store = options.store;
+    this.actor = createActor(portAllocatorMachine, {
+      input: { min: options.min, max: options.max },
+      systemId: "portAllocator",
+      ...(options.inspect ? { inspect: options.inspect } : {}),
+    });
+    this.actor.start();
+  }
+
+  /** Loads the persisted leases and the nodePorts that other Services in the cluster use. */
+  sync(clusterPorts: number[]): void {
+    this.actor.send({ type: "ports.sync", taken: clusterPorts, leases: this.#store.leases() });
+  }
+
+  /** Leases a free port to `stackId` (the same port again if it already holds one). */
+  lease(stackId: string): number {
+    this.actor.send({ type: "lease.request", stackId });
+    return this.#granted(stackId);
+  }
+
+  /** Marks the stack's current port as taken by someone else and leases another. */
+  replace(stackId: string): number {
+    this.actor.send({ type: "lease.replace", stackId });
+    return this.#granted(stackId);
+  }
+
+  release(stackId: string): void {
+    this.actor.send({ type: "lease.release", stackId });
+    this.#store.removeLease(stackId);
+  }
+
+  /** How many leases are held. */
+  leasedCount(): number {
+    return Object.keys(this.actor.getSnapshot().context.portOf).length;
+  }
+
+  portOf(stackId: string): number | undefined {
+    return this.actor.getSnapshot().context.portOf[stackId];
+  }
+
+  #granted(stackId: string): number {
+    const grant = this.actor.getSnapshot().context.lastGrant;
+    if (!grant || grant.stackId !== stackId) throw noPortAvailable();
+    this.#store.saveLease(stackId, grant.port);
+    return grant.port;
+  }
+}

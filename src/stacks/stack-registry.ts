@@ -1,0 +1,385 @@
+import { randomBytes } from "node:crypto";
+import { type Actor, createActor, fromPromise, type InspectionEvent, type SnapshotFrom } from "xstate";
+import { stackMachine, statusOf } from "../../machines/stack.machine.ts";
+import type {
+  CreateFailure,
+  PodFacts,
+  ProvisionInput,
+  StackIdentity,
+  StackOutcome,
+  StackResume,
+  StackStatus,
+  TeardownInput,
+} from "../../machines/stack.types.ts";
+import { AppError, internalError, stackNotFound } from "../errors/app-error.ts";
+import type { Logger } from "../log/logger.ts";
+import type { PortAllocator } from "../ports/port-allocator.ts";
+import type { StackStore, StoredStack } from "../store/stack-store.ts";
+import type { KubeEffects } from "./kube-effects.ts";
+import { type StackView, stackView } from "./stack-view.ts";
+
+type StackActor = Actor<typeof stackMachine>;
+type StackSnapshot = SnapshotFrom<typeof stackMachine>;
+
+/** One status change of one stack, for listeners such as the live stream. */
+export interface StackChange {
+  stackId: string;
+  status: StackStatus | "deleted";
+  previousStatus: StackStatus | null;
+  reason: string | null;
+  at: number;
+  stack: StackView;
+}
+
+interface Entry {
+  actor: StackActor;
+  status: StackStatus;
+  view: StackView;
+  json: string;
+  persistedKey: string;
+  holdsResources: boolean;
+}
+
+export interface StackRegistryOptions {
+  namespace: string;
+  stackTtlMs: number;
+  schedulingTimeoutMs: number;
+  store: StackStore;
+  ports: PortAllocator;
+  effects: KubeEffects;
+  logger: Logger;
+  now?: () => number;
+  inspect?: (event: InspectionEvent) => void;
+}
+
+export interface NewStack {
+  podSpecYaml: string;
+  targetPort: number;
+  requestedCpuMilli: number;
+  requestedMemoryBytes: number;
+}
+
+const failureErrors: Record<CreateFailure["code"], (message: string) => AppError> = {
+  limit_range: (message) => new AppError("LIMIT_RANGE_VIOLATION", `limitrange violation: ${message}`),
+  quota_exceeded: (message) => new AppError("QUOTA_EXCEEDED", `resource quota exceeded: ${message}`),
+  not_schedulable: (message) => new AppError("NOT_SCHEDULABLE", message),
+  no_port: () => new AppError("NO_PORT_AVAILABLE", "no available nodeport"),
+  invalid: (message) => new AppError("INVALID_POD_SPEC", `invalid pod spec: ${message}`),
+  internal: (message) => internalError(new Error(message)),
+};
+
+const pastScheduling = (snapshot: StackSnapshot): boolean =>
+  snapshot.matches({ live: { creating: "starting" } }) ||
+  snapshot.matches({ live: "running" }) ||
+  snapshot.matches({ live: "stopped" }) ||
+  snapshot.matches({ live: "failed" }) ||
+  snapshot.matches({ live: "node_deleted" });
+
+const holdsResources = (status: StackStatus) => status === "creating" || status === "running";
+
+/**
+ * Every stack's actor, the single writer of that stack's record. Routes watch facts and user
+ * requests to actors, answers reads from their snapshots (with each stack's JSON cached), persists
+ * each change, and releases the port and record when an actor finishes.
+ */
+export class StackRegistry {
+  #options: StackRegistryOptions;
+  #entries = new Map<string, Entry>();
+  #listeners = new Set<(change: StackChange) => void>();
+  #machine;
+  #now: () => number;
+
+  constructor(options: StackRegistryOptions) {
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+    const now = this.#now;
+    this.#machine = stackMachine.provide({
+      actors: {
+        provisionResources: fromPromise(({ input }: { input: ProvisionInput }) =>
+          options.effects.provision(input),
+        ),
+        teardownResources: fromPromise(({ input }: { input: TeardownInput }) =>
+          options.effects.teardown(input),
+        ),
+      },
+      delays: {
+        ttl: ({ context }) => Math.max(0, context.ttlExpiresAt - now()),
+        schedulingTimeout: () => options.schedulingTimeoutMs,
+      },
+    });
+  }
+
+  /** Recreates the actors of persisted stacks; expired TTLs fire at once, lost creates roll back. */
+  restore(): number {
+    const stored = this.#options.store.all();
+    for (const stack of stored) {
+      const resume: StackResume = {
+        status: stack.status,
+        nodeName: stack.nodeName,
+        nodePublicIp: stack.nodePublicIp,
+        reason: stack.reason,
+        updatedAt: stack.updatedAt,
+        acknowledged: stack.acknowledged,
+      };
+      this.#spawn(identityOf(stack), stack.nodePort, resume);
+    }
+    return stored.length;
+  }
+
+  /** Creates a stack and waits until its pod is scheduled; rolls back and throws when it cannot be. */
+  async create(request: NewStack): Promise<StackView> {
+    const stackId = `stack-${randomBytes(8).toString("hex")}`;
+    const nodePort = this.#options.ports.lease(stackId);
+    const createdAt = this.#now();
+    const identity: StackIdentity = {
+      stackId,
+      namespace: this.#options.namespace,
+      podName: stackId,
+      serviceName: `svc-${stackId}`,
+      targetPort: request.targetPort,
+      podSpecYaml: request.podSpecYaml,
+      createdAt,
+      ttlExpiresAt: createdAt + this.#options.stackTtlMs,
+      requestedCpuMilli: request.requestedCpuMilli,
+      requestedMemoryBytes: request.requestedMemoryBytes,
+    };
+    const entry = this.#spawn(identity, nodePort);
+    const outcome = await waitUntilScheduled(entry.actor);
+    if (outcome !== "scheduled") {
+      if (outcome.outcome === "aborted") throw failureErrors[outcome.failure.code](outcome.failure.message);
+      throw stackNotFound();
+    }
+    entry.actor.send({ type: "stack.acknowledged" });
+    return entry.view;
+  }
+
+  /** Deletes Pod and Service and forgets the stack; resolves when that is done. */
+  async delete(stackId: string): Promise<void> {
+    const entry = this.#entries.get(stackId);
+    if (!entry) throw stackNotFound();
+    const done = waitUntilDone(entry.actor);
+    entry.actor.send({ type: "user.delete", at: this.#now() });
+    await done;
+  }
+
+  get(stackId: string): StackView | undefined {
+    return this.#entries.get(stackId)?.view;
+  }
+
+  list(): StackView[] {
+    return [...this.#entries.values()].map((entry) => entry.view);
+  }
+
+  /** `{"stacks":[...]}` built from each stack's cached JSON, without serialising all views again. */
+  listJson(): string {
+    let body = '{"stacks":[';
+    let first = true;
+    for (const entry of this.#entries.values()) {
+      body += first ? entry.json : `,${entry.json}`;
+      first = false;
+    }
+    return `${body}]}`;
+  }
+
+  stats() {
+    const nodeDistribution: Record<string, number> = {};
+    let activeStacks = 0;
+    let cpu = 0;
+    let memory = 0;
+    for (const entry of this.#entries.values()) {
+      if (!entry.holdsResources) continue;
+      activeStacks += 1;
+      cpu += entry.view.requested_cpu_milli;
+      memory += entry.view.requested_memory_bytes;
+      const node = entry.view.node_id;
+      if (node) nodeDistribution[node] = (nodeDistribution[node] ?? 0) + 1;
+    }
+    return {
+      total_stacks: this.#entries.size,
+      active_stacks: activeStacks,
+      node_distribution: nodeDistribution,
+      used_node_ports: this.#options.ports.leasedCount(),
+      reserved_cpu_milli: cpu,
+      reserved_memory_bytes: memory,
+    };
+  }
+
+  has(stackId: string): boolean {
+    return this.#entries.has(stackId);
+  }
+
+  /** Stack ids whose actor is still live (not tearing down), with the node each runs on. */
+  liveStacks(): Array<{ stackId: string; nodeName: string | null; podExpected: boolean }> {
+    const result = [];
+    for (const [stackId, entry] of this.#entries) {
+      const snapshot = entry.actor.getSnapshot();
+      if (!snapshot.matches("live")) continue;
+      result.push({ stackId, nodeName: snapshot.context.nodeName, podExpected: pastScheduling(snapshot) });
+    }
+    return result;
+  }
+
+  podChanged(stackId: string, pod: PodFacts, nodePublicIp: string | null): void {
+    this.#entries.get(stackId)?.actor.send({ type: "pod.changed", pod, nodePublicIp, at: this.#now() });
+  }
+
+  nodeDeleted(nodeName: string): void {
+    const at = this.#now();
+    for (const entry of this.#entries.values()) entry.actor.send({ type: "node.deleted", nodeName, at });
+  }
+
+  /** Listens to every status change (and removal); returns the unsubscribe function. */
+  onChange(listener: (change: StackChange) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Stops every actor without tearing anything down (shutdown); state stays in the database. */
+  stopAll(): void {
+    for (const entry of this.#entries.values()) entry.actor.stop();
+    this.#entries.clear();
+  }
+
+  #spawn(identity: StackIdentity, nodePort: number, resume?: StackResume): Entry {
+    const actor = createActor(this.#machine, {
+      input: { identity, nodePort, ...(resume ? { resume } : {}) },
+      id: identity.stackId,
+      ...(this.#options.inspect ? { inspect: this.#options.inspect } : {}),
+    });
+    const status: StackStatus = resume?.status ?? "creating";
+    const entry: Entry = {
+      actor,
+      status,
+      view: stackView(actor.getSnapshot().context, status),
+      json: "",
+      persistedKey: "",
+      holdsResources: holdsResources(status),
+    };
+    entry.json = JSON.stringify(entry.view);
+    this.#entries.set(identity.stackId, entry);
+    actor.subscribe({
+      next: (snapshot) => this.#onSnapshot(identity.stackId, entry, snapshot),
+      error: (error) => {
+        this.#options.logger.error("stack actor crashed", { stackId: identity.stackId, error });
+        this.#finish(identity.stackId, entry, { outcome: "removed", reason: "internal error" });
+      },
+    });
+    actor.start();
+    this.#onSnapshot(identity.stackId, entry, actor.getSnapshot());
+    return entry;
+  }
+
+  #onSnapshot(stackId: string, entry: Entry, snapshot: StackSnapshot): void {
+    if (this.#entries.get(stackId) !== entry) return;
+    if (snapshot.status === "done") {
+      this.#finish(stackId, entry, snapshot.output as StackOutcome);
+      return;
+    }
+    const status = statusOf(snapshot.value);
+    const context = snapshot.context;
+    const key = `${status}|${context.nodeName}|${context.nodePort}|${context.reason}|${context.updatedAt}|${context.acknowledged}|${context.nodePublicIp}`;
+    if (key === entry.persistedKey) return;
+    entry.persistedKey = key;
+    const previous = entry.status;
+    entry.status = status;
+    entry.holdsResources = holdsResources(status) && snapshot.matches("live");
+    entry.view = stackView(context, status);
+    entry.json = JSON.stringify(entry.view);
+    this.#options.store.save(storedOf(context, status));
+    if (previous !== status)
+      this.#emit({
+        stackId,
+        status,
+        previousStatus: previous,
+        reason: context.reason,
+        at: this.#now(),
+        stack: entry.view,
+      });
+  }
+
+  #finish(stackId: string, entry: Entry, outcome: StackOutcome): void {
+    if (this.#entries.get(stackId) !== entry) return;
+    this.#entries.delete(stackId);
+    this.#options.ports.release(stackId);
+    this.#options.store.remove(stackId);
+    const reason = outcome.outcome === "removed" ? outcome.reason : outcome.failure.message;
+    this.#emit({
+      stackId,
+      status: "deleted",
+      previousStatus: entry.status,
+      reason,
+      at: this.#now(),
+      stack: entry.view,
+    });
+  }
+
+  #emit(change: StackChange): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(change);
+      } catch (error) {
+        this.#options.logger.error("stack change listener failed", { error });
+      }
+    }
+  }
+}
+
+function identityOf(stack: StoredStack): StackIdentity {
+  return {
+    stackId: stack.stackId,
+    namespace: stack.namespace,
+    podName: stack.podName,
+    serviceName: stack.serviceName,
+    targetPort: stack.targetPort,
+    podSpecYaml: stack.podSpecYaml,
+    createdAt: stack.createdAt,
+    ttlExpiresAt: stack.ttlExpiresAt,
+    requestedCpuMilli: stack.requestedCpuMilli,
+    requestedMemoryBytes: stack.requestedMemoryBytes,
+  };
+}
+
+function storedOf(context: StackSnapshot["context"], status: StackStatus): StoredStack {
+  return {
+    ...identityOf(context as unknown as StoredStack),
+    nodePort: context.nodePort,
+    nodeName: context.nodeName,
+    nodePublicIp: context.nodePublicIp,
+    status,
+    reason: context.reason,
+    acknowledged: context.acknowledged,
+    updatedAt: context.updatedAt,
+  };
+}
+
+function waitUntilScheduled(actor: StackActor): Promise<"scheduled" | StackOutcome> {
+  return new Promise((resolve) => {
+    let settled = false;
+    const settle = (value: "scheduled" | StackOutcome) => {
+      if (settled) return;
+      settled = true;
+      subscription.unsubscribe();
+      resolve(value);
+    };
+    const check = (snapshot: StackSnapshot) => {
+      if (snapshot.status === "done") settle(snapshot.output as StackOutcome);
+      else if (pastScheduling(snapshot)) settle("scheduled");
+    };
+    const subscription = actor.subscribe({
+      next: check,
+      error: () =>
+        settle({ outcome: "aborted", failure: { code: "internal", message: "stack actor crashed" } }),
+    });
+    check(actor.getSnapshot());
+  });
+}
+
+function waitUntilDone(actor: StackActor): Promise<void> {
+  return new Promise((resolve) => {
+    if (actor.getSnapshot().status !== "active") {
+      resolve();
+      return;
+    }
+    actor.subscribe({ complete: () => resolve(), error: () => resolve() });
+  });
+}

@@ -1,0 +1,52 @@
+import { Database } from "bun:sqlite";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+
+const migrations: string[] = [
+  `CREATE TABLE stacks (
+     stack_id TEXT PRIMARY KEY,
+     namespace TEXT NOT NULL,
+     pod_name TEXT NOT NULL,
+     service_name TEXT NOT NULL,
+     target_port INTEGER NOT NULL,
+     node_port INTEGER NOT NULL,
+     node_name TEXT,
+     node_public_ip TEXT,
+     pod_spec TEXT NOT NULL,
+     status TEXT NOT NULL,
+     reason TEXT,
+     acknowledged INTEGER NOT NULL DEFAULT 0,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL,
+     ttl_expires_at INTEGER NOT NULL,
+     requested_cpu_milli INTEGER NOT NULL,
+     requested_memory_bytes INTEGER NOT NULL
+   );
+   CREATE TABLE port_leases (
+     port INTEGER PRIMARY KEY,
+     stack_id TEXT NOT NULL UNIQUE,
+     leased_at INTEGER NOT NULL
+   );`,
+];
+
+/** Opens (creating if needed) stackd's SQLite database in WAL mode and applies pending migrations. */
+export function openDatabase(path: string): Database {
+  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path, { create: true, strict: true });
+  db.run("PRAGMA journal_mode = WAL");
+  db.run("PRAGMA synchronous = NORMAL");
+  db.run("PRAGMA busy_timeout = 5000");
+  db.run("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+  const row = db.query<{ version: number }, []>("SELECT version FROM schema_version").get();
+  let version = row?.version ?? 0;
+  if (!row) db.run("INSERT INTO schema_version (version) VALUES (0)");
+  while (version < migrations.length) {
+    const sql = migrations[version] as string;
+    db.transaction(() => {
+      db.run(sql);
+      db.run("UPDATE schema_version SET version = ?", [version + 1]);
+    })();
+    version += 1;
+  }
+  return db;
+}

@@ -1,0 +1,153 @@
+import { afterAll, afterEach, describe, expect, it } from "bun:test";
+import { isNotFound, type KubeApiError } from "../../../src/kube/errors.ts";
+import { fakeNode } from "../../../tools/cluster/fixture.ts";
+import { deleteTestNamespace, eventually, testKubeClient } from "../../helpers/cluster.ts";
+import { podSpecYaml, startTestStackd, type TestStackd } from "../../helpers/stackd.ts";
+
+const kube = testKubeClient();
+const started: TestStackd[] = [];
+
+async function stackd(env: Record<string, string> = {}, options: { limits?: boolean } = {}) {
+  const service = await startTestStackd(kube, env, options);
+  started.push(service);
+  return service;
+}
+
+afterEach(async () => {
+  for (const service of started.splice(0)) {
+    await service.stop();
+    await deleteTestNamespace(kube, service.namespace);
+  }
+});
+
+afterAll(async () => {
+  for (const service of started.splice(0)) await service.stop();
+});
+
+const statusOf = async (service: TestStackd, stackId: string) =>
+  (await service.call("GET", `/stacks/${stackId}`)).body;
+
+describe("stack lifecycle against the real cluster", () => {
+  it("fails a stack whose pod fails (kwok chaos label), keeping a readable reason, until deleted", async () => {
+    const service = await stackd();
+    const spec = podSpecYaml({ labels: { "pod-container-running-failed.stage.kwok.x-k8s.io": "true" } });
+    const created = await service.call("POST", "/stacks", { target_port: 80, pod_spec: spec });
+    expect(created.status).toBe(201);
+    const failed = await eventually("failed", async () => {
+      const view = await statusOf(service, created.body.stack_id);
+      return view.status === "failed" ? view : undefined;
+    });
+    expect(failed.status_reason).toContain("exited with code 1");
+    const stats = (await service.call("GET", "/stats")).body;
+    expect(stats.total_stacks).toBe(1);
+    expect(stats.active_stacks).toBe(0);
+    expect(stats.reserved_cpu_milli).toBe(0);
+    expect((await service.call("DELETE", `/stacks/${created.body.stack_id}`)).status).toBe(200);
+  });
+
+  it("marks a stack node_deleted within seconds of its node's deletion", async () => {
+    const role = `doomed-${crypto.randomUUID().slice(0, 6)}`;
+    await kube.core.createNode({ body: fakeNode({ name: role, role: "stack", externalIp: "203.0.113.77" }) });
+    await kube.core.patchNode({
+      name: role,
+      body: [{ op: "replace", path: "/metadata/labels/role", value: role }],
+    });
+    const service = await stackd({ STACK_NODE_ROLE: role });
+    const created = await service.call("POST", "/stacks", { target_port: 80, pod_spec: podSpecYaml() });
+    expect(created.status).toBe(201);
+    expect(created.body.node_id).toBe(role);
+    expect(created.body.node_public_ip).toBe("203.0.113.77");
+    const deletedAt = Date.now();
+    await kube.core.deleteNode({ name: role });
+    const view = await eventually(
+      "node_deleted",
+      async () => {
+        const current = await statusOf(service, created.body.stack_id);
+        return current.status === "node_deleted" ? current : undefined;
+      },
+      10_000,
+    );
+    expect(Date.now() - deletedAt).toBeLessThan(10_000);
+    expect(view.status_reason).toBe("node_deleted");
+  });
+
+  it("expires a stack at its TTL: Pod, Service and record are removed", async () => {
+    const service = await stackd({ STACK_TTL: "3s" });
+    const created = await service.call("POST", "/stacks", { target_port: 80, pod_spec: podSpecYaml() });
+    expect(created.status).toBe(201);
+    const stackId = created.body.stack_id;
+    await eventually(
+      "expiry",
+      async () => ((await service.call("GET", `/stacks/${stackId}`)).status === 404 ? true : undefined),
+      15_000,
+    );
+    await eventually("service removal", () =>
+      kube.core.readNamespacedService({ name: `svc-${stackId}`, namespace: service.namespace }).then(
+        () => undefined,
+        (error: KubeApiError) => (isNotFound(error) ? true : undefined),
+      ),
+    );
+    expect((await service.call("GET", "/stats")).body.used_node_ports).toBe(0);
+  });
+
+  it("answers 503 no available nodeport when the one-port range is leased, and reuses it after delete", async () => {
+    const port = 31500 + Math.floor(Math.random() * 400);
+    const service = await stackd({ STACK_NODEPORT_MIN: String(port), STACK_NODEPORT_MAX: String(port) });
+    const first = await service.call("POST", "/stacks", { target_port: 80, pod_spec: podSpecYaml() });
+    expect(first.status).toBe(201);
+    expect(first.body.node_port).toBe(port);
+    const second = await service.call("POST", "/stacks", { target_port: 80, pod_spec: podSpecYaml() });
+    expect(second).toEqual({ status: 503, body: { error: "no available nodeport" } });
+    await service.call("DELETE", `/stacks/${first.body.stack_id}`);
+    const third = await service.call("POST", "/stacks", { target_port: 80, pod_spec: podSpecYaml() });
+    expect(third.status).toBe(201);
+    expect(third.body.node_port).toBe(port);
+  });
+
+  it("moves to another port when the API server says the leased one is already allocated", async () => {
+    const port = 30600 + Math.floor(Math.random() * 300);
+    const service = await stackd({ STACK_NODEPORT_MIN: String(port), STACK_NODEPORT_MAX: String(port + 1) });
+    await kube.core.createNamespacedService({
+      namespace: service.namespace,
+      body: {
+        metadata: { name: "squatter" },
+        spec: { type: "NodePort", ports: [{ port: 80, nodePort: port }] },
+      },
+    });
+    const created = await service.call("POST", "/stacks", { target_port: 80, pod_spec: podSpecYaml() });
+    expect(created.status).toBe(201);
+    expect(created.body.node_port).toBe(port + 1);
+  });
+
+  it("answers 400 for a LimitRange violation and 503 for a ResourceQuota violation, leaving nothing behind", async () => {
+    const service = await stackd({}, { limits: true });
+    const tooBig = await service.call("POST", "/stacks", {
+      target_port: 80,
+      pod_spec: podSpecYaml({ cpu: "1" }),
+    });
+    expect(tooBig.status).toBe(400);
+    expect(tooBig.body.error).toContain("maximum cpu usage per Container is 500m");
+    const tooMany = await service.call("POST", "/stacks", {
+      target_port: 80,
+      pod_spec: podSpecYaml({ cpu: "500m", containers: 13 }),
+    });
+    expect(tooMany.status).toBe(503);
+    expect(tooMany.body.error).toContain("exceeded quota");
+    const stats = (await service.call("GET", "/stats")).body;
+    expect(stats).toMatchObject({ total_stacks: 0, used_node_ports: 0 });
+    const pods = await kube.core.listNamespacedPod({ namespace: service.namespace });
+    expect(pods.items).toHaveLength(0);
+  });
+
+  it("answers 503 and rolls everything back when the pod cannot be scheduled in time", async () => {
+    const service = await stackd({ STACK_NODE_ROLE: "no-such-role", STACK_SCHEDULING_TIMEOUT: "2s" });
+    const result = await service.call("POST", "/stacks", { target_port: 80, pod_spec: podSpecYaml() });
+    expect(result.status).toBe(503);
+    expect(result.body.error).toContain("not schedulable");
+    expect((await service.call("GET", "/stats")).body).toMatchObject({ total_stacks: 0, used_node_ports: 0 });
+    await eventually("no services left", async () => {
+      const services = await kube.core.listNamespacedService({ namespace: service.namespace });
+      return services.items.length === 0 ? true : undefined;
+    });
+  });
+});

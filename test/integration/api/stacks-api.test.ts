@@ -1,0 +1,186 @@
+import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { isNotFound, type KubeApiError } from "../../../src/kube/errors.ts";
+import { deleteTestNamespace, eventually, testKubeClient } from "../../helpers/cluster.ts";
+import {
+  contractPodSpec,
+  podSpecYaml,
+  startTestStackd,
+  type TestStackd,
+  testApiKey,
+} from "../../helpers/stackd.ts";
+
+const kube = testKubeClient();
+let service: TestStackd;
+
+beforeAll(async () => {
+  service = await startTestStackd(kube, { STACK_TTL: "2h" });
+});
+
+afterAll(async () => {
+  await service.stop();
+  await deleteTestNamespace(kube, service.namespace);
+});
+
+const gone = async (read: () => Promise<unknown>) =>
+  read().then(
+    () => undefined,
+    (error: KubeApiError) => (isNotFound(error) ? true : undefined),
+  );
+
+describe("authentication", () => {
+  it("accepts the key from the X-API-KEY header", async () => {
+    expect(await service.call("GET", "/healthz")).toEqual({ status: 200, body: { status: "ok" } });
+  });
+
+  it("accepts the key from the api_key query parameter", async () => {
+    expect((await service.call("GET", `/healthz?api_key=${testApiKey}`, undefined, {})).status).toBe(200);
+  });
+
+  it("answers 401 invalid api key for a wrong or missing key", async () => {
+    const wrong = await service.call("GET", "/stacks", undefined, { "x-api-key": "nope" });
+    expect(wrong).toEqual({ status: 401, body: { error: "invalid api key" } });
+    expect((await service.call("GET", "/stats", undefined, {})).status).toBe(401);
+  });
+});
+
+describe("POST /stacks", () => {
+  let stackId = "";
+
+  it("creates the contract's example stack: 201 with node, public IP, port and sanitised spec", async () => {
+    const started = Date.now();
+    const { status, body } = await service.call("POST", "/stacks", {
+      target_port: 80,
+      pod_spec: contractPodSpec,
+    });
+    expect(status).toBe(201);
+    stackId = body.stack_id;
+    expect(stackId).toMatch(/^stack-[0-9a-f]{16}$/);
+    expect(body.pod_id).toBe(stackId);
+    expect(body.namespace).toBe(service.namespace);
+    expect(body.service_name).toBe(`svc-${stackId}`);
+    expect(["stack-node-1", "stack-node-2"]).toContain(body.node_id);
+    expect(body.node_public_ip).toMatch(/^203\.0\.113\.1[12]$/);
+    expect(body.node_port).toBeGreaterThanOrEqual(31001);
+    expect(body.node_port).toBeLessThanOrEqual(32767);
+    expect(body.target_port).toBe(80);
+    expect(["creating", "running"]).toContain(body.status);
+    expect(body.requested_cpu_milli).toBe(100);
+    expect(body.requested_memory_bytes).toBe(134217728);
+    expect(body.pod_spec).toContain("automountServiceAccountToken: false");
+    const created = Date.parse(body.created_at);
+    expect(created).toBeGreaterThanOrEqual(started - 1000);
+    expect(Date.parse(body.ttl_expires_at) - created).toBe(2 * 3_600_000);
+  });
+
+  it("creates a Pod named after the stack with stackd's labels and the node role selector", async () => {
+    const pod = await kube.core.readNamespacedPod({ name: stackId, namespace: service.namespace });
+    expect(pod.metadata?.labels?.["stackd.io/stack-id"]).toBe(stackId);
+    expect(pod.metadata?.labels?.["app.kubernetes.io/instance"]).toBe(stackId);
+    expect(pod.spec?.nodeSelector).toEqual({ role: "stack" });
+    expect(pod.spec?.restartPolicy).toBe("Never");
+    expect(pod.spec?.containers[0]?.securityContext?.privileged).toBe(false);
+  });
+
+  it("creates a NodePort Service svc-<id> that selects the pod on the leased port", async () => {
+    const svc = await kube.core.readNamespacedService({
+      name: `svc-${stackId}`,
+      namespace: service.namespace,
+    });
+    const view = (await service.call("GET", `/stacks/${stackId}`)).body;
+    expect(svc.spec?.type).toBe("NodePort");
+    expect(svc.spec?.selector).toEqual({ "stackd.io/stack-id": stackId });
+    expect(svc.spec?.ports?.[0]).toMatchObject({ port: 80, nodePort: view.node_port, protocol: "TCP" });
+  });
+
+  it("reports running once the pod is Ready", async () => {
+    const status = await eventually("running", async () => {
+      const { body } = await service.call("GET", `/stacks/${stackId}/status`);
+      return body.status === "running" ? body : undefined;
+    });
+    expect(Object.keys(status).sort()).toEqual([
+      "node_port",
+      "node_public_ip",
+      "stack_id",
+      "status",
+      "target_port",
+      "ttl",
+    ]);
+  });
+
+  it("lists the stack and counts it in /stats", async () => {
+    const list = await service.call("GET", "/stacks");
+    expect(list.body.stacks.map((stack: { stack_id: string }) => stack.stack_id)).toContain(stackId);
+    const stats = (await service.call("GET", "/stats")).body;
+    expect(stats.total_stacks).toBe(1);
+    expect(stats.active_stacks).toBe(1);
+    expect(stats.used_node_ports).toBe(1);
+    expect(stats.reserved_cpu_milli).toBe(100);
+    expect(stats.reserved_memory_bytes).toBe(134217728);
+    expect(Object.values(stats.node_distribution)).toEqual([1]);
+  });
+
+  it("deletes Pod and Service on DELETE, then answers 404 for GET and DELETE", async () => {
+    expect(await service.call("DELETE", `/stacks/${stackId}`)).toEqual({
+      status: 200,
+      body: { deleted: true, stack_id: stackId },
+    });
+    await eventually("the service to go", () =>
+      gone(() => kube.core.readNamespacedService({ name: `svc-${stackId}`, namespace: service.namespace })),
+    );
+    await eventually("the pod to go", () =>
+      gone(() => kube.core.readNamespacedPod({ name: stackId, namespace: service.namespace })),
+    );
+    expect(await service.call("GET", `/stacks/${stackId}`)).toEqual({
+      status: 404,
+      body: { error: "stack not found" },
+    });
+    expect((await service.call("GET", `/stacks/${stackId}/status`)).status).toBe(404);
+    expect((await service.call("DELETE", `/stacks/${stackId}`)).status).toBe(404);
+    expect((await service.call("GET", "/stats")).body.used_node_ports).toBe(0);
+  });
+});
+
+describe("bad input", () => {
+  it.each([
+    ["invalid JSON", "{not json", "invalid request body"],
+    ["an empty body", "", "invalid request body: empty body"],
+    ["a JSON array", "[]", "expected a JSON object"],
+    ["a missing target_port", { pod_spec: "kind: Pod" }, "target_port is required"],
+    ["a string target_port", { target_port: "80", pod_spec: "kind: Pod" }, "target_port must be an integer"],
+    ["a missing pod_spec", { target_port: 80 }, "pod_spec is required"],
+    ["a numeric pod_spec", { target_port: 80, pod_spec: 5 }, "pod_spec must be a string"],
+  ])("answers 400 for %s", async (_, body, message) => {
+    const { status, body: answer } = await service.call("POST", "/stacks", body);
+    expect(status).toBe(400);
+    expect(answer.error).toContain(message);
+  });
+
+  it("answers 400 invalid pod spec for a hostNetwork pod", async () => {
+    const spec = `${podSpecYaml()}\n  hostNetwork: true`;
+    const { status, body } = await service.call("POST", "/stacks", { target_port: 80, pod_spec: spec });
+    expect(status).toBe(400);
+    expect(body.error).toStartWith("invalid pod spec: ");
+  });
+
+  it("answers 400 for a target_port that no container exposes", async () => {
+    const { status, body } = await service.call("POST", "/stacks", {
+      target_port: 8080,
+      pod_spec: podSpecYaml(),
+    });
+    expect(status).toBe(400);
+    expect(body.error).toStartWith("invalid pod spec: ");
+  });
+
+  it("answers 400 for a body over the size limit", async () => {
+    const { status, body } = await service.call("POST", "/stacks", {
+      target_port: 80,
+      pod_spec: "x".repeat(2_000_000),
+    });
+    expect(status).toBe(400);
+    expect(body.error).toContain("limit");
+  });
+
+  it("answers 404 with an error body for an unknown path", async () => {
+    expect(await service.call("GET", "/nope")).toEqual({ status: 404, body: { error: "not found" } });
+  });
+});

@@ -1,0 +1,68 @@
+import { describe, expect, it } from "bun:test";
+import { createActor } from "xstate";
+import { portAllocatorMachine } from "../../../machines/port-allocator.machine.ts";
+
+function allocator(min: number, max: number) {
+  const actor = createActor(portAllocatorMachine, { input: { min, max } });
+  actor.start();
+  const request = (stackId: string) => {
+    actor.send({ type: "lease.request", stackId });
+    return actor.getSnapshot().context.lastGrant?.port ?? null;
+  };
+  return { actor, request };
+}
+
+describe("portAllocatorMachine", () => {
+  it("hands out distinct ports in order", () => {
+    const { request } = allocator(31001, 31003);
+    expect([request("a"), request("b"), request("c")]).toEqual([31001, 31002, 31003]);
+  });
+
+  it("answers null when the range is exhausted", () => {
+    const { request } = allocator(31001, 31001);
+    expect(request("a")).toBe(31001);
+    expect(request("b")).toBeNull();
+  });
+
+  it("gives a stack that already holds a lease the same port again", () => {
+    const { request } = allocator(31001, 31005);
+    expect(request("a")).toBe(31001);
+    expect(request("a")).toBe(31001);
+  });
+
+  it("never hands out ports used by other Services, nor ports leased before a restart", () => {
+    const { actor, request } = allocator(31001, 31004);
+    actor.send({ type: "ports.sync", taken: [31001, 30080], leases: [{ port: 31002, stackId: "old" }] });
+    expect(request("new")).toBe(31003);
+    expect(request("newer")).toBe(31004);
+    expect(request("newest")).toBeNull();
+  });
+
+  it("reuses a released port only after the rest of the range", () => {
+    const { actor, request } = allocator(31001, 31003);
+    request("a");
+    actor.send({ type: "lease.release", stackId: "a" });
+    expect(request("b")).toBe(31002);
+    expect(request("c")).toBe(31003);
+    expect(request("d")).toBe(31001);
+  });
+
+  it("replaces a lease whose port turned out to be taken, and never offers that port again", () => {
+    const { actor, request } = allocator(31001, 31002);
+    expect(request("a")).toBe(31001);
+    actor.send({ type: "lease.replace", stackId: "a" });
+    expect(actor.getSnapshot().context.lastGrant).toEqual({ stackId: "a", port: 31002 });
+    actor.send({ type: "lease.release", stackId: "a" });
+    expect(request("b")).toBe(31002);
+    expect(request("c")).toBeNull();
+  });
+
+  it("gives 500 concurrent requests 500 different ports", async () => {
+    const { request } = allocator(30000, 32767);
+    const ports = await Promise.all(
+      Array.from({ length: 500 }, (_, index) => Promise.resolve().then(() => request(`s${index}`))),
+    );
+    expect(new Set(ports).size).toBe(500);
+    expect(ports).not.toContain(null);
+  });
+});
