@@ -1,0 +1,337 @@
+import { describe, expect, it } from "bun:test";
+import { InvalidPodSpecError, InvalidTargetPortError } from "../../../src/podspec/errors.ts";
+import { container, helper, podYaml, rejectionOf } from "./pod-spec-fixtures.ts";
+
+interface RejectedCase {
+  name: string;
+  yaml: string;
+  reason: string | RegExp;
+  targetPort?: number;
+}
+
+const resources = (requests: Record<string, unknown>, limits?: Record<string, unknown>) => ({
+  requests,
+  limits,
+});
+
+const rejected: RejectedCase[] = [
+  // apiVersion and kind
+  {
+    name: "rejects an apiVersion other than v1",
+    yaml: podYaml({ top: { apiVersion: "apps/v1" } }),
+    reason: 'apiVersion must be "v1", got "apps/v1"',
+  },
+  {
+    name: "rejects a missing apiVersion",
+    yaml: "kind: Pod\nspec: {}\n",
+    reason: 'apiVersion must be "v1", got nothing',
+  },
+  {
+    name: "rejects a kind other than Pod",
+    yaml: podYaml({ top: { kind: "Deployment" } }),
+    reason: 'kind must be "Pod", got "Deployment"',
+  },
+  { name: "rejects a pod without a spec", yaml: "apiVersion: v1\nkind: Pod\n", reason: "spec is required" },
+  {
+    name: "rejects a spec that is not a mapping",
+    yaml: "apiVersion: v1\nkind: Pod\nspec: [1]\n",
+    reason: "spec must be a mapping, got a list",
+  },
+  // Host namespaces and identity
+  {
+    name: "rejects hostNetwork",
+    yaml: podYaml({ spec: { hostNetwork: true } }),
+    reason: "spec.hostNetwork is not allowed",
+  },
+  {
+    name: "rejects hostPID",
+    yaml: podYaml({ spec: { hostPID: true } }),
+    reason: "spec.hostPID is not allowed",
+  },
+  {
+    name: "rejects hostIPC",
+    yaml: podYaml({ spec: { hostIPC: true } }),
+    reason: "spec.hostIPC is not allowed",
+  },
+  {
+    name: "rejects hostNetwork written as the YAML 1.1 boolean yes",
+    yaml: podYaml().replace("spec:\n", "spec:\n  hostNetwork: yes\n"),
+    reason: "spec.hostNetwork is not allowed",
+  },
+  {
+    name: "rejects hostNetwork that is not a boolean",
+    yaml: podYaml({ spec: { hostNetwork: "true" } }),
+    reason: "spec.hostNetwork must be a boolean, got a string",
+  },
+  {
+    name: "rejects a pod-level securityContext, even an empty one",
+    yaml: podYaml({ spec: { securityContext: {} } }),
+    reason: "spec.securityContext must not be set; stackd sets it",
+  },
+  {
+    name: "rejects a container securityContext",
+    yaml: podYaml({ containers: [container({ securityContext: { privileged: true } })] }),
+    reason: "spec.containers[0].securityContext must not be set; stackd sets it",
+  },
+  {
+    name: "rejects an init container securityContext",
+    yaml: podYaml({ spec: { initContainers: [helper("init", { securityContext: {} })] } }),
+    reason: "spec.initContainers[0].securityContext must not be set; stackd sets it",
+  },
+  {
+    name: "rejects serviceAccountName",
+    yaml: podYaml({ spec: { serviceAccountName: "admin" } }),
+    reason: "spec.serviceAccountName must not be set",
+  },
+  {
+    name: "rejects serviceAccount",
+    yaml: podYaml({ spec: { serviceAccount: "admin" } }),
+    reason: "spec.serviceAccount must not be set",
+  },
+  {
+    name: "rejects nodeName",
+    yaml: podYaml({ spec: { nodeName: "control-plane" } }),
+    reason: "spec.nodeName must not be set",
+  },
+  {
+    name: "rejects runtimeClassName",
+    yaml: podYaml({ spec: { runtimeClassName: "runc" } }),
+    reason: "spec.runtimeClassName must not be set",
+  },
+  {
+    name: "rejects ephemeralContainers",
+    yaml: podYaml({ spec: { ephemeralContainers: [{ name: "debug", image: "busybox" }] } }),
+    reason: "spec.ephemeralContainers are not allowed",
+  },
+  // Volumes
+  {
+    name: "rejects hostPath volumes",
+    yaml: podYaml({
+      spec: {
+        volumes: [
+          { name: "cache", emptyDir: {} },
+          { name: "root", hostPath: { path: "/" } },
+        ],
+      },
+    }),
+    reason: 'spec.volumes[1] ("root"): hostPath volumes are not allowed',
+  },
+  {
+    name: "rejects projected service account token sources",
+    yaml: podYaml({
+      spec: {
+        volumes: [
+          {
+            name: "token",
+            projected: { sources: [{ configMap: { name: "c" } }, { serviceAccountToken: { path: "t" } }] },
+          },
+        ],
+      },
+    }),
+    reason:
+      'spec.volumes[0].projected.sources[1] ("token"): projected serviceAccountToken sources are not allowed',
+  },
+  {
+    name: "rejects volumes that are not a list",
+    yaml: podYaml({ spec: { volumes: { a: 1 } } }),
+    reason: "spec.volumes must be a list, got a mapping",
+  },
+  // Containers
+  {
+    name: "rejects a pod with an empty container list",
+    yaml: podYaml({ containers: [] }),
+    reason: "spec.containers must list at least one container",
+  },
+  {
+    name: "rejects a pod without containers",
+    yaml: "apiVersion: v1\nkind: Pod\nspec: {}\n",
+    reason: "spec.containers must list at least one container",
+  },
+  {
+    name: "rejects containers that are not a list",
+    yaml: podYaml({ containers: { app: {} } }),
+    reason: "spec.containers must be a list, got a mapping",
+  },
+  {
+    name: "rejects a container that is not a mapping",
+    yaml: podYaml({ containers: ["nginx"] }),
+    reason: "spec.containers[0] must be a mapping, got a string",
+  },
+  {
+    name: "rejects a container without a name",
+    yaml: podYaml({ containers: [container({ name: undefined })] }),
+    reason: "spec.containers[0].name is required",
+  },
+  {
+    name: "rejects a container without an image",
+    yaml: podYaml({ containers: [container({ image: "" })] }),
+    reason: "spec.containers[0].image is required",
+  },
+  {
+    name: "rejects an image that is not a string",
+    yaml: podYaml({ containers: [container({ image: 42 })] }),
+    reason: "spec.containers[0].image must be a string, got a number",
+  },
+  {
+    name: "rejects an init container without an image",
+    yaml: podYaml({ spec: { initContainers: [helper("init", { image: undefined })] } }),
+    reason: "spec.initContainers[0].image is required",
+  },
+  {
+    name: "rejects duplicate container names across init and regular containers",
+    yaml: podYaml({ spec: { initContainers: [helper("app")] } }),
+    reason: 'container name "app" is used more than once',
+  },
+  {
+    name: "rejects ports on init containers",
+    yaml: podYaml({ spec: { initContainers: [helper("init", { ports: [{ containerPort: 81 }] })] } }),
+    reason: 'spec.initContainers[0] ("init"): init containers must not declare ports',
+  },
+  // Resources
+  {
+    name: "rejects a container without cpu",
+    yaml: podYaml({ containers: [container({ resources: resources({ memory: "128Mi" }) })] }),
+    reason: 'spec.containers[0] ("app") must set a non-zero cpu request or limit',
+  },
+  {
+    name: "rejects a container whose memory request and limit are both zero",
+    yaml: podYaml({
+      containers: [container({ resources: resources({ cpu: "1", memory: "0" }, { memory: 0 }) })],
+    }),
+    reason: 'spec.containers[0] ("app") must set a non-zero memory request or limit',
+  },
+  {
+    name: "rejects an init container without resources",
+    yaml: podYaml({ spec: { initContainers: [helper("init", { resources: undefined })] } }),
+    reason: 'spec.initContainers[0] ("init") must set a non-zero cpu request or limit',
+  },
+  {
+    name: "rejects an invalid quantity, naming it",
+    yaml: podYaml({ containers: [container({ resources: resources({ cpu: "lots", memory: "1Gi" }) })] }),
+    reason:
+      'spec.containers[0].resources.requests.cpu: invalid quantity "lots": expected a number such as 100m or 1Gi',
+  },
+  {
+    name: "rejects a negative quantity",
+    yaml: podYaml({ containers: [container({ resources: resources({ cpu: "1" }, { memory: "-1Gi" }) })] }),
+    reason: 'spec.containers[0].resources.limits.memory: invalid quantity "-1Gi": must not be negative',
+  },
+  {
+    name: "rejects resources that are not a mapping",
+    yaml: podYaml({ containers: [container({ resources: ["cpu"] })] }),
+    reason: "spec.containers[0].resources must be a mapping, got a list",
+  },
+  {
+    name: "rejects a quantity that is a mapping",
+    yaml: podYaml({
+      containers: [container({ resources: resources({ cpu: { value: 1 }, memory: "1Gi" }) })],
+    }),
+    reason:
+      'spec.containers[0].resources.requests.cpu must be a quantity such as "100m" or "128Mi", got a mapping',
+  },
+  // Ports
+  {
+    name: "rejects containerPort 0",
+    yaml: podYaml({ containers: [container({ ports: [{ containerPort: 0 }] })] }),
+    reason: "spec.containers[0].ports[0].containerPort must be an integer between 1 and 65535, got 0",
+  },
+  {
+    name: "rejects containerPort above 65535",
+    yaml: podYaml({ containers: [container({ ports: [{ containerPort: 70000 }] })] }),
+    reason: "spec.containers[0].ports[0].containerPort must be an integer between 1 and 65535, got 70000",
+  },
+  {
+    name: "rejects a containerPort written as a string",
+    yaml: podYaml({ containers: [container({ ports: [{ containerPort: "80" }] })] }),
+    reason: 'spec.containers[0].ports[0].containerPort must be an integer between 1 and 65535, got "80"',
+  },
+  {
+    name: "rejects a port without containerPort",
+    yaml: podYaml({ containers: [container({ ports: [{ name: "http" }] })] }),
+    reason: "spec.containers[0].ports[0].containerPort must be an integer between 1 and 65535, got nothing",
+  },
+  {
+    name: "rejects hostPort",
+    yaml: podYaml({ containers: [container({ ports: [{ containerPort: 80, hostPort: 80 }] })] }),
+    reason: "spec.containers[0].ports[0].hostPort must not be set",
+  },
+  {
+    name: "rejects hostIP",
+    yaml: podYaml({ containers: [container({ ports: [{ containerPort: 80, hostIP: "0.0.0.0" }] })] }),
+    reason: "spec.containers[0].ports[0].hostIP must not be set",
+  },
+  {
+    name: "rejects protocols other than TCP and UDP",
+    yaml: podYaml({ containers: [container({ ports: [{ containerPort: 80, protocol: "SCTP" }] })] }),
+    reason: 'spec.containers[0].ports[0].protocol must be TCP or UDP, got "SCTP"',
+  },
+  {
+    name: "rejects a pod that exposes no port",
+    yaml: podYaml({ containers: [container({ ports: undefined })] }),
+    reason: "exactly one containerPort must be declared across all containers, found 0",
+  },
+  {
+    name: "rejects more than one port across containers",
+    yaml: podYaml({
+      containers: [container(), container({ name: "metrics", ports: [{ containerPort: 9090 }] })],
+    }),
+    reason: "exactly one containerPort must be declared across all containers, found 2",
+  },
+  {
+    name: "rejects a target_port that is not the containerPort",
+    yaml: podYaml(),
+    targetPort: 8080,
+    reason: 'target_port 8080 does not match the containerPort 80 of container "app"',
+  },
+  // Metadata
+  {
+    name: "rejects labels that are not strings",
+    yaml: podYaml({ top: { metadata: { name: "x", labels: { tier: 1 } } } }),
+    reason: "metadata.labels.tier must be a string, got a number",
+  },
+  {
+    name: "rejects a metadata that is not a mapping",
+    yaml: podYaml({ top: { metadata: "challenge" } }),
+    reason: "metadata must be a mapping, got a string",
+  },
+];
+
+describe("sanitizePodSpec rejections", () => {
+  it("has a case for every rule", () => {
+    expect(rejected.length).toBeGreaterThanOrEqual(45);
+  });
+
+  for (const testCase of rejected) {
+    it(testCase.name, () => {
+      const error = rejectionOf(testCase.yaml, testCase.targetPort);
+      if (typeof testCase.reason === "string") expect(error.reason).toBe(testCase.reason);
+      else expect(error.reason).toMatch(testCase.reason);
+      expect(error.message).toBe(`invalid pod spec: ${error.reason}`);
+    });
+  }
+
+  it("gives each rejection the INVALID_POD_SPEC code and status 400", () => {
+    const error = rejectionOf("");
+    expect(error).toBeInstanceOf(InvalidPodSpecError);
+    expect(error.code).toBe("INVALID_POD_SPEC");
+    expect(error.status).toBe(400);
+  });
+});
+
+describe("target_port", () => {
+  it.each([0, -1, 65536, 80.5, Number.NaN])(
+    "rejects target_port %p before reading the YAML",
+    (targetPort) => {
+      expect(() => rejectionOf("not: [valid", targetPort)).toThrow(InvalidTargetPortError);
+      expect(() => rejectionOf("not: [valid", targetPort)).toThrow(
+        "invalid target_port: must be between 1 and 65535",
+      );
+    },
+  );
+
+  it("gives the error the INVALID_TARGET_PORT code and status 400", () => {
+    const error = new InvalidTargetPortError();
+    expect(error.code).toBe("INVALID_TARGET_PORT");
+    expect(error.status).toBe(400);
+  });
+});
