@@ -2,6 +2,8 @@ import { join } from "node:path";
 import { clusterFiles } from "./paths.ts";
 
 export interface ClusterPorts {
+  /** The Service NodePort range, "30000-32767" unless STACKD_NODEPORT_RANGE chose another at `up`. */
+  nodePortRange?: string;
   etcdClient: number;
   etcdPeer: number;
   apiserver: number;
@@ -74,7 +76,7 @@ export function componentSpecs(
         "--authorization-mode=RBAC",
         "--anonymous-auth=false",
         "--service-cluster-ip-range=10.96.0.0/16",
-        "--service-node-port-range=30000-32767",
+        `--service-node-port-range=${ports.nodePortRange ?? "30000-32767"}`,
         "--endpoint-reconciler-type=none",
         "--max-requests-inflight=1000",
         "--max-mutating-requests-inflight=500",

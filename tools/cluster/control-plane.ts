@@ -169,6 +169,7 @@ export function up(dir: string, report: Report): Promise<{ alreadyUp: boolean; m
       controllerManager: freePort(),
       scheduler: freePort(),
       kwok: freePort(),
+      nodePortRange: process.env.STACKD_NODEPORT_RANGE ?? "30000-32767",
     };
     const server = `https://127.0.0.1:${ports.apiserver}`;
     const pem = ensurePki(files.pki, clients);

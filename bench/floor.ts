@@ -1,0 +1,73 @@
+import type { V1Pod } from "@kubernetes/client-node";
+import type { KubeClient } from "../src/kube/client.ts";
+import { ResourceWatch } from "../src/kube/watch.ts";
+import { silentLogger } from "../src/log/logger.ts";
+import { stackPod, stackService } from "../src/stacks/stack-resources.ts";
+import type { StackIdentity } from "../machines/stack.types.ts";
+import { timed } from "./stats.ts";
+
+/**
+ * The floor stackd is compared with: the same Pod and Service creates, and the wait until the pod
+ * is bound to a node, made directly with the transport and a watch, with no stackd in between.
+ */
+export async function measureFloor(options: {
+  kube: KubeClient;
+  namespace: string;
+  nodeRole: string;
+  sanitisedPod: V1Pod;
+  firstPort: number;
+  count: number;
+  concurrency: number;
+  prefix: string;
+}): Promise<number[]> {
+  const { kube, namespace } = options;
+  const waiters = new Map<string, () => void>();
+  const bound = new Set<string>();
+  const watch = new ResourceWatch<V1Pod>({
+    transport: kube.transport,
+    path: `/api/v1/namespaces/${namespace}/pods`,
+    labelSelector: `bench-floor=${options.prefix}`,
+    logger: silentLogger,
+    handlers: {
+      onSync() {},
+      onEvent(_, pod) {
+        const name = pod.metadata?.name ?? "";
+        if (!pod.spec?.nodeName || bound.has(name)) return;
+        bound.add(name);
+        waiters.get(name)?.();
+      },
+    },
+  });
+  await watch.start();
+  try {
+    return await timed(options.count, options.concurrency, async (index) => {
+      const id = `${options.prefix}-${index.toString(16).padStart(6, "0")}`;
+      const identity: StackIdentity = {
+        stackId: id,
+        namespace,
+        podName: id,
+        serviceName: `svc-${id}`,
+        targetPort: 80,
+        podSpecYaml: "",
+        createdAt: 0,
+        ttlExpiresAt: 0,
+        requestedCpuMilli: 0,
+        requestedMemoryBytes: 0,
+      };
+      const pod = stackPod(options.sanitisedPod, identity, options.nodeRole);
+      pod.metadata = { ...pod.metadata, labels: { ...pod.metadata?.labels, "bench-floor": options.prefix } };
+      const scheduled = new Promise<void>((resolve) => {
+        if (bound.has(id)) resolve();
+        else waiters.set(id, resolve);
+      });
+      await kube.transport.send("POST", `/api/v1/namespaces/${namespace}/pods`, { body: pod });
+      await kube.transport.send("POST", `/api/v1/namespaces/${namespace}/services`, {
+        body: stackService(identity, options.firstPort + index, "TCP"),
+      });
+      await scheduled;
+      waiters.delete(id);
+    });
+  } finally {
+    await watch.stop();
+  }
+}
