@@ -1,14 +1,15 @@
 import type { V1Pod } from "@kubernetes/client-node";
+import type { StackIdentity } from "../machines/stack.types.ts";
 import type { KubeClient } from "../src/kube/client.ts";
 import { ResourceWatch } from "../src/kube/watch.ts";
 import { silentLogger } from "../src/log/logger.ts";
 import { stackPod, stackService } from "../src/stacks/stack-resources.ts";
-import type { StackIdentity } from "../machines/stack.types.ts";
 import { timed } from "./stats.ts";
 
 /**
- * The floor stackd is compared with: the same Pod and Service creates, and the wait until the pod
- * is bound to a node, made directly with the transport and a watch, with no stackd in between.
+ * The floor stackd is compared with: the same Pod and Service creates (issued together, as stackd
+ * does), and the wait until the pod is bound to a node, made directly with the transport and a watch,
+ * with no stackd in between.
  */
 export async function measureFloor(options: {
   kube: KubeClient;
@@ -60,10 +61,13 @@ export async function measureFloor(options: {
         if (bound.has(id)) resolve();
         else waiters.set(id, resolve);
       });
-      await kube.transport.send("POST", `/api/v1/namespaces/${namespace}/pods`, { body: pod });
-      await kube.transport.send("POST", `/api/v1/namespaces/${namespace}/services`, {
-        body: stackService(identity, options.firstPort + index, "TCP"),
-      });
+      // The same two creates stackd makes, also issued at the same time.
+      await Promise.all([
+        kube.transport.send("POST", `/api/v1/namespaces/${namespace}/pods`, { body: pod }),
+        kube.transport.send("POST", `/api/v1/namespaces/${namespace}/services`, {
+          body: stackService(identity, options.firstPort + index, "TCP"),
+        }),
+      ]);
       await scheduled;
       waiters.delete(id);
     });

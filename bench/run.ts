@@ -4,7 +4,7 @@ import type { V1Pod } from "@kubernetes/client-node";
 import type { Subprocess } from "bun";
 import { createKubeClient } from "../src/kube/client.ts";
 import { sanitizePodSpec } from "../src/podspec/sanitize-pod-spec.ts";
-import { up } from "../tools/cluster/control-plane.ts";
+import { down, up } from "../tools/cluster/control-plane.ts";
 import { fakeNode } from "../tools/cluster/fixture.ts";
 import { clusterDir, clusterFiles } from "../tools/cluster/paths.ts";
 import { freePort } from "../tools/cluster/processes.ts";
@@ -22,11 +22,14 @@ const sequentialCount = Number(process.env.BENCH_SEQUENTIAL ?? 200);
 const concurrentCount = Number(process.env.BENCH_CONCURRENT ?? 500);
 const apiKey = "bench-key";
 const nodeRole = "bench";
-const log = (message: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
+const log = (message: string) =>
+  console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
 
 process.env.STACKD_CLUSTER = process.env.STACKD_CLUSTER ?? "bench";
 process.env.STACKD_NODEPORT_RANGE = process.env.STACKD_NODEPORT_RANGE ?? "20000-39999";
 const dir = clusterDir();
+// A fresh cluster each run, so earlier runs' objects neither hold ports nor load the API server.
+await down(dir);
 await up(dir, (message) => log(`cluster: ${message}`));
 const kubeconfigPath = clusterFiles(dir).adminKubeconfig;
 const kube = createKubeClient({ kubeconfigPath });
@@ -34,10 +37,14 @@ const kube = createKubeClient({ kubeconfigPath });
 const stamp = Date.now().toString(36);
 const namespace = `bench-${stamp}`;
 const floorNamespace = `bench-floor-${stamp}`;
-for (const name of [namespace, floorNamespace]) await kube.core.createNamespace({ body: { metadata: { name } } });
+for (const name of [namespace, floorNamespace])
+  await kube.core.createNamespace({ body: { metadata: { name } } });
 const nodeCount = Math.ceil((totalStacks + concurrentCount * 2 + sequentialCount * 2) / 900);
 for (let index = 0; index < nodeCount; index += 1) {
-  const node = fakeNode({ name: `bench-${stamp}-${index}`, role: "stack" }, { cpu: "4000", memory: "16Ti", pods: "1000" });
+  const node = fakeNode(
+    { name: `bench-${stamp}-${index}`, role: "stack" },
+    { cpu: "4000", memory: "16Ti", pods: "1000" },
+  );
   node.metadata = { ...node.metadata, labels: { ...node.metadata?.labels, role: nodeRole } };
   await kube.core.createNode({ body: node });
 }
@@ -119,7 +126,8 @@ for (;;) {
   if (ok) break;
   await Bun.sleep(100);
 }
-const rssKb = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${stackd.pid}/status`, "utf8"))?.[1] ?? 0);
+const rssKb = () =>
+  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${stackd.pid}/status`, "utf8"))?.[1] ?? 0);
 await Bun.sleep(2000);
 const rssEmpty = rssKb();
 
@@ -182,7 +190,9 @@ console.log(`| create p50 / floor p50, concurrent | ${round(ratioConcurrent)}x |
 console.log(`| GET /stacks p50 at ${stats.total_stacks} | ${rows[4]?.[1].p50} ms | < 10 ms |`);
 console.log(`| GET /stats p50 at ${stats.total_stacks} | ${rows[5]?.[1].p50} ms | < 10 ms |`);
 console.log(`| resident memory per stack | ${round(memoryPerStackKb)} KB | <= 20 KB |`);
-console.log(`\nRSS empty ${rssEmpty} KB, loaded ${rssLoaded} KB; load rate ${round(remaining / loadSeconds)} creates/s; failed creates ${failures}`);
+console.log(
+  `\nRSS empty ${rssEmpty} KB, loaded ${rssLoaded} KB; load rate ${round(remaining / loadSeconds)} creates/s; failed creates ${failures}`,
+);
 
 const result = {
   date: new Date().toISOString(),
@@ -195,4 +205,6 @@ const result = {
 };
 mkdirSync(join(repo, "bench", "results"), { recursive: true });
 writeFileSync(join(repo, "bench", "results", "latest.json"), `${JSON.stringify(result, null, 2)}\n`);
-log("wrote bench/results/latest.json; the bench cluster stays up (STACKD_CLUSTER=bench bun run cluster down)");
+log(
+  "wrote bench/results/latest.json; the bench cluster stays up (STACKD_CLUSTER=bench bun run cluster down)",
+);

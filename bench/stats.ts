@@ -16,7 +16,11 @@ export function summarise(samples: number[]): Summary {
 export const round = (value: number) => Math.round(value * 100) / 100;
 
 /** Runs `task` for each index with at most `concurrency` in flight; returns each task's duration in ms. */
-export async function timed(count: number, concurrency: number, task: (index: number) => Promise<void>): Promise<number[]> {
+export async function timed(
+  count: number,
+  concurrency: number,
+  task: (index: number) => Promise<void>,
+): Promise<number[]> {
   const durations: number[] = new Array(count);
   let next = 0;
   const worker = async () => {

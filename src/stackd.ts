@@ -3,12 +3,14 @@ import type { InspectionEvent } from "xstate";
 import type { Config } from "./config/config.ts";
 import { createApp } from "./http/app.ts";
 import { createKubeClient, type KubeClient } from "./kube/client.ts";
+import { ChangeFeed } from "./live/change-feed.ts";
 import type { Logger } from "./log/logger.ts";
 import { PortAllocator } from "./ports/port-allocator.ts";
 import { ClusterSync } from "./stacks/cluster-sync.ts";
 import { createKubeEffects } from "./stacks/kube-effects.ts";
 import { StackRegistry } from "./stacks/stack-registry.ts";
 import { openDatabase } from "./store/database.ts";
+import { EventHistory } from "./store/event-history.ts";
 import { StackStore } from "./store/stack-store.ts";
 
 export interface StackdDependencies {
@@ -63,6 +65,7 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
     reconcileIntervalMs: config.reconcileIntervalMs,
   });
 
+  const feed = new ChangeFeed(registry, new EventHistory(db, config.liveHistorySize), logger);
   ports.sync(await sync.clusterNodePorts());
   const restored = registry.restore();
   await sync.start();
@@ -74,6 +77,7 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
     apiKeyEnabled: config.apiKeyEnabled,
     apiKey: config.apiKey,
     maxBodyBytes: config.maxBodyBytes,
+    live: { feed, heartbeatMs: config.liveHeartbeatMs, maxBufferedBytes: config.liveMaxBufferedBytes },
   });
   let server: Server<unknown> | undefined;
 
@@ -83,6 +87,7 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
     sync,
     ports,
     store,
+    feed,
     /** Starts serving HTTP on the configured address (port 0 picks a free one). */
     listen(port = config.http.port): Server<unknown> {
       app.listen({ hostname: config.http.hostname, port, maxRequestBodySize: config.maxBodyBytes * 4 });
@@ -96,6 +101,7 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
       await Promise.race([closing, Bun.sleep(config.shutdownTimeoutMs)]);
       await server?.stop(true);
       await sync.stop();
+      feed.stop();
       registry.stopAll();
       db.close();
     },

@@ -29,7 +29,10 @@ export const ConfigSchema = Type.Object({
     Type.Literal("warn"),
     Type.Literal("error"),
   ]),
-  inspect: Type.Boolean(),
+  inspectUrl: Type.Optional(Type.String()),
+  liveHistorySize: Type.Integer({ minimum: 1 }),
+  liveHeartbeatMs: Type.Integer({ minimum: 1 }),
+  liveMaxBufferedBytes: Type.Integer({ minimum: 1 }),
 });
 
 export type Config = Static<typeof ConfigSchema>;
@@ -101,6 +104,20 @@ export function parseListenAddress(text: string): { hostname: string; port: numb
 
 const logLevels = ["debug", "info", "warn", "error"] as const;
 
+/** STACKD_INSPECT: unset or false for off; true for the local relay on :8080; or the relay's ws:// URL. */
+function inspectUrl(env: Env): { inspectUrl?: string } {
+  const text = read(env, "STACKD_INSPECT", "");
+  if (text === "" || ["0", "false", "off", "no"].includes(text.toLowerCase())) return {};
+  if (["1", "true", "on", "yes"].includes(text.toLowerCase())) return { inspectUrl: "ws://127.0.0.1:8080" };
+  if (!/^wss?:\/\/[^\s]+$/.test(text)) {
+    throw new ConfigError(
+      "STACKD_INSPECT",
+      `must be true, false or a ws:// URL of the inspector relay, got "${text}"`,
+    );
+  }
+  return { inspectUrl: text };
+}
+
 /**
  * Reads and validates the configuration once, from the environment (Bun has already merged `.env`
  * into it, without overriding real variables). Names and defaults are the reference service's.
@@ -150,7 +167,10 @@ export function loadConfig(env: Env): Config {
     dbPath: read(env, "DB_PATH", "./data/stackd.db"),
     maxBodyBytes: integer(env, "MAX_BODY_BYTES", 1_048_576, 1024, 64 * 1_048_576),
     logLevel: logLevel as Config["logLevel"],
-    inspect: boolean(env, "STACKD_INSPECT", false),
+    ...inspectUrl(env),
+    liveHistorySize: integer(env, "LIVE_HISTORY_SIZE", 10_000, 1, 10_000_000),
+    liveHeartbeatMs: duration(env, "LIVE_HEARTBEAT", "15s"),
+    liveMaxBufferedBytes: integer(env, "LIVE_MAX_BUFFERED_BYTES", 4 * 1_048_576, 1, 1_073_741_824),
   };
   const problem = Value.Errors(ConfigSchema, config).First();
   if (problem) throw new ConfigError(problem.path, problem.message);

@@ -1,10 +1,12 @@
 import { Elysia } from "elysia";
 import { AppError, errorCodes, internalError, stackNotFound, unauthorized } from "../errors/app-error.ts";
+import type { ChangeFeed } from "../live/change-feed.ts";
 import type { Logger } from "../log/logger.ts";
 import type { StackRegistry } from "../stacks/stack-registry.ts";
 import { stackStatusView } from "../stacks/stack-view.ts";
 import { createApiKeyCheck, presentedApiKey } from "./auth.ts";
 import { parseCreateRequest } from "./create-request.ts";
+import { liveRoutes } from "./live.routes.ts";
 import { readBodyText } from "./read-body.ts";
 
 export interface AppOptions {
@@ -13,6 +15,7 @@ export interface AppOptions {
   apiKeyEnabled: boolean;
   apiKey: string;
   maxBodyBytes: number;
+  live: { feed: ChangeFeed; heartbeatMs: number; maxBufferedBytes: number };
 }
 
 const json = (body: unknown, status = 200) =>
@@ -47,6 +50,7 @@ export function createApp(options: AppOptions) {
       if (code === "PARSE" || code === "VALIDATION") return json({ error: "invalid request body" }, 400);
       return errorResponse(error, logger);
     })
+    .use(liveRoutes({ ...options.live, logger }))
     .get("/healthz", () => json({ status: "ok" }))
     .get("/stats", () => json(registry.stats()))
     .get("/stacks", () => json(registry.listJson()))
@@ -59,9 +63,9 @@ export function createApp(options: AppOptions) {
       { parse: "none" },
     )
     .get("/stacks/:stack_id", ({ params }) => {
-      const view = registry.get(params.stack_id);
-      if (!view) throw stackNotFound();
-      return json(view);
+      const body = registry.getJson(params.stack_id);
+      if (!body) throw stackNotFound();
+      return json(body);
     })
     .get("/stacks/:stack_id/status", ({ params }) => {
       const view = registry.get(params.stack_id);

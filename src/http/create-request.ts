@@ -34,6 +34,7 @@ export function parseCreateRequest(text: string): NewStack {
   try {
     const sanitised = sanitizePodSpec(body.pod_spec, body.target_port);
     return {
+      pod: sanitised.pod,
       podSpecYaml: sanitised.yaml,
       targetPort: body.target_port,
       requestedCpuMilli: sanitised.requestedCpuMilli,

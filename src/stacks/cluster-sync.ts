@@ -23,6 +23,38 @@ export interface ClusterSyncOptions {
 const stackIdOf = (object: { metadata?: { labels?: Record<string, string> } }) =>
   object.metadata?.labels?.[stackLabels.stackId];
 
+/** What the orphan sweep needs to know of one of stackd's Pods or Services (not the whole object). */
+interface OwnedObject {
+  stackId: string;
+  createdAt: number;
+  deleting: boolean;
+  nodePorts: number[];
+}
+
+type Labelled = V1Pod | V1Service;
+
+function ownedObject(object: Labelled): OwnedObject | undefined {
+  const stackId = stackIdOf(object);
+  if (!stackId) return undefined;
+  const ports =
+    object.kind === "Service" || "ports" in (object.spec ?? {}) ? (object as V1Service).spec?.ports : [];
+  return {
+    stackId,
+    createdAt: new Date(object.metadata?.creationTimestamp ?? 0).getTime(),
+    deleting: Boolean(object.metadata?.deletionTimestamp),
+    nodePorts: (ports ?? []).map((port) => port.nodePort ?? 0).filter(Boolean),
+  };
+}
+
+function ownedMap(objects: Labelled[]): Map<string, OwnedObject> {
+  const map = new Map<string, OwnedObject>();
+  for (const object of objects) {
+    const owned = ownedObject(object);
+    if (owned) map.set(object.metadata?.name ?? "", owned);
+  }
+  return map;
+}
+
 /**
  * Feeds the stack actors from Kubernetes: Node, Pod and Service watches (level-based: every relist
  * is reconciled as a whole), and a periodic sweep that deletes stackd-labelled objects no stack owns.
@@ -31,8 +63,8 @@ export class ClusterSync {
   readonly nodes = new NodeDirectory();
   #options: ClusterSyncOptions;
   #watches: ResourceWatch<V1Node | V1Pod | V1Service>[] = [];
-  #pods = new Map<string, V1Pod>();
-  #services = new Map<string, V1Service>();
+  #pods = new Map<string, OwnedObject>();
+  #services = new Map<string, OwnedObject>();
   #sweepTimer: ReturnType<typeof setInterval> | undefined;
   #now: () => number;
 
@@ -85,12 +117,9 @@ export class ClusterSync {
       logger: logger.child({ watch: "services" }),
       handlers: {
         onSync: (services) => {
-          this.#services = new Map(services.map((service) => [service.metadata?.name ?? "", service]));
+          this.#services = ownedMap(services);
         },
-        onEvent: (type, service) => {
-          if (type === "DELETED") this.#services.delete(service.metadata?.name ?? "");
-          else this.#services.set(service.metadata?.name ?? "", service);
-        },
+        onEvent: (type, service) => this.#track(this.#services, type === "DELETED", service),
       },
     });
     this.#watches = [nodeWatch, podWatch, serviceWatch] as ResourceWatch<V1Node | V1Pod | V1Service>[];
@@ -113,51 +142,46 @@ export class ClusterSync {
 
   /** Deletes Pods and Services labelled as stackd's that no stack owns and that are older than the grace. */
   async sweepOrphans(): Promise<number> {
-    const { kube, namespace, registry, orphanGraceMs, logger, ports } = this.#options;
+    const { kube, namespace } = this.#options;
+    const pods = await this.#sweep(this.#pods, "pod", (name) =>
+      kube.core.deleteNamespacedPod({ name, namespace }),
+    );
+    const services = await this.#sweep(this.#services, "service", (name) =>
+      kube.core.deleteNamespacedService({ name, namespace }),
+    );
+    return pods + services;
+  }
+
+  async #sweep(objects: Map<string, OwnedObject>, kind: string, remove: (name: string) => Promise<unknown>) {
+    const { registry, orphanGraceMs, logger, ports } = this.#options;
     const cutoff = this.#now() - orphanGraceMs;
-    const old = (object: { metadata?: { creationTimestamp?: Date } }) =>
-      new Date(object.metadata?.creationTimestamp ?? 0).getTime() <= cutoff;
-    let deleted = 0;
-    const ignoreMissing = (error: unknown) => {
-      if (!isNotFound(toKubeApiError(error))) throw error;
-    };
-    for (const pod of [...this.#pods.values()]) {
-      const stackId = stackIdOf(pod);
-      if (stackId && !registry.has(stackId) && old(pod) && !pod.metadata?.deletionTimestamp) {
-        logger.info("deleting orphan pod", { pod: pod.metadata?.name, stackId });
-        await kube.core
-          .deleteNamespacedPod({ name: pod.metadata?.name ?? "", namespace })
-          .catch(ignoreMissing);
-        deleted += 1;
-      }
+    const orphans = [...objects].filter(
+      ([, owned]) => !owned.deleting && owned.createdAt <= cutoff && !registry.has(owned.stackId),
+    );
+    for (const [name, owned] of orphans) {
+      logger.info(`deleting orphan ${kind}`, { name, stackId: owned.stackId });
+      await remove(name).catch((error: unknown) => {
+        if (!isNotFound(toKubeApiError(error))) throw error;
+      });
+      owned.deleting = true;
+      for (const port of owned.nodePorts) ports.actor.send({ type: "port.freed", port });
     }
-    for (const service of [...this.#services.values()]) {
-      const stackId = stackIdOf(service);
-      if (stackId && !registry.has(stackId) && old(service)) {
-        logger.info("deleting orphan service", { service: service.metadata?.name, stackId });
-        await kube.core
-          .deleteNamespacedService({ name: service.metadata?.name ?? "", namespace })
-          .catch(ignoreMissing);
-        this.#services.delete(service.metadata?.name ?? "");
-        for (const port of service.spec?.ports ?? [])
-          if (port.nodePort) ports.actor.send({ type: "port.freed", port: port.nodePort });
-        deleted += 1;
-      }
-    }
-    return deleted;
+    return orphans.length;
+  }
+
+  #track(objects: Map<string, OwnedObject>, deleted: boolean, object: Labelled): void {
+    const name = object.metadata?.name ?? "";
+    const owned = deleted ? undefined : ownedObject(object);
+    if (owned) objects.set(name, owned);
+    else objects.delete(name);
   }
 
   #podEvent(deleted: boolean, pod: V1Pod): void {
     const stackId = stackIdOf(pod);
     if (!stackId) return;
-    const name = pod.metadata?.name ?? "";
-    if (deleted) {
-      this.#pods.delete(name);
-      this.#podVanished(stackId, pod.spec?.nodeName ?? null);
-      return;
-    }
-    this.#pods.set(name, pod);
-    this.#deliver(stackId, pod);
+    this.#track(this.#pods, deleted, pod);
+    if (deleted) this.#podVanished(stackId, pod.spec?.nodeName ?? null);
+    else this.#deliver(stackId, pod);
   }
 
   /** Sends the pod's facts to its stack; a pod bound to a node that no longer exists means node loss. */
@@ -173,7 +197,7 @@ export class ClusterSync {
   }
 
   #syncPods(pods: V1Pod[]): void {
-    this.#pods = new Map(pods.map((pod) => [pod.metadata?.name ?? "", pod]));
+    this.#pods = ownedMap(pods);
     const present = new Set<string>();
     for (const pod of pods) {
       const stackId = stackIdOf(pod);

@@ -1,4 +1,4 @@
-import type { V1Pod } from "@kubernetes/client-node";
+import type { V1Pod, V1Service } from "@kubernetes/client-node";
 import { parse } from "yaml";
 import type {
   CreateFailure,
@@ -53,52 +53,65 @@ export interface KubeEffectsOptions {
 export function createKubeEffects({ kube, ports, nodeRole, logger }: KubeEffectsOptions) {
   const { core } = kube;
 
-  async function createPod(input: ProvisionInput): Promise<"TCP" | "UDP"> {
-    const sanitised = parse(input.identity.podSpecYaml) as V1Pod;
-    const pod = stackPod(sanitised, input.identity, nodeRole);
-    const port = pod.spec?.containers
-      .flatMap((container) => container.ports ?? [])
-      .find((p) => p.containerPort === input.identity.targetPort);
+  /** Sanitised pods of creates in flight, so provisioning need not parse the YAML again. */
+  const pendingPods = new Map<string, V1Pod>();
+
+  function podFor(input: ProvisionInput): V1Pod {
+    const sanitised = pendingPods.get(input.identity.stackId) ?? (parse(input.identity.podSpecYaml) as V1Pod);
+    pendingPods.delete(input.identity.stackId);
+    return stackPod(sanitised, input.identity, nodeRole);
+  }
+
+  async function createPod(pod: V1Pod, namespace: string): Promise<void> {
     try {
-      await core.createNamespacedPod({ namespace: input.identity.namespace, body: pod });
+      await kube.transport.send("POST", `/api/v1/namespaces/${namespace}/pods`, { body: pod });
     } catch (error) {
       const failure = toKubeApiError(error);
       if (!isAlreadyExists(failure)) throw new CreateFailedError(classifyCreateError(failure), failure);
     }
-    return port?.protocol === "UDP" ? "UDP" : "TCP";
+  }
+
+  /** Creates the Service, or adopts the one a crashed attempt left; returns its nodePort, or null if taken. */
+  async function tryCreateService(
+    input: ProvisionInput,
+    nodePort: number,
+    protocol: "TCP" | "UDP",
+  ): Promise<number | null> {
+    const { namespace, serviceName } = input.identity;
+    try {
+      // Raw JSON on the hot path: client-node's model serialiser costs more than building the request.
+      await kube.transport.send("POST", `/api/v1/namespaces/${namespace}/services`, {
+        body: stackService(input.identity, nodePort, protocol),
+      });
+      return nodePort;
+    } catch (error) {
+      const failure = toKubeApiError(error);
+      if (isNodePortAllocated(failure)) return null;
+      if (!isAlreadyExists(failure)) throw new CreateFailedError(classifyCreateError(failure), failure);
+      const existing = await kube.transport.send<V1Service>(
+        "GET",
+        `/api/v1/namespaces/${namespace}/services/${serviceName}`,
+      );
+      return existing.spec?.ports?.[0]?.nodePort ?? nodePort;
+    }
+  }
+
+  function nextPort(stackId: string, taken: number): number {
+    logger.info("nodePort taken outside stackd; leasing another", { stackId, nodePort: taken });
+    try {
+      return ports.replace(stackId);
+    } catch (error) {
+      if (error instanceof AppError) throw new CreateFailedError({ code: "no_port", message: error.message });
+      throw error;
+    }
   }
 
   async function createService(input: ProvisionInput, protocol: "TCP" | "UDP"): Promise<number> {
     let nodePort = input.nodePort;
     for (let attempt = 1; attempt <= maxPortAttempts; attempt += 1) {
-      try {
-        await core.createNamespacedService({
-          namespace: input.identity.namespace,
-          body: stackService(input.identity, nodePort, protocol),
-        });
-        return nodePort;
-      } catch (error) {
-        const failure = toKubeApiError(error);
-        if (isAlreadyExists(failure)) {
-          const existing = await core.readNamespacedService({
-            name: input.identity.serviceName,
-            namespace: input.identity.namespace,
-          });
-          return existing.spec?.ports?.[0]?.nodePort ?? nodePort;
-        }
-        if (!isNodePortAllocated(failure)) throw new CreateFailedError(classifyCreateError(failure), failure);
-        logger.info("nodePort taken outside stackd; leasing another", {
-          stackId: input.identity.stackId,
-          nodePort,
-        });
-        try {
-          nodePort = ports.replace(input.identity.stackId);
-        } catch (replaceError) {
-          if (replaceError instanceof AppError)
-            throw new CreateFailedError({ code: "no_port", message: replaceError.message });
-          throw replaceError;
-        }
-      }
+      const created = await tryCreateService(input, nodePort, protocol);
+      if (created !== null) return created;
+      nodePort = nextPort(input.identity.stackId, nodePort);
     }
     throw new CreateFailedError({
       code: "no_port",
@@ -107,10 +120,28 @@ export function createKubeEffects({ kube, ports, nodeRole, logger }: KubeEffects
   }
 
   return {
-    /** Creates the Pod, then the Service; idempotent, so a retry after a crash picks up what exists. */
+    /** Remembers the sanitised pod of a create about to be provisioned. */
+    rememberPod(stackId: string, pod: V1Pod): void {
+      pendingPods.set(stackId, pod);
+    },
+
+    /**
+     * Creates the Pod and the Service at the same time (they do not depend on each other); idempotent,
+     * so a retry after a crash adopts what exists. A failure of either leaves cleanup to the rollback.
+     */
     async provision(input: ProvisionInput): Promise<ProvisionOutput> {
-      const protocol = await createPod(input);
-      return { nodePort: await createService(input, protocol) };
+      const pod = podFor(input);
+      const port = pod.spec?.containers
+        .flatMap((container) => container.ports ?? [])
+        .find((candidate) => candidate.containerPort === input.identity.targetPort);
+      const protocol = port?.protocol === "UDP" ? "UDP" : "TCP";
+      const [podResult, serviceResult] = await Promise.allSettled([
+        createPod(pod, input.identity.namespace),
+        createService(input, protocol),
+      ]);
+      if (podResult.status === "rejected") throw podResult.reason;
+      if (serviceResult.status === "rejected") throw serviceResult.reason;
+      return { nodePort: serviceResult.value };
     },
 
     /** Deletes Pod and Service; NotFound counts as done. Other failures throw so the machine retries. */

@@ -31,13 +31,14 @@ export interface StackChange {
   stack: StackView;
 }
 
+/** Per stack, only what reads need: the cached JSON and the few fields stats add up. */
 interface Entry {
   actor: StackActor;
   status: StackStatus;
-  view: StackView;
   json: string;
   persistedKey: string;
   holdsResources: boolean;
+  nodeName: string | null;
 }
 
 export interface StackRegistryOptions {
@@ -53,6 +54,8 @@ export interface StackRegistryOptions {
 }
 
 export interface NewStack {
+  /** The sanitised Pod (user metadata, hardened spec), as also rendered in `podSpecYaml`. */
+  pod: object;
   podSpecYaml: string;
   targetPort: number;
   requestedCpuMilli: number;
@@ -143,6 +146,7 @@ export class StackRegistry {
       requestedCpuMilli: request.requestedCpuMilli,
       requestedMemoryBytes: request.requestedMemoryBytes,
     };
+    this.#options.effects.rememberPod(stackId, request.pod as never);
     const entry = this.#spawn(identity, nodePort);
     const outcome = await waitUntilScheduled(entry.actor);
     if (outcome !== "scheduled") {
@@ -150,7 +154,7 @@ export class StackRegistry {
       throw stackNotFound();
     }
     entry.actor.send({ type: "stack.acknowledged" });
-    return entry.view;
+    return this.#view(entry);
   }
 
   /** Deletes Pod and Service and forgets the stack; resolves when that is done. */
@@ -163,11 +167,17 @@ export class StackRegistry {
   }
 
   get(stackId: string): StackView | undefined {
-    return this.#entries.get(stackId)?.view;
+    const entry = this.#entries.get(stackId);
+    return entry ? this.#view(entry) : undefined;
+  }
+
+  /** The stack's API JSON, cached since its last change. */
+  getJson(stackId: string): string | undefined {
+    return this.#entries.get(stackId)?.json;
   }
 
   list(): StackView[] {
-    return [...this.#entries.values()].map((entry) => entry.view);
+    return [...this.#entries.values()].map((entry) => this.#view(entry));
   }
 
   /** `{"stacks":[...]}` built from each stack's cached JSON, without serialising all views again. */
@@ -188,11 +198,11 @@ export class StackRegistry {
     let memory = 0;
     for (const entry of this.#entries.values()) {
       if (!entry.holdsResources) continue;
+      const { requestedCpuMilli, requestedMemoryBytes } = entry.actor.getSnapshot().context;
       activeStacks += 1;
-      cpu += entry.view.requested_cpu_milli;
-      memory += entry.view.requested_memory_bytes;
-      const node = entry.view.node_id;
-      if (node) nodeDistribution[node] = (nodeDistribution[node] ?? 0) + 1;
+      cpu += requestedCpuMilli;
+      memory += requestedMemoryBytes;
+      if (entry.nodeName) nodeDistribution[entry.nodeName] = (nodeDistribution[entry.nodeName] ?? 0) + 1;
     }
     return {
       total_stacks: this.#entries.size,
@@ -250,12 +260,11 @@ export class StackRegistry {
     const entry: Entry = {
       actor,
       status,
-      view: stackView(actor.getSnapshot().context, status),
-      json: "",
+      json: JSON.stringify(stackView(actor.getSnapshot().context, status)),
       persistedKey: "",
       holdsResources: holdsResources(status),
+      nodeName: resume?.nodeName ?? null,
     };
-    entry.json = JSON.stringify(entry.view);
     this.#entries.set(identity.stackId, entry);
     actor.subscribe({
       next: (snapshot) => this.#onSnapshot(identity.stackId, entry, snapshot),
@@ -283,18 +292,20 @@ export class StackRegistry {
     const previous = entry.status;
     entry.status = status;
     entry.holdsResources = holdsResources(status) && snapshot.matches("live");
-    entry.view = stackView(context, status);
-    entry.json = JSON.stringify(entry.view);
+    entry.nodeName = context.nodeName;
+    const view = stackView(context, status);
+    entry.json = JSON.stringify(view);
     this.#options.store.save(storedOf(context, status));
-    if (previous !== status)
+    if (previous !== status) {
       this.#emit({
         stackId,
         status,
         previousStatus: previous,
         reason: context.reason,
         at: this.#now(),
-        stack: entry.view,
+        stack: view,
       });
+    }
   }
 
   #finish(stackId: string, entry: Entry, outcome: StackOutcome): void {
@@ -309,8 +320,12 @@ export class StackRegistry {
       previousStatus: entry.status,
       reason,
       at: this.#now(),
-      stack: entry.view,
+      stack: this.#view(entry),
     });
+  }
+
+  #view(entry: Entry): StackView {
+    return stackView(entry.actor.getSnapshot().context, entry.status);
   }
 
   #emit(change: StackChange): void {

@@ -27,6 +27,13 @@ const migrations: string[] = [
      stack_id TEXT NOT NULL UNIQUE,
      leased_at INTEGER NOT NULL
    );`,
+  `CREATE TABLE stack_events (
+     seq INTEGER PRIMARY KEY,
+     stack_id TEXT NOT NULL,
+     at INTEGER NOT NULL,
+     message TEXT NOT NULL
+   );
+   CREATE INDEX stack_events_by_stack ON stack_events (stack_id, seq);`,
 ];
 
 /** Opens (creating if needed) stackd's SQLite database in WAL mode and applies pending migrations. */

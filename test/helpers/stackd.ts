@@ -43,6 +43,9 @@ export function podSpecYaml(
   ].join("\n");
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are asserted field by field in tests.
+type ApiBody = any;
+
 export interface TestStackd {
   stackd: Stackd;
   namespace: string;
@@ -52,7 +55,7 @@ export interface TestStackd {
     path: string,
     body?: unknown,
     headers?: Record<string, string>,
-  ): Promise<{ status: number; body: any }>;
+  ): Promise<{ status: number; body: ApiBody }>;
   stop(): Promise<void>;
 }
 

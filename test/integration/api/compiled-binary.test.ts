@@ -19,11 +19,14 @@ afterAll(() => {
 describe("the compiled production binary", () => {
   it("compiles with `bun build --compile`, starts, and answers /healthz", async () => {
     const binary = join(work, "stackd");
-    const build = Bun.spawnSync(["bun", "build", "--compile", "--minify", "src/main.ts", "--outfile", binary], {
-      cwd: repo,
-      stdout: "pipe",
-      stderr: "pipe",
-    });
+    const build = Bun.spawnSync(
+      ["bun", "build", "--compile", "--minify", "src/main.ts", "--outfile", binary],
+      {
+        cwd: repo,
+        stdout: "pipe",
+        stderr: "pipe",
+      },
+    );
     expect(build.stderr.toString()).not.toContain("error");
     expect(build.exitCode).toBe(0);
 
@@ -43,9 +46,9 @@ describe("the compiled production binary", () => {
     const health = await eventually(
       "the binary to answer",
       async () => {
-        const response = await fetch(`http://127.0.0.1:${port}/healthz`, { headers: { "x-api-key": testApiKey } }).catch(
-          () => undefined,
-        );
+        const response = await fetch(`http://127.0.0.1:${port}/healthz`, {
+          headers: { "x-api-key": testApiKey },
+        }).catch(() => undefined);
         return response?.ok ? response.json() : undefined;
       },
       30_000,

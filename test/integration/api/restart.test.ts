@@ -108,9 +108,8 @@ describe("restart", () => {
             !object.metadata?.deletionTimestamp &&
             !known.has(object.metadata?.labels?.["stackd.io/stack-id"] ?? ""),
         );
-        const settled = list.stacks.every(
-          (stack) => stack.status !== "creating" || acknowledged.includes(stack.stack_id),
-        );
+        const serviceNames = new Set(services.items.map((service) => service.metadata?.name));
+        const settled = list.stacks.every((stack) => serviceNames.has(`svc-${stack.stack_id}`));
         return orphans.length === 0 && settled ? list.stacks : undefined;
       },
       60_000,

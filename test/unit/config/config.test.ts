@@ -78,6 +78,15 @@ describe("loadConfig", () => {
     expect(error.message).toContain(message);
   });
 
+  it("reads STACKD_INSPECT as off, the default relay, or a relay URL", () => {
+    expect(loadConfig(base).inspectUrl).toBeUndefined();
+    expect(loadConfig({ ...base, STACKD_INSPECT: "true" }).inspectUrl).toBe("ws://127.0.0.1:8080");
+    expect(loadConfig({ ...base, STACKD_INSPECT: "ws://127.0.0.1:9999" }).inspectUrl).toBe(
+      "ws://127.0.0.1:9999",
+    );
+    expect(errorOf({ ...base, STACKD_INSPECT: "http://x" }).variable).toBe("STACKD_INSPECT");
+  });
+
   it("rejects a NodePort range whose max is below its min", () => {
     const error = errorOf({ ...base, STACK_NODEPORT_MIN: "32000", STACK_NODEPORT_MAX: "31000" });
     expect(error.variable).toBe("STACK_NODEPORT_MAX");

@@ -1,0 +1,76 @@
+import type { ServerWebSocket } from "bun";
+import { Elysia, t } from "elysia";
+import type { ChangeFeed, FeedSubscription } from "../live/change-feed.ts";
+import { type HeartbeatMessage, slowConsumerCloseCode } from "../live/messages.ts";
+import type { Logger } from "../log/logger.ts";
+
+export interface LiveRoutesOptions {
+  feed: ChangeFeed;
+  logger: Logger;
+  heartbeatMs: number;
+  /** A client whose unsent backlog passes this many bytes is disconnected (it reconnects with `since`). */
+  maxBufferedBytes: number;
+}
+
+interface Connection {
+  subscription: FeedSubscription;
+  heartbeat: ReturnType<typeof setInterval>;
+  lastSeq: number;
+}
+
+/** `/ws/stacks`: a snapshot (or replay) then one message per stack status change, in `seq` order. */
+export function liveRoutes({ feed, logger, heartbeatMs, maxBufferedBytes }: LiveRoutesOptions) {
+  const connections = new Map<string, Connection>();
+
+  return new Elysia().ws("/ws/stacks", {
+    query: t.Object({
+      stack_id: t.Optional(t.String()),
+      since: t.Optional(t.Numeric({ minimum: 0 })),
+      api_key: t.Optional(t.String()),
+    }),
+    sendPings: true,
+    idleTimeout: 120,
+    open(ws) {
+      const { stack_id: stackId, since } = ws.data.query;
+      const state = { closed: false };
+      const send = (message: string, seq: number) => {
+        if (state.closed) return;
+        if ((ws.raw as unknown as ServerWebSocket).getBufferedAmount() > maxBufferedBytes) {
+          state.closed = true;
+          const connection = connections.get(ws.id);
+          logger.warn("disconnecting slow live-stream client", { lastSeq: connection?.lastSeq });
+          ws.close(slowConsumerCloseCode, `slow consumer: reconnect with since=${connection?.lastSeq ?? 0}`);
+          return;
+        }
+        ws.raw.send(message);
+        const connection = connections.get(ws.id);
+        if (connection) connection.lastSeq = seq;
+      };
+      const subscription = feed.open(
+        { ...(stackId ? { stackId } : {}), ...(since === undefined ? {} : { since: Number(since) }) },
+        send,
+      );
+      const heartbeat = setInterval(() => {
+        const message: HeartbeatMessage = {
+          type: "heartbeat",
+          seq: feed.latestSeq(),
+          at: new Date().toISOString(),
+        };
+        if (!state.closed) ws.raw.send(JSON.stringify(message));
+      }, heartbeatMs);
+      connections.set(ws.id, {
+        subscription,
+        heartbeat,
+        lastSeq: since === undefined ? feed.latestSeq() : Number(since),
+      });
+      for (const message of subscription.initial) ws.raw.send(message);
+    },
+    close(ws) {
+      const connection = connections.get(ws.id);
+      if (!connection) return;
+      connection.subscription.close();
+      clearInterval(connection.heartbeat);
+      connections.delete(ws.id);
+    },
+  });
+}

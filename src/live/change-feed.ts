@@ -1,0 +1,104 @@
+import type { Logger } from "../log/logger.ts";
+import type { StackChange, StackRegistry } from "../stacks/stack-registry.ts";
+import type { EventHistory } from "../store/event-history.ts";
+import type { ChangeMessage, ResyncMessage } from "./messages.ts";
+
+export interface FeedSubscription {
+  /** Messages to send first, in order: a snapshot, a replay of missed changes, or a resync plus snapshot. */
+  initial: string[];
+  close(): void;
+}
+
+interface Subscriber {
+  stackId: string | undefined;
+  deliver: (message: string, seq: number) => void;
+}
+
+/**
+ * Numbers every stack status change (one `seq` per change across the service, continuing after a
+ * restart), keeps a bounded history in SQLite, and fans changes out to live-stream subscribers.
+ */
+export class ChangeFeed {
+  #registry: StackRegistry;
+  #history: EventHistory;
+  #logger: Logger;
+  #seq: number;
+  #subscribers = new Set<Subscriber>();
+  #unsubscribe: () => void;
+
+  constructor(registry: StackRegistry, history: EventHistory, logger: Logger) {
+    this.#registry = registry;
+    this.#history = history;
+    this.#logger = logger;
+    this.#seq = history.bounds().latest;
+    this.#unsubscribe = registry.onChange((change) => this.#publish(change));
+  }
+
+  latestSeq(): number {
+    return this.#seq;
+  }
+
+  subscriberCount(): number {
+    return this.#subscribers.size;
+  }
+
+  /**
+   * Registers a subscriber and returns what it must be sent first. Everything happens synchronously,
+   * so no change can slip between the snapshot (or replay) and the live messages.
+   */
+  open(options: { stackId?: string; since?: number }, deliver: Subscriber["deliver"]): FeedSubscription {
+    const subscriber: Subscriber = { stackId: options.stackId, deliver };
+    const initial = this.#initial(options);
+    this.#subscribers.add(subscriber);
+    return { initial, close: () => this.#subscribers.delete(subscriber) };
+  }
+
+  stop(): void {
+    this.#unsubscribe();
+    this.#subscribers.clear();
+  }
+
+  #initial({ stackId, since }: { stackId?: string; since?: number }): string[] {
+    if (since === undefined) return [this.#snapshot(stackId)];
+    const { oldest, latest } = this.#history.bounds();
+    if (since > this.#seq) return [this.#resync("since_in_future"), this.#snapshot(stackId)];
+    if (since < latest && oldest > since + 1) return [this.#resync("since_too_old"), this.#snapshot(stackId)];
+    return this.#history.since(since, stackId);
+  }
+
+  #snapshot(stackId: string | undefined): string {
+    const head = `{"type":"snapshot","seq":${this.#seq},"stacks":`;
+    if (stackId === undefined) return `${head}${this.#registry.listJson().slice('{"stacks":'.length, -1)}}`;
+    const one = this.#registry.getJson(stackId);
+    return `${head}[${one ?? ""}]}`;
+  }
+
+  #resync(reason: ResyncMessage["reason"]): string {
+    const message: ResyncMessage = { type: "resync", reason, seq: this.#seq };
+    return JSON.stringify(message);
+  }
+
+  #publish(change: StackChange): void {
+    this.#seq += 1;
+    const message: ChangeMessage = {
+      type: "change",
+      seq: this.#seq,
+      stack_id: change.stackId,
+      status: change.status,
+      previous_status: change.previousStatus,
+      reason: change.reason,
+      at: new Date(change.at).toISOString(),
+      stack: change.stack,
+    };
+    const text = JSON.stringify(message);
+    try {
+      this.#history.append(this.#seq, change.stackId, change.at, text);
+    } catch (error) {
+      this.#logger.error("cannot record stack change in history", { error, seq: this.#seq });
+    }
+    for (const subscriber of this.#subscribers) {
+      if (subscriber.stackId === undefined || subscriber.stackId === change.stackId)
+        subscriber.deliver(text, this.#seq);
+    }
+  }
+}
