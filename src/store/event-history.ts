@@ -28,7 +28,7 @@ export class EventHistory {
   append(seq: number, stackId: string, at: number, message: string): void {
     this.#append.run(seq, stackId, at, message);
     this.#appendedSincePrune += 1;
-    if (this.#appendedSincePrune >= Math.max(100, Math.floor(this.#limit / 10))) {
+    if (this.#appendedSincePrune >= Math.max(1, Math.floor(this.#limit / 10))) {
       this.#prune.run(seq - this.#limit);
       this.#appendedSincePrune = 0;
     }
