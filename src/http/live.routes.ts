@@ -12,6 +12,8 @@ export interface LiveRoutesOptions {
   maxBufferedBytes: number;
 }
 
+const closeGraceMs = 2_000;
+
 interface Connection {
   subscription: FeedSubscription;
   heartbeat: ReturnType<typeof setInterval>;
@@ -38,8 +40,15 @@ export function liveRoutes({ feed, logger, heartbeatMs, maxBufferedBytes }: Live
         if ((ws.raw as unknown as ServerWebSocket).getBufferedAmount() > maxBufferedBytes) {
           state.closed = true;
           const connection = connections.get(ws.id);
+          // Stop feeding it at once; the close frame waits behind its backlog, the socket's close handler may not run soon.
+          connection?.subscription.close();
+          if (connection) clearInterval(connection.heartbeat);
           logger.warn("disconnecting slow live-stream client", { lastSeq: connection?.lastSeq });
           ws.close(slowConsumerCloseCode, `slow consumer: reconnect with since=${connection?.lastSeq ?? 0}`);
+          // The close frame queues behind the backlog; a client that never drains it is cut off for good.
+          setTimeout(() => {
+            if (connections.has(ws.id)) (ws.raw as unknown as ServerWebSocket).terminate();
+          }, closeGraceMs).unref();
           return;
         }
         ws.raw.send(message);

@@ -276,7 +276,14 @@ export class StackRegistry {
     actor.start();
     if (!resume) {
       const stack = this.#view(entry);
-      this.#emit({ stackId: identity.stackId, status, previousStatus: null, reason: "created", at: identity.createdAt, stack });
+      this.#emit({
+        stackId: identity.stackId,
+        status,
+        previousStatus: null,
+        reason: "created",
+        at: identity.createdAt,
+        stack,
+      });
     }
     this.#onSnapshot(identity.stackId, entry, actor.getSnapshot());
     return entry;

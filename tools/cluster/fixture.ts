@@ -29,7 +29,7 @@ function internalIpOf(name: string): string {
  * InternalIP and a Hostname address: kwok's node-initialize stage rewrites the address list (dropping
  * an ExternalIP) of a node that lacks either.
  */
-export function fakeNode(node: FakeNode, capacity = { cpu: "32", memory: "64Gi", pods: "110" }): V1Node {
+export function fakeNode(node: FakeNode, capacity = { cpu: "64", memory: "256Gi", pods: "1000" }): V1Node {
   return {
     apiVersion: "v1",
     kind: "Node",

@@ -18,7 +18,8 @@ afterAll(async () => {
   await deleteTestNamespace(kube, service.namespace);
 });
 
-const create = async () => (await service.call("POST", "/stacks", { target_port: 80, pod_spec: podSpecYaml() })).body;
+const create = async () =>
+  (await service.call("POST", "/stacks", { target_port: 80, pod_spec: podSpecYaml() })).body;
 
 describe("/ws/stacks", () => {
   it("refuses a wrong key before sending any data", async () => {
@@ -97,12 +98,16 @@ describe("/ws/stacks", () => {
     await service.call("DELETE", `/stacks/${stack.stack_id}`);
     const latest = service.stackd.feed.latestSeq();
     const again = new LiveClient(`${base}?api_key=${testApiKey}&since=${snapshot.seq}`);
-    await again.waitFor("the replay", () => (again.changes().length === latest - snapshot.seq ? true : undefined));
+    await again.waitFor("the replay", () =>
+      again.changes().length === latest - snapshot.seq ? true : undefined,
+    );
     expect(again.messages[0]?.type).toBe("change");
     expect(again.changes().map((change) => change.seq)).toEqual(
       Array.from({ length: latest - snapshot.seq }, (_, index) => snapshot.seq + 1 + index),
     );
-    expect(again.changes().some((change) => change.stack_id === stack.stack_id && change.status === "deleted")).toBe(true);
+    expect(
+      again.changes().some((change) => change.stack_id === stack.stack_id && change.status === "deleted"),
+    ).toBe(true);
     again.close();
   });
 
@@ -120,7 +125,11 @@ describe("/ws/stacks", () => {
 
   it("sends heartbeats on an idle connection", async () => {
     const client = new LiveClient(`${base}?api_key=${testApiKey}`);
-    const heartbeat = await client.waitFor("a heartbeat", () => client.messages.find((m) => m.type === "heartbeat"), 5_000);
+    const heartbeat = await client.waitFor(
+      "a heartbeat",
+      () => client.messages.find((m) => m.type === "heartbeat"),
+      5_000,
+    );
     expect(heartbeat.seq).toBe(service.stackd.feed.latestSeq());
     client.close();
   });
