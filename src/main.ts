@@ -1,3 +1,4 @@
+import { createWebSocketInspector } from "@statelyai/inspect";
 import { ConfigError, loadConfig } from "./config/config.ts";
 import { createLogger } from "./log/logger.ts";
 import { createStackd } from "./stackd.ts";
@@ -16,7 +17,12 @@ try {
 }
 
 const logger = createLogger({ level: config.logLevel });
-const stackd = await createStackd(config, { logger }).catch((error: unknown) => {
+const inspector = config.inspectUrl ? createWebSocketInspector({ url: config.inspectUrl }) : undefined;
+if (inspector) logger.info("sending actor inspection events", { relay: config.inspectUrl });
+const stackd = await createStackd(config, {
+  logger,
+  ...(inspector ? { inspect: inspector.inspect } : {}),
+}).catch((error: unknown) => {
   logger.error("start-up failed", { error });
   process.exit(1);
 });

@@ -1,7 +1,7 @@
 import type { Server } from "bun";
-import type { InspectionEvent } from "xstate";
 import type { Config } from "./config/config.ts";
 import { createApp } from "./http/app.ts";
+import type { InspectionObserver } from "./inspection.ts";
 import { createKubeClient, type KubeClient } from "./kube/client.ts";
 import { ChangeFeed } from "./live/change-feed.ts";
 import type { Logger } from "./log/logger.ts";
@@ -17,7 +17,7 @@ export interface StackdDependencies {
   logger: Logger;
   /** A ready client (tests); otherwise built from the configuration. */
   kube?: KubeClient;
-  inspect?: (event: InspectionEvent) => void;
+  inspect?: InspectionObserver;
 }
 
 /**

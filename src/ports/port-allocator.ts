@@ -1,13 +1,14 @@
-import { type Actor, createActor, type InspectionEvent } from "xstate";
+import { type Actor, createActor } from "xstate";
 import { portAllocatorMachine } from "../../machines/port-allocator.machine.ts";
 import { noPortAvailable } from "../errors/app-error.ts";
+import type { InspectionObserver } from "../inspection.ts";
 import type { StackStore } from "../store/stack-store.ts";
 
 export interface PortAllocatorOptions {
   min: number;
   max: number;
   store: StackStore;
-  inspect?: (event: InspectionEvent) => void;
+  inspect?: InspectionObserver;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { type Actor, createActor, fromPromise, type InspectionEvent, type SnapshotFrom } from "xstate";
+import { type Actor, createActor, fromPromise, type SnapshotFrom } from "xstate";
 import { stackMachine, statusOf } from "../../machines/stack.machine.ts";
 import type {
   CreateFailure,
@@ -12,6 +12,7 @@ import type {
   TeardownInput,
 } from "../../machines/stack.types.ts";
 import { AppError, internalError, stackNotFound } from "../errors/app-error.ts";
+import type { InspectionObserver } from "../inspection.ts";
 import type { Logger } from "../log/logger.ts";
 import type { PortAllocator } from "../ports/port-allocator.ts";
 import type { StackStore, StoredStack } from "../store/stack-store.ts";
@@ -50,7 +51,7 @@ export interface StackRegistryOptions {
   effects: KubeEffects;
   logger: Logger;
   now?: () => number;
-  inspect?: (event: InspectionEvent) => void;
+  inspect?: InspectionObserver;
 }
 
 export interface NewStack {
