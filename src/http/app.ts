@@ -1,4 +1,5 @@
 import { Elysia } from "elysia";
+import dashboardBundle from "../dashboard/dashboard.html" with { type: "text" };
 import { AppError, errorCodes, internalError, stackNotFound, unauthorized } from "../errors/app-error.ts";
 import type { ChangeFeed } from "../live/change-feed.ts";
 import type { Logger } from "../log/logger.ts";
@@ -17,6 +18,21 @@ export interface AppOptions {
   maxBodyBytes: number;
   live: { feed: ChangeFeed; heartbeatMs: number; maxBufferedBytes: number };
 }
+
+// Imported as text (and so embedded by `bun build --compile`); bun-types only knows HTML imports as bundles.
+const dashboardHtml = dashboardBundle as unknown as string;
+
+/** The dashboard page holds no data (it asks for the key and then uses the API), so it needs no key. */
+const isDashboardPage = (request: Request) =>
+  request.method === "GET" && new URL(request.url).pathname.replace(/\/$/, "") === "/dashboard";
+
+const dashboardHeaders = {
+  "content-type": "text/html; charset=utf-8",
+  "content-security-policy":
+    "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self' ws: wss:",
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+};
 
 const json = (body: unknown, status = 200) =>
   new Response(typeof body === "string" ? body : JSON.stringify(body), {
@@ -42,8 +58,10 @@ export function createApp(options: AppOptions) {
 
   return new Elysia()
     .onRequest(({ request }) => {
-      if (options.apiKeyEnabled && !keyMatches(presentedApiKey(request)))
+      if (isDashboardPage(request)) return;
+      if (options.apiKeyEnabled && !keyMatches(presentedApiKey(request))) {
         return errorResponse(unauthorized(), logger);
+      }
     })
     .onError(({ code, error }) => {
       if (code === "NOT_FOUND") return json({ error: "not found" }, 404);
@@ -51,6 +69,7 @@ export function createApp(options: AppOptions) {
       return errorResponse(error, logger);
     })
     .use(liveRoutes({ ...options.live, logger }))
+    .get("/dashboard", () => new Response(dashboardHtml, { headers: dashboardHeaders }))
     .get("/healthz", () => json({ status: "ok" }))
     .get("/stats", () => json(registry.stats()))
     .get("/stacks", () => json(registry.listJson()))

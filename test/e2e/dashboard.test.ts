@@ -1,0 +1,99 @@
+import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { existsSync, mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { deleteTestNamespace, testKubeClient } from "../helpers/cluster.ts";
+import { startTestStackd, type TestStackd, testApiKey } from "../helpers/stackd.ts";
+
+const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const artifacts = resolve(import.meta.dir, "../../test-artifacts");
+const kube = testKubeClient();
+let service: TestStackd;
+let browser: Browser;
+let page: Page;
+let base = "";
+
+beforeAll(async () => {
+  if (!existsSync(chromiumPath)) {
+    throw new Error(`no Chromium at ${chromiumPath}: apt-get install chromium (or set CHROMIUM_PATH)`);
+  }
+  mkdirSync(artifacts, { recursive: true });
+  service = await startTestStackd(kube, { STACK_TTL: "2h" });
+  base = `http://127.0.0.1:${service.stackd.listen(0).port}`;
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await service?.stop();
+  if (service) await deleteTestNamespace(kube, service.namespace);
+});
+
+const shot = (name: string) =>
+  page.screenshot({ path: join(artifacts, `dashboard-${name}.png`), fullPage: true });
+
+describe("the dashboard in headless Chromium", () => {
+  it("serves the page without a key and refuses a wrong key", async () => {
+    await page.goto(`${base}/dashboard`);
+    await page.fill("#api-key", "not-the-key");
+    await page.click("#login-form button");
+    await page.waitForSelector("#login-error:has-text('invalid api key')");
+    await shot("wrong-key");
+  });
+
+  it("connects with the key and creates a stack from the form that turns running without a reload", async () => {
+    await page.fill("#api-key", testApiKey);
+    await page.click("#login-form button");
+    await page.waitForSelector("#connection.live");
+    await page.click("#create-button");
+    const row = page.locator("tr.stack").first();
+    await row.locator(".status.running").waitFor({ timeout: 20_000 });
+    const stackId = await row.getAttribute("data-stack-id");
+    expect(stackId).toMatch(/^stack-[0-9a-f]{16}$/);
+    expect(await page.evaluate(() => performance.getEntriesByType("navigation").length)).toBe(1);
+    await shot("running");
+  });
+
+  it("shows details: node, copyable address, sanitised spec and a TTL countdown; and the node chart", async () => {
+    await page.locator("tr.stack").first().click();
+    await page.waitForSelector("#details:not(.hidden)");
+    const address = await page.textContent("#detail-address");
+    expect(address).toMatch(/^203\.0\.113\.1[12]:\d+$/);
+    expect(await page.textContent("#details-spec")).toContain("automountServiceAccountToken: false");
+    const before = await page.textContent("#detail-ttl");
+    await page.waitForFunction(
+      (first) => document.getElementById("detail-ttl")?.textContent !== first,
+      before,
+    );
+    await page.waitForSelector("#node-chart .bar");
+    expect(await page.locator("#node-chart .bar").count()).toBe(1);
+    await shot("details");
+  });
+
+  it("shows the API's validation error beside the pod spec field", async () => {
+    await page.fill("#pod-spec", "apiVersion: v1\nkind: Pod\nspec:\n  hostNetwork: true\n  containers: []");
+    await page.click("#create-button");
+    await page.waitForSelector("#pod-spec-error:has-text('invalid pod spec')");
+    await shot("validation-error");
+  });
+
+  it("deletes a stack with its button and the row disappears", async () => {
+    await page.locator("tr.stack button.danger").first().click();
+    await page.waitForSelector("#no-stacks:not(.hidden)", { timeout: 20_000 });
+    expect(await page.locator("tr.stack").count()).toBe(0);
+    await shot("deleted");
+  });
+});
