@@ -72,7 +72,10 @@ export function createApp(options: AppOptions) {
     .get("/dashboard", () => new Response(dashboardHtml, { headers: dashboardHeaders }))
     .get("/healthz", () => json({ status: "ok" }))
     .get("/stats", () => json(registry.stats()))
-    .get("/stacks", () => json(registry.listJson()))
+    .get(
+      "/stacks",
+      () => new Response(registry.listBytes(), { headers: { "content-type": "application/json" } }),
+    )
     .post(
       "/stacks",
       async ({ request }) => {

@@ -89,6 +89,8 @@ const holdsResources = (status: StackStatus) => status === "creating" || status 
 export class StackRegistry {
   #options: StackRegistryOptions;
   #entries = new Map<string, Entry>();
+  /** Cached `GET /stacks` body; dropped whenever any stack's JSON changes, appears or goes. */
+  #listBytes: Uint8Array<ArrayBuffer> | undefined;
   #listeners = new Set<(change: StackChange) => void>();
   #machine;
   #now: () => number;
@@ -192,6 +194,12 @@ export class StackRegistry {
     return `${body}]}`;
   }
 
+  /** The `GET /stacks` body as UTF-8, rebuilt only after some stack changed since the last call. */
+  listBytes(): Uint8Array<ArrayBuffer> {
+    this.#listBytes ??= new TextEncoder().encode(this.listJson());
+    return this.#listBytes;
+  }
+
   stats() {
     const nodeDistribution: Record<string, number> = {};
     let activeStacks = 0;
@@ -249,6 +257,7 @@ export class StackRegistry {
   stopAll(): void {
     for (const entry of this.#entries.values()) entry.actor.stop();
     this.#entries.clear();
+    this.#listBytes = undefined;
   }
 
   #spawn(identity: StackIdentity, nodePort: number, resume?: StackResume): Entry {
@@ -267,6 +276,7 @@ export class StackRegistry {
       nodeName: resume?.nodeName ?? null,
     };
     this.#entries.set(identity.stackId, entry);
+    this.#listBytes = undefined;
     actor.subscribe({
       next: (snapshot) => this.#onSnapshot(identity.stackId, entry, snapshot),
       error: (error) => {
@@ -307,6 +317,7 @@ export class StackRegistry {
     entry.nodeName = context.nodeName;
     const view = stackView(context, status);
     entry.json = JSON.stringify(view);
+    this.#listBytes = undefined;
     this.#options.store.save(storedOf(context, status));
     if (previous !== status) {
       this.#emit({
@@ -323,6 +334,7 @@ export class StackRegistry {
   #finish(stackId: string, entry: Entry, outcome: StackOutcome): void {
     if (this.#entries.get(stackId) !== entry) return;
     this.#entries.delete(stackId);
+    this.#listBytes = undefined;
     this.#options.ports.release(stackId);
     this.#options.store.remove(stackId);
     const reason = outcome.outcome === "removed" ? outcome.reason : outcome.failure.message;

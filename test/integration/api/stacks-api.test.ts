@@ -110,6 +110,8 @@ describe("POST /stacks", () => {
   it("lists the stack and counts it in /stats", async () => {
     const list = await service.call("GET", "/stacks");
     expect(list.body.stacks.map((stack: { stack_id: string }) => stack.stack_id)).toContain(stackId);
+    // The body is cached between changes: a second read must serve the same bytes again.
+    expect((await service.call("GET", "/stacks")).body).toEqual(list.body);
     const stats = (await service.call("GET", "/stats")).body;
     expect(stats.total_stacks).toBe(1);
     expect(stats.active_stacks).toBe(1);
