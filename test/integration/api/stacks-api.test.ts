@@ -36,6 +36,19 @@ describe("authentication", () => {
     expect((await service.call("GET", `/healthz?api_key=${testApiKey}`, undefined, {})).status).toBe(200);
   });
 
+  it("serves without a key when API_KEY_ENABLED=false", async () => {
+    const open = await startTestStackd(
+      kube,
+      { API_KEY_ENABLED: "false", API_KEY: "" },
+      { namespace: service.namespace },
+    );
+    try {
+      expect((await open.call("GET", "/stats", undefined, {})).status).toBe(200);
+    } finally {
+      await open.stop();
+    }
+  });
+
   it("answers 401 invalid api key for a wrong or missing key", async () => {
     const wrong = await service.call("GET", "/stacks", undefined, { "x-api-key": "nope" });
     expect(wrong).toEqual({ status: 401, body: { error: "invalid api key" } });
