@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import type { V1Pod } from "@kubernetes/client-node";
 import { createKubeClient, type KubeClient } from "../../src/kube/client.ts";
 import { isNotFound, toKubeApiError } from "../../src/kube/errors.ts";
+import { readState } from "../../tools/cluster/control-plane.ts";
 import { clusterDir, clusterFiles } from "../../tools/cluster/paths.ts";
 
 /** The admin kubeconfig of the local test cluster (`bun run cluster up` starts it). */
@@ -79,4 +80,23 @@ export function testPod(
       ],
     },
   };
+}
+
+/**
+ * Compacts the local cluster's etcd up to its current revision, so that every older resourceVersion
+ * is really expired (a fresh cluster keeps its whole history until the API server's 5-minute compaction).
+ */
+export async function compactEtcd(): Promise<number> {
+  const state = readState(clusterDir());
+  if (!state) throw new Error("the local cluster is not up");
+  const etcd = `http://127.0.0.1:${state.ports.etcdClient}/v3/kv`;
+  const range = await fetch(`${etcd}/range`, { method: "POST", body: JSON.stringify({ key: btoa("/") }) });
+  const revision = Number(((await range.json()) as { header: { revision: string } }).header.revision);
+  const compaction = await fetch(`${etcd}/compaction`, {
+    method: "POST",
+    body: JSON.stringify({ revision, physical: true }),
+  });
+  if (!compaction.ok)
+    throw new Error(`etcd compaction failed: ${compaction.status} ${await compaction.text()}`);
+  return revision;
 }

@@ -78,6 +78,8 @@ export function componentSpecs(
         "--service-cluster-ip-range=10.96.0.0/16",
         `--service-node-port-range=${ports.nodePortRange ?? "30000-32767"}`,
         "--endpoint-reconciler-type=none",
+        // ConfigMaps skip the watch cache, so tests can get a real 410 Expired from etcd after compaction.
+        "--watch-cache-sizes=configmaps#0",
         "--max-requests-inflight=1000",
         "--max-mutating-requests-inflight=500",
         "--profiling=false",
