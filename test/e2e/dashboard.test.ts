@@ -18,9 +18,12 @@ beforeAll(async () => {
     throw new Error(`no Chromium at ${chromiumPath}: apt-get install chromium (or set CHROMIUM_PATH)`);
   }
   mkdirSync(artifacts, { recursive: true });
+  const started = Date.now();
   service = await startTestStackd(kube, { STACK_TTL: "2h" });
   base = `http://127.0.0.1:${service.stackd.listen(0).port}`;
+  console.error(`[e2e] stackd ready in ${Date.now() - started} ms`);
   browser = await chromium.launch({
+    timeout: 60_000,
     executablePath: chromiumPath,
     args: [
       "--headless",
@@ -34,7 +37,8 @@ beforeAll(async () => {
     ],
   });
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-});
+  console.error(`[e2e] Chromium ready in ${Date.now() - started} ms`);
+}, 120_000);
 
 afterAll(async () => {
   await browser?.close();

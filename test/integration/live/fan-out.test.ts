@@ -20,6 +20,26 @@ afterAll(async () => {
   await deleteTestNamespace(kube, service.namespace);
 });
 
+/** Reads whole lines from a child's stdout; resolves "" when it ends. */
+function lineReader(stream: ReadableStream<Uint8Array>) {
+  const reader = stream.getReader();
+  const decoder = new TextDecoder();
+  let buffered = "";
+  return {
+    async next(): Promise<string> {
+      while (!buffered.includes("\n")) {
+        const { done, value } = await reader.read();
+        if (done) return buffered;
+        buffered += decoder.decode(value, { stream: true });
+      }
+      const index = buffered.indexOf("\n");
+      const line = buffered.slice(0, index);
+      buffered = buffered.slice(index + 1);
+      return line;
+    },
+  };
+}
+
 async function inBatches<T>(items: T[], size: number, work: (item: T) => Promise<unknown>): Promise<void> {
   for (let start = 0; start < items.length; start += size)
     await Promise.all(items.slice(start, start + size).map(work));
@@ -78,12 +98,10 @@ describe("live stream fan-out", () => {
         new URL(url()).pathname + new URL(url()).search,
         "20",
       ],
-      {
-        stdout: "pipe",
-      },
+      { stdout: "pipe", stderr: "pipe" },
     );
-    const slowLines = slow.stdout.pipeThrough(new TextDecoderStream()).getReader();
-    expect((await slowLines.read()).value).toContain('"ready": true');
+    const slowLines = lineReader(slow.stdout);
+    expect(await slowLines.next()).toContain('"ready": true');
     const clients = Array.from({ length: 5 }, () => new LiveClient(url()));
     await Promise.all(clients.map((client) => client.waitFor("snapshot", () => client.messages[0])));
     const subscribers = service.stackd.feed.subscriberCount();
@@ -98,7 +116,10 @@ describe("live stream fan-out", () => {
     expect(service.stackd.feed.subscriberCount()).toBe(subscribers - 1);
 
     // Disconnected: with the close frame (4008) when it can still be delivered, else the socket is dropped.
-    const report = JSON.parse((await slowLines.read()).value ?? "{}") as {
+    const line = await slowLines.next();
+    const report = JSON.parse(
+      line || `{"error": ${JSON.stringify(await new Response(slow.stderr).text())}}`,
+    ) as {
       close_code: number | null;
       eof: boolean;
     };
