@@ -2,7 +2,6 @@ import { randomBytes } from "node:crypto";
 import { type Actor, createActor, fromPromise, type SnapshotFrom } from "xstate";
 import { stackMachine, statusOf } from "../../machines/stack.machine.ts";
 import type {
-  CreateFailure,
   PodFacts,
   ProvisionInput,
   StackIdentity,
@@ -11,12 +10,15 @@ import type {
   StackStatus,
   TeardownInput,
 } from "../../machines/stack.types.ts";
-import { AppError, internalError, stackNotFound } from "../errors/app-error.ts";
+import { stackNotFound } from "../errors/app-error.ts";
 import type { InspectionObserver } from "../inspection.ts";
 import type { Logger } from "../log/logger.ts";
 import type { PortAllocator } from "../ports/port-allocator.ts";
-import type { StackStore, StoredStack } from "../store/stack-store.ts";
+import type { StackStore } from "../store/stack-store.ts";
+import { pastScheduling, waitUntilDone, waitUntilScheduled } from "./actor-waits.ts";
+import { failureErrors } from "./create-failure-errors.ts";
 import type { KubeEffects } from "./kube-effects.ts";
+import { identityOf, storedOf } from "./stack-records.ts";
 import { type StackView, stackView } from "./stack-view.ts";
 
 type StackActor = Actor<typeof stackMachine>;
@@ -62,22 +64,6 @@ export interface NewStack {
   requestedCpuMilli: number;
   requestedMemoryBytes: number;
 }
-
-const failureErrors: Record<CreateFailure["code"], (message: string) => AppError> = {
-  limit_range: (message) => new AppError("LIMIT_RANGE_VIOLATION", `limitrange violation: ${message}`),
-  quota_exceeded: (message) => new AppError("QUOTA_EXCEEDED", `resource quota exceeded: ${message}`),
-  not_schedulable: (message) => new AppError("NOT_SCHEDULABLE", message),
-  no_port: () => new AppError("NO_PORT_AVAILABLE", "no available nodeport"),
-  invalid: (message) => new AppError("INVALID_POD_SPEC", `invalid pod spec: ${message}`),
-  internal: (message) => internalError(new Error(message)),
-};
-
-const pastScheduling = (snapshot: StackSnapshot): boolean =>
-  snapshot.matches({ live: { creating: "starting" } }) ||
-  snapshot.matches({ live: "running" }) ||
-  snapshot.matches({ live: "stopped" }) ||
-  snapshot.matches({ live: "failed" }) ||
-  snapshot.matches({ live: "node_deleted" });
 
 const holdsResources = (status: StackStatus) => status === "creating" || status === "running";
 
@@ -361,64 +347,4 @@ export class StackRegistry {
       }
     }
   }
-}
-
-function identityOf(stack: StoredStack): StackIdentity {
-  return {
-    stackId: stack.stackId,
-    namespace: stack.namespace,
-    podName: stack.podName,
-    serviceName: stack.serviceName,
-    targetPort: stack.targetPort,
-    podSpecYaml: stack.podSpecYaml,
-    createdAt: stack.createdAt,
-    ttlExpiresAt: stack.ttlExpiresAt,
-    requestedCpuMilli: stack.requestedCpuMilli,
-    requestedMemoryBytes: stack.requestedMemoryBytes,
-  };
-}
-
-function storedOf(context: StackSnapshot["context"], status: StackStatus): StoredStack {
-  return {
-    ...identityOf(context as unknown as StoredStack),
-    nodePort: context.nodePort,
-    nodeName: context.nodeName,
-    nodePublicIp: context.nodePublicIp,
-    status,
-    reason: context.reason,
-    acknowledged: context.acknowledged,
-    updatedAt: context.updatedAt,
-  };
-}
-
-function waitUntilScheduled(actor: StackActor): Promise<"scheduled" | StackOutcome> {
-  return new Promise((resolve) => {
-    let settled = false;
-    const settle = (value: "scheduled" | StackOutcome) => {
-      if (settled) return;
-      settled = true;
-      subscription.unsubscribe();
-      resolve(value);
-    };
-    const check = (snapshot: StackSnapshot) => {
-      if (snapshot.status === "done") settle(snapshot.output as StackOutcome);
-      else if (pastScheduling(snapshot)) settle("scheduled");
-    };
-    const subscription = actor.subscribe({
-      next: check,
-      error: () =>
-        settle({ outcome: "aborted", failure: { code: "internal", message: "stack actor crashed" } }),
-    });
-    check(actor.getSnapshot());
-  });
-}
-
-function waitUntilDone(actor: StackActor): Promise<void> {
-  return new Promise((resolve) => {
-    if (actor.getSnapshot().status !== "active") {
-      resolve();
-      return;
-    }
-    actor.subscribe({ complete: () => resolve(), error: () => resolve() });
-  });
 }
