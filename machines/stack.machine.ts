@@ -32,6 +32,7 @@ export const stackMachine = setup({
   actors: {
     provisionResources: fromPromise<ProvisionOutput, ProvisionInput>(missing("provisionResources")),
     teardownResources: fromPromise<void, TeardownInput>(missing("teardownResources")),
+    restoreService: fromPromise<ProvisionOutput, ProvisionInput>(missing("restoreService")),
   },
   delays: {
     ttl: () => 0,
@@ -177,6 +178,22 @@ export const stackMachine = setup({
         },
         running: {
           entry: "touch",
+          initial: "serving",
+          states: {
+            serving: { on: { "service.gone": "restoringService" } },
+            // Level-based repair: a Service deleted behind stackd's back is created again (same port if free).
+            restoringService: {
+              invoke: {
+                src: "restoreService",
+                input: ({ context }) => ({ identity: context, nodePort: context.nodePort }),
+                onDone: {
+                  target: "serving",
+                  actions: assign(({ event }) => ({ nodePort: event.output.nodePort })),
+                },
+                onError: { target: "serving" },
+              },
+            },
+          },
           always: [
             { guard: "podFailed", target: "failed", actions: "reasonFromPod" },
             { guard: "podSucceeded", target: "stopped", actions: "reasonCompleted" },

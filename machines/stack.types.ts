@@ -72,7 +72,8 @@ export type StackEvent =
   | { type: "node.deleted"; nodeName: string; at: number }
   | { type: "user.delete"; at: number }
   | { type: "ttl.expired"; at: number }
-  | { type: "stack.acknowledged" };
+  | { type: "stack.acknowledged" }
+  | { type: "service.gone"; at: number };
 
 export interface ProvisionInput {
   identity: StackIdentity;

@@ -118,8 +118,16 @@ export class ClusterSync {
       handlers: {
         onSync: (services) => {
           this.#services = ownedMap(services);
+          const present = new Set([...this.#services.values()].map((owned) => owned.stackId));
+          for (const stack of registry.liveStacks()) {
+            if (stack.podExpected && !present.has(stack.stackId)) registry.serviceGone(stack.stackId);
+          }
         },
-        onEvent: (type, service) => this.#track(this.#services, type === "DELETED", service),
+        onEvent: (type, service) => {
+          this.#track(this.#services, type === "DELETED", service);
+          const stackId = stackIdOf(service);
+          if (type === "DELETED" && stackId) registry.serviceGone(stackId);
+        },
       },
     });
     this.#watches = [nodeWatch, podWatch, serviceWatch] as ResourceWatch<V1Node | V1Pod | V1Service>[];

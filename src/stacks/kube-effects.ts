@@ -42,6 +42,14 @@ export function classifyCreateError(error: KubeApiError): CreateFailure {
 
 const maxPortAttempts = 10;
 
+/** The protocol of the container port the Service exposes. */
+function protocolOf(pod: V1Pod, targetPort: number): "TCP" | "UDP" {
+  const port = pod.spec?.containers
+    .flatMap((container) => container.ports ?? [])
+    .find((candidate) => candidate.containerPort === targetPort);
+  return port?.protocol === "UDP" ? "UDP" : "TCP";
+}
+
 export interface KubeEffectsOptions {
   kube: KubeClient;
   ports: PortAllocator;
@@ -131,10 +139,7 @@ export function createKubeEffects({ kube, ports, nodeRole, logger }: KubeEffects
      */
     async provision(input: ProvisionInput): Promise<ProvisionOutput> {
       const pod = podFor(input);
-      const port = pod.spec?.containers
-        .flatMap((container) => container.ports ?? [])
-        .find((candidate) => candidate.containerPort === input.identity.targetPort);
-      const protocol = port?.protocol === "UDP" ? "UDP" : "TCP";
+      const protocol = protocolOf(pod, input.identity.targetPort);
       const [podResult, serviceResult] = await Promise.allSettled([
         createPod(pod, input.identity.namespace),
         createService(input, protocol),
@@ -142,6 +147,13 @@ export function createKubeEffects({ kube, ports, nodeRole, logger }: KubeEffects
       if (podResult.status === "rejected") throw podResult.reason;
       if (serviceResult.status === "rejected") throw serviceResult.reason;
       return { nodePort: serviceResult.value };
+    },
+
+    /** Creates the stack's Service again after it was deleted outside stackd; returns its nodePort. */
+    async restoreService(input: ProvisionInput): Promise<ProvisionOutput> {
+      const pod = stackPod(parse(input.identity.podSpecYaml) as V1Pod, input.identity, nodeRole);
+      logger.warn("service deleted outside stackd; creating it again", { stackId: input.identity.stackId });
+      return { nodePort: await createService(input, protocolOf(pod, input.identity.targetPort)) };
     },
 
     /** Deletes Pod and Service; NotFound counts as done. Other failures throw so the machine retries. */

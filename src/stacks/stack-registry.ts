@@ -93,6 +93,9 @@ export class StackRegistry {
         teardownResources: fromPromise(({ input }: { input: TeardownInput }) =>
           options.effects.teardown(input),
         ),
+        restoreService: fromPromise(({ input }: { input: ProvisionInput }) =>
+          options.effects.restoreService(input),
+        ),
       },
       delays: {
         ttl: ({ context }) => Math.max(0, context.ttlExpiresAt - now()),
@@ -226,6 +229,11 @@ export class StackRegistry {
 
   podChanged(stackId: string, pod: PodFacts, nodePublicIp: string | null): void {
     this.#entries.get(stackId)?.actor.send({ type: "pod.changed", pod, nodePublicIp, at: this.#now() });
+  }
+
+  /** The stack's Service is gone although the stack should have one. */
+  serviceGone(stackId: string): void {
+    this.#entries.get(stackId)?.actor.send({ type: "service.gone", at: this.#now() });
   }
 
   nodeDeleted(nodeName: string): void {

@@ -90,6 +90,23 @@ describe("stack lifecycle against the real cluster", () => {
     expect((await service.call("GET", "/stats")).body.used_node_ports).toBe(0);
   });
 
+  it("creates a Service deleted behind stackd's back again, on the same NodePort", async () => {
+    const service = await stackd();
+    const created = await service.call("POST", "/stacks", { target_port: 80, pod_spec: podSpecYaml() });
+    const stackId = created.body.stack_id;
+    await eventually("running", async () =>
+      (await statusOf(service, stackId)).status === "running" ? true : undefined,
+    );
+    await kube.core.deleteNamespacedService({ name: `svc-${stackId}`, namespace: service.namespace });
+    const again = await eventually("the service to come back", () =>
+      kube.core
+        .readNamespacedService({ name: `svc-${stackId}`, namespace: service.namespace })
+        .catch(() => undefined),
+    );
+    expect(again.spec?.ports?.[0]?.nodePort).toBe(created.body.node_port);
+    expect((await statusOf(service, stackId)).status).toBe("running");
+  });
+
   it("answers 503 no available nodeport when the one-port range is leased, and reuses it after delete", async () => {
     const port = 31500 + Math.floor(Math.random() * 400);
     const service = await stackd({ STACK_NODEPORT_MIN: String(port), STACK_NODEPORT_MAX: String(port) });

@@ -30,6 +30,7 @@ const pod = (facts: Partial<PodFacts>): PodFacts => ({
 
 interface Harness {
   provision?: (input: ProvisionInput) => Promise<{ nodePort: number }>;
+  restoreService?: (input: ProvisionInput) => Promise<{ nodePort: number }>;
   teardown?: () => Promise<void>;
   resume?: StackResume;
 }
@@ -41,6 +42,11 @@ function start(harness: Harness = {}) {
     actors: {
       provisionResources: fromPromise(({ input }: { input: ProvisionInput }) =>
         harness.provision ? harness.provision(input) : Promise.resolve({ nodePort: input.nodePort }),
+      ),
+      restoreService: fromPromise(({ input }: { input: ProvisionInput }) =>
+        harness.restoreService
+          ? harness.restoreService(input)
+          : Promise.resolve({ nodePort: input.nodePort }),
       ),
       teardownResources: fromPromise(async () => {
         teardowns.push("teardown");
@@ -183,6 +189,34 @@ describe("stackMachine", () => {
     actor.send({ type: "pod.changed", pod: pod({ exists: false }), nodePublicIp: null, at: 2 });
     expect(status()).toBe("failed");
     expect(actor.getSnapshot().context.reason).toBe("pod was deleted outside stackd");
+  });
+
+  it("creates its Service again when it is deleted behind stackd's back, keeping a new port if it had to", async () => {
+    const restored: number[] = [];
+    const { actor, status } = start({
+      restoreService: async (input) => {
+        restored.push(input.nodePort);
+        return { nodePort: 31009 };
+      },
+    });
+    await flush();
+    actor.send({ type: "pod.changed", pod: pod({ nodeName: "n1", ready: true }), nodePublicIp: null, at: 1 });
+    actor.send({ type: "service.gone", at: 2 });
+    expect(actor.getSnapshot().value).toEqual({ live: { running: "restoringService" } });
+    expect(status()).toBe("running");
+    await flush();
+    expect(restored).toEqual([31001]);
+    expect(actor.getSnapshot().value).toEqual({ live: { running: "serving" } });
+    expect(actor.getSnapshot().context.nodePort).toBe(31009);
+  });
+
+  it("ignores a Service that disappears while the stack is being deleted", async () => {
+    const { actor } = start({ teardown: () => new Promise(() => {}) });
+    await flush();
+    actor.send({ type: "pod.changed", pod: pod({ nodeName: "n1", ready: true }), nodePublicIp: null, at: 1 });
+    actor.send({ type: "user.delete", at: 2 });
+    actor.send({ type: "service.gone", at: 3 });
+    expect(actor.getSnapshot().value).toBe("deleting");
   });
 
   it("tears down and is removed with reason ttl_expired when the TTL passes", async () => {
