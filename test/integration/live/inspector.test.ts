@@ -101,7 +101,12 @@ describe("Stately inspector (STACKD_INSPECT)", () => {
       return snapshots.includes('"removed"') ? { mine, snapshots } : undefined;
     });
     expect(values.mine.some((m) => m.type === "@xstate.actor")).toBe(true);
-    const order = ['{"live":{"creating":"provisioning"}}', '{"live":"running"}', '"deleting"', '"removed"'];
+    const order = [
+      '{"live":{"creating":"provisioning"}}',
+      '{"live":{"running":"serving"}}',
+      '"deleting"',
+      '"removed"',
+    ];
     const positions = order.map((value) => values.snapshots.indexOf(value));
     expect(positions.every((position) => position >= 0)).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
