@@ -19,6 +19,7 @@ import { pastScheduling, waitUntilDone, waitUntilScheduled } from "./actor-waits
 import { failureErrors } from "./create-failure-errors.ts";
 import type { KubeEffects } from "./kube-effects.ts";
 import { identityOf, storedOf } from "./stack-records.ts";
+import { type StackStats, stackStats } from "./stack-stats.ts";
 import { type StackView, stackView } from "./stack-view.ts";
 
 type StackActor = Actor<typeof stackMachine>;
@@ -189,27 +190,15 @@ export class StackRegistry {
     return this.#listBytes;
   }
 
-  stats() {
-    const nodeDistribution: Record<string, number> = {};
-    let activeStacks = 0;
-    let cpu = 0;
-    let memory = 0;
-    for (const entry of this.#entries.values()) {
-      if (!entry.holdsResources) continue;
-      const { requestedCpuMilli, requestedMemoryBytes } = entry.actor.getSnapshot().context;
-      activeStacks += 1;
-      cpu += requestedCpuMilli;
-      memory += requestedMemoryBytes;
-      if (entry.nodeName) nodeDistribution[entry.nodeName] = (nodeDistribution[entry.nodeName] ?? 0) + 1;
-    }
-    return {
-      total_stacks: this.#entries.size,
-      active_stacks: activeStacks,
-      node_distribution: nodeDistribution,
-      used_node_ports: this.#options.ports.leasedCount(),
-      reserved_cpu_milli: cpu,
-      reserved_memory_bytes: memory,
-    };
+  /** `GET /stats`: only stacks that hold cluster resources (creating, running) count as active and reserved. */
+  stats(): StackStats {
+    const active = [...this.#entries.values()]
+      .filter((entry) => entry.holdsResources)
+      .map((entry) => {
+        const { requestedCpuMilli, requestedMemoryBytes } = entry.actor.getSnapshot().context;
+        return { nodeName: entry.nodeName, requestedCpuMilli, requestedMemoryBytes };
+      });
+    return stackStats(this.#entries.size, active, this.#options.ports.leasedCount());
   }
 
   has(stackId: string): boolean {

@@ -8,7 +8,7 @@ import { clusterDir, clusterFiles } from "../../tools/cluster/paths.ts";
 /** The admin kubeconfig of the local test cluster (`bun run cluster up` starts it). */
 export function testKubeconfigPath(): string {
   const path = process.env.STACKD_TEST_KUBECONFIG ?? clusterFiles(clusterDir()).adminKubeconfig;
-  if (!existsSync(path)) {
+  if (!existsSync(path) || (!process.env.STACKD_TEST_KUBECONFIG && !readState(clusterDir()))) {
     throw new Error(`the local cluster is not up (no ${path}); run \`bun run cluster up\` first`);
   }
   return path;
