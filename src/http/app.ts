@@ -65,7 +65,14 @@ export function createApp(options: AppOptions) {
     })
     .onError(({ code, error }) => {
       if (code === "NOT_FOUND") return json({ error: "not found" }, 404);
-      if (code === "PARSE" || code === "VALIDATION") return json({ error: "invalid request body" }, 400);
+      if (code === "PARSE") return json({ error: "invalid request body" }, 400);
+      if (code === "VALIDATION") {
+        const problem = (error as { valueError?: { path?: string; message?: string } }).valueError;
+        const detail = problem
+          ? `: ${problem.path?.replace(/^\//, "") ?? ""} ${problem.message ?? ""}`.trimEnd()
+          : "";
+        return json({ error: `invalid request${detail}` }, 400);
+      }
       return errorResponse(error, logger);
     })
     .use(liveRoutes({ ...options.live, logger }))

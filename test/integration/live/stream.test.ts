@@ -123,6 +123,12 @@ describe("/ws/stacks", () => {
     client.close();
   });
 
+  it("refuses a since that is not a number with a 400 before upgrading", async () => {
+    const client = new LiveClient(`${base}?api_key=${testApiKey}&since=abc`);
+    expect(await client.opened()).toBe(false);
+    expect(client.messages).toHaveLength(0);
+  });
+
   it("sends heartbeats on an idle connection", async () => {
     const client = new LiveClient(`${base}?api_key=${testApiKey}`);
     const heartbeat = await client.waitFor(
