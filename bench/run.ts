@@ -72,12 +72,15 @@ const podSpec = [
 ].join("\n");
 const sanitised = sanitizePodSpec(podSpec, 80);
 
-log(`floor: ${sequentialCount} sequential direct creates`);
-const floorSequential = await measureFloor({
+const floorOptions = {
   kube,
   namespace: floorNamespace,
   nodeRole,
   sanitisedPod: sanitised.pod as unknown as V1Pod,
+};
+log(`floor: ${sequentialCount} sequential direct creates`);
+const floorSequential = await measureFloor({
+  ...floorOptions,
   firstPort: 20000,
   count: sequentialCount,
   concurrency: 1,
@@ -85,10 +88,7 @@ const floorSequential = await measureFloor({
 });
 log(`floor: ${concurrentCount} concurrent direct creates`);
 const floorConcurrent = await measureFloor({
-  kube,
-  namespace: floorNamespace,
-  nodeRole,
-  sanitisedPod: sanitised.pod as unknown as V1Pod,
+  ...floorOptions,
   firstPort: 20000 + sequentialCount,
   count: concurrentCount,
   concurrency: concurrentCount,

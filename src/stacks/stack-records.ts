@@ -1,6 +1,6 @@
 import type { SnapshotFrom } from "xstate";
 import type { stackMachine } from "../../machines/stack.machine.ts";
-import type { StackIdentity, StackStatus } from "../../machines/stack.types.ts";
+import type { StackIdentity, StackResume, StackStatus } from "../../machines/stack.types.ts";
 import type { StoredStack } from "../store/stack-store.ts";
 
 type StackSnapshot = SnapshotFrom<typeof stackMachine>;
@@ -32,5 +32,17 @@ export function storedOf(context: StackSnapshot["context"], status: StackStatus)
     reason: context.reason,
     acknowledged: context.acknowledged,
     updatedAt: context.updatedAt,
+  };
+}
+
+/** Where a stored stack's actor picks up after a restart. */
+export function resumeOf(stack: StoredStack): StackResume {
+  return {
+    status: stack.status,
+    nodeName: stack.nodeName,
+    nodePublicIp: stack.nodePublicIp,
+    reason: stack.reason,
+    updatedAt: stack.updatedAt,
+    acknowledged: stack.acknowledged,
   };
 }

@@ -18,7 +18,7 @@ import type { StackStore } from "../store/stack-store.ts";
 import { pastScheduling, waitUntilDone, waitUntilScheduled } from "./actor-waits.ts";
 import { failureErrors } from "./create-failure-errors.ts";
 import type { KubeEffects } from "./kube-effects.ts";
-import { identityOf, storedOf } from "./stack-records.ts";
+import { identityOf, resumeOf, storedOf } from "./stack-records.ts";
 import { type StackStats, stackStats } from "./stack-stats.ts";
 import { type StackView, stackView } from "./stack-view.ts";
 
@@ -108,17 +108,7 @@ export class StackRegistry {
   /** Recreates the actors of persisted stacks; expired TTLs fire at once, lost creates roll back. */
   restore(): number {
     const stored = this.#options.store.all();
-    for (const stack of stored) {
-      const resume: StackResume = {
-        status: stack.status,
-        nodeName: stack.nodeName,
-        nodePublicIp: stack.nodePublicIp,
-        reason: stack.reason,
-        updatedAt: stack.updatedAt,
-        acknowledged: stack.acknowledged,
-      };
-      this.#spawn(identityOf(stack), stack.nodePort, resume);
-    }
+    for (const stack of stored) this.#spawn(identityOf(stack), stack.nodePort, resumeOf(stack));
     return stored.length;
   }
 

@@ -1,75 +1,42 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import type { Subprocess } from "bun";
-import { freePort } from "../../../tools/cluster/processes.ts";
+import { join } from "node:path";
 import {
   createTestNamespace,
   deleteTestNamespace,
   eventually,
   testKubeClient,
-  testKubeconfigPath,
 } from "../../helpers/cluster.ts";
-import { podSpecYaml, testApiKey } from "../../helpers/stackd.ts";
+import { podSpecYaml } from "../../helpers/stackd.ts";
+import { StackdProcess } from "../../helpers/stackd-process.ts";
 
 const kube = testKubeClient();
-const repo = resolve(import.meta.dir, "../../..");
 const dbDir = mkdtempSync(join(tmpdir(), "stackd-restart-"));
-const port = freePort();
-const base = `http://127.0.0.1:${port}`;
 let namespace = "";
-let child: Subprocess | undefined;
+let stackd: StackdProcess;
 
-function startStackd(): Subprocess {
-  return Bun.spawn(["bun", "src/main.ts"], {
-    cwd: repo,
-    env: {
-      ...process.env,
-      API_KEY: testApiKey,
-      HTTP_ADDR: `127.0.0.1:${port}`,
-      STACK_NAMESPACE: namespace,
-      DB_PATH: join(dbDir, "stackd.db"),
-      K8S_KUBECONFIG: testKubeconfigPath(),
-      K8S_CLIENT_QPS: "500",
-      K8S_CLIENT_BURST: "1000",
-      STACK_ORPHAN_GRACE: "1s",
-      STACK_SCHEDULER_INTERVAL: "1s",
-      LOG_LEVEL: "warn",
-    },
-    stdout: "ignore",
-    stderr: "ignore",
-  });
-}
-
-const api = (path: string, init: RequestInit = {}) =>
-  fetch(`${base}${path}`, {
-    ...init,
-    headers: { "x-api-key": testApiKey, "content-type": "application/json" },
-  });
-
-async function waitHealthy(): Promise<void> {
-  await eventually(
-    "stackd to answer /healthz",
-    async () => ((await api("/healthz").catch(() => undefined))?.ok ? true : undefined),
-    30_000,
-  );
-}
+const restartEnv = {
+  K8S_CLIENT_QPS: "500",
+  K8S_CLIENT_BURST: "1000",
+  STACK_ORPHAN_GRACE: "1s",
+  STACK_SCHEDULER_INTERVAL: "1s",
+};
 
 beforeAll(async () => {
   namespace = await createTestNamespace(kube, "restart");
 });
 
 afterAll(async () => {
-  child?.kill("SIGKILL");
+  await stackd?.kill();
   await deleteTestNamespace(kube, namespace);
   rmSync(dbDir, { recursive: true, force: true });
 });
 
 describe("restart", () => {
   it("loses no acknowledged stack, leaves no orphan and leases no port twice after a kill mid-create", async () => {
-    child = startStackd();
-    await waitHealthy();
+    stackd = new StackdProcess(namespace, dbDir, restartEnv);
+    await stackd.start();
     const body = JSON.stringify({ target_port: 80, pod_spec: podSpecYaml() });
     const acknowledged: string[] = [];
     let firstAnswer: () => void = () => {};
@@ -77,7 +44,8 @@ describe("restart", () => {
       firstAnswer = resolve;
     });
     const creates = Array.from({ length: 20 }, () =>
-      api("/stacks", { method: "POST", body })
+      stackd
+        .api("/stacks", { method: "POST", body })
         .then(async (response) => {
           if (response.status === 201)
             acknowledged.push(((await response.json()) as { stack_id: string }).stack_id);
@@ -86,18 +54,16 @@ describe("restart", () => {
         .catch(() => {}),
     );
     await answered;
-    child.kill("SIGKILL");
-    await child.exited;
+    await stackd.kill();
     await Promise.all(creates);
     expect(acknowledged.length).toBeGreaterThan(0);
 
-    child = startStackd();
-    await waitHealthy();
+    await stackd.start();
 
     const stacks = await eventually(
       "every acknowledged stack and nothing else",
       async () => {
-        const list = (await (await api("/stacks")).json()) as {
+        const list = (await (await stackd.api("/stacks")).json()) as {
           stacks: Array<{ stack_id: string; node_port: number; status: string }>;
         };
         const pods = await kube.core.listNamespacedPod({ namespace });
@@ -123,7 +89,7 @@ describe("restart", () => {
       const service = services.items.find((item) => item.metadata?.name === `svc-${stack.stack_id}`);
       expect(service?.spec?.ports?.[0]?.nodePort).toBe(stack.node_port);
     }
-    const stats = (await (await api("/stats")).json()) as { used_node_ports: number };
+    const stats = (await (await stackd.api("/stats")).json()) as { used_node_ports: number };
     expect(stats.used_node_ports).toBe(stacks.length);
   }, 120_000);
 });

@@ -1,18 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { createInspectorServer } from "@statelyai/inspect/server";
-import type { Subprocess } from "bun";
 import { freePort } from "../../../tools/cluster/processes.ts";
 import {
   createTestNamespace,
   deleteTestNamespace,
   eventually,
   testKubeClient,
-  testKubeconfigPath,
 } from "../../helpers/cluster.ts";
-import { podSpecYaml, testApiKey } from "../../helpers/stackd.ts";
+import { podSpecYaml } from "../../helpers/stackd.ts";
+import { StackdProcess } from "../../helpers/stackd-process.ts";
 
 interface InspectionMessage {
   type: string;
@@ -21,13 +20,11 @@ interface InspectionMessage {
 }
 
 const kube = testKubeClient();
-const repo = resolve(import.meta.dir, "../../..");
 const work = mkdtempSync(join(tmpdir(), "stackd-inspect-"));
 const relayPort = freePort();
-const apiPort = freePort();
 let namespace = "";
 let relay: { stop(): void } | undefined;
-let stackd: Subprocess | undefined;
+let stackd: StackdProcess | undefined;
 const seen: InspectionMessage[] = [];
 
 beforeAll(async () => {
@@ -39,41 +36,18 @@ beforeAll(async () => {
     seen.push(JSON.parse(String(event.data)) as InspectionMessage),
   );
   await new Promise((resolve) => viewer.addEventListener("open", resolve));
-  stackd = Bun.spawn(["bun", "src/main.ts"], {
-    cwd: repo,
-    env: {
-      ...process.env,
-      API_KEY: testApiKey,
-      HTTP_ADDR: `127.0.0.1:${apiPort}`,
-      STACK_NAMESPACE: namespace,
-      DB_PATH: join(work, "stackd.db"),
-      K8S_KUBECONFIG: testKubeconfigPath(),
-      STACKD_INSPECT: `ws://127.0.0.1:${relayPort}`,
-      LOG_LEVEL: "warn",
-    },
-    stdout: "ignore",
-    stderr: "inherit",
-  });
-  await eventually("stackd", async () => {
-    const response = await fetch(`http://127.0.0.1:${apiPort}/healthz?api_key=${testApiKey}`).catch(
-      () => undefined,
-    );
-    return response?.ok ? true : undefined;
-  });
+  stackd = new StackdProcess(namespace, work, { STACKD_INSPECT: `ws://127.0.0.1:${relayPort}` });
+  await stackd.start();
 });
 
 afterAll(async () => {
-  stackd?.kill("SIGKILL");
+  await stackd?.kill();
   relay?.stop();
   await deleteTestNamespace(kube, namespace);
   rmSync(work, { recursive: true, force: true });
 });
 
-const api = (path: string, init: RequestInit = {}) =>
-  fetch(`http://127.0.0.1:${apiPort}${path}`, {
-    ...init,
-    headers: { "x-api-key": testApiKey, "content-type": "application/json" },
-  });
+const api = (path: string, init: RequestInit = {}) => (stackd as StackdProcess).api(path, init);
 
 describe("Stately inspector (STACKD_INSPECT)", () => {
   it("shows a stack actor created, its snapshots and its transitions creating → running → stopped", async () => {
