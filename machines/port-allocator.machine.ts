@@ -20,7 +20,6 @@ export type PortAllocatorEvent =
   | { type: "lease.request"; stackId: string }
   | { type: "lease.replace"; stackId: string }
   | { type: "lease.release"; stackId: string }
-  | { type: "port.taken"; port: number }
   | { type: "port.freed"; port: number };
 
 function findFree(context: PortAllocatorContext): number | null {
@@ -109,13 +108,6 @@ export const portAllocatorMachine = setup({
             if (port === undefined) return {};
             return { leases: without(context.leases, port), portOf: without(context.portOf, event.stackId) };
           }),
-        },
-        "port.taken": {
-          actions: assign(({ context, event }) =>
-            context.leases[event.port] === undefined
-              ? { taken: { ...context.taken, [event.port]: true as const } }
-              : {},
-          ),
         },
         "port.freed": {
           actions: assign(({ context, event }) => ({ taken: without(context.taken, event.port) })),

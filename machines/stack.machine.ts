@@ -1,26 +1,43 @@
-import { assign, fromPromise, setup } from "xstate";
-import type {
-  CreateFailure,
-  ProvisionInput,
-  ProvisionOutput,
-  StackContext,
-  StackEvent,
-  StackInput,
-  StackOutcome,
-  StackStatus,
-  TeardownInput,
+import { assign, fromPromise, type SnapshotFrom, setup } from "xstate";
+import {
+  type CreateFailure,
+  type ProvisionInput,
+  type ProvisionOutput,
+  type StackContext,
+  type StackEvent,
+  type StackInput,
+  type StackOutcome,
+  type StackStatus,
+  stackStatuses,
+  type TeardownInput,
 } from "./stack.types.ts";
 
 const missing = (name: string) => () => Promise.reject(new Error(`actor ${name} was not provided`));
 
-const ignoreTeardownRequests = { "user.delete": {}, "ttl.expired": {} };
+const ignoreTeardownRequests = { "user.delete": {} };
+
+/** A pod's node was deleted: written once, taken from every state where the stack sits on a node. */
+const toNodeDeleted = {
+  guard: "isOurNode",
+  target: "#stack.live.node_deleted",
+  actions: ["reasonNodeDeleted", "touch"],
+} as const;
+
+const provisionInput = ({ context }: { context: StackContext }): ProvisionInput => ({
+  identity: context,
+  nodePort: context.nodePort,
+  manifest: context.manifest,
+});
 
 /**
  * One stack's life. While `live` it is creating (provisioning → scheduling → starting), running,
  * stopped, failed or node_deleted; a user delete or the TTL takes it to `deleting`, a failed create to
- * `rollingBack`. The machine does no I/O: `provisionResources` and `teardownResources` are supplied by
- * src/, and so are the `ttl` and `schedulingTimeout` delays, computed from absolute times so that a
- * stack restored after a restart re-arms them correctly.
+ * `rollingBack`. The machine does no I/O: `provisionResources`, `teardownResources` and
+ * `restoreService` are supplied by src/, and so are the `ttl` and `schedulingTimeout` delays, computed
+ * from absolute times so that a stack restored after a restart re-arms them correctly.
+ *
+ * Every state carries the API status as a tag (`statusOf`), and the states past scheduling carry the
+ * `scheduled` tag, which is what `POST /stacks` waits for.
  */
 export const stackMachine = setup({
   types: {
@@ -28,6 +45,7 @@ export const stackMachine = setup({
     events: {} as StackEvent,
     input: {} as StackInput,
     output: {} as StackOutcome,
+    tags: {} as StackStatus | "scheduled",
   },
   actors: {
     provisionResources: fromPromise<ProvisionOutput, ProvisionInput>(missing("provisionResources")),
@@ -43,6 +61,11 @@ export const stackMachine = setup({
     resumes: ({ context }, status: StackStatus) => context.resumeStatus === status,
     resumesUnacknowledged: ({ context }) => context.resumeStatus === "creating" && !context.acknowledged,
     resumesScheduled: ({ context }) => context.resumeStatus === "creating" && context.nodeName !== null,
+    provisionFailed: ({ event }) =>
+      "output" in event &&
+      typeof event.output === "object" &&
+      event.output !== null &&
+      "failure" in event.output,
     podScheduled: ({ context }) => Boolean(context.pod?.exists && context.pod.nodeName),
     podFailed: ({ context }) => Boolean(context.pod?.failureReason),
     podSucceeded: ({ context }) => context.pod?.phase === "Succeeded",
@@ -60,6 +83,7 @@ export const stackMachine = setup({
     })),
     touch: assign(({ event }) => ("at" in event ? { updatedAt: event.at } : {})),
     endResume: assign({ resumeStatus: null }),
+    dropManifest: assign({ manifest: null }),
     reasonFromPod: assign(({ context }) => ({ reason: context.pod?.failureReason ?? "pod failed" })),
     reasonPodGone: assign({ reason: "pod was deleted outside stackd" }),
     reasonCompleted: assign({ reason: "completed" }),
@@ -83,6 +107,7 @@ export const stackMachine = setup({
     createFailure: null,
     acknowledged: input.resume?.acknowledged ?? false,
     resumeStatus: input.resume?.status ?? null,
+    manifest: input.manifest ?? null,
   }),
   initial: "live",
   on: { "stack.acknowledged": { actions: "acknowledge" } },
@@ -90,10 +115,7 @@ export const stackMachine = setup({
     live: {
       initial: "routing",
       after: { ttl: { target: "deleting", actions: "reasonTtl" } },
-      on: {
-        "user.delete": { target: "deleting", actions: ["reasonDeleted", "touch"] },
-        "ttl.expired": { target: "deleting", actions: ["reasonTtl", "touch"] },
-      },
+      on: { "user.delete": { target: "deleting", actions: ["reasonDeleted", "touch"] } },
       states: {
         routing: {
           always: [
@@ -108,37 +130,42 @@ export const stackMachine = setup({
               ],
             },
             { guard: "resumesScheduled", target: "creating.starting", actions: "endResume" },
-            {
-              guard: { type: "resumes", params: "creating" },
-              target: "creating.scheduling",
-              actions: "endResume",
-            },
-            { guard: { type: "resumes", params: "running" }, target: "running", actions: "endResume" },
-            { guard: { type: "resumes", params: "stopped" }, target: "stopped", actions: "endResume" },
-            { guard: { type: "resumes", params: "failed" }, target: "failed", actions: "endResume" },
-            {
-              guard: { type: "resumes", params: "node_deleted" },
-              target: "node_deleted",
-              actions: "endResume",
-            },
+            ...stackStatuses.map((status) => ({
+              guard: { type: "resumes" as const, params: status },
+              target: status === "creating" ? "creating.scheduling" : status,
+              actions: "endResume" as const,
+            })),
             { target: "creating" },
           ],
         },
         creating: {
+          tags: "creating",
           initial: "provisioning",
           on: { "pod.changed": { actions: "recordPod" } },
           states: {
             provisioning: {
+              exit: "dropManifest",
               invoke: {
                 src: "provisionResources",
-                input: ({ context }) => ({ identity: context, nodePort: context.nodePort }),
-                onDone: {
-                  target: "scheduling",
-                  actions: assign(({ event }) => ({ nodePort: event.output.nodePort })),
-                },
+                input: provisionInput,
+                onDone: [
+                  {
+                    guard: "provisionFailed",
+                    target: "#stack.rollingBack",
+                    actions: assign(({ event }) => ({
+                      createFailure: "failure" in event.output ? event.output.failure : null,
+                    })),
+                  },
+                  {
+                    target: "scheduling",
+                    actions: assign(({ context, event }) => ({
+                      nodePort: "nodePort" in event.output ? event.output.nodePort : context.nodePort,
+                    })),
+                  },
+                ],
                 onError: {
                   target: "#stack.rollingBack",
-                  actions: assign(({ event }) => ({ createFailure: toCreateFailure(event.error) })),
+                  actions: assign(({ event }) => ({ createFailure: internalFailure(event.error) })),
                 },
               },
             },
@@ -159,24 +186,19 @@ export const stackMachine = setup({
               },
             },
             starting: {
+              tags: "scheduled",
               always: [
                 { guard: "podFailed", target: "#stack.live.failed", actions: "reasonFromPod" },
                 { guard: "podSucceeded", target: "#stack.live.stopped", actions: "reasonCompleted" },
                 { guard: "podReady", target: "#stack.live.running" },
                 { guard: "podGone", target: "#stack.live.failed", actions: "reasonPodGone" },
               ],
-              on: {
-                "pod.changed": { actions: ["recordPod", "touch"] },
-                "node.deleted": {
-                  guard: "isOurNode",
-                  target: "#stack.live.node_deleted",
-                  actions: ["reasonNodeDeleted", "touch"],
-                },
-              },
+              on: { "pod.changed": { actions: ["recordPod", "touch"] }, "node.deleted": toNodeDeleted },
             },
           },
         },
         running: {
+          tags: ["running", "scheduled"],
           entry: "touch",
           initial: "serving",
           states: {
@@ -185,10 +207,12 @@ export const stackMachine = setup({
             restoringService: {
               invoke: {
                 src: "restoreService",
-                input: ({ context }) => ({ identity: context, nodePort: context.nodePort }),
+                input: provisionInput,
                 onDone: {
                   target: "serving",
-                  actions: assign(({ event }) => ({ nodePort: event.output.nodePort })),
+                  actions: assign(({ context, event }) => ({
+                    nodePort: "nodePort" in event.output ? event.output.nodePort : context.nodePort,
+                  })),
                 },
                 onError: { target: "serving" },
               },
@@ -199,50 +223,22 @@ export const stackMachine = setup({
             { guard: "podSucceeded", target: "stopped", actions: "reasonCompleted" },
             { guard: "podGone", target: "failed", actions: "reasonPodGone" },
           ],
-          on: {
-            "pod.changed": { actions: ["recordPod", "touch"] },
-            "node.deleted": {
-              guard: "isOurNode",
-              target: "node_deleted",
-              actions: ["reasonNodeDeleted", "touch"],
-            },
-          },
+          on: { "pod.changed": { actions: ["recordPod", "touch"] }, "node.deleted": toNodeDeleted },
         },
-        stopped: {},
-        failed: {
-          on: {
-            "node.deleted": {
-              guard: "isOurNode",
-              target: "node_deleted",
-              actions: ["reasonNodeDeleted", "touch"],
-            },
-          },
-        },
-        node_deleted: {},
+        stopped: { tags: ["stopped", "scheduled"] },
+        failed: { tags: ["failed", "scheduled"], on: { "node.deleted": toNodeDeleted } },
+        node_deleted: { tags: ["node_deleted", "scheduled"] },
       },
     },
-    deleting: {
-      on: ignoreTeardownRequests,
-      invoke: {
-        src: "teardownResources",
-        input: ({ context }) => ({ identity: context }),
-        onDone: { target: "removed" },
-        onError: { target: "teardownPaused" },
-      },
-    },
-    teardownPaused: { on: ignoreTeardownRequests, after: { teardownRetry: "deleting" } },
-    rollingBack: {
-      on: ignoreTeardownRequests,
-      invoke: {
-        src: "teardownResources",
-        input: ({ context }) => ({ identity: context }),
-        onDone: { target: "aborted" },
-        onError: { target: "rollbackPaused" },
-      },
-    },
-    rollbackPaused: { on: ignoreTeardownRequests, after: { teardownRetry: "rollingBack" } },
-    removed: { type: "final" },
-    aborted: { type: "final" },
+    // A user delete or the TTL: reads as stopped while Pod and Service are deleted (retried until done).
+    ...teardownStates({ working: "deleting", paused: "teardownPaused", done: "removed", status: "stopped" }),
+    // A create that failed: reads as failed while whatever it created is deleted.
+    ...teardownStates({
+      working: "rollingBack",
+      paused: "rollbackPaused",
+      done: "aborted",
+      status: "failed",
+    }),
   },
   output: ({ context }): StackOutcome =>
     context.createFailure
@@ -250,21 +246,37 @@ export const stackMachine = setup({
       : { outcome: "removed", reason: context.reason ?? "deleted" },
 });
 
-/** Errors thrown by provisionResources carry a CreateFailure in `failure`; anything else is internal. */
-function toCreateFailure(error: unknown): CreateFailure {
-  const failure = (error as { failure?: CreateFailure } | undefined)?.failure;
-  if (failure) return failure;
+/** The two states of one way out (tear down, pause and retry on failure) and its final state. */
+function teardownStates<const W extends string, const P extends string, const D extends string>(names: {
+  working: W;
+  paused: P;
+  done: D;
+  status: "stopped" | "failed";
+}) {
+  const working = {
+    tags: names.status,
+    on: ignoreTeardownRequests,
+    invoke: {
+      src: "teardownResources",
+      input: ({ context }: { context: StackContext }): TeardownInput => ({ identity: context }),
+      onDone: { target: names.done },
+      onError: { target: names.paused },
+    },
+  } as const;
+  const paused = { tags: names.status, on: ignoreTeardownRequests, after: { teardownRetry: names.working } };
+  const done = { type: "final", tags: names.status } as const;
+  return { [names.working]: working, [names.paused]: paused, [names.done]: done } as {
+    [K in W]: typeof working;
+  } & { [K in P]: typeof paused } & { [K in D]: typeof done };
+}
+
+/** A provisioning actor that threw (a bug or an unexpected error) gives up the create as internal. */
+function internalFailure(error: unknown): CreateFailure {
   return { code: "internal", message: error instanceof Error ? error.message : String(error) };
 }
 
-/** The API status of a snapshot value: tearing down reads as stopped, rolling back as failed. */
-export function statusOf(value: unknown): StackStatus {
-  if (typeof value === "object" && value !== null && "live" in value) {
-    const live = (value as { live: unknown }).live;
-    const name = typeof live === "string" ? live : Object.keys(live as object)[0];
-    if (name === "running" || name === "stopped" || name === "failed" || name === "node_deleted") return name;
-    return "creating";
-  }
-  if (value === "rollingBack" || value === "rollbackPaused" || value === "aborted") return "failed";
-  return "stopped";
+/** The API status of a snapshot, read from its tags: tearing down reads as stopped, rolling back as failed. */
+export function statusOf(snapshot: SnapshotFrom<typeof stackMachine>): StackStatus {
+  for (const status of stackStatuses) if (snapshot.hasTag(status)) return status;
+  return "creating";
 }

@@ -1,5 +1,10 @@
-/** The public statuses of a stack, as the REST API reports them. */
-export type StackStatus = "creating" | "running" | "stopped" | "failed" | "node_deleted";
+/** The public statuses of a stack, as the REST API reports them; each is also a tag of the machine's states. */
+export const stackStatuses = ["creating", "running", "stopped", "failed", "node_deleted"] as const;
+
+export type StackStatus = (typeof stackStatuses)[number];
+
+/** The sanitised Pod manifest as a plain object (src/ types it as a V1Pod); the machine only carries it. */
+export type PodManifest = Record<string, unknown>;
 
 /** What stackd knows of a stack's Pod, derived from the API server's object (or its absence). */
 export interface PodFacts {
@@ -49,6 +54,8 @@ export interface StackContext extends StackIdentity {
   acknowledged: boolean;
   /** Set only while a restored stack routes to the state it was in. */
   resumeStatus: StackStatus | null;
+  /** The sanitised Pod of a new stack, kept only until it is provisioned (a restored stack has none). */
+  manifest: PodManifest | null;
 }
 
 /** Where a restored stack picks up after a restart; absent for a new stack. */
@@ -64,6 +71,8 @@ export interface StackResume {
 export interface StackInput {
   identity: StackIdentity;
   nodePort: number;
+  /** The sanitised Pod to create; absent for a restored stack. */
+  manifest?: PodManifest;
   resume?: StackResume;
 }
 
@@ -71,19 +80,18 @@ export type StackEvent =
   | { type: "pod.changed"; pod: PodFacts; nodePublicIp: string | null; at: number }
   | { type: "node.deleted"; nodeName: string; at: number }
   | { type: "user.delete"; at: number }
-  | { type: "ttl.expired"; at: number }
   | { type: "stack.acknowledged" }
   | { type: "service.gone"; at: number };
 
 export interface ProvisionInput {
   identity: StackIdentity;
   nodePort: number;
+  /** The sanitised Pod; null when it must be read back from `identity.podSpecYaml`. */
+  manifest: PodManifest | null;
 }
 
-export interface ProvisionOutput {
-  /** The port the Service finally got (another one if the first was taken). */
-  nodePort: number;
-}
+/** The port the Service finally got (another one if the first was taken), or why the create was given up. */
+export type ProvisionOutput = { nodePort: number } | { failure: CreateFailure };
 
 export interface TeardownInput {
   identity: StackIdentity;

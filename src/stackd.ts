@@ -7,8 +7,10 @@ import { ChangeFeed } from "./live/change-feed.ts";
 import type { Logger } from "./log/logger.ts";
 import { PortAllocator } from "./ports/port-allocator.ts";
 import { ClusterSync } from "./stacks/cluster-sync.ts";
-import { createKubeEffects } from "./stacks/kube-effects.ts";
-import { StackRegistry } from "./stacks/stack-registry.ts";
+import { StackActors } from "./stacks/stack-actors.ts";
+import { createStackEffects, provideStackEffects } from "./stacks/stack-effects.ts";
+import { StackReads } from "./stacks/stack-reads.ts";
+import { StackService } from "./stacks/stack-service.ts";
 import { openDatabase } from "./store/database.ts";
 import { EventHistory } from "./store/event-history.ts";
 import { StackStore } from "./store/stack-store.ts";
@@ -25,7 +27,7 @@ export interface StackdDependencies {
  * starts the watches, and builds the HTTP app. `listen()` serves it; `stop()` shuts down cleanly.
  */
 export async function createStackd(config: Config, dependencies: StackdDependencies) {
-  const { logger } = dependencies;
+  const { logger, inspect } = dependencies;
   const kube =
     dependencies.kube ??
     createKubeClient({
@@ -37,42 +39,48 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
     });
   const db = openDatabase(config.dbPath);
   const store = new StackStore(db);
-  const inspect = dependencies.inspect;
   const ports = new PortAllocator({
     min: config.nodePortMin,
     max: config.nodePortMax,
     store,
     ...(inspect ? { inspect } : {}),
   });
-  const effects = createKubeEffects({ kube, ports, nodeRole: config.nodeRole, logger });
-  const registry = new StackRegistry({
+  const effects = createStackEffects({ kube, ports, nodeRole: config.nodeRole, logger });
+  const machine = provideStackEffects(effects, {
+    now: Date.now,
+    schedulingTimeoutMs: config.schedulingTimeoutMs,
+  });
+  const actors = new StackActors({ machine, store, ports, logger, ...(inspect ? { inspect } : {}) });
+  const reads = new StackReads(actors, () => ports.leasedCount());
+  const service = new StackService({
+    actors,
+    reads,
+    ports,
     namespace: config.namespace,
     stackTtlMs: config.stackTtlMs,
-    schedulingTimeoutMs: config.schedulingTimeoutMs,
-    store,
-    ports,
-    effects,
-    logger,
-    ...(inspect ? { inspect } : {}),
   });
   const sync = new ClusterSync({
     kube,
     namespace: config.namespace,
-    registry,
+    actors,
     ports,
     logger,
     orphanGraceMs: config.orphanGraceMs,
     reconcileIntervalMs: config.reconcileIntervalMs,
   });
+  const feed = new ChangeFeed(actors, reads, new EventHistory(db, config.liveHistorySize), logger);
 
-  const feed = new ChangeFeed(registry, new EventHistory(db, config.liveHistorySize), logger);
   ports.sync(await sync.clusterNodePorts());
-  const restored = registry.restore();
+  const { stacks, unreadable } = store.load();
+  if (unreadable.length > 0)
+    logger.warn("skipping stored stacks that no longer match the schema", { unreadable });
+  actors.restore(stacks);
   await sync.start();
-  logger.info("stackd ready", { restoredStacks: restored, namespace: config.namespace });
+  logger.info("stackd ready", { restoredStacks: stacks.length, namespace: config.namespace });
 
   const app = createApp({
-    registry,
+    commands: service,
+    queries: reads,
     logger,
     apiKeyEnabled: config.apiKeyEnabled,
     apiKey: config.apiKey,
@@ -83,7 +91,9 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
 
   return {
     app,
-    registry,
+    actors,
+    reads,
+    service,
     sync,
     ports,
     store,
@@ -102,7 +112,8 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
       await server?.stop(true);
       await sync.stop();
       feed.stop();
-      registry.stopAll();
+      actors.stopAll();
+      reads.stop();
       db.close();
     },
   };

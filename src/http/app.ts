@@ -1,108 +1,77 @@
+import { openapi } from "@elysiajs/openapi";
 import { Elysia } from "elysia";
-import dashboardBundle from "../dashboard/dashboard.html" with { type: "text" };
-import { AppError, errorCodes, internalError, stackNotFound, unauthorized } from "../errors/app-error.ts";
+import { unauthorized } from "../errors/app-error.ts";
 import type { ChangeFeed } from "../live/change-feed.ts";
 import type { Logger } from "../log/logger.ts";
-import type { StackRegistry } from "../stacks/stack-registry.ts";
-import { stackStatusView } from "../stacks/stack-view.ts";
+import type { StackCommands } from "../stacks/stack-service.ts";
 import { createApiKeyCheck, presentedApiKey } from "./auth.ts";
-import { parseCreateRequest } from "./create-request.ts";
+import { dashboardRoutes } from "./dashboard.routes.ts";
+import { errorResponse, renderError } from "./errors.ts";
+import { healthRoutes } from "./health.routes.ts";
 import { liveRoutes } from "./live.routes.ts";
-import { readBodyText } from "./read-body.ts";
+import { liveMessageComponents } from "./model.ts";
+import { type StackQueries, stackRoutes } from "./stacks.routes.ts";
 
 export interface AppOptions {
-  registry: StackRegistry;
+  commands: StackCommands;
+  queries: StackQueries;
   logger: Logger;
   apiKeyEnabled: boolean;
   apiKey: string;
   maxBodyBytes: number;
-  live: { feed: ChangeFeed; heartbeatMs: number; maxBufferedBytes: number };
+  /** The live stream; route tests without one leave it out. */
+  live?: { feed: ChangeFeed; heartbeatMs: number; maxBufferedBytes: number };
 }
 
-// Imported as text (and so embedded by `bun build --compile`); bun-types only knows HTML imports as bundles.
-const dashboardHtml = dashboardBundle as unknown as string;
+/** Pages that hold no data and so need no key: the dashboard (it asks for the key) and the API description. */
+const publicPaths = new Set(["/dashboard", "/openapi", "/openapi/json"]);
 
-/** The dashboard page holds no data (it asks for the key and then uses the API), so it needs no key. */
-const isDashboardPage = (request: Request) =>
-  request.method === "GET" && new URL(request.url).pathname.replace(/\/$/, "") === "/dashboard";
+const isPublic = (request: Request) =>
+  request.method === "GET" && publicPaths.has(new URL(request.url).pathname.replace(/\/$/, ""));
 
-const dashboardHeaders = {
-  "content-type": "text/html; charset=utf-8",
-  "content-security-policy":
-    "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self' ws: wss:",
-  "x-content-type-options": "nosniff",
-  "referrer-policy": "no-referrer",
-};
+const apiDescription = `The REST API of container-provisioner-k8s (v1.1), served unchanged, plus stackd's live stream.
 
-const json = (body: unknown, status = 200) =>
-  new Response(typeof body === "string" ? body : JSON.stringify(body), {
-    status,
-    headers: { "content-type": "application/json" },
-  });
+Authenticate with the \`X-API-KEY\` header or the \`api_key\` query parameter.
 
-/** Renders any error as `{"error": ...}`: AppErrors with their status, anything else as a logged 500. */
-export function errorResponse(error: unknown, logger: Logger): Response {
-  if (error instanceof AppError) {
-    if (error.status >= 500 && error.code === "INTERNAL")
-      logger.error("internal error", { error: error.cause ?? error });
-    return json({ error: error.message }, error.status);
-  }
-  logger.error("unexpected error", { error });
-  return json({ error: internalError(error).message }, errorCodes.INTERNAL);
-}
+The WebSocket \`/ws/stacks\` (query: \`stack_id\`, \`since\`, \`api_key\`) sends JSON messages whose schemas are the
+components LiveSnapshotMessage, LiveChangeMessage, LiveResyncMessage and LiveHeartbeatMessage.`;
 
-/** The REST API of the contract, as one Elysia instance. */
+/** The whole HTTP edge: key check, the contract's error bodies, the feature modules and the OpenAPI document. */
 export function createApp(options: AppOptions) {
-  const { registry, logger } = options;
+  const { logger } = options;
   const keyMatches = createApiKeyCheck(options.apiKey);
-
-  return new Elysia()
+  const app = new Elysia()
     .onRequest(({ request }) => {
-      if (isDashboardPage(request)) return;
+      if (isPublic(request)) return;
       if (options.apiKeyEnabled && !keyMatches(presentedApiKey(request))) {
         return errorResponse(unauthorized(), logger);
       }
     })
-    .onError(({ code, error }) => {
-      if (code === "NOT_FOUND") return json({ error: "not found" }, 404);
-      if (code === "PARSE") return json({ error: "invalid request body" }, 400);
-      if (code === "VALIDATION") {
-        const problem = (error as { valueError?: { path?: string; message?: string } }).valueError;
-        const detail = problem
-          ? `: ${problem.path?.replace(/^\//, "") ?? ""} ${problem.message ?? ""}`.trimEnd()
-          : "";
-        return json({ error: `invalid request${detail}` }, 400);
-      }
-      return errorResponse(error, logger);
-    })
-    .use(liveRoutes({ ...options.live, logger }))
-    .get("/dashboard", () => new Response(dashboardHtml, { headers: dashboardHeaders }))
-    .get("/healthz", () => json({ status: "ok" }))
-    .get("/stats", () => json(registry.stats()))
-    .get(
-      "/stacks",
-      () => new Response(registry.listBytes(), { headers: { "content-type": "application/json" } }),
+    .onError((context) => renderError(context, logger))
+    .use(
+      openapi({
+        path: "/openapi",
+        documentation: {
+          info: { title: "stackd", version: "1.1.0", description: apiDescription },
+          tags: [
+            { name: "stacks", description: "The contract's stack routes" },
+            { name: "live", description: "The live stream of stack changes" },
+            { name: "health", description: "Liveness" },
+            { name: "ui", description: "Pages for people" },
+          ],
+          components: {
+            schemas: liveMessageComponents as never,
+            securitySchemes: {
+              apiKeyHeader: { type: "apiKey", in: "header", name: "X-API-KEY" },
+              apiKeyQuery: { type: "apiKey", in: "query", name: "api_key" },
+            },
+          },
+          security: [{ apiKeyHeader: [] }, { apiKeyQuery: [] }],
+        },
+      }),
     )
-    .post(
-      "/stacks",
-      async ({ request }) => {
-        const stackRequest = parseCreateRequest(await readBodyText(request, options.maxBodyBytes));
-        return json(await registry.create(stackRequest), 201);
-      },
-      { parse: "none" },
-    )
-    .get("/stacks/:stack_id", ({ params }) => {
-      const body = registry.getJson(params.stack_id);
-      if (!body) throw stackNotFound();
-      return json(body);
-    })
-    .get("/stacks/:stack_id/status", ({ params }) => {
-      const view = registry.get(params.stack_id);
-      if (!view) throw stackNotFound();
-      return json(stackStatusView(view));
-    })
-    .delete("/stacks/:stack_id", async ({ params }) => {
-      await registry.delete(params.stack_id);
-      return json({ deleted: true, stack_id: params.stack_id });
-    });
+    .use(healthRoutes())
+    .use(dashboardRoutes())
+    .use(stackRoutes(options));
+  return options.live ? app.use(liveRoutes({ ...options.live, logger })) : app;
 }

@@ -1,5 +1,7 @@
 import type { Logger } from "../log/logger.ts";
-import type { StackChange, StackRegistry } from "../stacks/stack-registry.ts";
+import type { StackActors, StackUpdate } from "../stacks/stack-actors.ts";
+import type { StackReads } from "../stacks/stack-reads.ts";
+import { apiRecordOf } from "../stacks/stack-record.ts";
 import type { EventHistory } from "../store/event-history.ts";
 import type { ChangeMessage, ResyncMessage } from "./messages.ts";
 
@@ -19,19 +21,19 @@ interface Subscriber {
  * restart), keeps a bounded history in SQLite, and fans changes out to live-stream subscribers.
  */
 export class ChangeFeed {
-  #registry: StackRegistry;
+  #reads: StackReads;
   #history: EventHistory;
   #logger: Logger;
   #seq: number;
   #subscribers = new Set<Subscriber>();
   #unsubscribe: () => void;
 
-  constructor(registry: StackRegistry, history: EventHistory, logger: Logger) {
-    this.#registry = registry;
+  constructor(actors: StackActors, reads: StackReads, history: EventHistory, logger: Logger) {
+    this.#reads = reads;
     this.#history = history;
     this.#logger = logger;
     this.#seq = history.bounds().latest;
-    this.#unsubscribe = registry.onChange((change) => this.#publish(change));
+    this.#unsubscribe = actors.onUpdate((update) => this.#onUpdate(update));
   }
 
   latestSeq(): number {
@@ -68,8 +70,8 @@ export class ChangeFeed {
 
   #snapshot(stackId: string | undefined): string {
     const head = `{"type":"snapshot","seq":${this.#seq},"stacks":`;
-    if (stackId === undefined) return `${head}${this.#registry.listJson().slice('{"stacks":'.length, -1)}}`;
-    const one = this.#registry.getJson(stackId);
+    if (stackId === undefined) return `${head}${this.#reads.listArrayJson()}}`;
+    const one = this.#reads.getJson(stackId);
     return `${head}[${one ?? ""}]}`;
   }
 
@@ -78,26 +80,44 @@ export class ChangeFeed {
     return JSON.stringify(message);
   }
 
-  #publish(change: StackChange): void {
+  /** One message per created stack, per status change and per removal; restores and other record changes are silent. */
+  #onUpdate(update: StackUpdate): void {
+    if (update.kind === "restored") return;
+    if (update.kind === "created") {
+      this.#publish(update, "creating" as const, null, "created");
+      return;
+    }
+    if (update.kind === "removed") this.#publish(update, "deleted", update.previousStatus, update.reason);
+    else if (update.stack.status !== update.previousStatus)
+      this.#publish(update, update.stack.status, update.previousStatus, update.reason);
+  }
+
+  #publish(
+    update: StackUpdate,
+    status: ChangeMessage["status"],
+    previousStatus: ChangeMessage["previous_status"],
+    reason: string | null,
+  ): void {
     this.#seq += 1;
+    const stackId = update.stack.stack_id;
     const message: ChangeMessage = {
       type: "change",
       seq: this.#seq,
-      stack_id: change.stackId,
-      status: change.status,
-      previous_status: change.previousStatus,
-      reason: change.reason,
-      at: new Date(change.at).toISOString(),
-      stack: change.stack,
+      stack_id: stackId,
+      status,
+      previous_status: previousStatus,
+      reason,
+      at: new Date(update.at).toISOString(),
+      stack: apiRecordOf(update.stack),
     };
     const text = JSON.stringify(message);
     try {
-      this.#history.append(this.#seq, change.stackId, change.at, text);
+      this.#history.append(this.#seq, stackId, update.at, text);
     } catch (error) {
       this.#logger.error("cannot record stack change in history", { error, seq: this.#seq });
     }
     for (const subscriber of this.#subscribers) {
-      if (subscriber.stackId === undefined || subscriber.stackId === change.stackId)
+      if (subscriber.stackId === undefined || subscriber.stackId === stackId)
         subscriber.deliver(text, this.#seq);
     }
   }

@@ -1,28 +1,5 @@
 import { type Static, Type } from "@sinclair/typebox";
-
-const StackStatus = Type.Union(
-  ["creating", "running", "stopped", "failed", "node_deleted"].map((status) => Type.Literal(status)),
-);
-
-/** A stack record exactly as the REST API returns it. */
-export const StackRecord = Type.Object({
-  stack_id: Type.String(),
-  pod_id: Type.String(),
-  namespace: Type.String(),
-  node_id: Type.String(),
-  node_public_ip: Type.Union([Type.String(), Type.Null()]),
-  pod_spec: Type.String(),
-  target_port: Type.Integer(),
-  node_port: Type.Integer(),
-  service_name: Type.String(),
-  status: StackStatus,
-  status_reason: Type.Union([Type.String(), Type.Null()]),
-  ttl_expires_at: Type.String(),
-  created_at: Type.String(),
-  updated_at: Type.String(),
-  requested_cpu_milli: Type.Integer(),
-  requested_memory_bytes: Type.Integer(),
-});
+import { StackRecord, StackStatusSchema } from "../stacks/stack-record.ts";
 
 /** The live stream's messages, defined once; the README documents them from here. */
 export const LiveMessage = {
@@ -37,8 +14,8 @@ export const LiveMessage = {
     type: Type.Literal("change"),
     seq: Type.Integer(),
     stack_id: Type.String(),
-    status: Type.Union([StackStatus, Type.Literal("deleted")]),
-    previous_status: Type.Union([StackStatus, Type.Null()]),
+    status: Type.Union([StackStatusSchema, Type.Literal("deleted")]),
+    previous_status: Type.Union([StackStatusSchema, Type.Null()]),
     reason: Type.Union([Type.String(), Type.Null()]),
     at: Type.String(),
     stack: StackRecord,

@@ -6,13 +6,13 @@ import type { Logger } from "../log/logger.ts";
 import type { PortAllocator } from "../ports/port-allocator.ts";
 import { NodeDirectory } from "./node-directory.ts";
 import { podFacts, podGone } from "./pod-facts.ts";
-import type { StackRegistry } from "./stack-registry.ts";
+import type { StackActors } from "./stack-actors.ts";
 import { managedBySelector, stackLabels } from "./stack-resources.ts";
 
 export interface ClusterSyncOptions {
   kube: KubeClient;
   namespace: string;
-  registry: StackRegistry;
+  actors: StackActors;
   ports: PortAllocator;
   logger: Logger;
   orphanGraceMs: number;
@@ -24,7 +24,7 @@ const stackIdOf = (object: { metadata?: { labels?: Record<string, string> } }) =
   object.metadata?.labels?.[stackLabels.stackId];
 
 /** What the orphan sweep needs to know of one of stackd's Pods or Services (not the whole object). */
-interface OwnedObject {
+export interface OwnedObject {
   stackId: string;
   createdAt: number;
   deleting: boolean;
@@ -46,7 +46,28 @@ function ownedObject(object: Labelled): OwnedObject | undefined {
   };
 }
 
-function ownedMap(objects: Labelled[]): Map<string, OwnedObject> {
+/** Owned objects that the sweep deletes: not already deleting, older than the cutoff, of no known stack. */
+export function orphansOf(
+  objects: Map<string, OwnedObject>,
+  cutoff: number,
+  hasStack: (stackId: string) => boolean,
+): Array<[string, OwnedObject]> {
+  return [...objects].filter(
+    ([, owned]) => !owned.deleting && owned.createdAt <= cutoff && !hasStack(owned.stackId),
+  );
+}
+
+/** Scheduled stacks (which must have a Pod and a Service) whose object a relist did not return. */
+export function missingFrom<T extends { stackId: string }>(
+  scheduled: Iterable<T>,
+  present: Set<string>,
+): T[] {
+  const missing: T[] = [];
+  for (const stack of scheduled) if (!present.has(stack.stackId)) missing.push(stack);
+  return missing;
+}
+
+export function ownedMap(objects: Labelled[]): Map<string, OwnedObject> {
   const map = new Map<string, OwnedObject>();
   for (const object of objects) {
     const owned = ownedObject(object);
@@ -83,19 +104,19 @@ export class ClusterSync {
 
   /** Starts the watches (nodes first, so pods can be placed) and the orphan sweep. */
   async start(): Promise<void> {
-    const { kube, namespace, logger, registry } = this.#options;
+    const { kube, namespace, logger, actors } = this.#options;
     const nodeWatch = new ResourceWatch<V1Node>({
       transport: kube.transport,
       path: "/api/v1/nodes",
       logger: logger.child({ watch: "nodes" }),
       handlers: {
         onSync: (nodes) => {
-          for (const name of this.nodes.sync(nodes)) registry.nodeDeleted(name);
+          for (const name of this.nodes.sync(nodes)) actors.nodeDeleted(name);
         },
         onEvent: (type, node) => {
           if (type === "DELETED") {
             this.nodes.remove(node.metadata?.name ?? "");
-            registry.nodeDeleted(node.metadata?.name ?? "");
+            actors.nodeDeleted(node.metadata?.name ?? "");
           } else this.nodes.upsert(node);
         },
       },
@@ -119,14 +140,13 @@ export class ClusterSync {
         onSync: (services) => {
           this.#services = ownedMap(services);
           const present = new Set([...this.#services.values()].map((owned) => owned.stackId));
-          for (const stack of registry.liveStacks()) {
-            if (stack.podExpected && !present.has(stack.stackId)) registry.serviceGone(stack.stackId);
-          }
+          for (const stack of missingFrom(actors.scheduledStacks(), present))
+            actors.serviceGone(stack.stackId);
         },
         onEvent: (type, service) => {
           this.#track(this.#services, type === "DELETED", service);
           const stackId = stackIdOf(service);
-          if (type === "DELETED" && stackId) registry.serviceGone(stackId);
+          if (type === "DELETED" && stackId) actors.serviceGone(stackId);
         },
       },
     });
@@ -161,18 +181,15 @@ export class ClusterSync {
   }
 
   async #sweep(objects: Map<string, OwnedObject>, kind: string, remove: (name: string) => Promise<unknown>) {
-    const { registry, orphanGraceMs, logger, ports } = this.#options;
-    const cutoff = this.#now() - orphanGraceMs;
-    const orphans = [...objects].filter(
-      ([, owned]) => !owned.deleting && owned.createdAt <= cutoff && !registry.has(owned.stackId),
-    );
+    const { actors, orphanGraceMs, logger, ports } = this.#options;
+    const orphans = orphansOf(objects, this.#now() - orphanGraceMs, (stackId) => actors.has(stackId));
     for (const [name, owned] of orphans) {
       logger.info(`deleting orphan ${kind}`, { name, stackId: owned.stackId });
       await remove(name).catch((error: unknown) => {
         if (!isNotFound(toKubeApiError(error))) throw error;
       });
       owned.deleting = true;
-      for (const port of owned.nodePorts) ports.actor.send({ type: "port.freed", port });
+      for (const port of owned.nodePorts) ports.freed(port);
     }
     return orphans.length;
   }
@@ -195,13 +212,13 @@ export class ClusterSync {
   /** Sends the pod's facts to its stack; a pod bound to a node that no longer exists means node loss. */
   #deliver(stackId: string, pod: V1Pod): void {
     const nodeName = pod.spec?.nodeName;
-    this.#options.registry.podChanged(stackId, podFacts(pod), this.nodes.externalIp(nodeName));
-    if (nodeName && !this.nodes.has(nodeName)) this.#options.registry.nodeDeleted(nodeName);
+    this.#options.actors.podChanged(stackId, podFacts(pod), this.nodes.externalIp(nodeName));
+    if (nodeName && !this.nodes.has(nodeName)) this.#options.actors.nodeDeleted(nodeName);
   }
 
   #podVanished(stackId: string, nodeName: string | null): void {
-    if (nodeName && !this.nodes.has(nodeName)) this.#options.registry.nodeDeleted(nodeName);
-    else this.#options.registry.podChanged(stackId, podGone, null);
+    if (nodeName && !this.nodes.has(nodeName)) this.#options.actors.nodeDeleted(nodeName);
+    else this.#options.actors.podChanged(stackId, podGone, null);
   }
 
   #syncPods(pods: V1Pod[]): void {
@@ -213,8 +230,8 @@ export class ClusterSync {
       present.add(stackId);
       this.#deliver(stackId, pod);
     }
-    for (const stack of this.#options.registry.liveStacks()) {
-      if (stack.podExpected && !present.has(stack.stackId)) this.#podVanished(stack.stackId, stack.nodeName);
+    for (const stack of missingFrom(this.#options.actors.scheduledStacks(), present)) {
+      this.#podVanished(stack.stackId, stack.nodeName);
     }
   }
 }

@@ -1,12 +1,17 @@
+import { type Static, Type } from "@sinclair/typebox";
+
 /** The contract's `GET /stats` body. */
-export interface StackStats {
-  total_stacks: number;
-  active_stacks: number;
-  node_distribution: Record<string, number>;
-  used_node_ports: number;
-  reserved_cpu_milli: number;
-  reserved_memory_bytes: number;
-}
+export const StackStats = Type.Object({
+  total_stacks: Type.Integer(),
+  active_stacks: Type.Integer({ description: "stacks that hold cluster resources: creating or running" }),
+  node_distribution: Type.Record(Type.String(), Type.Integer(), {
+    description: "active stacks per node name",
+  }),
+  used_node_ports: Type.Integer(),
+  reserved_cpu_milli: Type.Integer(),
+  reserved_memory_bytes: Type.Integer(),
+});
+export type StackStats = Static<typeof StackStats>;
 
 export interface ActiveStack {
   nodeName: string | null;

@@ -34,6 +34,20 @@ const migrations: string[] = [
      message TEXT NOT NULL
    );
    CREATE INDEX stack_events_by_stack ON stack_events (stack_id, seq);`,
+  // One JSON document per stack (the StoredStack schema), so that a new field needs no new column.
+  `CREATE TABLE stack_records (stack_id TEXT PRIMARY KEY, record TEXT NOT NULL);
+   INSERT INTO stack_records (stack_id, record)
+     SELECT stack_id, json_object(
+       'stack_id', stack_id, 'pod_id', pod_name, 'namespace', namespace, 'node_id', coalesce(node_name, ''),
+       'node_public_ip', node_public_ip, 'pod_spec', pod_spec, 'target_port', target_port,
+       'node_port', node_port, 'service_name', service_name, 'status', status, 'status_reason', reason,
+       'ttl_expires_at', strftime('%Y-%m-%dT%H:%M:%fZ', ttl_expires_at / 1000.0, 'unixepoch'),
+       'created_at', strftime('%Y-%m-%dT%H:%M:%fZ', created_at / 1000.0, 'unixepoch'),
+       'updated_at', strftime('%Y-%m-%dT%H:%M:%fZ', updated_at / 1000.0, 'unixepoch'),
+       'requested_cpu_milli', requested_cpu_milli, 'requested_memory_bytes', requested_memory_bytes,
+       'acknowledged', json(CASE acknowledged WHEN 1 THEN 'true' ELSE 'false' END))
+     FROM stacks;
+   DROP TABLE stacks;`,
 ];
 
 /** Opens (creating if needed) stackd's SQLite database in WAL mode and applies pending migrations. */

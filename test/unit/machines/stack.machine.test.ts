@@ -1,7 +1,13 @@
 import { describe, expect, it } from "bun:test";
 import { createActor, fromPromise, SimulatedClock } from "xstate";
 import { stackMachine, statusOf } from "../../../machines/stack.machine.ts";
-import type { PodFacts, ProvisionInput, StackInput, StackResume } from "../../../machines/stack.types.ts";
+import type {
+  PodFacts,
+  ProvisionInput,
+  ProvisionOutput,
+  StackInput,
+  StackResume,
+} from "../../../machines/stack.types.ts";
 
 const hour = 3_600_000;
 
@@ -29,10 +35,11 @@ const pod = (facts: Partial<PodFacts>): PodFacts => ({
 });
 
 interface Harness {
-  provision?: (input: ProvisionInput) => Promise<{ nodePort: number }>;
-  restoreService?: (input: ProvisionInput) => Promise<{ nodePort: number }>;
+  provision?: (input: ProvisionInput) => Promise<ProvisionOutput>;
+  restoreService?: (input: ProvisionInput) => Promise<ProvisionOutput>;
   teardown?: () => Promise<void>;
   resume?: StackResume;
+  manifest?: Record<string, unknown>;
 }
 
 function start(harness: Harness = {}) {
@@ -40,13 +47,15 @@ function start(harness: Harness = {}) {
   const teardowns: string[] = [];
   const machine = stackMachine.provide({
     actors: {
-      provisionResources: fromPromise(({ input }: { input: ProvisionInput }) =>
-        harness.provision ? harness.provision(input) : Promise.resolve({ nodePort: input.nodePort }),
+      provisionResources: fromPromise(
+        ({ input }: { input: ProvisionInput }): Promise<ProvisionOutput> =>
+          harness.provision ? harness.provision(input) : Promise.resolve({ nodePort: input.nodePort }),
       ),
-      restoreService: fromPromise(({ input }: { input: ProvisionInput }) =>
-        harness.restoreService
-          ? harness.restoreService(input)
-          : Promise.resolve({ nodePort: input.nodePort }),
+      restoreService: fromPromise(
+        ({ input }: { input: ProvisionInput }): Promise<ProvisionOutput> =>
+          harness.restoreService
+            ? harness.restoreService(input)
+            : Promise.resolve({ nodePort: input.nodePort }),
       ),
       teardownResources: fromPromise(async () => {
         teardowns.push("teardown");
@@ -63,10 +72,11 @@ function start(harness: Harness = {}) {
     identity,
     nodePort: 31001,
     ...(harness.resume ? { resume: harness.resume } : {}),
+    ...(harness.manifest ? { manifest: harness.manifest } : {}),
   };
   const actor = createActor(machine, { input, clock });
   actor.start();
-  const status = () => statusOf(actor.getSnapshot().value);
+  const status = () => statusOf(actor.getSnapshot());
   return { actor, clock, teardowns, status };
 }
 
@@ -105,9 +115,7 @@ describe("stackMachine", () => {
 
   it("rolls back and ends aborted with the classified failure when provisioning fails", async () => {
     const failure = { code: "limit_range" as const, message: "maximum cpu usage per Container is 500m" };
-    const { actor, teardowns, status } = start({
-      provision: () => Promise.reject(Object.assign(new Error("forbidden"), { failure })),
-    });
+    const { actor, teardowns, status } = start({ provision: async () => ({ failure }) });
     await flush();
     await flush();
     expect(teardowns).toEqual(["teardown"]);
@@ -309,5 +317,55 @@ describe("stackMachine", () => {
     };
     const { actor } = start({ resume });
     expect(actor.getSnapshot().value).toEqual({ live: { creating: "starting" } });
+  });
+
+  it("rolls back as internal when the provisioning actor throws instead of answering", async () => {
+    const { actor, teardowns } = start({ provision: () => Promise.reject(new Error("socket hang up")) });
+    await flush();
+    await flush();
+    expect(teardowns).toEqual(["teardown"]);
+    expect(actor.getSnapshot().output).toEqual({
+      outcome: "aborted",
+      failure: { code: "internal", message: "socket hang up" },
+    });
+  });
+
+  it("hands the manifest to provisioning and forgets it once provisioned", async () => {
+    const seen: unknown[] = [];
+    const manifest = { kind: "Pod", spec: { containers: [] } };
+    const { actor } = start({
+      provision: async (input) => {
+        seen.push(input.manifest);
+        return { nodePort: input.nodePort };
+      },
+      manifest,
+    });
+    expect(actor.getSnapshot().context.manifest).toBe(manifest);
+    await flush();
+    expect(seen).toEqual([manifest]);
+    expect(actor.getSnapshot().context.manifest).toBeNull();
+  });
+
+  it("tags only the states past scheduling as scheduled", async () => {
+    const { actor } = start();
+    await flush();
+    expect(actor.getSnapshot().hasTag("scheduled")).toBe(false);
+    actor.send({ type: "pod.changed", pod: pod({ nodeName: "n1" }), nodePublicIp: null, at: 1 });
+    expect(actor.getSnapshot().hasTag("scheduled")).toBe(true);
+    expect(statusOf(actor.getSnapshot())).toBe("creating");
+  });
+
+  it("reads as stopped while deleting and as failed while rolling back", async () => {
+    const deleting = start({ teardown: () => new Promise(() => {}) });
+    await flush();
+    deleting.actor.send({ type: "user.delete", at: 1 });
+    expect(deleting.status()).toBe("stopped");
+    const rolling = start({
+      provision: async () => ({ failure: { code: "quota_exceeded", message: "exceeded quota" } }),
+      teardown: () => new Promise(() => {}),
+    });
+    await flush();
+    expect(rolling.actor.getSnapshot().value).toBe("rollingBack");
+    expect(rolling.status()).toBe("failed");
   });
 });

@@ -1,0 +1,98 @@
+import { Value } from "@sinclair/typebox/value";
+import { Elysia } from "elysia";
+import { stackNotFound } from "../errors/app-error.ts";
+import type { StackReads } from "../stacks/stack-reads.ts";
+import { statusRecordOf } from "../stacks/stack-record.ts";
+import type { StackCommands } from "../stacks/stack-service.ts";
+import { newStackOf, parseJsonBody } from "./create-request.ts";
+import { invalidCreateBody, json } from "./errors.ts";
+import { errorAnswers, stackModel } from "./model.ts";
+import { readBodyText } from "./read-body.ts";
+
+/** What the stack routes read; `StackReads` in production, a fake in route tests. */
+export type StackQueries = Pick<StackReads, "get" | "getJson" | "listBytes" | "stats">;
+
+export interface StackRoutesOptions {
+  commands: StackCommands;
+  queries: StackQueries;
+  maxBodyBytes: number;
+}
+
+const jsonBytes = (bytes: Uint8Array<ArrayBuffer>) =>
+  new Response(bytes, { headers: { "content-type": "application/json" } });
+
+/** The contract's stack routes: create, list, read, status, delete, and stats. */
+export function stackRoutes({ commands, queries, maxBodyBytes }: StackRoutesOptions) {
+  return (
+    new Elysia({ name: "stacks" })
+      // The body is JSON whatever the declared content type (as the reference reads it), checked against
+      // its schema here so that a mistyped field gets the contract's message and nothing is coerced.
+      .parser("createStackBody", async ({ request }) => {
+        const body = parseJsonBody(await readBodyText(request, maxBodyBytes));
+        if (!Value.Check(stackModel.createBody, body)) throw invalidCreateBody(body);
+        return body;
+      })
+      .get("/stats", () => queries.stats(), {
+        response: { 200: stackModel.stats, ...errorAnswers(401) },
+        detail: { summary: "Counts of stacks, NodePorts and reserved resources", tags: ["stacks"] },
+      })
+      .get("/stacks", () => jsonBytes(queries.listBytes()), {
+        response: { 200: stackModel.list, ...errorAnswers(401) },
+        detail: { summary: "Every stack", tags: ["stacks"] },
+      })
+      .post("/stacks", async ({ body }) => json(await commands.create(newStackOf(body)), 201), {
+        parse: "createStackBody",
+        body: stackModel.createBody,
+        response: {
+          201: stackModel.record,
+          ...errorAnswers(400, 401, 500, 503),
+        },
+        detail: {
+          summary:
+            "Create a stack: validate and harden the pod spec, create Pod and NodePort Service, wait until scheduled",
+          tags: ["stacks"],
+        },
+      })
+      .get(
+        "/stacks/:stack_id",
+        ({ params }) => {
+          const body = queries.getJson(params.stack_id);
+          if (body === undefined) throw stackNotFound();
+          return json(body);
+        },
+        {
+          params: stackModel.stackParams,
+          response: { 200: stackModel.record, ...errorAnswers(401, 404) },
+          detail: { summary: "One stack", tags: ["stacks"] },
+        },
+      )
+      .get(
+        "/stacks/:stack_id/status",
+        ({ params }) => {
+          const record = queries.get(params.stack_id);
+          if (!record) throw stackNotFound();
+          return statusRecordOf(record);
+        },
+        {
+          params: stackModel.stackParams,
+          response: { 200: stackModel.status, ...errorAnswers(401, 404) },
+          detail: { summary: "A stack's status, TTL and ports", tags: ["stacks"] },
+        },
+      )
+      .delete(
+        "/stacks/:stack_id",
+        async ({ params }) => {
+          await commands.delete(params.stack_id);
+          return { deleted: true as const, stack_id: params.stack_id };
+        },
+        {
+          params: stackModel.stackParams,
+          response: { 200: stackModel.deleted, ...errorAnswers(401, 404, 500) },
+          detail: {
+            summary: "Delete a stack's Pod and Service; answers when both are gone",
+            tags: ["stacks"],
+          },
+        },
+      )
+  );
+}

@@ -1,0 +1,214 @@
+import { type Actor, type ActorOptions, type AnyActorLogic, createActor, type SnapshotFrom } from "xstate";
+import { statusOf } from "../../machines/stack.machine.ts";
+import type {
+  PodFacts,
+  PodManifest,
+  StackIdentity,
+  StackInput,
+  StackOutcome,
+  StackStatus,
+} from "../../machines/stack.types.ts";
+import type { InspectionObserver } from "../inspection.ts";
+import type { Logger } from "../log/logger.ts";
+import type { PortAllocator } from "../ports/port-allocator.ts";
+import type { StackStore } from "../store/stack-store.ts";
+import type { ProvidedStackMachine } from "./stack-effects.ts";
+import { identityOf, resumeOf, type StoredStack, sameStoredStack, storedStackOf } from "./stack-record.ts";
+
+export type StackActor = Actor<ProvidedStackMachine>;
+type StackSnapshot = SnapshotFrom<ProvidedStackMachine>;
+type Clock = NonNullable<ActorOptions<AnyActorLogic>["clock"]>;
+
+/**
+ * One change of one stack's record, for the read side and the live stream. `created` is a new stack,
+ * `restored` one recreated at start, `changed` any later change of its record (status or not), and
+ * `removed` the end of its actor.
+ */
+export type StackUpdate =
+  | { kind: "created"; stack: StoredStack; at: number }
+  | { kind: "restored"; stack: StoredStack; at: number }
+  | {
+      kind: "changed" | "removed";
+      stack: StoredStack;
+      previousStatus: StackStatus;
+      reason: string | null;
+      at: number;
+    };
+
+export interface StackActorsOptions {
+  machine: ProvidedStackMachine;
+  store: StackStore;
+  ports: PortAllocator;
+  logger: Logger;
+  now?: () => number;
+  /** Drives every actor's timers (a SimulatedClock in tests). */
+  clock?: Clock;
+  inspect?: InspectionObserver;
+}
+
+interface Entry {
+  actor: StackActor;
+  stored: StoredStack;
+}
+
+/**
+ * Every stack's actor, the single writer of that stack's record: spawns and restores actors, routes
+ * cluster facts to them, persists each change of a record (compared field by field), and tells
+ * listeners. When an actor finishes, its port and record are released.
+ */
+export class StackActors {
+  #options: StackActorsOptions;
+  #entries = new Map<string, Entry>();
+  #listeners = new Set<(update: StackUpdate) => void>();
+  #now: () => number;
+
+  constructor(options: StackActorsOptions) {
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Starts the actor of a new stack, which provisions `manifest`; its port is already leased. */
+  spawn(identity: StackIdentity, nodePort: number, manifest: PodManifest): StackActor {
+    return this.#start({ identity, nodePort, manifest });
+  }
+
+  /** Recreates the actors of stored stacks; expired TTLs fire at once, creates nobody was told of roll back. */
+  restore(stacks: StoredStack[]): void {
+    for (const stored of stacks) {
+      const input = { identity: identityOf(stored), nodePort: stored.node_port, resume: resumeOf(stored) };
+      this.#start(input, stored);
+    }
+  }
+
+  actorOf(stackId: string): StackActor | undefined {
+    return this.#entries.get(stackId)?.actor;
+  }
+
+  has(stackId: string): boolean {
+    return this.#entries.has(stackId);
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** Stacks whose actor is live and past scheduling (so a Pod and a Service should exist), with their node. */
+  *scheduledStacks(): Generator<{ stackId: string; nodeName: string | null }> {
+    for (const [stackId, entry] of this.#entries) {
+      const snapshot = entry.actor.getSnapshot();
+      if (snapshot.hasTag("scheduled")) yield { stackId, nodeName: snapshot.context.nodeName };
+    }
+  }
+
+  podChanged(stackId: string, pod: PodFacts, nodePublicIp: string | null): void {
+    this.#entries.get(stackId)?.actor.send({ type: "pod.changed", pod, nodePublicIp, at: this.#now() });
+  }
+
+  /** The stack's Service is gone although the stack should have one. */
+  serviceGone(stackId: string): void {
+    this.#entries.get(stackId)?.actor.send({ type: "service.gone", at: this.#now() });
+  }
+
+  nodeDeleted(nodeName: string): void {
+    const at = this.#now();
+    for (const entry of this.#entries.values()) entry.actor.send({ type: "node.deleted", nodeName, at });
+  }
+
+  /** Tells a stack that the client got its 201, so a restart no longer rolls it back. */
+  acknowledge(stackId: string): void {
+    this.#entries.get(stackId)?.actor.send({ type: "stack.acknowledged" });
+  }
+
+  /** Starts tearing the stack down; false when there is no such stack. */
+  requestDelete(stackId: string): boolean {
+    const entry = this.#entries.get(stackId);
+    entry?.actor.send({ type: "user.delete", at: this.#now() });
+    return entry !== undefined;
+  }
+
+  /** Listens to every record change; returns the unsubscribe function. */
+  onUpdate(listener: (update: StackUpdate) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Stops every actor without tearing anything down (shutdown); the records stay stored. */
+  stopAll(): void {
+    const entries = [...this.#entries.values()];
+    this.#entries.clear();
+    for (const entry of entries) entry.actor.stop();
+  }
+
+  /** Starts an actor; a restored one begins from its stored record, a new one is stored at once. */
+  #start(input: StackInput, restored?: StoredStack): StackActor {
+    const { machine, clock, inspect, logger, store } = this.#options;
+    const { stackId, createdAt } = input.identity;
+    const actor = createActor(machine, {
+      input,
+      id: stackId,
+      ...(clock ? { clock } : {}),
+      ...(inspect ? { inspect } : {}),
+    });
+    const initial = actor.getSnapshot();
+    const entry: Entry = { actor, stored: restored ?? storedStackOf(initial.context, statusOf(initial)) };
+    this.#entries.set(stackId, entry);
+    if (!restored) store.save(entry.stored);
+    if (restored) this.#emit({ kind: "restored", stack: entry.stored, at: this.#now() });
+    else this.#emit({ kind: "created", stack: entry.stored, at: createdAt });
+    actor.subscribe({
+      next: (snapshot) => this.#onSnapshot(stackId, entry, snapshot),
+      error: (error) => {
+        logger.error("stack actor crashed", { stackId, error });
+        this.#finish(stackId, entry, { outcome: "removed", reason: "internal error" });
+      },
+    });
+    actor.start();
+    this.#onSnapshot(stackId, entry, actor.getSnapshot());
+    return actor;
+  }
+
+  #onSnapshot(stackId: string, entry: Entry, snapshot: StackSnapshot): void {
+    if (this.#entries.get(stackId) !== entry) return;
+    if (snapshot.status === "done") {
+      this.#finish(stackId, entry, snapshot.output as StackOutcome);
+      return;
+    }
+    const stored = storedStackOf(snapshot.context, statusOf(snapshot));
+    if (sameStoredStack(entry.stored, stored)) return;
+    const previousStatus = entry.stored.status;
+    entry.stored = stored;
+    this.#options.store.save(stored);
+    this.#emit({
+      kind: "changed",
+      stack: stored,
+      previousStatus,
+      reason: stored.status_reason,
+      at: this.#now(),
+    });
+  }
+
+  #finish(stackId: string, entry: Entry, outcome: StackOutcome): void {
+    if (this.#entries.get(stackId) !== entry) return;
+    this.#entries.delete(stackId);
+    this.#options.ports.release(stackId);
+    this.#options.store.remove(stackId);
+    const reason = outcome.outcome === "removed" ? outcome.reason : outcome.failure.message;
+    this.#emit({
+      kind: "removed",
+      stack: entry.stored,
+      previousStatus: entry.stored.status,
+      reason,
+      at: this.#now(),
+    });
+  }
+
+  #emit(update: StackUpdate): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(update);
+      } catch (error) {
+        this.#options.logger.error("stack update listener failed", { error, stackId: update.stack.stack_id });
+      }
+    }
+  }
+}

@@ -1,0 +1,184 @@
+import type { V1Pod, V1Service } from "@kubernetes/client-node";
+import { fromPromise } from "xstate";
+import { parse } from "yaml";
+import { stackMachine } from "../../machines/stack.machine.ts";
+import type {
+  CreateFailure,
+  ProvisionInput,
+  ProvisionOutput,
+  TeardownInput,
+} from "../../machines/stack.types.ts";
+import type { KubeClient } from "../kube/client.ts";
+import {
+  isAlreadyExists,
+  isInvalid,
+  isLimitRangeViolation,
+  isNodePortAllocated,
+  isNotFound,
+  isQuotaExceeded,
+  type KubeApiError,
+  toKubeApiError,
+} from "../kube/errors.ts";
+import type { Logger } from "../log/logger.ts";
+import type { PortAllocator } from "../ports/port-allocator.ts";
+import { stackPod, stackService } from "./stack-resources.ts";
+
+/** Maps the API server's refusal of a Pod or Service to a CreateFailure. */
+export function classifyCreateError(error: KubeApiError): CreateFailure {
+  if (isLimitRangeViolation(error)) return { code: "limit_range", message: error.message };
+  if (isQuotaExceeded(error)) return { code: "quota_exceeded", message: error.message };
+  if (isInvalid(error)) return { code: "invalid", message: error.message };
+  return { code: "internal", message: error.message };
+}
+
+/** How many nodePorts one create tries before giving up (each 422 "already allocated" costs one). */
+export const maxPortAttempts = 10;
+
+/** The protocol of the container port the Service exposes. */
+function protocolOf(pod: V1Pod, targetPort: number): "TCP" | "UDP" {
+  const port = pod.spec?.containers
+    .flatMap((container) => container.ports ?? [])
+    .find((candidate) => candidate.containerPort === targetPort);
+  return port?.protocol === "UDP" ? "UDP" : "TCP";
+}
+
+export interface StackEffectsOptions {
+  kube: KubeClient;
+  ports: PortAllocator;
+  nodeRole: string;
+  logger: Logger;
+}
+
+type ServiceAttempt = { nodePort: number } | { taken: true } | { failure: CreateFailure };
+
+/** The Kubernetes I/O behind the stack machine's `provisionResources`, `restoreService` and `teardownResources`. */
+export function createStackEffects({ kube, ports, nodeRole, logger }: StackEffectsOptions) {
+  const { transport } = kube;
+
+  function podOf(input: ProvisionInput): V1Pod {
+    const sanitised = (input.manifest ?? parse(input.identity.podSpecYaml)) as V1Pod;
+    return stackPod(sanitised, input.identity, nodeRole);
+  }
+
+  async function createPod(pod: V1Pod, namespace: string): Promise<CreateFailure | null> {
+    try {
+      await transport.send("POST", `/api/v1/namespaces/${namespace}/pods`, { body: pod });
+      return null;
+    } catch (error) {
+      const failure = toKubeApiError(error);
+      return isAlreadyExists(failure) ? null : classifyCreateError(failure);
+    }
+  }
+
+  /** Creates the Service, or adopts the one a crashed attempt left; `taken` when the nodePort is someone else's. */
+  async function tryCreateService(
+    input: ProvisionInput,
+    nodePort: number,
+    protocol: "TCP" | "UDP",
+  ): Promise<ServiceAttempt> {
+    const { namespace, serviceName } = input.identity;
+    try {
+      // Raw JSON on the hot path: client-node's model serialiser costs more than building the request.
+      await transport.send("POST", `/api/v1/namespaces/${namespace}/services`, {
+        body: stackService(input.identity, nodePort, protocol),
+      });
+      return { nodePort };
+    } catch (error) {
+      const failure = toKubeApiError(error);
+      if (isNodePortAllocated(failure)) return { taken: true };
+      if (!isAlreadyExists(failure)) return { failure: classifyCreateError(failure) };
+      const existing = await transport.send<V1Service>(
+        "GET",
+        `/api/v1/namespaces/${namespace}/services/${serviceName}`,
+      );
+      return { nodePort: existing.spec?.ports?.[0]?.nodePort ?? nodePort };
+    }
+  }
+
+  /** Creates the Service, leasing another nodePort each time the API server says the port is taken. */
+  async function createService(input: ProvisionInput, protocol: "TCP" | "UDP"): Promise<ProvisionOutput> {
+    const { stackId } = input.identity;
+    let nodePort = input.nodePort;
+    for (let attempt = 1; attempt <= maxPortAttempts; attempt += 1) {
+      const result = await tryCreateService(input, nodePort, protocol);
+      if (!("taken" in result)) return result;
+      logger.info("nodePort taken outside stackd; leasing another", { stackId, nodePort });
+      const next = ports.replace(stackId);
+      if (next === null) return { failure: { code: "no_port", message: "no available nodeport" } };
+      nodePort = next;
+    }
+    return { failure: { code: "no_port", message: `no free nodePort after ${maxPortAttempts} attempts` } };
+  }
+
+  return {
+    /**
+     * Creates the Pod and the Service at the same time (they do not depend on each other); idempotent,
+     * so a retry after a crash adopts what exists. A failure of either leaves cleanup to the rollback.
+     */
+    async provision(input: ProvisionInput): Promise<ProvisionOutput> {
+      const pod = podOf(input);
+      const [podFailure, service] = await Promise.all([
+        createPod(pod, input.identity.namespace),
+        createService(input, protocolOf(pod, input.identity.targetPort)),
+      ]);
+      return podFailure ? { failure: podFailure } : service;
+    },
+
+    /** Creates the stack's Service again after it was deleted outside stackd; returns its nodePort. */
+    async restoreService(input: ProvisionInput): Promise<ProvisionOutput> {
+      logger.warn("service deleted outside stackd; creating it again", { stackId: input.identity.stackId });
+      const result = await createService(input, protocolOf(podOf(input), input.identity.targetPort));
+      if ("failure" in result)
+        logger.warn("cannot create the service again", {
+          stackId: input.identity.stackId,
+          ...result.failure,
+        });
+      return result;
+    },
+
+    /** Deletes Pod and Service; NotFound counts as done. Other failures throw so the machine retries. */
+    async teardown({ identity }: TeardownInput): Promise<void> {
+      const ignoreMissing = (error: unknown) => {
+        const failure = toKubeApiError(error);
+        if (!isNotFound(failure)) throw failure;
+      };
+      const { namespace } = identity;
+      await Promise.all([
+        transport
+          .send("DELETE", `/api/v1/namespaces/${namespace}/pods/${identity.podName}`)
+          .catch(ignoreMissing),
+        transport
+          .send("DELETE", `/api/v1/namespaces/${namespace}/services/${identity.serviceName}`)
+          .catch(ignoreMissing),
+      ]);
+    },
+  };
+}
+
+export type StackEffects = ReturnType<typeof createStackEffects>;
+
+export interface StackTiming {
+  /** The clock the TTL delay is computed against (a SimulatedClock's `now` in tests). */
+  now: () => number;
+  schedulingTimeoutMs: number;
+}
+
+/** The stack machine with its effects and delays supplied: what every stack actor runs. */
+export function provideStackEffects(
+  effects: Pick<StackEffects, "provision" | "restoreService" | "teardown">,
+  timing: StackTiming,
+) {
+  return stackMachine.provide({
+    actors: {
+      provisionResources: fromPromise(({ input }: { input: ProvisionInput }) => effects.provision(input)),
+      teardownResources: fromPromise(({ input }: { input: TeardownInput }) => effects.teardown(input)),
+      restoreService: fromPromise(({ input }: { input: ProvisionInput }) => effects.restoreService(input)),
+    },
+    delays: {
+      ttl: ({ context }) => Math.max(0, context.ttlExpiresAt - timing.now()),
+      schedulingTimeout: () => timing.schedulingTimeoutMs,
+    },
+  });
+}
+
+export type ProvidedStackMachine = ReturnType<typeof provideStackEffects>;
