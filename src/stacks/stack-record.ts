@@ -1,4 +1,4 @@
-import { type Static, type TLiteral, type TUnion, Type } from "@sinclair/typebox";
+import { FormatRegistry, type Static, type TLiteral, type TUnion, Type } from "@sinclair/typebox";
 import type { StackContext, StackIdentity, StackResume, StackStatus } from "../../machines/stack.types.ts";
 import { stackStatuses } from "../../machines/stack.types.ts";
 
@@ -21,6 +21,11 @@ const statusesMatch: [StackStatus] extends [Static<typeof StackStatusSchema>]
     : never
   : never = true;
 void statusesMatch;
+
+// TypeBox checks only formats it knows; records carry RFC 3339 times as `toISOString` writes them.
+if (!FormatRegistry.Has("date-time")) {
+  FormatRegistry.Set("date-time", (value) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/.test(value));
+}
 
 const nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
 

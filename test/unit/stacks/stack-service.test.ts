@@ -1,0 +1,345 @@
+import { describe, expect, it } from "bun:test";
+import { SimulatedClock } from "xstate";
+import type {
+  CreateFailure,
+  PodFacts,
+  ProvisionInput,
+  ProvisionOutput,
+} from "../../../machines/stack.types.ts";
+import { AppError } from "../../../src/errors/app-error.ts";
+import { silentLogger } from "../../../src/log/logger.ts";
+import { PortAllocator } from "../../../src/ports/port-allocator.ts";
+import { StackActors, type StackUpdate } from "../../../src/stacks/stack-actors.ts";
+import { provideStackEffects } from "../../../src/stacks/stack-effects.ts";
+import { StackReads } from "../../../src/stacks/stack-reads.ts";
+import type { StoredStack } from "../../../src/stacks/stack-record.ts";
+import { type NewStack, StackService } from "../../../src/stacks/stack-service.ts";
+import { openDatabase } from "../../../src/store/database.ts";
+import { StackStore } from "../../../src/store/stack-store.ts";
+
+const hour = 3_600_000;
+
+const newStack: NewStack = {
+  manifest: { apiVersion: "v1", kind: "Pod", spec: { containers: [{ name: "app", image: "nginx" }] } },
+  podSpecYaml: "apiVersion: v1\nkind: Pod\n",
+  targetPort: 80,
+  requestedCpuMilli: 100,
+  requestedMemoryBytes: 134_217_728,
+};
+
+const facts = (overrides: Partial<PodFacts>): PodFacts => ({
+  exists: true,
+  phase: "Pending",
+  nodeName: null,
+  ready: false,
+  failureReason: null,
+  unschedulableReason: null,
+  ...overrides,
+});
+
+interface Scenario {
+  /** What provisioning answers; by default the leased port, after which the pod is bound to stack-node-1. */
+  provision?: (input: ProvisionInput, world: World) => Promise<ProvisionOutput>;
+  teardown?: () => Promise<void>;
+  portRange?: [number, number];
+  store?: StackStore;
+}
+
+type World = ReturnType<typeof world>;
+
+/** The service, actors and reads over an in-memory store, with scripted effects and a simulated clock. */
+function world(scenario: Scenario = {}) {
+  const clock = new SimulatedClock();
+  clock.set(Date.parse("2026-11-28T20:00:00.000Z"));
+  const now = () => clock.now();
+  const store = scenario.store ?? new StackStore(openDatabase(":memory:"));
+  const [min, max] = scenario.portRange ?? [31001, 31010];
+  const ports = new PortAllocator({ min, max, store });
+  ports.sync([]);
+  const teardowns: string[] = [];
+  const provisioned: ProvisionInput[] = [];
+  const machine = provideStackEffects(
+    {
+      provision: async (input) => {
+        provisioned.push(input);
+        if (scenario.provision) return scenario.provision(input, self);
+        bind(input.identity.stackId);
+        return { nodePort: input.nodePort };
+      },
+      restoreService: async (input) => ({ nodePort: input.nodePort }),
+      teardown: async ({ identity }) => {
+        teardowns.push(identity.stackId);
+        await scenario.teardown?.();
+      },
+    },
+    { now, schedulingTimeoutMs: 20_000 },
+  );
+  const actors = new StackActors({ machine, store, ports, logger: silentLogger, now, clock });
+  const reads = new StackReads(actors, () => ports.leasedCount());
+  const service = new StackService({ actors, reads, ports, namespace: "stacks", stackTtlMs: 2 * hour, now });
+  const updates: StackUpdate[] = [];
+  actors.onUpdate((update) => updates.push(update));
+  /** The scheduler binds the stack's pod (delivered as the pod watch would). */
+  const bind = (stackId: string, node = "stack-node-1") =>
+    queueMicrotask(() => actors.podChanged(stackId, facts({ nodeName: node }), "203.0.113.11"));
+  const self = { clock, store, ports, actors, reads, service, updates, teardowns, provisioned, bind };
+  return self;
+}
+
+const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+async function refusal(promise: Promise<unknown>): Promise<AppError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  if (!(error instanceof AppError)) throw new Error(`expected an AppError, got ${String(error)}`);
+  return error;
+}
+
+describe("StackService.create", () => {
+  it("answers the record once the pod is scheduled, with node, public IP and leased port", async () => {
+    const { service, store } = world();
+    const record = await service.create(newStack);
+    expect(record).toMatchObject({
+      status: "creating",
+      node_id: "stack-node-1",
+      node_public_ip: "203.0.113.11",
+      node_port: 31001,
+      target_port: 80,
+      created_at: "2026-11-28T20:00:00.000Z",
+      ttl_expires_at: "2026-11-28T22:00:00.000Z",
+    });
+    expect(record).not.toHaveProperty("acknowledged");
+    expect(store.load().stacks).toEqual([{ ...record, acknowledged: true }]);
+  });
+
+  it("hands provisioning the sanitised manifest itself, not a re-parse of its YAML", async () => {
+    const { service, provisioned } = world();
+    await service.create(newStack);
+    expect(provisioned[0]?.manifest).toBe(newStack.manifest);
+  });
+
+  const failures: Array<[CreateFailure, number, string]> = [
+    [
+      { code: "limit_range", message: "maximum cpu usage per Container is 500m" },
+      400,
+      "limitrange violation: ",
+    ],
+    [{ code: "quota_exceeded", message: "exceeded quota: stacks" }, 503, "resource quota exceeded: "],
+    [{ code: "invalid", message: "spec.containers[0].image: Required value" }, 400, "invalid pod spec: "],
+    [{ code: "no_port", message: "no free nodePort after 10 attempts" }, 503, "no available nodeport"],
+    [{ code: "not_schedulable", message: "pod not schedulable: 0/3 nodes" }, 503, "pod not schedulable: "],
+    [{ code: "internal", message: "etcd timed out" }, 500, "internal server error"],
+  ];
+  for (const [failure, status, prefix] of failures) {
+    it(`answers ${status} "${prefix}..." for a ${failure.code} failure, rolled back and released`, async () => {
+      const { service, store, ports, teardowns, updates } = world({ provision: async () => ({ failure }) });
+      const error = await refusal(service.create(newStack));
+      expect(error.status).toBe(status);
+      expect(error.message).toStartWith(prefix);
+      expect(teardowns).toHaveLength(1);
+      expect(ports.leasedCount()).toBe(0);
+      expect(store.load().stacks).toEqual([]);
+      expect(updates.at(-1)).toMatchObject({ kind: "removed", reason: failure.message });
+    });
+  }
+
+  it("answers 500 when provisioning throws, and rolls back", async () => {
+    const { service, teardowns } = world({ provision: () => Promise.reject(new Error("socket hang up")) });
+    const error = await refusal(service.create(newStack));
+    expect(error.code).toBe("INTERNAL");
+    expect(teardowns).toHaveLength(1);
+  });
+
+  it("answers 503 pod not schedulable with the scheduler's reason when the timeout passes", async () => {
+    const { service, clock, ports } = world({
+      provision: async (input, self) => {
+        queueMicrotask(() =>
+          self.actors.podChanged(
+            input.identity.stackId,
+            facts({ unschedulableReason: "Unschedulable: 0/3 nodes are available" }),
+            null,
+          ),
+        );
+        return { nodePort: input.nodePort };
+      },
+    });
+    const answer = refusal(service.create(newStack));
+    await flush();
+    clock.increment(20_000);
+    const error = await answer;
+    expect(error.message).toBe("pod not schedulable: Unschedulable: 0/3 nodes are available");
+    expect(error.status).toBe(503);
+    expect(ports.leasedCount()).toBe(0);
+  });
+
+  it("answers 503 no available nodeport without starting an actor when the range is full", async () => {
+    const { service, actors } = world({ portRange: [31001, 31001] });
+    await service.create(newStack);
+    const error = await refusal(service.create(newStack));
+    expect(error.message).toBe("no available nodeport");
+    expect(actors.size).toBe(1);
+  });
+
+  it("gives 500 concurrent creates 500 different ports while provisioning finishes in any order and some ports turn out taken", async () => {
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const { service, ports } = world({
+      portRange: [30000, 32767],
+      provision: async (input, self) => {
+        await new Promise((resolve) => setTimeout(resolve, Math.floor(random() * 5)));
+        let nodePort = input.nodePort;
+        // Every fifth stack meets a port taken outside stackd and leases another, as the retry loop does.
+        if (random() < 0.2) nodePort = self.ports.replace(input.identity.stackId) ?? -1;
+        self.bind(input.identity.stackId);
+        return { nodePort };
+      },
+    });
+    const records = await Promise.all(Array.from({ length: 500 }, () => service.create(newStack)));
+    const nodePorts = records.map((record) => record.node_port);
+    expect(new Set(nodePorts).size).toBe(500);
+    expect(nodePorts.every((port) => port >= 30000 && port <= 32767)).toBe(true);
+    expect(ports.leasedCount()).toBe(500);
+  });
+
+  it("announces the new stack before any other change of it", async () => {
+    const { service, updates } = world();
+    const record = await service.create(newStack);
+    const own = updates.filter((update) => update.stack.stack_id === record.stack_id);
+    expect(own[0]?.kind).toBe("created");
+    expect(own.slice(1).every((update) => update.kind === "changed")).toBe(true);
+  });
+});
+
+describe("StackService.delete", () => {
+  it("tears down, releases the port and forgets the record, then answers", async () => {
+    const { service, store, ports, reads, teardowns } = world();
+    const { stack_id } = await service.create(newStack);
+    await service.delete(stack_id);
+    expect(teardowns).toEqual([stack_id]);
+    expect(ports.leasedCount()).toBe(0);
+    expect(store.load().stacks).toEqual([]);
+    expect(reads.get(stack_id)).toBeUndefined();
+  });
+
+  it("answers 404 stack not found for an unknown stack", async () => {
+    const { service } = world();
+    const error = await refusal(service.delete("stack-ffffffffffffffff"));
+    expect(error).toMatchObject({ status: 404, message: "stack not found" });
+  });
+
+  it("reads as stopped while the teardown is retried, and answers once it succeeds", async () => {
+    let attempts = 0;
+    const scenario = world({
+      teardown: async () => {
+        attempts += 1;
+        if (attempts === 1) throw new Error("API server unavailable");
+      },
+    });
+    const { stack_id } = await scenario.service.create(newStack);
+    const deleted = scenario.service.delete(stack_id);
+    await flush();
+    expect(scenario.reads.get(stack_id)?.status).toBe("stopped");
+    scenario.clock.increment(5_000);
+    await deleted;
+    expect(attempts).toBe(2);
+  });
+});
+
+describe("StackActors persistence and restore", () => {
+  it("stores a record only when one of its fields changed", async () => {
+    const store = new StackStore(openDatabase(":memory:"));
+    let saves = 0;
+    const save = store.save.bind(store);
+    store.save = (stack: StoredStack) => {
+      saves += 1;
+      save(stack);
+    };
+    const { service, actors, clock } = world({ store });
+    const { stack_id } = await service.create(newStack);
+    const before = saves;
+    clock.increment(1_000);
+    actors.podChanged(stack_id, facts({ nodeName: "stack-node-1" }), "203.0.113.11");
+    actors.nodeDeleted("some-other-node");
+    expect(saves).toBe(before + 1); // the pod event touches updated_at; the other node changes nothing
+  });
+
+  it("expires a stack at its TTL: torn down, port released, removed with reason ttl_expired", async () => {
+    const { service, clock, ports, updates, teardowns } = world();
+    const { stack_id } = await service.create(newStack);
+    clock.increment(2 * hour - 1);
+    expect(teardowns).toEqual([]);
+    clock.increment(1);
+    await flush();
+    expect(teardowns).toEqual([stack_id]);
+    expect(ports.leasedCount()).toBe(0);
+    expect(updates.at(-1)).toMatchObject({ kind: "removed", reason: "ttl_expired" });
+  });
+
+  it("restores stored stacks: running ones keep running, expired ones go at once, unacknowledged creates roll back", async () => {
+    const first = world();
+    const running = await first.service.create(newStack);
+    first.actors.podChanged(
+      running.stack_id,
+      facts({ nodeName: "stack-node-1", ready: true, phase: "Running" }),
+      null,
+    );
+    const expiring = await first.service.create(newStack);
+    const stored = first.store.load().stacks;
+    const unacknowledged: StoredStack = {
+      ...(stored[0] as StoredStack),
+      stack_id: "stack-00000000000000aa",
+      status: "creating",
+      node_id: "",
+      acknowledged: false,
+    };
+    const expired: StoredStack = {
+      ...(stored.find((stack) => stack.stack_id === expiring.stack_id) as StoredStack),
+      ttl_expires_at: "2026-11-28T19:00:00.000Z",
+    };
+    const again = world();
+    again.actors.restore([
+      stored.find((s) => s.stack_id === running.stack_id) as StoredStack,
+      expired,
+      unacknowledged,
+    ]);
+    again.clock.increment(0); // a zero delay still waits for the (simulated) clock to move
+    await flush();
+    expect(again.reads.get(running.stack_id)?.status).toBe("running");
+    expect(new Set(again.teardowns)).toEqual(new Set([expiring.stack_id, "stack-00000000000000aa"]));
+    expect(again.actors.size).toBe(1);
+  });
+});
+
+describe("StackReads", () => {
+  it("rebuilds the list body only after a change, and counts only creating and running stacks as active", async () => {
+    const { service, reads, actors } = world();
+    const a = await service.create(newStack);
+    const b = await service.create(newStack);
+    const body = reads.listBytes();
+    expect(reads.listBytes()).toBe(body);
+    actors.podChanged(
+      b.stack_id,
+      facts({ nodeName: "stack-node-1", phase: "Failed", failureReason: "boom" }),
+      null,
+    );
+    expect(reads.listBytes()).not.toBe(body);
+    const list = JSON.parse(new TextDecoder().decode(reads.listBytes())) as {
+      stacks: Array<{ stack_id: string }>;
+    };
+    expect(list.stacks.map((stack) => stack.stack_id)).toEqual([a.stack_id, b.stack_id]);
+    expect(reads.stats()).toEqual({
+      total_stacks: 2,
+      active_stacks: 1,
+      node_distribution: { "stack-node-1": 1 },
+      used_node_ports: 2,
+      reserved_cpu_milli: 100,
+      reserved_memory_bytes: 134_217_728,
+    });
+    expect(JSON.parse(reads.getJson(b.stack_id) ?? "{}").status_reason).toBe("boom");
+  });
+});
