@@ -1,5 +1,6 @@
 import { openapi } from "@elysiajs/openapi";
 import { Elysia } from "elysia";
+import type { OpenAPIV3 } from "openapi-types";
 import { unauthorized } from "../errors/app-error.ts";
 import type { ChangeFeed } from "../live/change-feed.ts";
 import type { Logger } from "../log/logger.ts";
@@ -9,7 +10,7 @@ import { dashboardRoutes } from "./dashboard.routes.ts";
 import { errorResponse, renderError } from "./errors.ts";
 import { healthRoutes } from "./health.routes.ts";
 import { liveRoutes } from "./live.routes.ts";
-import { liveMessageComponents } from "./model.ts";
+import { ErrorBody, liveMessageComponents } from "./model.ts";
 import { type StackQueries, stackRoutes } from "./stacks.routes.ts";
 
 export interface AppOptions {
@@ -35,6 +36,42 @@ Authenticate with the \`X-API-KEY\` header or the \`api_key\` query parameter.
 
 The WebSocket \`/ws/stacks\` (query: \`stack_id\`, \`since\`, \`api_key\`) sends JSON messages whose schemas are the
 components LiveSnapshotMessage, LiveChangeMessage, LiveResyncMessage and LiveHeartbeatMessage.`;
+
+const errorContent = { "application/json": { schema: ErrorBody } };
+
+/** `/ws/stacks` in OpenAPI's terms: a GET that upgrades, then the messages named in the components. */
+const liveStreamOperation: OpenAPIV3.PathItemObject = {
+  get: {
+    tags: ["live"],
+    summary: "The live stream of stack changes (WebSocket)",
+    description:
+      "Upgrades to a WebSocket. Without `since` the first message is a snapshot; then one change message per status change, in `seq` order, and heartbeats. Messages: LiveSnapshotMessage, LiveChangeMessage, LiveResyncMessage, LiveHeartbeatMessage.",
+    parameters: [
+      {
+        name: "stack_id",
+        in: "query",
+        required: false,
+        schema: { type: "string" },
+        description: "only this stack",
+      },
+      {
+        name: "since",
+        in: "query",
+        required: false,
+        schema: { type: "integer", minimum: 0 },
+        description: "replay the changes after this seq, or resync with a snapshot",
+      },
+    ],
+    responses: {
+      101: { description: "Switching Protocols: the stream's JSON messages follow" },
+      400: { description: "a malformed query", content: errorContent as never },
+      401: {
+        description: "a wrong or missing key, refused before the upgrade",
+        content: errorContent as never,
+      },
+    },
+  },
+};
 
 /** The whole HTTP edge: key check, the contract's error bodies, the feature modules and the OpenAPI document. */
 export function createApp(options: AppOptions) {
@@ -67,6 +104,7 @@ export function createApp(options: AppOptions) {
             },
           },
           security: [{ apiKeyHeader: [] }, { apiKeyQuery: [] }],
+          paths: { "/ws/stacks": liveStreamOperation },
         },
       }),
     )

@@ -17,6 +17,15 @@ export function dashboardRoutes() {
   return new Elysia({ name: "dashboard" }).get(
     "/dashboard",
     () => new Response(dashboardHtml, { headers: dashboardHeaders }),
-    { detail: { summary: "The live dashboard (HTML); needs no key", tags: ["ui"] } },
+    {
+      detail: {
+        summary: "The live dashboard (HTML); needs no key",
+        tags: ["ui"],
+        security: [],
+        responses: {
+          200: { description: "the page", content: { "text/html": { schema: { type: "string" } } } },
+        },
+      },
+    },
   );
 }

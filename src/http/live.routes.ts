@@ -30,6 +30,8 @@ export function liveRoutes({ feed, logger, heartbeatMs, maxBufferedBytes }: Live
       since: t.Optional(t.Numeric({ minimum: 0 })),
       api_key: t.Optional(t.String()),
     }),
+    // Documented by hand in app.ts: OpenAPI has no WebSocket method.
+    detail: { hide: true },
     sendPings: true,
     idleTimeout: 120,
     open(ws) {

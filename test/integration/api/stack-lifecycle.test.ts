@@ -91,7 +91,9 @@ describe("stack lifecycle against the real cluster", () => {
   });
 
   it("creates a Service deleted behind stackd's back again, on the same NodePort", async () => {
-    const service = await stackd();
+    // A window of its own, so that no other stackd on the cluster takes the port while it is free.
+    const port = 30100 + Math.floor(Math.random() * 400);
+    const service = await stackd({ STACK_NODEPORT_MIN: String(port), STACK_NODEPORT_MAX: String(port + 4) });
     const created = await service.call("POST", "/stacks", { target_port: 80, pod_spec: podSpecYaml() });
     const stackId = created.body.stack_id;
     await eventually("running", async () =>

@@ -1,0 +1,162 @@
+import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import Ajv2020 from "ajv/dist/2020";
+import { eventually, testKubeClient } from "../../helpers/cluster.ts";
+import { contractPodSpec, startTestStackd, type TestStackd, testApiKey } from "../../helpers/stackd.ts";
+import { LiveClient } from "../../helpers/ws-client.ts";
+
+interface Operation {
+  responses?: Record<string, { content?: Record<string, { schema?: object }> }>;
+}
+interface OpenApiDocument {
+  openapi: string;
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, object> };
+}
+
+const kube = testKubeClient();
+let service: TestStackd;
+let base = "";
+let document: OpenApiDocument;
+const ajv = new Ajv2020({ strict: false, validateFormats: false, allErrors: true });
+/** Every (method, path template, status) answered during this file, to prove each route was exercised. */
+const exercised = new Set<string>();
+
+beforeAll(async () => {
+  service = await startTestStackd(kube);
+  base = service.stackd.listen(0).url.toString().replace(/\/$/, "");
+  document = (await (await fetch(`${base}/openapi/json`)).json()) as OpenApiDocument;
+});
+
+afterAll(async () => {
+  await service.stop();
+});
+
+/** The documented path template that a concrete path matches, e.g. /stacks/{stack_id}. */
+function templateOf(path: string): string | undefined {
+  return Object.keys(document.paths).find((template) =>
+    new RegExp(`^${template.replace(/\{[^}]+\}/g, "[^/]+")}$`).test(path),
+  );
+}
+
+/** Sends a real request and checks the answer's status and body against the OpenAPI document. */
+async function conforms(method: string, path: string, init: { body?: string; key?: string | null } = {}) {
+  const headers: Record<string, string> = {};
+  if (init.key !== null) headers["x-api-key"] = init.key ?? testApiKey;
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers,
+    ...(init.body === undefined ? {} : { body: init.body }),
+  });
+  const template = templateOf(path.split("?")[0] ?? path);
+  if (!template) throw new Error(`${path} is not in the OpenAPI document`);
+  const operation = document.paths[template]?.[method.toLowerCase()];
+  if (!operation) throw new Error(`${method} ${template} is not in the OpenAPI document`);
+  const documented = operation.responses?.[String(response.status)];
+  if (!documented)
+    throw new Error(`${method} ${template} answered ${response.status}, which is not documented`);
+  exercised.add(`${method.toLowerCase()} ${template} ${response.status}`);
+  const type = response.headers.get("content-type") ?? "";
+  const schema = documented.content?.["application/json"]?.schema;
+  if (!type.startsWith("application/json")) return { status: response.status, body: await response.text() };
+  if (!schema)
+    throw new Error(`${method} ${template} ${response.status} answered JSON without a documented schema`);
+  const body: unknown = await response.json();
+  const validate = ajv.compile(schema);
+  if (!validate(body)) {
+    throw new Error(
+      `${method} ${path} ${response.status} does not match the document: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(body)}`,
+    );
+  }
+  return { status: response.status, body: body as Record<string, unknown> };
+}
+
+describe("the OpenAPI document", () => {
+  it("is OpenAPI 3 and lists every route of the contract", () => {
+    expect(document.openapi).toStartWith("3.");
+    const routes = Object.entries(document.paths).flatMap(([path, operations]) =>
+      Object.keys(operations).map((method) => `${method} ${path}`),
+    );
+    expect(routes.sort()).toEqual(
+      [
+        "get /healthz",
+        "get /dashboard",
+        "get /stats",
+        "get /stacks",
+        "post /stacks",
+        "get /stacks/{stack_id}",
+        "get /stacks/{stack_id}/status",
+        "delete /stacks/{stack_id}",
+        "get /ws/stacks",
+      ].sort(),
+    );
+  });
+
+  it("documents the live stream's messages as components", () => {
+    expect(Object.keys(document.components.schemas)).toEqual(
+      expect.arrayContaining([
+        "LiveSnapshotMessage",
+        "LiveChangeMessage",
+        "LiveResyncMessage",
+        "LiveHeartbeatMessage",
+      ]),
+    );
+  });
+
+  it("matches the real answers of every route, errors included", async () => {
+    expect((await conforms("GET", "/healthz")).status).toBe(200);
+    expect((await conforms("GET", "/healthz", { key: null })).status).toBe(401);
+    expect((await conforms("GET", "/dashboard", { key: null })).status).toBe(200);
+    expect((await conforms("GET", "/ws/stacks", { key: null })).status).toBe(401);
+    expect((await conforms("POST", "/stacks", { body: "{" })).status).toBe(400);
+    expect((await conforms("POST", "/stacks", { body: '{"target_port":80}' })).status).toBe(400);
+    const created = await conforms("POST", "/stacks", {
+      body: JSON.stringify({ target_port: 80, pod_spec: contractPodSpec }),
+    });
+    expect(created.status).toBe(201);
+    const stackId = String((created.body as { stack_id: string }).stack_id);
+    await eventually("running", async () => {
+      const status = await conforms("GET", `/stacks/${stackId}/status`);
+      return (status.body as { status: string }).status === "running" ? true : undefined;
+    });
+    expect((await conforms("GET", `/stacks/${stackId}`)).status).toBe(200);
+    expect((await conforms("GET", "/stacks")).status).toBe(200);
+    expect((await conforms("GET", "/stats")).status).toBe(200);
+    expect((await conforms("DELETE", `/stacks/${stackId}`)).status).toBe(200);
+    expect((await conforms("GET", `/stacks/${stackId}`)).status).toBe(404);
+    expect((await conforms("GET", `/stacks/${stackId}/status`)).status).toBe(404);
+    expect((await conforms("DELETE", `/stacks/${stackId}`)).status).toBe(404);
+    for (const route of [
+      "get /healthz",
+      "get /stats",
+      "get /stacks",
+      "post /stacks",
+      "get /stacks/{stack_id}",
+      "get /stacks/{stack_id}/status",
+      "delete /stacks/{stack_id}",
+      "get /dashboard",
+      "get /ws/stacks",
+    ]) {
+      expect([...exercised].some((answer) => answer.startsWith(`${route} `))).toBe(true);
+    }
+  });
+
+  it("matches the live stream's real messages with the documented components", async () => {
+    const client = new LiveClient(`${base.replace("http", "ws")}/ws/stacks?api_key=${testApiKey}`);
+    expect(await client.opened()).toBe(true);
+    await service.call("POST", "/stacks", { target_port: 80, pod_spec: contractPodSpec });
+    await client.waitFor("a change", () => (client.changes().length > 0 ? true : undefined));
+    const byType: Record<string, string> = {
+      snapshot: "LiveSnapshotMessage",
+      change: "LiveChangeMessage",
+      resync: "LiveResyncMessage",
+      heartbeat: "LiveHeartbeatMessage",
+    };
+    for (const message of client.messages) {
+      const schema = document.components.schemas[byType[message.type] ?? ""];
+      if (!schema) throw new Error(`no component for ${message.type}`);
+      const validate = ajv.compile(schema);
+      expect(validate(message) ? "valid" : ajv.errorsText(validate.errors)).toBe("valid");
+    }
+    client.close();
+  });
+});

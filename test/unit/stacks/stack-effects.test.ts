@@ -1,0 +1,465 @@
+import { describe, expect, it } from "bun:test";
+import type { V1Pod, V1Service } from "@kubernetes/client-node";
+import type { PodManifest, ProvisionInput, StackIdentity } from "../../../machines/stack.types.ts";
+import type { KubeClient } from "../../../src/kube/client.ts";
+import { KubeApiError, type KubeStatus } from "../../../src/kube/errors.ts";
+import type { HttpMethod, KubeRequest } from "../../../src/kube/transport.ts";
+import { silentLogger } from "../../../src/log/logger.ts";
+import { PortAllocator } from "../../../src/ports/port-allocator.ts";
+import { createStackEffects, maxPortAttempts } from "../../../src/stacks/stack-effects.ts";
+import { openDatabase } from "../../../src/store/database.ts";
+import { StackStore } from "../../../src/store/stack-store.ts";
+
+const stackId = "stack-0123456789abcdef";
+const podsPath = "/api/v1/namespaces/stacks/pods";
+const servicesPath = "/api/v1/namespaces/stacks/services";
+const podPath = `${podsPath}/${stackId}`;
+const servicePath = `${servicesPath}/svc-${stackId}`;
+
+const podSpecYaml = [
+  "apiVersion: v1",
+  "kind: Pod",
+  "metadata:",
+  "  name: challenge",
+  "  labels:",
+  "    team: blue",
+  "spec:",
+  "  containers:",
+  "  - name: app",
+  "    image: nginx:from-yaml",
+  "    ports:",
+  "    - containerPort: 80",
+  "      protocol: TCP",
+  "  restartPolicy: Never",
+  "status: {}",
+  "",
+].join("\n");
+
+const identity: StackIdentity = {
+  stackId,
+  namespace: "stacks",
+  podName: stackId,
+  serviceName: `svc-${stackId}`,
+  targetPort: 80,
+  podSpecYaml,
+  createdAt: Date.parse("2025-01-01T00:00:00.000Z"),
+  ttlExpiresAt: Date.parse("2025-01-01T01:00:00.000Z"),
+  requestedCpuMilli: 100,
+  requestedMemoryBytes: 134_217_728,
+};
+
+/** A sanitised manifest that differs from `podSpecYaml`, so a test can tell which one was used. */
+function manifest(overrides: { protocol?: "TCP" | "UDP"; nodeSelector?: Record<string, string> } = {}) {
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "challenge", labels: { team: "red" }, annotations: { note: "kept" } },
+    spec: {
+      containers: [
+        {
+          name: "app",
+          image: "nginx:from-manifest",
+          ports: [{ containerPort: 80, protocol: overrides.protocol ?? "TCP" }],
+        },
+      ],
+      ...(overrides.nodeSelector ? { nodeSelector: overrides.nodeSelector } : {}),
+      restartPolicy: "Never",
+    },
+    status: {},
+  } satisfies PodManifest;
+}
+
+const status = (code: number, reason: string, message: string): KubeStatus => ({
+  kind: "Status",
+  status: "Failure",
+  code,
+  reason,
+  message,
+});
+
+/** API server refusals, built the way the transport builds them from a response. */
+const refusal = {
+  portTaken: (port: number) =>
+    KubeApiError.fromResponse(
+      422,
+      JSON.stringify(
+        status(
+          422,
+          "Invalid",
+          `Service "svc-${stackId}" is invalid: spec.ports[0].nodePort: Invalid value: ${port}: provided port is already allocated`,
+        ),
+      ),
+    ),
+  alreadyExists: (resource: string) =>
+    KubeApiError.fromResponse(
+      409,
+      JSON.stringify(status(409, "AlreadyExists", `${resource} "${stackId}" already exists`)),
+    ),
+  quota: () =>
+    KubeApiError.fromResponse(
+      403,
+      JSON.stringify(
+        status(
+          403,
+          "Forbidden",
+          `pods "${stackId}" is forbidden: exceeded quota: compute, requested: limits.cpu=2, used: limits.cpu=0, limited: limits.cpu=1`,
+        ),
+      ),
+    ),
+  limitRange: () =>
+    KubeApiError.fromResponse(
+      403,
+      JSON.stringify(
+        status(
+          403,
+          "Forbidden",
+          `pods "${stackId}" is forbidden: maximum cpu usage per Container is 500m, but limit is 1`,
+        ),
+      ),
+    ),
+  invalid: () =>
+    KubeApiError.fromResponse(
+      422,
+      JSON.stringify(
+        status(422, "Invalid", `Pod "${stackId}" is invalid: spec.containers[0].image: Required value`),
+      ),
+    ),
+  notFound: (path: string) =>
+    KubeApiError.fromResponse(404, JSON.stringify(status(404, "NotFound", `${path} not found`))),
+  internal: () =>
+    KubeApiError.fromResponse(
+      500,
+      JSON.stringify(status(500, "InternalError", "etcdserver: request timed out")),
+    ),
+};
+
+type Reply = unknown;
+
+/**
+ * A transport whose answers are scripted per method and path; an Error reply is thrown. Calls past
+ * the script, and calls nobody scripted, succeed with an empty object.
+ */
+class ScriptedTransport {
+  readonly calls: Array<{ method: HttpMethod; path: string; body: unknown }> = [];
+  #replies = new Map<string, (call: number) => Reply>();
+
+  /** Answers the first calls to this method and path with these replies, in order. */
+  on(method: HttpMethod, path: string, ...replies: Reply[]): this {
+    return this.always(method, path, (call) => replies[call - 1] ?? {});
+  }
+
+  /** Answers the nth call (from 1) to this method and path with `reply(n)`. */
+  always(method: HttpMethod, path: string, reply: (call: number) => Reply): this {
+    this.#replies.set(`${method} ${path}`, reply);
+    return this;
+  }
+
+  async send(method: HttpMethod, path: string, options: KubeRequest = {}): Promise<unknown> {
+    this.calls.push({ method, path, body: options.body });
+    const reply = this.#replies.get(`${method} ${path}`)?.(this.callsTo(method, path).length) ?? {};
+    if (reply instanceof Error) throw reply;
+    return reply;
+  }
+
+  callsTo(method: HttpMethod, path: string) {
+    return this.calls.filter((call) => call.method === method && call.path === path);
+  }
+
+  postedPod(): V1Pod {
+    const [call] = this.callsTo("POST", podsPath);
+    expect(call).toBeDefined();
+    return call?.body as V1Pod;
+  }
+
+  /** The nodePort of every Service POST, in order. */
+  postedNodePorts(): Array<number | undefined> {
+    return this.callsTo("POST", servicesPath).map(
+      (call) => (call.body as V1Service).spec?.ports?.[0]?.nodePort,
+    );
+  }
+}
+
+/** Effects over a scripted transport and a real port allocator on its own database; the stack holds a lease. */
+function harness(range: { min: number; max: number } = { min: 31000, max: 31009 }) {
+  const store = new StackStore(openDatabase(":memory:"));
+  const ports = new PortAllocator({ ...range, store });
+  const transport = new ScriptedTransport();
+  const kube = { transport } as unknown as KubeClient;
+  const effects = createStackEffects({ kube, ports, nodeRole: "stack", logger: silentLogger });
+  const nodePort = ports.lease(stackId);
+  if (nodePort === null) throw new Error("the range has no port for the stack");
+  const input = (manifestOverride: PodManifest | null = manifest()): ProvisionInput => ({
+    identity,
+    nodePort,
+    manifest: manifestOverride,
+  });
+  return { store, ports, transport, effects, nodePort, input };
+}
+
+describe("provision", () => {
+  it("creates the Pod and the Service and answers the leased nodePort", async () => {
+    const { effects, transport, nodePort, input } = harness();
+    expect(await effects.provision(input())).toEqual({ nodePort });
+    expect(transport.calls.map((call) => `${call.method} ${call.path}`).sort()).toEqual([
+      `POST ${podsPath}`,
+      `POST ${servicesPath}`,
+    ]);
+  });
+
+  it("posts a NodePort Service selecting the stack on the leased port", async () => {
+    const { effects, transport, nodePort, input } = harness();
+    await effects.provision(input());
+    const [call] = transport.callsTo("POST", servicesPath);
+    expect(call?.body).toEqual({
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: {
+        name: `svc-${stackId}`,
+        namespace: "stacks",
+        labels: expect.objectContaining({ "stackd.io/stack-id": stackId }),
+      },
+      spec: {
+        type: "NodePort",
+        selector: { "stackd.io/stack-id": stackId },
+        ports: [{ name: "stack", port: 80, targetPort: 80, nodePort, protocol: "TCP" }],
+      },
+    });
+  });
+
+  it("exposes a UDP container port with a UDP Service", async () => {
+    const { effects, transport, input } = harness();
+    await effects.provision(input(manifest({ protocol: "UDP" })));
+    const [call] = transport.callsTo("POST", servicesPath);
+    expect((call?.body as V1Service | undefined)?.spec?.ports?.[0]?.protocol).toBe("UDP");
+  });
+
+  describe("the Pod it posts", () => {
+    it("is the manifest given in the input, not the YAML parsed again", async () => {
+      const { effects, transport, input } = harness();
+      await effects.provision(input(manifest()));
+      const pod = transport.postedPod();
+      expect(pod.spec?.containers.map((container) => container.image)).toEqual(["nginx:from-manifest"]);
+      expect(pod.metadata?.labels?.team).toBe("red");
+      expect(pod.metadata?.annotations).toEqual({ note: "kept" });
+    });
+
+    it("is parsed from identity.podSpecYaml when the manifest is null", async () => {
+      const { effects, transport, input } = harness();
+      await effects.provision(input(null));
+      const pod = transport.postedPod();
+      expect(pod.spec?.containers.map((container) => container.image)).toEqual(["nginx:from-yaml"]);
+      expect(pod.spec?.restartPolicy).toBe("Never");
+      expect(pod.metadata?.labels?.team).toBe("blue");
+    });
+
+    it("is named after the stack, carries stackd's labels and selects nodes of the stack role", async () => {
+      const { effects, transport, input } = harness();
+      await effects.provision(input(null));
+      const pod = transport.postedPod();
+      expect(pod.apiVersion).toBe("v1");
+      expect(pod.kind).toBe("Pod");
+      expect(pod.metadata?.name).toBe(stackId);
+      expect(pod.metadata?.namespace).toBe("stacks");
+      expect(pod.metadata?.labels).toEqual({
+        team: "blue",
+        "app.kubernetes.io/managed-by": "stackd",
+        "app.kubernetes.io/name": "stackd-stack",
+        "app.kubernetes.io/instance": stackId,
+        "stackd.io/stack-id": stackId,
+      });
+      expect(pod.spec?.nodeSelector).toEqual({ role: "stack" });
+      expect(pod).not.toHaveProperty("status");
+    });
+
+    it("keeps the manifest's own nodeSelector but forces the role", async () => {
+      const { effects, transport, input } = harness();
+      await effects.provision(input(manifest({ nodeSelector: { disk: "ssd", role: "control-plane" } })));
+      expect(transport.postedPod().spec?.nodeSelector).toEqual({ disk: "ssd", role: "stack" });
+    });
+
+    it("leaves the input's manifest unchanged", async () => {
+      const { effects, input } = harness();
+      const given = manifest();
+      await effects.provision(input(given));
+      expect(given).toEqual(manifest());
+    });
+  });
+
+  describe("when the nodePort is taken outside stackd", () => {
+    it("leases another port, retries the Service with it and answers the new port", async () => {
+      const { effects, transport, nodePort, input, ports } = harness();
+      transport.on("POST", servicesPath, refusal.portTaken(nodePort));
+      const result = await effects.provision(input());
+      expect(result).toEqual({ nodePort: nodePort + 1 });
+      expect(transport.postedNodePorts()).toEqual([nodePort, nodePort + 1]);
+      expect(ports.lease(stackId)).toBe(nodePort + 1);
+    });
+
+    it("persists the replacement lease", async () => {
+      const { effects, transport, nodePort, input, store } = harness();
+      transport.on("POST", servicesPath, refusal.portTaken(nodePort));
+      await effects.provision(input());
+      expect(store.leases()).toEqual([{ port: nodePort + 1, stackId }]);
+    });
+
+    it("never leases the refused port again, even after the stack releases its lease", async () => {
+      const { effects, transport, nodePort, input, ports } = harness({ min: 31000, max: 31004 });
+      transport.on("POST", servicesPath, refusal.portTaken(nodePort));
+      await effects.provision(input());
+      ports.release(stackId);
+      const others = ["stack-b", "stack-c", "stack-d", "stack-e", "stack-f"].map((other) =>
+        ports.lease(other),
+      );
+      expect(others).toEqual([31002, 31003, 31004, 31001, null]);
+      expect(others).not.toContain(nodePort);
+    });
+
+    it("gives up with no_port when the range has no other port", async () => {
+      const { effects, transport, nodePort, input } = harness({ min: 31000, max: 31000 });
+      transport.on("POST", servicesPath, refusal.portTaken(nodePort));
+      const result = await effects.provision(input());
+      expect(result).toEqual({ failure: { code: "no_port", message: expect.any(String) } });
+      expect(transport.postedNodePorts()).toEqual([nodePort]);
+    });
+
+    it(`gives up with no_port after ${maxPortAttempts} taken ports`, async () => {
+      const { effects, transport, input } = harness({ min: 31000, max: 31099 });
+      transport.always("POST", servicesPath, (call) => refusal.portTaken(31000 + call - 1));
+      const result = await effects.provision(input());
+      expect(result).toEqual({
+        failure: { code: "no_port", message: `no free nodePort after ${maxPortAttempts} attempts` },
+      });
+      const tried = transport.postedNodePorts();
+      expect(tried).toHaveLength(maxPortAttempts);
+      expect(new Set(tried).size).toBe(maxPortAttempts);
+    });
+
+    it("answers the port of a Service that succeeds on the last attempt", async () => {
+      const { effects, transport, input } = harness({ min: 31000, max: 31099 });
+      transport.always("POST", servicesPath, (call) =>
+        call < maxPortAttempts ? refusal.portTaken(31000 + call - 1) : {},
+      );
+      const result = await effects.provision(input());
+      expect(result).toEqual({ nodePort: 31000 + maxPortAttempts - 1 });
+    });
+  });
+
+  describe("when the Service already exists", () => {
+    it("adopts it by GET and answers its nodePort", async () => {
+      const { effects, transport, input } = harness();
+      transport
+        .on("POST", servicesPath, refusal.alreadyExists("services"))
+        .on("GET", servicePath, { spec: { ports: [{ nodePort: 31007 }] } });
+      expect(await effects.provision(input())).toEqual({ nodePort: 31007 });
+      expect(transport.callsTo("GET", servicePath)).toHaveLength(1);
+    });
+
+    it("answers the leased port when the existing Service shows none", async () => {
+      const { effects, transport, nodePort, input } = harness();
+      transport
+        .on("POST", servicesPath, refusal.alreadyExists("services"))
+        .on("GET", servicePath, { spec: {} });
+      expect(await effects.provision(input())).toEqual({ nodePort });
+    });
+  });
+
+  describe("when the API server refuses the Pod", () => {
+    it("counts an AlreadyExists Pod as created", async () => {
+      const { effects, transport, nodePort, input } = harness();
+      transport.on("POST", podsPath, refusal.alreadyExists("pods"));
+      expect(await effects.provision(input())).toEqual({ nodePort });
+    });
+
+    const refusals = [
+      { name: "exceeded quota (403)", error: refusal.quota, code: "quota_exceeded" },
+      { name: "a LimitRange maximum (403)", error: refusal.limitRange, code: "limit_range" },
+      { name: "an invalid Pod (422)", error: refusal.invalid, code: "invalid" },
+      { name: "a server error (500)", error: refusal.internal, code: "internal" },
+    ] as const;
+
+    for (const { name, error, code } of refusals) {
+      it(`answers ${code} for ${name}, with the API server's message`, async () => {
+        const { effects, transport, input } = harness();
+        const thrown = error();
+        transport.on("POST", podsPath, thrown);
+        expect(await effects.provision(input())).toEqual({ failure: { code, message: thrown.message } });
+      });
+    }
+
+    it("answers internal when the API server cannot be reached", async () => {
+      const { effects, transport, input } = harness();
+      transport.on("POST", podsPath, new TypeError("fetch failed"));
+      expect(await effects.provision(input())).toEqual({
+        failure: { code: "internal", message: "fetch failed" },
+      });
+    });
+
+    it("answers the Pod's failure even though the Service was created", async () => {
+      const { effects, transport, input } = harness();
+      const thrown = refusal.quota();
+      transport.on("POST", podsPath, thrown);
+      expect(await effects.provision(input())).toEqual({
+        failure: { code: "quota_exceeded", message: thrown.message },
+      });
+      expect(transport.callsTo("POST", servicesPath)).toHaveLength(1);
+    });
+  });
+
+  it("answers the Service's refusal when only the Service is refused", async () => {
+    const { effects, transport, input } = harness();
+    const thrown = refusal.quota();
+    transport.on("POST", servicesPath, thrown);
+    expect(await effects.provision(input())).toEqual({
+      failure: { code: "quota_exceeded", message: thrown.message },
+    });
+  });
+});
+
+describe("restoreService", () => {
+  it("creates only the Service again and answers its nodePort", async () => {
+    const { effects, transport, nodePort, input } = harness();
+    expect(await effects.restoreService(input(null))).toEqual({ nodePort });
+    expect(transport.calls.map((call) => `${call.method} ${call.path}`)).toEqual([`POST ${servicesPath}`]);
+  });
+
+  it("leases another port when the old one was taken meanwhile", async () => {
+    const { effects, transport, nodePort, input } = harness();
+    transport.on("POST", servicesPath, refusal.portTaken(nodePort));
+    expect(await effects.restoreService(input(null))).toEqual({ nodePort: nodePort + 1 });
+  });
+});
+
+describe("teardown", () => {
+  it("deletes the Pod and the Service", async () => {
+    const { effects, transport } = harness();
+    await effects.teardown({ identity });
+    expect(transport.calls.map((call) => `${call.method} ${call.path}`).sort()).toEqual([
+      `DELETE ${podPath}`,
+      `DELETE ${servicePath}`,
+    ]);
+  });
+
+  it("counts a Pod and a Service that are already gone (404) as done", async () => {
+    const { effects, transport } = harness();
+    transport
+      .on("DELETE", podPath, refusal.notFound(podPath))
+      .on("DELETE", servicePath, refusal.notFound(servicePath));
+    await expect(effects.teardown({ identity })).resolves.toBeUndefined();
+  });
+
+  it("throws the API server's error on a 500 so the machine retries", async () => {
+    const { effects, transport } = harness();
+    transport.on("DELETE", servicePath, refusal.internal());
+    const failure = await effects.teardown({ identity }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(KubeApiError);
+    expect((failure as KubeApiError).status).toBe(500);
+  });
+
+  it("throws when the API server cannot be reached", async () => {
+    const { effects, transport } = harness();
+    transport.on("DELETE", podPath, new TypeError("fetch failed"));
+    const failure = await effects.teardown({ identity }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(KubeApiError);
+    expect((failure as KubeApiError).status).toBe(0);
+  });
+});
