@@ -49,6 +49,14 @@ export async function createTestNamespace(kube: KubeClient, prefix: string): Pro
   return name;
 }
 
+/** True once `read` fails with NotFound; undefined while the object is still there (for `eventually`). */
+export function gone(read: () => Promise<unknown>): Promise<true | undefined> {
+  return read().then(
+    () => undefined,
+    (error: unknown) => (isNotFound(toKubeApiError(error)) ? true : undefined),
+  );
+}
+
 export async function deleteTestNamespace(kube: KubeClient, name: string): Promise<void> {
   try {
     await kube.core.deleteNamespace({ name });

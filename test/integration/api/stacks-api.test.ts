@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { isNotFound, type KubeApiError } from "../../../src/kube/errors.ts";
-import { deleteTestNamespace, eventually, testKubeClient } from "../../helpers/cluster.ts";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "bun:test";
+import { deleteTestNamespace, eventually, gone, testKubeClient } from "../../helpers/cluster.ts";
 import {
   contractPodSpec,
   podSpecYaml,
@@ -20,12 +19,6 @@ afterAll(async () => {
   await service.stop();
   await deleteTestNamespace(kube, service.namespace);
 });
-
-const gone = async (read: () => Promise<unknown>) =>
-  read().then(
-    () => undefined,
-    (error: KubeApiError) => (isNotFound(error) ? true : undefined),
-  );
 
 describe("authentication", () => {
   it("accepts the key from the X-API-KEY header", async () => {
@@ -57,16 +50,35 @@ describe("authentication", () => {
 });
 
 describe("POST /stacks", () => {
-  let stackId = "";
+  const createdIds: string[] = [];
 
-  it("creates the contract's example stack: 201 with node, public IP, port and sanitised spec", async () => {
-    const started = Date.now();
+  /** Creates a stack from the contract's example; afterEach deletes it, so every case starts from none. */
+  async function createStack() {
     const { status, body } = await service.call("POST", "/stacks", {
       target_port: 80,
       pod_spec: contractPodSpec,
     });
+    if (typeof body?.stack_id === "string") createdIds.push(body.stack_id);
     expect(status).toBe(201);
-    stackId = body.stack_id;
+    return body;
+  }
+
+  /** The stack's short status once it reports running. */
+  const runningStatus = (stackId: string) =>
+    eventually("running", async () => {
+      const { body } = await service.call("GET", `/stacks/${stackId}/status`);
+      return body.status === "running" ? body : undefined;
+    });
+
+  afterEach(async () => {
+    // DELETE resolves once the stack is torn down and forgotten; one the case deleted itself answers 404.
+    for (const stackId of createdIds.splice(0)) await service.call("DELETE", `/stacks/${stackId}`);
+  });
+
+  it("creates the contract's example stack: 201 with node, public IP, port and sanitised spec", async () => {
+    const started = Date.now();
+    const body = await createStack();
+    const stackId = body.stack_id;
     expect(stackId).toMatch(/^stack-[0-9a-f]{16}$/);
     expect(body.pod_id).toBe(stackId);
     expect(body.namespace).toBe(service.namespace);
@@ -86,6 +98,7 @@ describe("POST /stacks", () => {
   });
 
   it("creates a Pod named after the stack with stackd's labels and the node role selector", async () => {
+    const { stack_id: stackId } = await createStack();
     const pod = await kube.core.readNamespacedPod({ name: stackId, namespace: service.namespace });
     expect(pod.metadata?.labels?.["stackd.io/stack-id"]).toBe(stackId);
     expect(pod.metadata?.labels?.["app.kubernetes.io/instance"]).toBe(stackId);
@@ -95,6 +108,7 @@ describe("POST /stacks", () => {
   });
 
   it("creates a NodePort Service svc-<id> that selects the pod on the leased port", async () => {
+    const { stack_id: stackId } = await createStack();
     const svc = await kube.core.readNamespacedService({
       name: `svc-${stackId}`,
       namespace: service.namespace,
@@ -106,10 +120,8 @@ describe("POST /stacks", () => {
   });
 
   it("reports running once the pod is Ready", async () => {
-    const status = await eventually("running", async () => {
-      const { body } = await service.call("GET", `/stacks/${stackId}/status`);
-      return body.status === "running" ? body : undefined;
-    });
+    const { stack_id: stackId } = await createStack();
+    const status = await runningStatus(stackId);
     expect(Object.keys(status).sort()).toEqual([
       "node_port",
       "node_public_ip",
@@ -121,6 +133,9 @@ describe("POST /stacks", () => {
   });
 
   it("lists the stack and counts it in /stats", async () => {
+    const { stack_id: stackId } = await createStack();
+    // Running, so that no status change comes between the two list reads.
+    await runningStatus(stackId);
     const list = await service.call("GET", "/stacks");
     expect(list.body.stacks.map((stack: { stack_id: string }) => stack.stack_id)).toContain(stackId);
     // The body is cached between changes: a second read must serve the same bytes again.
@@ -135,6 +150,8 @@ describe("POST /stacks", () => {
   });
 
   it("deletes Pod and Service on DELETE, then answers 404 for GET and DELETE", async () => {
+    const { stack_id: stackId } = await createStack();
+    await runningStatus(stackId);
     expect(await service.call("DELETE", `/stacks/${stackId}`)).toEqual({
       status: 200,
       body: { deleted: true, stack_id: stackId },

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,7 +16,10 @@ import { StackdProcess } from "../../helpers/stackd-process.ts";
 interface InspectionMessage {
   type: string;
   sessionId: string;
-  snapshot?: { value: unknown; context?: { stackId?: string; min?: number } };
+  snapshot?: {
+    value: unknown;
+    context?: { stackId?: string; min?: number; portOf?: Record<string, number> };
+  };
 }
 
 const kube = testKubeClient();
@@ -25,19 +28,17 @@ const relayPort = freePort();
 let namespace = "";
 let relay: { stop(): void } | undefined;
 let stackd: StackdProcess | undefined;
-const seen: InspectionMessage[] = [];
+const viewers: WebSocket[] = [];
 
 beforeAll(async () => {
   namespace = await createTestNamespace(kube, "inspect");
   relay = createInspectorServer({ port: relayPort, autoOpen: false });
-  // Connect the way the relay's inspector page does, and record everything it forwards.
-  const viewer = new WebSocket(`ws://127.0.0.1:${relayPort}`);
-  viewer.addEventListener("message", (event) =>
-    seen.push(JSON.parse(String(event.data)) as InspectionMessage),
-  );
-  await new Promise((resolve) => viewer.addEventListener("open", resolve));
   stackd = new StackdProcess(namespace, work, { STACKD_INSPECT: `ws://127.0.0.1:${relayPort}` });
   await stackd.start();
+});
+
+afterEach(() => {
+  for (const viewer of viewers.splice(0)) viewer.close();
 });
 
 afterAll(async () => {
@@ -49,14 +50,31 @@ afterAll(async () => {
 
 const api = (path: string, init: RequestInit = {}) => (stackd as StackdProcess).api(path, init);
 
+/** Connects to the relay the way its inspector page does; the list fills with everything it forwards. */
+async function openViewer(): Promise<InspectionMessage[]> {
+  const seen: InspectionMessage[] = [];
+  const viewer = new WebSocket(`ws://127.0.0.1:${relayPort}`);
+  viewers.push(viewer);
+  viewer.addEventListener("message", (event) =>
+    seen.push(JSON.parse(String(event.data)) as InspectionMessage),
+  );
+  await new Promise((resolve) => viewer.addEventListener("open", resolve));
+  return seen;
+}
+
+async function createStack(): Promise<{ stack_id: string; node_port: number }> {
+  const response = await api("/stacks", {
+    method: "POST",
+    body: JSON.stringify({ target_port: 80, pod_spec: podSpecYaml() }),
+  });
+  expect(response.status).toBe(201);
+  return (await response.json()) as { stack_id: string; node_port: number };
+}
+
 describe("Stately inspector (STACKD_INSPECT)", () => {
-  it("shows a stack actor created, its snapshots and its transitions creating → running → stopped", async () => {
-    const created = (await (
-      await api("/stacks", {
-        method: "POST",
-        body: JSON.stringify({ target_port: 80, pod_spec: podSpecYaml() }),
-      })
-    ).json()) as { stack_id: string };
+  it("shows a stack actor created, its snapshots and its transitions creating → running → deleting → removed", async () => {
+    const seen = await openViewer();
+    const created = await createStack();
     await eventually("running", async () => {
       const status = (await (await api(`/stacks/${created.stack_id}/status`)).json()) as { status: string };
       return status.status === "running" ? true : undefined;
@@ -87,9 +105,21 @@ describe("Stately inspector (STACKD_INSPECT)", () => {
     expect(values.mine.some((m) => m.type === "@xstate.event")).toBe(true);
   });
 
-  it("shows the port allocator actor too", () => {
-    expect(seen.some((m) => m.type === "@xstate.snapshot" && m.snapshot?.context?.min !== undefined)).toBe(
-      true,
-    );
+  it("shows the port allocator actor too, with the lease it grants", async () => {
+    const seen = await openViewer();
+    const created = await createStack();
+    try {
+      const lease = await eventually("the port allocator's snapshot with the new lease", async () =>
+        seen.find(
+          (m) =>
+            m.type === "@xstate.snapshot" &&
+            m.snapshot?.context?.min !== undefined &&
+            m.snapshot.context.portOf?.[created.stack_id] !== undefined,
+        ),
+      );
+      expect(lease.snapshot?.context?.portOf?.[created.stack_id]).toBe(created.node_port);
+    } finally {
+      await api(`/stacks/${created.stack_id}`, { method: "DELETE" });
+    }
   });
 });

@@ -1,6 +1,9 @@
 import { describe, expect, it } from "bun:test";
+import { join } from "node:path";
 import { InvalidPodSpecError, InvalidTargetPortError } from "../../../src/podspec/errors.ts";
+import { sanitizePodSpec } from "../../../src/podspec/sanitize-pod-spec.ts";
 import { container, helper, podYaml, rejectionOf } from "./pod-spec-fixtures.ts";
+import { refusalTemplates, templatesNotProduced } from "./refusal-templates.ts";
 
 interface RejectedCase {
   name: string;
@@ -229,6 +232,16 @@ const rejected: RejectedCase[] = [
     reason:
       'spec.containers[0].resources.requests.cpu must be a quantity such as "100m" or "128Mi", got a mapping',
   },
+  {
+    name: "rejects a pod whose containers together request more memory than can be counted",
+    yaml: podYaml({
+      containers: [
+        container({ resources: resources({ cpu: "1", memory: "7Pi" }) }),
+        helper("sidecar", { resources: resources({ cpu: "1", memory: "7Pi" }) }),
+      ],
+    }),
+    reason: "the pod requests more cpu or memory than can be counted",
+  },
   // Ports
   {
     name: "rejects containerPort 0",
@@ -296,9 +309,15 @@ const rejected: RejectedCase[] = [
   },
 ];
 
+// Document-level refusals (size, syntax, aliases, depth) are yaml-input.ts's, tested in pod-spec-document.test.ts.
+const ruleTemplates = refusalTemplates(join(import.meta.dir, "../../../src/podspec"), ["yaml-input.ts"]);
+
 describe("sanitizePodSpec rejections", () => {
-  it("has a case for every rule", () => {
-    expect(rejected.length).toBeGreaterThanOrEqual(45);
+  it("has a case for every refusal the rules can give", () => {
+    expect(ruleTemplates.length).toBeGreaterThan(0);
+    const reasons = rejected.map((testCase) => rejectionOf(testCase.yaml, testCase.targetPort).reason);
+    const untested = templatesNotProduced(ruleTemplates, reasons).map(({ file, text }) => `${file}: ${text}`);
+    expect(untested).toEqual([]);
   });
 
   for (const testCase of rejected) {
@@ -329,9 +348,14 @@ describe("target_port", () => {
     },
   );
 
-  it("gives the error the INVALID_TARGET_PORT code and status 400", () => {
-    const error = new InvalidTargetPortError();
-    expect(error.code).toBe("INVALID_TARGET_PORT");
-    expect(error.status).toBe(400);
+  it("throws an error with the INVALID_TARGET_PORT code and status 400", () => {
+    let thrown: unknown;
+    try {
+      sanitizePodSpec(podYaml(), 0);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(InvalidTargetPortError);
+    expect(thrown).toMatchObject({ code: "INVALID_TARGET_PORT", status: 400 });
   });
 });
