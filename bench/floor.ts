@@ -6,10 +6,22 @@ import { silentLogger } from "../src/log/logger.ts";
 import { stackPod, stackService } from "../src/stacks/stack-resources.ts";
 import { timed } from "./stats.ts";
 
+/** Per create, in ms from its start: until both creates answered and the pod is bound, and until it is Ready. */
+export interface FloorTimings {
+  bound: number[];
+  ready: number[];
+}
+
+const isReady = (pod: V1Pod) =>
+  pod.status?.phase === "Running" &&
+  (pod.status?.conditions ?? []).some(
+    (condition) => condition.type === "Ready" && condition.status === "True",
+  );
+
 /**
  * The floor stackd is compared with: the same Pod and Service creates (issued together, as stackd
- * does), and the wait until the pod is bound to a node, made directly with the transport and a watch,
- * with no stackd in between.
+ * does), and the wait until the pod is bound to a node (what `POST /stacks` waits for) and until it is
+ * Ready (what `running` means), made directly with the transport and a watch, with no stackd in between.
  */
 export async function measureFloor(options: {
   kube: KubeClient;
@@ -20,10 +32,11 @@ export async function measureFloor(options: {
   count: number;
   concurrency: number;
   prefix: string;
-}): Promise<number[]> {
+}): Promise<FloorTimings> {
   const { kube, namespace } = options;
   const waiters = new Map<string, () => void>();
   const bound = new Set<string>();
+  const readyAt = new Map<string, number>();
   const watch = new ResourceWatch<V1Pod>({
     transport: kube.transport,
     path: `/api/v1/namespaces/${namespace}/pods`,
@@ -33,6 +46,7 @@ export async function measureFloor(options: {
       onSync() {},
       onEvent(_, pod) {
         const name = pod.metadata?.name ?? "";
+        if (isReady(pod) && !readyAt.has(name)) readyAt.set(name, performance.now());
         if (!pod.spec?.nodeName || bound.has(name)) return;
         bound.add(name);
         waiters.get(name)?.();
@@ -40,9 +54,12 @@ export async function measureFloor(options: {
     },
   });
   await watch.start();
+  const startedAt = new Map<string, number>();
+  const idOf = (index: number) => `${options.prefix}-${index.toString(16).padStart(6, "0")}`;
   try {
-    return await timed(options.count, options.concurrency, async (index) => {
-      const id = `${options.prefix}-${index.toString(16).padStart(6, "0")}`;
+    const boundTimes = await timed(options.count, options.concurrency, async (index) => {
+      const id = idOf(index);
+      startedAt.set(id, performance.now());
       const identity: StackIdentity = {
         stackId: id,
         namespace,
@@ -71,6 +88,10 @@ export async function measureFloor(options: {
       await scheduled;
       waiters.delete(id);
     });
+    const deadline = performance.now() + 60_000;
+    while (readyAt.size < options.count && performance.now() < deadline) await Bun.sleep(20);
+    const ready = [...startedAt].map(([id, started]) => (readyAt.get(id) ?? Number.NaN) - started);
+    return { bound: boundTimes, ready };
   } finally {
     await watch.stop();
   }

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { V1Pod } from "@kubernetes/client-node";
 import type { Subprocess } from "bun";
@@ -14,7 +14,8 @@ import { round, type Summary, summarise, timed } from "./stats.ts";
 /**
  * stackd's benchmark, against a real local cluster of its own (STACKD_CLUSTER=bench, a wide NodePort
  * range, kwok nodes sized for the load). Prints a table and writes bench/results/latest.json.
- * BENCH_STACKS (default 10000) sets the load for the list/stats/memory part.
+ * BENCH_STACKS (default 10000) sets the load for the list/stats/memory part. BENCH_BASELINE_REF (a git
+ * ref, e.g. the commit before a change) also runs that version of stackd in the same run, side by side.
  */
 const repo = resolve(import.meta.dir, "..");
 const totalStacks = Number(process.env.BENCH_STACKS ?? 10_000);
@@ -37,9 +38,11 @@ const kube = createKubeClient({ kubeconfigPath });
 const stamp = Date.now().toString(36);
 const namespace = `bench-${stamp}`;
 const floorNamespace = `bench-floor-${stamp}`;
-for (const name of [namespace, floorNamespace])
+const baselineNamespace = `bench-base-${stamp}`;
+for (const name of [namespace, floorNamespace, baselineNamespace])
   await kube.core.createNamespace({ body: { metadata: { name } } });
-const nodeCount = Math.ceil((totalStacks + concurrentCount * 2 + sequentialCount * 2) / 900);
+const baselineRef = process.env.BENCH_BASELINE_REF ?? "";
+const nodeCount = Math.ceil((totalStacks + (concurrentCount + sequentialCount) * 3) / 900);
 for (let index = 0; index < nodeCount; index += 1) {
   const node = fakeNode(
     { name: `bench-${stamp}-${index}`, role: "stack" },
@@ -78,6 +81,144 @@ const floorOptions = {
   nodeRole,
   sanitisedPod: sanitised.pod as unknown as V1Pod,
 };
+
+const headers = { "x-api-key": apiKey, "content-type": "application/json" };
+const body = JSON.stringify({ target_port: 80, pod_spec: podSpec });
+
+/** A stackd process of one version of the code (this checkout, or a baseline worktree), with its live stream. */
+class BenchStackd {
+  readonly base: string;
+  readonly process: Subprocess;
+  /** When each stack's `running` change arrived on the live stream. */
+  readonly runningAt = new Map<string, number>();
+  failures = 0;
+  #socket: WebSocket | undefined;
+
+  constructor(
+    readonly label: string,
+    cwd: string,
+    stackNamespace: string,
+    portRange: [number, number],
+  ) {
+    const port = freePort();
+    this.base = `http://127.0.0.1:${port}`;
+    this.process = Bun.spawn(["bun", "src/main.ts"], {
+      cwd,
+      env: {
+        ...process.env,
+        API_KEY: apiKey,
+        HTTP_ADDR: `127.0.0.1:${port}`,
+        STACK_NAMESPACE: stackNamespace,
+        STACK_NODE_ROLE: nodeRole,
+        STACK_NODEPORT_MIN: String(portRange[0]),
+        STACK_NODEPORT_MAX: String(portRange[1]),
+        STACK_TTL: "24h",
+        STACK_SCHEDULING_TIMEOUT: "60s",
+        K8S_KUBECONFIG: kubeconfigPath,
+        K8S_CLIENT_QPS: "5000",
+        K8S_CLIENT_BURST: "10000",
+        DB_PATH: join("/tmp", `stackd-bench-${stamp}-${label}.db`),
+        LOG_LEVEL: "warn",
+      },
+      stdout: "inherit",
+      stderr: "inherit",
+    });
+  }
+
+  async ready(): Promise<void> {
+    for (;;) {
+      const ok = await fetch(`${this.base}/healthz`, { headers })
+        .then((response) => response.ok)
+        .catch(() => false);
+      if (ok) break;
+      await Bun.sleep(100);
+    }
+    const socket = new WebSocket(`${this.base.replace("http", "ws")}/ws/stacks?api_key=${apiKey}`);
+    socket.addEventListener("message", (event) => {
+      const message = JSON.parse(String(event.data)) as { type: string; status?: string; stack_id?: string };
+      if (message.type === "change" && message.status === "running" && message.stack_id)
+        this.runningAt.set(message.stack_id, performance.now());
+    });
+    await new Promise((resolve) => socket.addEventListener("open", resolve));
+    this.#socket = socket;
+  }
+
+  rssKb(): number {
+    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${this.process.pid}/status`, "utf8"))?.[1] ?? 0);
+  }
+
+  /** `POST /stacks`; answers the new stack's id and when the request started, or undefined on failure. */
+  async create(): Promise<{ stackId: string; started: number } | undefined> {
+    const started = performance.now();
+    const response = await fetch(`${this.base}/stacks`, { method: "POST", headers, body });
+    if (response.status !== 201) {
+      this.failures += 1;
+      if (this.failures <= 5)
+        log(`${this.label}: create failed: ${response.status} ${await response.text()}`);
+      return undefined;
+    }
+    const { stack_id: stackId } = (await response.json()) as { stack_id: string };
+    return { stackId, started };
+  }
+
+  /** Sequential creates: the POST latency, and the time from its start to `running` on the live stream. */
+  async sequential(count: number): Promise<{ post: number[]; toRunning: number[] }> {
+    const started: Array<{ stackId: string; started: number }> = [];
+    const post = await timed(count, 1, async () => {
+      const created = await this.create();
+      if (created) started.push(created);
+    });
+    const deadline = performance.now() + 60_000;
+    while (started.some(({ stackId }) => !this.runningAt.has(stackId)) && performance.now() < deadline)
+      await Bun.sleep(20);
+    const toRunning = started.map(
+      ({ stackId, started: at }) => (this.runningAt.get(stackId) ?? Number.NaN) - at,
+    );
+    return { post, toRunning };
+  }
+
+  async burst(count: number): Promise<number[]> {
+    return timed(count, count, async () => {
+      await this.create();
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.#socket?.close();
+    this.process.kill("SIGTERM");
+    await this.process.exited;
+  }
+}
+
+/** A checkout of `ref` beside the repo, sharing its node_modules, for a side-by-side baseline. */
+async function baselineCheckout(ref: string): Promise<string> {
+  const dir = join("/tmp", `stackd-baseline-${ref.replace(/[^A-Za-z0-9]/g, "_")}`);
+  if (!existsSync(dir)) {
+    const added = Bun.spawnSync(["git", "worktree", "add", "--detach", dir, ref], {
+      cwd: repo,
+      stderr: "pipe",
+    });
+    if (added.exitCode !== 0) throw new Error(`git worktree add ${ref} failed: ${added.stderr.toString()}`);
+  }
+  if (!existsSync(join(dir, "node_modules")))
+    symlinkSync(join(repo, "node_modules"), join(dir, "node_modules"));
+  return dir;
+}
+
+const current = new BenchStackd("current", repo, namespace, [21000, 32999]);
+await current.ready();
+const baseline = baselineRef
+  ? new BenchStackd(
+      `baseline ${baselineRef}`,
+      await baselineCheckout(baselineRef),
+      baselineNamespace,
+      [33000, 39999],
+    )
+  : undefined;
+await baseline?.ready();
+await Bun.sleep(2000);
+const rssEmpty = current.rssKb();
+
 log(`floor: ${sequentialCount} sequential direct creates`);
 const floorSequential = await measureFloor({
   ...floorOptions,
@@ -86,6 +227,10 @@ const floorSequential = await measureFloor({
   concurrency: 1,
   prefix: "seq",
 });
+log(`stackd: ${sequentialCount} sequential creates`);
+const currentSequential = await current.sequential(sequentialCount);
+if (baseline) log(`${baseline.label}: ${sequentialCount} sequential creates`);
+const baselineSequential = await baseline?.sequential(sequentialCount);
 log(`floor: ${concurrentCount} concurrent direct creates`);
 const floorConcurrent = await measureFloor({
   ...floorOptions,
@@ -94,130 +239,149 @@ const floorConcurrent = await measureFloor({
   concurrency: concurrentCount,
   prefix: "con",
 });
-
-const port = freePort();
-const base = `http://127.0.0.1:${port}`;
-const stackd: Subprocess = Bun.spawn(["bun", "src/main.ts"], {
-  cwd: repo,
-  env: {
-    ...process.env,
-    API_KEY: apiKey,
-    HTTP_ADDR: `127.0.0.1:${port}`,
-    STACK_NAMESPACE: namespace,
-    STACK_NODE_ROLE: nodeRole,
-    STACK_NODEPORT_MIN: "21000",
-    STACK_NODEPORT_MAX: "39999",
-    STACK_TTL: "24h",
-    STACK_SCHEDULING_TIMEOUT: "60s",
-    K8S_KUBECONFIG: kubeconfigPath,
-    K8S_CLIENT_QPS: "5000",
-    K8S_CLIENT_BURST: "10000",
-    DB_PATH: join("/tmp", `stackd-bench-${stamp}.db`),
-    LOG_LEVEL: "warn",
-  },
-  stdout: "inherit",
-  stderr: "inherit",
-});
-const headers = { "x-api-key": apiKey, "content-type": "application/json" };
-for (;;) {
-  const ok = await fetch(`${base}/healthz`, { headers })
-    .then((response) => response.ok)
-    .catch(() => false);
-  if (ok) break;
-  await Bun.sleep(100);
-}
-const rssKb = () =>
-  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${stackd.pid}/status`, "utf8"))?.[1] ?? 0);
-await Bun.sleep(2000);
-const rssEmpty = rssKb();
-
-const body = JSON.stringify({ target_port: 80, pod_spec: podSpec });
-let failures = 0;
-const create = async () => {
-  const response = await fetch(`${base}/stacks`, { method: "POST", headers, body });
-  if (response.status !== 201) {
-    failures += 1;
-    if (failures <= 5) log(`create failed: ${response.status} ${await response.text()}`);
-  } else await response.arrayBuffer();
-};
-
-log(`stackd: ${sequentialCount} sequential creates`);
-const stackdSequential = await timed(sequentialCount, 1, create);
 log(`stackd: ${concurrentCount} concurrent creates`);
-const stackdConcurrent = await timed(concurrentCount, concurrentCount, create);
+const currentConcurrent = await current.burst(concurrentCount);
+if (baseline) log(`${baseline.label}: ${concurrentCount} concurrent creates`);
+const baselineConcurrent = await baseline?.burst(concurrentCount);
+await baseline?.stop();
 
-const remaining = Math.max(0, totalStacks - sequentialCount - concurrentCount);
-log(`stackd: loading ${remaining} more stacks (50 at a time) to reach ${totalStacks}`);
-const loadStarted = performance.now();
-await timed(remaining, 50, create);
-const loadSeconds = (performance.now() - loadStarted) / 1000;
+/** Loads the current stackd to `target` stacks, 50 creates at a time; answers creates per second. */
+async function loadTo(target: number): Promise<number> {
+  const stats = (await (await fetch(`${current.base}/stats`, { headers })).json()) as {
+    total_stacks: number;
+  };
+  const missing = Math.max(0, target - stats.total_stacks);
+  const loadStarted = performance.now();
+  await timed(missing, 50, async () => {
+    await current.create();
+  });
+  return missing / Math.max(0.001, (performance.now() - loadStarted) / 1000);
+}
+const thousand = Math.min(1000, totalStacks);
+log(`stackd: loading to ${thousand} stacks`);
+await loadTo(thousand);
+await Bun.sleep(3000);
+const rssAtThousand = current.rssKb();
+log(`stackd: loading to ${totalStacks} stacks (50 creates at a time)`);
+const loadRate = await loadTo(totalStacks);
 await Bun.sleep(5000);
-const rssLoaded = rssKb();
+const rssLoaded = current.rssKb();
 
 const get = (path: string) => async () => {
-  const response = await fetch(`${base}${path}`, { headers });
+  const response = await fetch(`${current.base}${path}`, { headers });
   await response.arrayBuffer();
 };
 log(`stackd: GET /stacks and GET /stats with ${totalStacks} stacks`);
 await timed(5, 1, get("/stacks"));
 const listLatency = await timed(50, 1, get("/stacks"));
 const statsLatency = await timed(200, 1, get("/stats"));
-const stats = (await (await fetch(`${base}/stats`, { headers })).json()) as { total_stacks: number };
+const stats = (await (await fetch(`${current.base}/stats`, { headers })).json()) as { total_stacks: number };
 await Bun.sleep(2000);
 // After the reads too: GET /stacks keeps its encoded body cached until the next change.
-const rssAfterReads = rssKb();
-stackd.kill("SIGTERM");
-await stackd.exited;
+const rssAfterReads = current.rssKb();
+await current.stop();
 
 const rows: Array<[string, Summary]> = [
-  ["floor: create + bind, sequential", summarise(floorSequential)],
-  ["stackd: POST /stacks, sequential", summarise(stackdSequential)],
-  ["floor: create + bind, 500 concurrent", summarise(floorConcurrent)],
-  ["stackd: POST /stacks, 500 concurrent", summarise(stackdConcurrent)],
+  ["floor: create + bind, sequential", summarise(floorSequential.bound)],
+  ["stackd: POST /stacks, sequential", summarise(currentSequential.post)],
+  ["floor: create to Ready, sequential", summarise(floorSequential.ready)],
+  ["stackd: POST start to running (live stream), sequential", summarise(currentSequential.toRunning)],
+  ["floor: create + bind, 500 concurrent", summarise(floorConcurrent.bound)],
+  ["stackd: POST /stacks, 500 concurrent", summarise(currentConcurrent)],
   [`stackd: GET /stacks at ${stats.total_stacks} stacks`, summarise(listLatency)],
   [`stackd: GET /stats at ${stats.total_stacks} stacks`, summarise(statsLatency)],
 ];
-const ratioSequential = round(rows[1]?.[1].p50 ?? 0) / Math.max(0.001, rows[0]?.[1].p50 ?? 1);
-const ratioConcurrent = round(rows[3]?.[1].p50 ?? 0) / Math.max(0.001, rows[2]?.[1].p50 ?? 1);
-const memoryPerStackKb = (rssLoaded - rssEmpty) / Math.max(1, stats.total_stacks);
-const memoryPerStackAfterReadsKb = (rssAfterReads - rssEmpty) / Math.max(1, stats.total_stacks);
+if (baselineSequential && baselineConcurrent) {
+  rows.push(
+    [`baseline ${baselineRef}: POST /stacks, sequential`, summarise(baselineSequential.post)],
+    [`baseline ${baselineRef}: POST start to running, sequential`, summarise(baselineSequential.toRunning)],
+    [`baseline ${baselineRef}: POST /stacks, 500 concurrent`, summarise(baselineConcurrent)],
+  );
+}
+const p50 = (name: string) => rows.find(([label]) => label.startsWith(name))?.[1].p50 ?? Number.NaN;
+const ratio = (over: string, under: string) => round(p50(over) / Math.max(0.001, p50(under)));
+const perStack = (rss: number, stacks: number) => round((rss - rssEmpty) / Math.max(1, stacks));
+const targets: Array<[string, string, string]> = [
+  [
+    "create p50 / floor p50, sequential",
+    `${ratio("stackd: POST /stacks, seq", "floor: create + bind, seq")}x`,
+    "<= 1.25x",
+  ],
+  [
+    "create p50 / floor p50, 500 concurrent",
+    `${ratio("stackd: POST /stacks, 500", "floor: create + bind, 500")}x`,
+    "<= 1.3x",
+  ],
+  [
+    "to running p50 / floor to Ready p50",
+    `${ratio("stackd: POST start to running", "floor: create to Ready")}x`,
+    "<= 1.25x",
+  ],
+  [`GET /stacks p50 at ${stats.total_stacks}`, `${p50("stackd: GET /stacks")} ms`, "< 10 ms"],
+  [`GET /stats p50 at ${stats.total_stacks}`, `${p50("stackd: GET /stats")} ms`, "< 10 ms"],
+  [`resident memory per stack at ${thousand}`, `${perStack(rssAtThousand, thousand)} KB`, "reported"],
+  [
+    `resident memory per stack at ${stats.total_stacks}`,
+    `${perStack(rssLoaded, stats.total_stacks)} KB`,
+    "<= 15.7 KB",
+  ],
+  [
+    "resident memory per stack, after list reads",
+    `${perStack(rssAfterReads, stats.total_stacks)} KB`,
+    "reported",
+  ],
+];
+if (baselineSequential) {
+  targets.push(
+    [
+      "baseline: create p50 / floor p50, sequential",
+      `${ratio("baseline", "floor: create + bind, seq")}x`,
+      "before",
+    ],
+    [
+      "baseline: create p50 / floor p50, 500 concurrent",
+      `${ratio(`baseline ${baselineRef}: POST /stacks, 500`, "floor: create + bind, 500")}x`,
+      "before",
+    ],
+    [
+      "baseline: to running p50 / floor to Ready p50",
+      `${ratio(`baseline ${baselineRef}: POST start`, "floor: create to Ready")}x`,
+      "before",
+    ],
+  );
+}
 
 console.log("\n| measurement | n | p50 ms | p99 ms | mean ms |");
 console.log("| --- | ---: | ---: | ---: | ---: |");
 for (const [name, summary] of rows) {
   console.log(`| ${name} | ${summary.count} | ${summary.p50} | ${summary.p99} | ${summary.mean} |`);
 }
-console.log(`\n| target | measured | goal |`);
+console.log("\n| target | measured | goal |");
 console.log("| --- | ---: | ---: |");
-console.log(`| create p50 / floor p50, sequential | ${round(ratioSequential)}x | <= 1.5x |`);
-console.log(`| create p50 / floor p50, concurrent | ${round(ratioConcurrent)}x | <= 1.5x |`);
-console.log(`| GET /stacks p50 at ${stats.total_stacks} | ${rows[4]?.[1].p50} ms | < 10 ms |`);
-console.log(`| GET /stats p50 at ${stats.total_stacks} | ${rows[5]?.[1].p50} ms | < 10 ms |`);
-console.log(`| resident memory per stack | ${round(memoryPerStackKb)} KB | <= 20 KB |`);
+for (const [name, measured, goal] of targets) console.log(`| ${name} | ${measured} | ${goal} |`);
+const load = readFileSync("/proc/loadavg", "utf8").trim();
 console.log(
-  `| resident memory per stack, after list reads | ${round(memoryPerStackAfterReadsKb)} KB | <= 20 KB |`,
-);
-console.log(
-  `\nRSS empty ${rssEmpty} KB, loaded ${rssLoaded} KB; load rate ${round(remaining / loadSeconds)} creates/s; failed creates ${failures}`,
+  `\nRSS empty ${rssEmpty} KB, at ${thousand} ${rssAtThousand} KB, loaded ${rssLoaded} KB; load rate ${round(loadRate)} creates/s; failed creates ${current.failures + (baseline?.failures ?? 0)}; loadavg ${load}`,
 );
 
 const result = {
   date: new Date().toISOString(),
   stacks: stats.total_stacks,
+  baselineRef: baselineRef || null,
+  loadavg: load,
   latenciesMs: Object.fromEntries(rows.map(([name, summary]) => [name, summary])),
-  ratios: { createSequential: round(ratioSequential), createConcurrent: round(ratioConcurrent) },
+  targets: Object.fromEntries(targets.map(([name, measured, goal]) => [name, { measured, goal }])),
   memory: {
     rssEmptyKb: rssEmpty,
+    rssAtThousandKb: rssAtThousand,
     rssLoadedKb: rssLoaded,
     rssAfterReadsKb: rssAfterReads,
-    perStackKb: round(memoryPerStackKb),
-    perStackAfterReadsKb: round(memoryPerStackAfterReadsKb),
   },
-  loadCreatesPerSecond: round(remaining / loadSeconds),
-  failedCreates: failures,
+  loadCreatesPerSecond: round(loadRate),
+  failedCreates: current.failures + (baseline?.failures ?? 0),
 };
 mkdirSync(join(repo, "bench", "results"), { recursive: true });
 writeFileSync(join(repo, "bench", "results", "latest.json"), `${JSON.stringify(result, null, 2)}\n`);
 log(
-  "wrote bench/results/latest.json; the bench cluster stays up (STACKD_CLUSTER=bench bun run cluster down)",
+  "wrote bench/results/latest.json; the bench cluster stays up (stop it with: STACKD_CLUSTER=bench tools/bun.sh run cluster down)",
 );

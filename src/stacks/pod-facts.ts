@@ -8,6 +8,7 @@ const imageOrConfigErrors = new Set([
   "CreateContainerConfigError",
   "CreateContainerError",
   "ErrImageNeverPull",
+  "RunContainerError",
 ]);
 
 export const podGone: PodFacts = {
@@ -19,9 +20,10 @@ export const podGone: PodFacts = {
   unschedulableReason: null,
 };
 
+/** "reason: message", or whichever of them is not empty, or the fallback. */
 function describe(reason: string | undefined, message: string | undefined, fallback: string): string {
   if (reason && message) return `${reason}: ${message}`;
-  return reason ?? message ?? fallback;
+  return reason || message || fallback;
 }
 
 function containerFailure(pod: V1Pod): string | null {

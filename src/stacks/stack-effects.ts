@@ -47,12 +47,24 @@ export interface StackEffectsOptions {
   ports: PortAllocator;
   nodeRole: string;
   logger: Logger;
+  /** Waits between retries of the same port (tests pass an instant one). */
+  sleep?: (ms: number) => Promise<void>;
 }
+
+/** How often a repair retries the port its deleted Service had before leasing another, and the base delay. */
+const samePortRetries = 5;
+const samePortRetryDelayMs = 100;
 
 type ServiceAttempt = { nodePort: number } | { taken: true } | { failure: CreateFailure };
 
 /** The Kubernetes I/O behind the stack machine's `provisionResources`, `restoreService` and `teardownResources`. */
-export function createStackEffects({ kube, ports, nodeRole, logger }: StackEffectsOptions) {
+export function createStackEffects({
+  kube,
+  ports,
+  nodeRole,
+  logger,
+  sleep = (ms) => Bun.sleep(ms),
+}: StackEffectsOptions) {
   const { transport } = kube;
 
   function podOf(input: ProvisionInput): V1Pod {
@@ -95,13 +107,33 @@ export function createStackEffects({ kube, ports, nodeRole, logger }: StackEffec
     }
   }
 
-  /** Creates the Service, leasing another nodePort each time the API server says the port is taken. */
-  async function createService(input: ProvisionInput, protocol: "TCP" | "UDP"): Promise<ProvisionOutput> {
+  /** Tries the input's own port `retries` times, waiting a little longer each time; `taken` if it stays taken. */
+  async function retrySamePort(input: ProvisionInput, protocol: "TCP" | "UDP", retries: number) {
+    for (let retry = 1; retry <= retries; retry += 1) {
+      const result = await tryCreateService(input, input.nodePort, protocol);
+      if (!("taken" in result)) return result;
+      await sleep(samePortRetryDelayMs * retry);
+    }
+    return { taken: true } as const;
+  }
+
+  /**
+   * Creates the Service, leasing another nodePort each time the API server says the port is taken.
+   * `samePortRetries` first retries the same port (a Service just deleted may still hold it briefly).
+   */
+  async function createService(
+    input: ProvisionInput,
+    protocol: "TCP" | "UDP",
+    samePortRetries = 0,
+  ): Promise<ProvisionOutput> {
     const { stackId } = input.identity;
     let nodePort = input.nodePort;
+    const early = await retrySamePort(input, protocol, samePortRetries);
+    if (!("taken" in early)) return early;
     for (let attempt = 1; attempt <= maxPortAttempts; attempt += 1) {
       const result = await tryCreateService(input, nodePort, protocol);
       if (!("taken" in result)) return result;
+      if (attempt === maxPortAttempts) break;
       logger.info("nodePort taken outside stackd; leasing another", { stackId, nodePort });
       const next = ports.replace(stackId);
       if (next === null) return { failure: { code: "no_port", message: "no available nodeport" } };
@@ -127,7 +159,8 @@ export function createStackEffects({ kube, ports, nodeRole, logger }: StackEffec
     /** Creates the stack's Service again after it was deleted outside stackd; returns its nodePort. */
     async restoreService(input: ProvisionInput): Promise<ProvisionOutput> {
       logger.warn("service deleted outside stackd; creating it again", { stackId: input.identity.stackId });
-      const result = await createService(input, protocolOf(podOf(input), input.identity.targetPort));
+      const protocol = protocolOf(podOf(input), input.identity.targetPort);
+      const result = await createService(input, protocol, samePortRetries);
       if ("failure" in result)
         logger.warn("cannot create the service again", {
           stackId: input.identity.stackId,

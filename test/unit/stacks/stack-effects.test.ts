@@ -185,7 +185,11 @@ function harness(range: { min: number; max: number } = { min: 31000, max: 31009 
   const ports = new PortAllocator({ ...range, store });
   const transport = new ScriptedTransport();
   const kube = { transport } as unknown as KubeClient;
-  const effects = createStackEffects({ kube, ports, nodeRole: "stack", logger: silentLogger });
+  const sleeps: number[] = [];
+  const sleep = async (ms: number) => {
+    sleeps.push(ms);
+  };
+  const effects = createStackEffects({ kube, ports, nodeRole: "stack", logger: silentLogger, sleep });
   const nodePort = ports.lease(stackId);
   if (nodePort === null) throw new Error("the range has no port for the stack");
   const input = (manifestOverride: PodManifest | null = manifest()): ProvisionInput => ({
@@ -193,7 +197,7 @@ function harness(range: { min: number; max: number } = { min: 31000, max: 31009 
     nodePort,
     manifest: manifestOverride,
   });
-  return { store, ports, transport, effects, nodePort, input };
+  return { store, ports, transport, effects, nodePort, input, sleeps };
 }
 
 describe("provision", () => {
@@ -422,9 +426,18 @@ describe("restoreService", () => {
     expect(transport.calls.map((call) => `${call.method} ${call.path}`)).toEqual([`POST ${servicesPath}`]);
   });
 
-  it("leases another port when the old one was taken meanwhile", async () => {
+  it("retries the same port while the API server still holds it just after the delete", async () => {
+    const { effects, transport, nodePort, input, sleeps, ports } = harness();
+    transport.on("POST", servicesPath, refusal.portTaken(nodePort), refusal.portTaken(nodePort));
+    expect(await effects.restoreService(input(null))).toEqual({ nodePort });
+    expect(sleeps).toEqual([100, 200]);
+    expect(ports.leasedCount()).toBe(1);
+  });
+
+  it("leases another port when the old one stays taken", async () => {
     const { effects, transport, nodePort, input } = harness();
-    transport.on("POST", servicesPath, refusal.portTaken(nodePort));
+    const taken = refusal.portTaken(nodePort);
+    transport.on("POST", servicesPath, taken, taken, taken, taken, taken, taken);
     expect(await effects.restoreService(input(null))).toEqual({ nodePort: nodePort + 1 });
   });
 });
