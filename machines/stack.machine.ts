@@ -59,7 +59,8 @@ export const stackMachine = setup({
   },
   guards: {
     resumes: ({ context }, status: StackStatus) => context.resumeStatus === status,
-    resumesUnacknowledged: ({ context }) => context.resumeStatus === "creating" && !context.acknowledged,
+    // A stack no client was told about (stackd stopped before its 201) is rolled back, whatever its status.
+    resumesUnacknowledged: ({ context }) => context.resumeStatus !== null && !context.acknowledged,
     resumesScheduled: ({ context }) => context.resumeStatus === "creating" && context.nodeName !== null,
     provisionFailed: ({ event }) =>
       "output" in event &&
@@ -67,6 +68,7 @@ export const stackMachine = setup({
       event.output !== null &&
       "failure" in event.output,
     podScheduled: ({ context }) => Boolean(context.pod?.exists && context.pod.nodeName),
+    podUnschedulable: ({ context }) => Boolean(context.pod?.exists && context.pod.unschedulableReason),
     podFailed: ({ context }) => Boolean(context.pod?.failureReason),
     podSucceeded: ({ context }) => context.pod?.phase === "Succeeded",
     podReady: ({ context }) => Boolean(context.pod?.ready),
@@ -92,6 +94,9 @@ export const stackMachine = setup({
     reasonTtl: assign({ reason: "ttl_expired" }),
     acknowledge: assign({ acknowledged: true }),
     failCreate: assign((_, failure: CreateFailure) => ({ createFailure: failure })),
+    abandonCreate: assign(({ event }) =>
+      event.type === "create.abandon" ? { createFailure: event.failure } : {},
+    ),
   },
 }).createMachine({
   id: "stack",
@@ -115,7 +120,11 @@ export const stackMachine = setup({
     live: {
       initial: "routing",
       after: { ttl: { target: "deleting", actions: "reasonTtl" } },
-      on: { "user.delete": { target: "deleting", actions: ["reasonDeleted", "touch"] } },
+      on: {
+        "user.delete": { target: "deleting", actions: ["reasonDeleted", "touch"] },
+        // Sent only before the 201 is answered, so the stack may already run: it still rolls back.
+        "create.abandon": { target: "rollingBack", actions: "abandonCreate" },
+      },
       states: {
         routing: {
           always: [
@@ -170,7 +179,20 @@ export const stackMachine = setup({
               },
             },
             scheduling: {
-              always: [{ guard: "podScheduled", target: "starting", actions: ["assignNode", "touch"] }],
+              always: [
+                { guard: "podScheduled", target: "starting", actions: ["assignNode", "touch"] },
+                // As the reference does: the scheduler said no, so answer now rather than at the timeout.
+                {
+                  guard: "podUnschedulable",
+                  target: "#stack.rollingBack",
+                  actions: assign(({ context }) => ({
+                    createFailure: {
+                      code: "not_schedulable",
+                      message: `pod not schedulable: ${context.pod?.unschedulableReason ?? "unschedulable"}`,
+                    },
+                  })),
+                },
+              ],
               after: {
                 schedulingTimeout: {
                   target: "#stack.rollingBack",

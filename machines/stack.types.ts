@@ -34,7 +34,15 @@ export interface StackIdentity {
 
 /** Why creating a stack was given up; `code` maps to an HTTP answer in src/. */
 export interface CreateFailure {
-  code: "limit_range" | "quota_exceeded" | "not_schedulable" | "no_port" | "invalid" | "internal";
+  code:
+    | "limit_range"
+    | "quota_exceeded"
+    | "not_schedulable"
+    | "no_port"
+    | "invalid"
+    | "unavailable"
+    | "abandoned"
+    | "internal";
   message: string;
 }
 
@@ -81,6 +89,8 @@ export type StackEvent =
   | { type: "node.deleted"; nodeName: string; at: number }
   | { type: "user.delete"; at: number }
   | { type: "stack.acknowledged" }
+  /** The create is given up from outside (its deadline passed, or its client went away): roll back. */
+  | { type: "create.abandon"; failure: CreateFailure }
   | { type: "service.gone"; at: number };
 
 export interface ProvisionInput {

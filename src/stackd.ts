@@ -15,6 +15,11 @@ import { openDatabase } from "./store/database.ts";
 import { EventHistory } from "./store/event-history.ts";
 import { StackStore } from "./store/stack-store.ts";
 
+/** `POST /stacks` answers within STACK_SCHEDULING_TIMEOUT plus this, whatever the API server does. */
+const createDeadlineSlackMs = 5_000;
+/** `DELETE` waits this long for the teardown, then answers with the stack marked stopped. */
+const deleteWaitMs = 2_000;
+
 export interface StackdDependencies {
   logger: Logger;
   /** A ready client (tests); otherwise built from the configuration. */
@@ -36,13 +41,13 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
       inCluster: config.inCluster,
       qps: config.kubeClientQps,
       burst: config.kubeClientBurst,
+      requestTimeoutMs: config.kubeRequestTimeoutMs,
     });
   const db = openDatabase(config.dbPath);
   const store = new StackStore(db);
   const ports = new PortAllocator({
     min: config.nodePortMin,
     max: config.nodePortMax,
-    store,
     ...(inspect ? { inspect } : {}),
   });
   const effects = createStackEffects({ kube, ports, nodeRole: config.nodeRole, logger });
@@ -58,6 +63,8 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
     ports,
     namespace: config.namespace,
     stackTtlMs: config.stackTtlMs,
+    createDeadlineMs: config.schedulingTimeoutMs + createDeadlineSlackMs,
+    deleteWaitMs,
   });
   const sync = new ClusterSync({
     kube,
@@ -70,8 +77,11 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
   });
   const feed = new ChangeFeed(actors, reads, new EventHistory(db, config.liveHistorySize), logger);
 
-  ports.sync(await sync.clusterNodePorts());
   const { stacks, unreadable } = store.load();
+  ports.sync(
+    await sync.clusterNodePorts(),
+    stacks.map((stack) => ({ port: stack.node_port, stackId: stack.stack_id })),
+  );
   if (unreadable.length > 0)
     logger.warn("skipping stored stacks that no longer match the schema", { unreadable });
   actors.restore(stacks);

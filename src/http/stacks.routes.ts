@@ -40,19 +40,23 @@ export function stackRoutes({ commands, queries, maxBodyBytes }: StackRoutesOpti
         response: { 200: stackModel.list, ...errorAnswers(401) },
         detail: { summary: "Every stack", tags: ["stacks"] },
       })
-      .post("/stacks", async ({ body }) => json(await commands.create(newStackOf(body)), 201), {
-        parse: "createStackBody",
-        body: stackModel.createBody,
-        response: {
-          201: stackModel.record,
-          ...errorAnswers(400, 401, 500, 503),
+      .post(
+        "/stacks",
+        async ({ body, request }) => json(await commands.create(newStackOf(body), request.signal), 201),
+        {
+          parse: "createStackBody",
+          body: stackModel.createBody,
+          response: {
+            201: stackModel.record,
+            ...errorAnswers(400, 401, 500, 503),
+          },
+          detail: {
+            summary:
+              "Create a stack: validate and harden the pod spec, create Pod and NodePort Service, wait until scheduled",
+            tags: ["stacks"],
+          },
         },
-        detail: {
-          summary:
-            "Create a stack: validate and harden the pod spec, create Pod and NodePort Service, wait until scheduled",
-          tags: ["stacks"],
-        },
-      })
+      )
       .get(
         "/stacks/:stack_id",
         ({ params }) => {

@@ -14,12 +14,12 @@ export interface KubeClient {
 
 /** Builds a KubeClient from a kubeconfig file, in-cluster config, or the default kubeconfig. */
 export function createKubeClient(
-  options: KubeConnectionOptions & { qps?: number; burst?: number },
+  options: KubeConnectionOptions & { qps?: number; burst?: number; requestTimeoutMs?: number },
 ): KubeClient {
   const connection = connectionFromKubeConfig(loadKubeConfig(options));
   const limiter = options.qps
     ? new RateLimiter(options.qps, options.burst ?? Math.ceil(options.qps * 2))
     : undefined;
-  const transport = new KubeTransport(connection, limiter);
+  const transport = new KubeTransport(connection, limiter, options.requestTimeoutMs);
   return { transport, core: createCoreV1Api(transport), namespace: connection.namespace };
 }

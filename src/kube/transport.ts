@@ -37,6 +37,9 @@ const tlsErrorCodes = new Set([
  * HTTP to the API server over Bun's own fetch, which (unlike client-node's undici path under Bun)
  * honours the kubeconfig's CA, client certificate and key.
  */
+/** How long an ordinary API request may take when the caller sets nothing else. */
+export const defaultRequestTimeoutMs = 10_000;
+
 export class KubeTransport {
   readonly server: string;
   #connection: KubeConnection;
@@ -44,10 +47,16 @@ export class KubeTransport {
 
   #limiter: RateLimiter | undefined;
 
-  /** `limiter` throttles ordinary requests (not watch streams), like client-go's QPS and burst. */
-  constructor(connection: KubeConnection, limiter?: RateLimiter) {
+  #requestTimeoutMs: number;
+
+  /**
+   * `limiter` throttles ordinary requests (not watch streams), like client-go's QPS and burst; each
+   * ordinary request is aborted after `requestTimeoutMs` (a watch has its own silence watchdog).
+   */
+  constructor(connection: KubeConnection, limiter?: RateLimiter, requestTimeoutMs = defaultRequestTimeoutMs) {
     this.#connection = connection;
     this.#limiter = limiter;
+    this.#requestTimeoutMs = requestTimeoutMs;
     this.server = connection.server;
     const { ca, cert, key, rejectUnauthorized, serverName } = connection.tls;
     this.#tls = {
@@ -65,12 +74,15 @@ export class KubeTransport {
     for (const [name, value] of Object.entries(await this.#connection.credentials.headers()))
       headers.set(name, value);
     if (!headers.has("accept")) headers.set("accept", "application/json");
-    const { stream, ...rest } = init;
+    const { stream, signal, ...rest } = init;
     if (this.#limiter && !stream) await this.#limiter.acquire();
+    const deadline = stream ? undefined : AbortSignal.timeout(this.#requestTimeoutMs);
+    const signals = [signal, deadline].filter((candidate): candidate is AbortSignal => Boolean(candidate));
     const requestInit: BunRequestInit = {
       ...rest,
       headers,
       tls: this.#tls,
+      ...(signals.length > 0 ? { signal: AbortSignal.any(signals) } : {}),
       ...(stream ? { timeout: false } : {}),
     };
     try {
@@ -118,6 +130,16 @@ export class KubeTransport {
         "TLSError",
         `TLS verification of ${this.server} failed (${code || detail}): the kubeconfig's certificate-authority does not match the API server's certificate`,
         { cause: error },
+      );
+    }
+    if ((error as Error).name === "TimeoutError") {
+      return new KubeApiError(
+        0,
+        "Timeout",
+        `no answer from ${this.server} within ${this.#requestTimeoutMs / 1000}s`,
+        {
+          cause: error,
+        },
       );
     }
     if ((error as Error).name === "AbortError") {

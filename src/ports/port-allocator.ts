@@ -1,26 +1,23 @@
 import { type Actor, createActor } from "xstate";
 import { portAllocatorMachine } from "../../machines/port-allocator.machine.ts";
 import type { InspectionObserver } from "../inspection.ts";
-import type { StackStore } from "../store/stack-store.ts";
 
 export interface PortAllocatorOptions {
   min: number;
   max: number;
-  store: StackStore;
   inspect?: InspectionObserver;
 }
 
 /**
- * The port-allocator actor and its persistence. XState processes each event to completion before
- * `send` returns, so reading the snapshot right after a request gives that request's own answer.
- * Answers are values: a port, or null when the range has none free.
+ * The port-allocator actor. XState processes each event to completion before `send` returns, so
+ * reading the snapshot right after a request gives that request's own answer. Answers are values: a
+ * port, or null when the range has none free. Leases are not stored on their own: each stack's record
+ * carries its port, and `sync` learns them back at start.
  */
 export class PortAllocator {
   #actor: Actor<typeof portAllocatorMachine>;
-  #store: StackStore;
 
   constructor(options: PortAllocatorOptions) {
-    this.#store = options.store;
     this.#actor = createActor(portAllocatorMachine, {
       input: { min: options.min, max: options.max },
       systemId: "portAllocator",
@@ -29,9 +26,9 @@ export class PortAllocator {
     this.#actor.start();
   }
 
-  /** Loads the persisted leases and the nodePorts that other Services in the cluster use. */
-  sync(clusterPorts: number[]): void {
-    this.#actor.send({ type: "ports.sync", taken: clusterPorts, leases: this.#store.leases() });
+  /** Learns the leases of known stacks (from their records) and the nodePorts other Services use. */
+  sync(clusterPorts: number[], leases: Array<{ port: number; stackId: string }> = []): void {
+    this.#actor.send({ type: "ports.sync", taken: clusterPorts, leases });
   }
 
   /** Leases a free port to `stackId` (the same port again if it already holds one); null when none is free. */
@@ -48,7 +45,6 @@ export class PortAllocator {
 
   release(stackId: string): void {
     this.#actor.send({ type: "lease.release", stackId });
-    this.#store.removeLease(stackId);
   }
 
   /** A port that something else held (an orphan Service that was deleted) may be leased again. */
@@ -63,8 +59,6 @@ export class PortAllocator {
 
   #granted(stackId: string): number | null {
     const grant = this.#actor.getSnapshot().context.lastGrant;
-    if (!grant || grant.stackId !== stackId) return null;
-    this.#store.saveLease(stackId, grant.port);
-    return grant.port;
+    return grant && grant.stackId === stackId ? grant.port : null;
   }
 }

@@ -56,9 +56,16 @@ interface Entry {
  * cluster facts to them, persists each change of a record (compared field by field), and tells
  * listeners. When an actor finishes, its port and record are released.
  */
+/** How often writes that failed (a full disk, an unwritable file) are tried again. */
+const storeRetryMs = 2_000;
+
 export class StackActors {
   #options: StackActorsOptions;
   #entries = new Map<string, Entry>();
+  /** Writes not yet in the store, newest per stack: a record to save, or null to remove it. */
+  #unsaved = new Map<string, StoredStack | null>();
+  #storeError: Error | null = null;
+  #storeRetry: unknown;
   #listeners = new Set<(update: StackUpdate) => void>();
   #now: () => number;
 
@@ -126,6 +133,16 @@ export class StackActors {
     return entry !== undefined;
   }
 
+  /** Why records cannot be written right now (the store's error), or null when they can. */
+  storeProblem(): string | null {
+    return this.#storeError ? this.#storeError.message : null;
+  }
+
+  /** True once the stack's latest record is in the store. */
+  isSaved(stackId: string): boolean {
+    return !this.#unsaved.has(stackId);
+  }
+
   /** Listens to every record change; returns the unsubscribe function. */
   onUpdate(listener: (update: StackUpdate) => void): () => void {
     this.#listeners.add(listener);
@@ -137,11 +154,13 @@ export class StackActors {
     const entries = [...this.#entries.values()];
     this.#entries.clear();
     for (const entry of entries) entry.actor.stop();
+    this.#flush();
+    this.#cancelStoreRetry();
   }
 
   /** Starts an actor; a restored one begins from its stored record, a new one is stored at once. */
   #start(input: StackInput, restored?: StoredStack): StackActor {
-    const { machine, clock, inspect, logger, store } = this.#options;
+    const { machine, clock, inspect, logger } = this.#options;
     const { stackId, createdAt } = input.identity;
     const actor = createActor(machine, {
       input,
@@ -152,7 +171,7 @@ export class StackActors {
     const initial = actor.getSnapshot();
     const entry: Entry = { actor, stored: restored ?? storedStackOf(initial.context, statusOf(initial)) };
     this.#entries.set(stackId, entry);
-    if (!restored) store.save(entry.stored);
+    if (!restored) this.#persist(stackId, entry.stored);
     if (restored) this.#emit({ kind: "restored", stack: entry.stored, at: this.#now() });
     else this.#emit({ kind: "created", stack: entry.stored, at: createdAt });
     actor.subscribe({
@@ -177,7 +196,7 @@ export class StackActors {
     if (sameStoredStack(entry.stored, stored)) return;
     const previousStatus = entry.stored.status;
     entry.stored = stored;
-    this.#options.store.save(stored);
+    this.#persist(stackId, stored);
     this.#emit({
       kind: "changed",
       stack: stored,
@@ -191,7 +210,7 @@ export class StackActors {
     if (this.#entries.get(stackId) !== entry) return;
     this.#entries.delete(stackId);
     this.#options.ports.release(stackId);
-    this.#options.store.remove(stackId);
+    this.#persist(stackId, null);
     const reason = outcome.outcome === "removed" ? outcome.reason : outcome.failure.message;
     this.#emit({
       kind: "removed",
@@ -200,6 +219,53 @@ export class StackActors {
       reason,
       at: this.#now(),
     });
+  }
+
+  /** Writes a record (or its removal); a failed write is kept and retried, and never throws into an actor. */
+  #persist(stackId: string, stored: StoredStack | null): void {
+    this.#unsaved.set(stackId, stored);
+    if (!this.#storeError) this.#flush();
+  }
+
+  #flush(): void {
+    const { store, logger } = this.#options;
+    for (const [stackId, stored] of this.#unsaved) {
+      try {
+        if (stored) store.save(stored);
+        else store.remove(stackId);
+        this.#unsaved.delete(stackId);
+      } catch (error) {
+        if (!this.#storeError) {
+          logger.error("cannot write stack records; creates answer 503 until writes succeed again", {
+            error,
+            stackId,
+          });
+        }
+        this.#storeError = error instanceof Error ? error : new Error(String(error));
+        this.#scheduleStoreRetry();
+        return;
+      }
+    }
+    if (this.#storeError) {
+      logger.info("stack records are written again");
+      this.#storeError = null;
+    }
+  }
+
+  #scheduleStoreRetry(): void {
+    const timers = this.#options.clock ?? globalThis;
+    this.#cancelStoreRetry();
+    this.#storeRetry = timers.setTimeout(() => {
+      this.#storeRetry = undefined;
+      this.#flush();
+    }, storeRetryMs);
+    (this.#storeRetry as { unref?: () => void }).unref?.();
+  }
+
+  #cancelStoreRetry(): void {
+    if (this.#storeRetry === undefined) return;
+    (this.#options.clock ?? globalThis).clearTimeout(this.#storeRetry as never);
+    this.#storeRetry = undefined;
   }
 
   #emit(update: StackUpdate): void {

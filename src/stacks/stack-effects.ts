@@ -16,6 +16,7 @@ import {
   isNodePortAllocated,
   isNotFound,
   isQuotaExceeded,
+  isTransient,
   type KubeApiError,
   toKubeApiError,
 } from "../kube/errors.ts";
@@ -23,11 +24,22 @@ import type { Logger } from "../log/logger.ts";
 import type { PortAllocator } from "../ports/port-allocator.ts";
 import { stackPod, stackService } from "./stack-resources.ts";
 
-/** Maps the API server's refusal of a Pod or Service to a CreateFailure. */
+/** stackd's own account lacks a permission: an operator's problem, never the pod author's. */
+const isRbacRefusal = (error: KubeApiError) =>
+  error.status === 403 && /\bcannot (create|get|delete)\b/.test(error.message);
+
+/**
+ * Maps the API server's refusal of a Pod or Service to a CreateFailure: its own verdicts on the user's
+ * pod (422 invalid, 400 strict decoding, 403 from admission such as Pod Security or priority) are the
+ * author's 400; no answer, 429 and 5xx mean Kubernetes is unavailable.
+ */
 export function classifyCreateError(error: KubeApiError): CreateFailure {
   if (isLimitRangeViolation(error)) return { code: "limit_range", message: error.message };
   if (isQuotaExceeded(error)) return { code: "quota_exceeded", message: error.message };
-  if (isInvalid(error)) return { code: "invalid", message: error.message };
+  if (isTransient(error)) return { code: "unavailable", message: error.message };
+  if (isRbacRefusal(error)) return { code: "internal", message: error.message };
+  if (isInvalid(error) || error.status === 400 || error.status === 403)
+    return { code: "invalid", message: error.message };
   return { code: "internal", message: error.message };
 }
 
@@ -55,6 +67,9 @@ export interface StackEffectsOptions {
 const samePortRetries = 5;
 const samePortRetryDelayMs = 100;
 
+/** The API server also refuses unknown and duplicate fields instead of dropping them. */
+const strict = { fieldValidation: "Strict" };
+
 type ServiceAttempt = { nodePort: number } | { taken: true } | { failure: CreateFailure };
 
 /** The Kubernetes I/O behind the stack machine's `provisionResources`, `restoreService` and `teardownResources`. */
@@ -74,7 +89,7 @@ export function createStackEffects({
 
   async function createPod(pod: V1Pod, namespace: string): Promise<CreateFailure | null> {
     try {
-      await transport.send("POST", `/api/v1/namespaces/${namespace}/pods`, { body: pod });
+      await transport.send("POST", `/api/v1/namespaces/${namespace}/pods`, { body: pod, query: strict });
       return null;
     } catch (error) {
       const failure = toKubeApiError(error);
@@ -93,6 +108,7 @@ export function createStackEffects({
       // Raw JSON on the hot path: client-node's model serialiser costs more than building the request.
       await transport.send("POST", `/api/v1/namespaces/${namespace}/services`, {
         body: stackService(input.identity, nodePort, protocol),
+        query: strict,
       });
       return { nodePort };
     } catch (error) {

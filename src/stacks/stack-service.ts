@@ -18,7 +18,8 @@ export interface NewStack {
 
 /** What the HTTP edge may ask of stacks; routes depend on this, not on the classes behind it. */
 export interface StackCommands {
-  create(request: NewStack): Promise<StackRecord>;
+  /** `signal` aborts when the client goes away: the create is then rolled back rather than kept. */
+  create(request: NewStack, signal?: AbortSignal): Promise<StackRecord>;
   delete(stackId: string): Promise<void>;
 }
 
@@ -29,6 +30,8 @@ export const createFailureErrors: Record<CreateFailure["code"], (message: string
   not_schedulable: (message) => new AppError("NOT_SCHEDULABLE", message),
   no_port: () => noPortAvailable(),
   invalid: (message) => new AppError("INVALID_POD_SPEC", `invalid pod spec: ${message}`),
+  unavailable: (message) => new AppError("KUBERNETES_UNAVAILABLE", `kubernetes unavailable: ${message}`),
+  abandoned: (message) => new AppError("KUBERNETES_UNAVAILABLE", message),
   internal: (message) => internalError(new Error(message)),
 };
 
@@ -38,25 +41,41 @@ export interface StackServiceOptions {
   ports: { lease(stackId: string): number | null };
   namespace: string;
   stackTtlMs: number;
+  /** How long `POST /stacks` may take in all; past it the create is rolled back and answered 503. */
+  createDeadlineMs: number;
+  /** How long `DELETE` (and a failed create) waits for the teardown before answering anyway. */
+  deleteWaitMs: number;
   now?: () => number;
+  /** Runs the create deadline and the delete wait (a SimulatedClock in tests). */
+  clock?: Pick<typeof globalThis, "setTimeout" | "clearTimeout">;
 }
 
-const scheduledOrEnded = (snapshot: ReturnType<StackActor["getSnapshot"]>) =>
-  snapshot.hasTag("scheduled") || snapshot.status !== "active";
+type StackSnapshot = ReturnType<StackActor["getSnapshot"]>;
+
+/** Scheduled, or known to have failed (it may still be rolling back), or ended. */
+const createSettled = (snapshot: StackSnapshot) =>
+  snapshot.hasTag("scheduled") || snapshot.context.createFailure !== null || snapshot.status !== "active";
 
 /** Creates and deletes stacks through their actors. */
 export class StackService implements StackCommands {
   #options: StackServiceOptions;
   #now: () => number;
+  #clock: Pick<typeof globalThis, "setTimeout" | "clearTimeout">;
 
   constructor(options: StackServiceOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
+    this.#clock = options.clock ?? globalThis;
   }
 
-  /** Leases a port, starts the stack's actor and waits until its pod is scheduled; a failed create is rolled back. */
-  async create(request: NewStack): Promise<StackRecord> {
-    const { actors, reads, ports, namespace, stackTtlMs } = this.#options;
+  /**
+   * Leases a port, starts the stack's actor and waits until its pod is scheduled. A create that fails,
+   * passes its deadline or loses its client is answered at once and rolled back in the background.
+   */
+  async create(request: NewStack, signal?: AbortSignal): Promise<StackRecord> {
+    const { actors, reads, ports, namespace, stackTtlMs, createDeadlineMs } = this.#options;
+    if (signal?.aborted)
+      throw createFailureErrors.abandoned("the client went away before the stack was created");
     const stackId = `stack-${randomBytes(8).toString("hex")}`;
     const nodePort = ports.lease(stackId);
     if (nodePort === null) throw noPortAvailable();
@@ -74,24 +93,68 @@ export class StackService implements StackCommands {
       requestedMemoryBytes: request.requestedMemoryBytes,
     };
     const actor = actors.spawn(identity, nodePort, request.manifest);
-    const snapshot = await waitFor(actor, scheduledOrEnded).catch(() => actor.getSnapshot());
-    if (snapshot.status === "done") throw outcomeError(snapshot.output as StackOutcome);
-    if (snapshot.status !== "active") throw internalError(new Error(`stack actor ${snapshot.status}`));
-    actors.acknowledge(stackId);
+    const abandon = (message: string) =>
+      actor.send({ type: "create.abandon", failure: { code: "abandoned", message } });
+    const onClientGone = () => abandon("the client went away before the stack was created");
+    signal?.addEventListener("abort", onClientGone, { once: true });
+    const deadline = this.#clock.setTimeout(
+      () => abandon(`kubernetes unavailable: no answer within ${createDeadlineMs / 1000}s`),
+      createDeadlineMs,
+    );
+    try {
+      const snapshot = await waitFor(actor, createSettled).catch(() => actor.getSnapshot());
+      const failure = snapshot.context.createFailure;
+      if (failure) {
+        await this.#settle(actor);
+        throw createFailureErrors[failure.code](failure.message);
+      }
+      if (snapshot.status === "done") throw outcomeError(snapshot.output as StackOutcome);
+      if (snapshot.status !== "active") throw internalError(new Error(`stack actor ${snapshot.status}`));
+      if (signal?.aborted) {
+        onClientGone();
+        throw createFailureErrors.abandoned("the client went away before the stack was created");
+      }
+      actors.acknowledge(stackId);
+      if (!actors.isSaved(stackId)) {
+        // A 201 whose record is not stored would be rolled back by the next restart: refuse it now.
+        abandon("database unavailable");
+        throw databaseUnavailable(actors.storeProblem() ?? "the record could not be written");
+      }
+    } finally {
+      this.#clock.clearTimeout(deadline);
+      signal?.removeEventListener("abort", onClientGone);
+    }
     const record = reads.get(stackId);
     if (!record) throw stackNotFound();
     return record;
   }
 
-  /** Tears the stack down (Pod and Service) and resolves when it is gone. */
+  /**
+   * Starts tearing the stack down (it reads as stopped at once) and answers when Pod and Service are
+   * gone, or after `deleteWaitMs` at the latest, the teardown then finishing in the background.
+   */
   async delete(stackId: string): Promise<void> {
     const { actors } = this.#options;
     const actor = actors.actorOf(stackId);
     if (!actor) throw stackNotFound();
     actors.requestDelete(stackId);
-    await waitFor(actor, (snapshot) => snapshot.status !== "active").catch(() => undefined);
+    await this.#settle(actor);
+  }
+
+  /** Waits until the actor's teardown is done, or `deleteWaitMs` at the latest (it goes on in the background). */
+  async #settle(actor: StackActor): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const waited = new Promise<void>((resolve) => {
+      timer = this.#clock.setTimeout(resolve, this.#options.deleteWaitMs);
+    });
+    const gone = waitFor(actor, (snapshot) => snapshot.status !== "active").catch(() => undefined);
+    await Promise.race([gone, waited]);
+    this.#clock.clearTimeout(timer);
   }
 }
+
+const databaseUnavailable = (problem: string) =>
+  new AppError("DATABASE_UNAVAILABLE", `database unavailable: ${problem}`);
 
 /** A create that ended before it was scheduled: its failure, or not found when it was deleted meanwhile. */
 function outcomeError(outcome: StackOutcome): AppError {

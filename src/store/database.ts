@@ -48,6 +48,9 @@ const migrations: string[] = [
        'acknowledged', json(CASE acknowledged WHEN 1 THEN 'true' ELSE 'false' END))
      FROM stacks;
    DROP TABLE stacks;`,
+  // Leases are read back from the records' node_port; the live history keeps each pod_spec once.
+  `DROP TABLE port_leases;
+   CREATE TABLE stack_specs (stack_id TEXT PRIMARY KEY, pod_spec TEXT NOT NULL);`,
 ];
 
 /** Opens (creating if needed) stackd's SQLite database in WAL mode and applies pending migrations. */

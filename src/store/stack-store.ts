@@ -9,16 +9,13 @@ export interface LoadedStacks {
 }
 
 /**
- * Stack records and port leases in SQLite. A record is the `StoredStack` schema as one JSON document;
+ * Stack records in SQLite. A record is the `StoredStack` schema as one JSON document;
  * each stack's row is written only by that stack's actor.
  */
 export class StackStore {
   #upsert;
   #delete;
   #all;
-  #insertLease;
-  #deleteLease;
-  #allLeases;
 
   constructor(db: Database) {
     this.#upsert = db.query(
@@ -27,13 +24,6 @@ export class StackStore {
     this.#delete = db.query("DELETE FROM stack_records WHERE stack_id = ?");
     this.#all = db.query<{ stack_id: string; record: string }, []>(
       "SELECT stack_id, record FROM stack_records ORDER BY json_extract(record, '$.created_at'), stack_id",
-    );
-    this.#insertLease = db.query(
-      "INSERT INTO port_leases (port, stack_id, leased_at) VALUES (?, ?, ?) ON CONFLICT (stack_id) DO UPDATE SET port = excluded.port",
-    );
-    this.#deleteLease = db.query("DELETE FROM port_leases WHERE stack_id = ?");
-    this.#allLeases = db.query<{ port: number; stack_id: string }, []>(
-      "SELECT port, stack_id FROM port_leases",
     );
   }
 
@@ -60,17 +50,5 @@ export class StackStore {
       else unreadable.push(row.stack_id);
     }
     return { stacks, unreadable };
-  }
-
-  saveLease(stackId: string, port: number): void {
-    this.#insertLease.run(port, stackId, Date.now());
-  }
-
-  removeLease(stackId: string): void {
-    this.#deleteLease.run(stackId);
-  }
-
-  leases(): Array<{ port: number; stackId: string }> {
-    return this.#allLeases.all().map((row) => ({ port: row.port, stackId: row.stack_id }));
   }
 }

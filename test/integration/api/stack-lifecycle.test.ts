@@ -132,18 +132,33 @@ describe("stack lifecycle against the real cluster", () => {
   });
 
   it("moves to another port when the API server says the leased one is already allocated", async () => {
-    const port = 30600 + Math.floor(Math.random() * 300);
-    const service = await stackd({ STACK_NODEPORT_MIN: String(port), STACK_NODEPORT_MAX: String(port + 1) });
-    await kube.core.createNamespacedService({
-      namespace: service.namespace,
-      body: {
-        metadata: { name: "squatter" },
-        spec: { type: "NodePort", ports: [{ port: 80, nodePort: port }] },
-      },
-    });
-    const created = await service.call("POST", "/stacks", { target_port: 80, pod_spec: podSpecYaml() });
-    expect(created.status).toBe(201);
-    expect(created.body.node_port).toBe(port + 1);
+    // stackd must learn of the squatter only from the 422, so it starts first; a port that another
+    // test on the cluster holds already makes the squatter's create fail, and then another is tried.
+    for (let attempt = 1; attempt <= 5; attempt += 1) {
+      const port = 30600 + Math.floor(Math.random() * 300);
+      const service = await stackd({
+        STACK_NODEPORT_MIN: String(port),
+        STACK_NODEPORT_MAX: String(port + 1),
+      });
+      const squatted = await kube.core
+        .createNamespacedService({
+          namespace: service.namespace,
+          body: {
+            metadata: { name: `squatter-${attempt}` },
+            spec: { type: "NodePort", ports: [{ port: 80, nodePort: port }] },
+          },
+        })
+        .then(
+          () => true,
+          () => false,
+        );
+      if (!squatted) continue;
+      const created = await service.call("POST", "/stacks", { target_port: 80, pod_spec: podSpecYaml() });
+      expect(created.status).toBe(201);
+      expect(created.body.node_port).toBe(port + 1);
+      return;
+    }
+    throw new Error("no free port for the squatter in 5 attempts");
   });
 
   it("answers 400 for a LimitRange violation and 503 for a ResourceQuota violation, leaving nothing behind", async () => {

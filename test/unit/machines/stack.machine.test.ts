@@ -368,4 +368,51 @@ describe("stackMachine", () => {
     expect(rolling.actor.getSnapshot().value).toBe("rollingBack");
     expect(rolling.status()).toBe("failed");
   });
+
+  it("rolls back a restored running stack that no client was told about", async () => {
+    const resume: StackResume = {
+      status: "running",
+      nodeName: "n1",
+      nodePublicIp: null,
+      reason: null,
+      updatedAt: 5,
+      acknowledged: false,
+    };
+    const { actor, teardowns } = start({ resume });
+    await flush();
+    expect(teardowns).toEqual(["teardown"]);
+    expect(actor.getSnapshot().output).toMatchObject({ outcome: "aborted" });
+  });
+
+  it("rolls back on create.abandon even once the pod runs, keeping the given failure", async () => {
+    const { actor, teardowns } = start();
+    await flush();
+    actor.send({
+      type: "pod.changed",
+      pod: pod({ nodeName: "n1", ready: true, phase: "Running" }),
+      nodePublicIp: null,
+      at: 1,
+    });
+    const failure = { code: "abandoned" as const, message: "the client went away" };
+    actor.send({ type: "create.abandon", failure });
+    await flush();
+    expect(teardowns).toEqual(["teardown"]);
+    expect(actor.getSnapshot().output).toEqual({ outcome: "aborted", failure });
+  });
+
+  it("gives up at once with not_schedulable when the scheduler reports the pod unschedulable", async () => {
+    const { actor } = start({ teardown: () => new Promise(() => {}) });
+    await flush();
+    actor.send({
+      type: "pod.changed",
+      pod: pod({ unschedulableReason: "0/3 nodes are available" }),
+      nodePublicIp: null,
+      at: 1,
+    });
+    expect(actor.getSnapshot().value).toBe("rollingBack");
+    expect(actor.getSnapshot().context.createFailure).toEqual({
+      code: "not_schedulable",
+      message: "pod not schedulable: 0/3 nodes are available",
+    });
+  });
 });

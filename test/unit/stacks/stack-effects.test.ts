@@ -7,8 +7,6 @@ import type { HttpMethod, KubeRequest } from "../../../src/kube/transport.ts";
 import { silentLogger } from "../../../src/log/logger.ts";
 import { PortAllocator } from "../../../src/ports/port-allocator.ts";
 import { createStackEffects, maxPortAttempts } from "../../../src/stacks/stack-effects.ts";
-import { openDatabase } from "../../../src/store/database.ts";
-import { StackStore } from "../../../src/store/stack-store.ts";
 
 const stackId = "stack-0123456789abcdef";
 const podsPath = "/api/v1/namespaces/stacks/pods";
@@ -77,6 +75,10 @@ const status = (code: number, reason: string, message: string): KubeStatus => ({
   message,
 });
 
+/** A refusal with a Status of the given code, reason and message. */
+const plain = (code: number, reason: string, message: string) =>
+  KubeApiError.fromResponse(code, JSON.stringify(status(code, reason, message)));
+
 /** API server refusals, built the way the transport builds them from a response. */
 const refusal = {
   portTaken: (port: number) =>
@@ -140,7 +142,7 @@ type Reply = unknown;
  * the script, and calls nobody scripted, succeed with an empty object.
  */
 class ScriptedTransport {
-  readonly calls: Array<{ method: HttpMethod; path: string; body: unknown }> = [];
+  readonly calls: Array<{ method: HttpMethod; path: string; body: unknown; query?: unknown }> = [];
   #replies = new Map<string, (call: number) => Reply>();
 
   /** Answers the first calls to this method and path with these replies, in order. */
@@ -155,7 +157,7 @@ class ScriptedTransport {
   }
 
   async send(method: HttpMethod, path: string, options: KubeRequest = {}): Promise<unknown> {
-    this.calls.push({ method, path, body: options.body });
+    this.calls.push({ method, path, body: options.body, query: options.query });
     const reply = this.#replies.get(`${method} ${path}`)?.(this.callsTo(method, path).length) ?? {};
     if (reply instanceof Error) throw reply;
     return reply;
@@ -181,8 +183,7 @@ class ScriptedTransport {
 
 /** Effects over a scripted transport and a real port allocator on its own database; the stack holds a lease. */
 function harness(range: { min: number; max: number } = { min: 31000, max: 31009 }) {
-  const store = new StackStore(openDatabase(":memory:"));
-  const ports = new PortAllocator({ ...range, store });
+  const ports = new PortAllocator(range);
   const transport = new ScriptedTransport();
   const kube = { transport } as unknown as KubeClient;
   const sleeps: number[] = [];
@@ -197,7 +198,7 @@ function harness(range: { min: number; max: number } = { min: 31000, max: 31009 
     nodePort,
     manifest: manifestOverride,
   });
-  return { store, ports, transport, effects, nodePort, input, sleeps };
+  return { ports, transport, effects, nodePort, input, sleeps };
 }
 
 describe("provision", () => {
@@ -299,13 +300,6 @@ describe("provision", () => {
       expect(ports.lease(stackId)).toBe(nodePort + 1);
     });
 
-    it("persists the replacement lease", async () => {
-      const { effects, transport, nodePort, input, store } = harness();
-      transport.on("POST", servicesPath, refusal.portTaken(nodePort));
-      await effects.provision(input());
-      expect(store.leases()).toEqual([{ port: nodePort + 1, stackId }]);
-    });
-
     it("never leases the refused port again, even after the stack releases its lease", async () => {
       const { effects, transport, nodePort, input, ports } = harness({ min: 31000, max: 31004 });
       transport.on("POST", servicesPath, refusal.portTaken(nodePort));
@@ -378,7 +372,52 @@ describe("provision", () => {
       { name: "exceeded quota (403)", error: refusal.quota, code: "quota_exceeded" },
       { name: "a LimitRange maximum (403)", error: refusal.limitRange, code: "limit_range" },
       { name: "an invalid Pod (422)", error: refusal.invalid, code: "invalid" },
-      { name: "a server error (500)", error: refusal.internal, code: "internal" },
+      { name: "a server error (500)", error: refusal.internal, code: "unavailable" },
+      {
+        name: "throttling (429)",
+        error: () => plain(429, "TooManyRequests", "too many requests"),
+        code: "unavailable",
+      },
+      {
+        name: "an admission refusal of the user's pod (403 priority)",
+        error: () =>
+          plain(
+            403,
+            "Forbidden",
+            `pods "${stackId}" is forbidden: the integer value of priority (5) must not be provided in pod spec`,
+          ),
+        code: "invalid",
+      },
+      {
+        name: "a Pod Security refusal (403)",
+        error: () =>
+          plain(
+            403,
+            "Forbidden",
+            `pods "${stackId}" is forbidden: violates PodSecurity "baseline:latest": host namespaces`,
+          ),
+        code: "invalid",
+      },
+      {
+        name: "a strict decoding error (400)",
+        error: () =>
+          plain(
+            400,
+            "BadRequest",
+            'Pod in version "v1" cannot be handled as a Pod: strict decoding error: unknown field "spec.bogus"',
+          ),
+        code: "invalid",
+      },
+      {
+        name: "stackd's own missing permission (403 RBAC)",
+        error: () =>
+          plain(
+            403,
+            "Forbidden",
+            'pods is forbidden: User "system:serviceaccount:stackd:stackd" cannot create resource "pods" in API group "" in the namespace "stacks"',
+          ),
+        code: "internal",
+      },
     ] as const;
 
     for (const { name, error, code } of refusals) {
@@ -390,12 +429,21 @@ describe("provision", () => {
       });
     }
 
-    it("answers internal when the API server cannot be reached", async () => {
+    it("answers unavailable when the API server cannot be reached", async () => {
       const { effects, transport, input } = harness();
       transport.on("POST", podsPath, new TypeError("fetch failed"));
       expect(await effects.provision(input())).toEqual({
-        failure: { code: "internal", message: "fetch failed" },
+        failure: { code: "unavailable", message: "fetch failed" },
       });
+    });
+
+    it("asks the API server to refuse unknown and duplicate fields (fieldValidation=Strict)", async () => {
+      const { effects, transport, input } = harness();
+      await effects.provision(input());
+      expect(transport.calls.map((call) => call.query)).toEqual([
+        { fieldValidation: "Strict" },
+        { fieldValidation: "Strict" },
+      ]);
     });
 
     it("answers the Pod's failure even though the Service was created", async () => {

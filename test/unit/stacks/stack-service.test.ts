@@ -54,7 +54,7 @@ function world(scenario: Scenario = {}) {
   const now = () => clock.now();
   const store = scenario.store ?? new StackStore(openDatabase(":memory:"));
   const [min, max] = scenario.portRange ?? [31001, 31010];
-  const ports = new PortAllocator({ min, max, store });
+  const ports = new PortAllocator({ min, max });
   ports.sync([]);
   const teardowns: string[] = [];
   const provisioned: ProvisionInput[] = [];
@@ -76,7 +76,17 @@ function world(scenario: Scenario = {}) {
   );
   const actors = new StackActors({ machine, store, ports, logger: silentLogger, now, clock });
   const reads = new StackReads(actors, () => ports.leasedCount());
-  const service = new StackService({ actors, reads, ports, namespace: "stacks", stackTtlMs: 2 * hour, now });
+  const service = new StackService({
+    actors,
+    reads,
+    ports,
+    namespace: "stacks",
+    stackTtlMs: 2 * hour,
+    createDeadlineMs: 25_000,
+    deleteWaitMs: 2_000,
+    now,
+    clock: clock as never,
+  });
   const updates: StackUpdate[] = [];
   actors.onUpdate((update) => updates.push(update));
   /** The scheduler binds the stack's pod (delivered as the pod watch would). */
@@ -152,8 +162,8 @@ describe("StackService.create", () => {
     expect(teardowns).toHaveLength(1);
   });
 
-  it("answers 503 pod not schedulable with the scheduler's reason when the timeout passes", async () => {
-    const { service, clock, ports } = world({
+  it("answers 503 pod not schedulable as soon as the scheduler says so, and rolls back", async () => {
+    const { service, ports, teardowns } = world({
       provision: async (input, self) => {
         queueMicrotask(() =>
           self.actors.podChanged(
@@ -165,13 +175,70 @@ describe("StackService.create", () => {
         return { nodePort: input.nodePort };
       },
     });
+    const error = await refusal(service.create(newStack));
+    expect(error.message).toBe("pod not schedulable: Unschedulable: 0/3 nodes are available");
+    expect(error.status).toBe(503);
+    expect(teardowns).toHaveLength(1);
+    expect(ports.leasedCount()).toBe(0);
+  });
+
+  it("answers a failed create after the delete wait even while its rollback hangs", async () => {
+    const { service, clock, reads } = world({
+      provision: async () => ({ failure: { code: "invalid", message: "spec.bogus: unknown field" } }),
+      teardown: () => new Promise(() => {}),
+    });
+    const answer = refusal(service.create(newStack));
+    await flush();
+    clock.increment(2_000);
+    expect((await answer).message).toBe("invalid pod spec: spec.bogus: unknown field");
+    const stacks = JSON.parse(new TextDecoder().decode(reads.listBytes())).stacks;
+    expect(stacks.map((stack: { status: string }) => stack.status)).toEqual(["failed"]);
+  });
+
+  it("answers 503 when the scheduler never reports within STACK_SCHEDULING_TIMEOUT", async () => {
+    const { service, clock, ports } = world({ provision: async (input) => ({ nodePort: input.nodePort }) });
     const answer = refusal(service.create(newStack));
     await flush();
     clock.increment(20_000);
     const error = await answer;
-    expect(error.message).toBe("pod not schedulable: Unschedulable: 0/3 nodes are available");
-    expect(error.status).toBe(503);
+    expect(error).toMatchObject({ status: 503, message: "pod was not scheduled in time" });
+    await flush();
     expect(ports.leasedCount()).toBe(0);
+  });
+
+  it("answers 503 kubernetes unavailable at the create deadline while provisioning hangs, and rolls back", async () => {
+    const { service, clock, teardowns } = world({ provision: () => new Promise(() => {}) });
+    const answer = refusal(service.create(newStack));
+    await flush();
+    clock.increment(25_000);
+    const error = await answer;
+    expect(error).toMatchObject({ status: 503, message: "kubernetes unavailable: no answer within 25s" });
+    await flush();
+    expect(teardowns).toHaveLength(1);
+  });
+
+  it("answers 503 kubernetes unavailable when the API server cannot be reached", async () => {
+    const { service } = world({
+      provision: async () => ({ failure: { code: "unavailable", message: "cannot reach API server" } }),
+    });
+    const error = await refusal(service.create(newStack));
+    expect(error).toMatchObject({ status: 503, message: "kubernetes unavailable: cannot reach API server" });
+  });
+
+  it("rolls back a create whose client went away, and never acknowledges it", async () => {
+    const client = new AbortController();
+    const { service, teardowns, store } = world({
+      provision: async (input, self) => {
+        client.abort();
+        self.bind(input.identity.stackId);
+        return { nodePort: input.nodePort };
+      },
+    });
+    const error = await refusal(service.create(newStack, client.signal));
+    expect(error.status).toBe(503);
+    await flush();
+    expect(teardowns).toHaveLength(1);
+    expect(store.load().stacks).toEqual([]);
   });
 
   it("answers 503 no available nodeport without starting an actor when the range is full", async () => {
@@ -232,6 +299,16 @@ describe("StackService.delete", () => {
     expect(error).toMatchObject({ status: 404, message: "stack not found" });
   });
 
+  it("answers after the delete wait with the stack marked stopped while the teardown hangs", async () => {
+    const { service, clock, reads } = world({ teardown: () => new Promise(() => {}) });
+    const { stack_id } = await service.create(newStack);
+    const deleted = service.delete(stack_id);
+    await flush();
+    clock.increment(2_000);
+    await deleted;
+    expect(reads.get(stack_id)?.status).toBe("stopped");
+  });
+
   it("reads as stopped while the teardown is retried, and answers once it succeeds", async () => {
     let attempts = 0;
     const scenario = world({
@@ -244,9 +321,14 @@ describe("StackService.delete", () => {
     const deleted = scenario.service.delete(stack_id);
     await flush();
     expect(scenario.reads.get(stack_id)?.status).toBe("stopped");
-    scenario.clock.increment(5_000);
+    scenario.clock.increment(1_999);
+    await flush();
+    expect(scenario.reads.get(stack_id)?.status).toBe("stopped");
+    scenario.clock.increment(3_001);
     await deleted;
+    await flush();
     expect(attempts).toBe(2);
+    expect(scenario.reads.get(stack_id)).toBeUndefined();
   });
 });
 
@@ -341,5 +423,56 @@ describe("StackReads", () => {
       reserved_memory_bytes: 134_217_728,
     });
     expect(JSON.parse(reads.getJson(b.stack_id) ?? "{}").status_reason).toBe("boom");
+  });
+});
+
+describe("when the store cannot be written (a full disk)", () => {
+  /** A store whose writes fail while `full` is true, as SQLite does on a full disk. */
+  function fullDisk() {
+    const store = new StackStore(openDatabase(":memory:"));
+    const state = { full: false };
+    const save = store.save.bind(store);
+    const remove = store.remove.bind(store);
+    store.save = (stack: StoredStack) => {
+      if (state.full) throw new Error("database or disk is full");
+      save(stack);
+    };
+    store.remove = (stackId: string) => {
+      if (state.full) throw new Error("database or disk is full");
+      remove(stackId);
+    };
+    return { store, state };
+  }
+
+  it("answers creates 503 database unavailable, keeps serving reads, and never throws into an actor", async () => {
+    const { store, state } = fullDisk();
+    const scenario = world({ store });
+    const kept = await scenario.service.create(newStack);
+    state.full = true;
+    const first = await refusal(scenario.service.create(newStack));
+    expect(first).toMatchObject({ status: 503, message: "database unavailable: database or disk is full" });
+    const second = await refusal(scenario.service.create(newStack));
+    expect(second.status).toBe(503);
+    expect(scenario.reads.get(kept.stack_id)?.status).toBe("creating");
+    expect(scenario.actors.size).toBe(1);
+  });
+
+  it("writes what it could not once space returns, and takes creates again", async () => {
+    const { store, state } = fullDisk();
+    const scenario = world({ store });
+    const kept = await scenario.service.create(newStack);
+    state.full = true;
+    scenario.clock.increment(1_000);
+    scenario.actors.podChanged(
+      kept.stack_id,
+      facts({ nodeName: "stack-node-1", ready: true, phase: "Running" }),
+      null,
+    );
+    expect(scenario.actors.storeProblem()).toBe("database or disk is full");
+    state.full = false;
+    scenario.clock.increment(2_000);
+    expect(scenario.actors.storeProblem()).toBeNull();
+    expect(store.load().stacks.map((stack) => stack.status)).toEqual(["running"]);
+    expect((await scenario.service.create(newStack)).status).toBe("creating");
   });
 });
