@@ -7,11 +7,12 @@ import { ChangeFeed } from "./live/change-feed.ts";
 import type { Logger } from "./log/logger.ts";
 import { PortAllocator } from "./ports/port-allocator.ts";
 import { ClusterSync } from "./stacks/cluster-sync.ts";
+import { readinessChecks } from "./stacks/readiness.ts";
 import { StackActors } from "./stacks/stack-actors.ts";
 import { createStackEffects, provideStackEffects } from "./stacks/stack-effects.ts";
 import { StackReads } from "./stacks/stack-reads.ts";
 import { StackService } from "./stacks/stack-service.ts";
-import { openDatabase } from "./store/database.ts";
+import { openStackdDatabase } from "./store/database.ts";
 import { EventHistory } from "./store/event-history.ts";
 import { StackStore } from "./store/stack-store.ts";
 
@@ -43,7 +44,7 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
       burst: config.kubeClientBurst,
       requestTimeoutMs: config.kubeRequestTimeoutMs,
     });
-  const db = openDatabase(config.dbPath);
+  const db = openStackdDatabase(config.dbPath);
   const store = new StackStore(db);
   const ports = new PortAllocator({
     min: config.nodePortMin,
@@ -75,7 +76,12 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
     orphanGraceMs: config.orphanGraceMs,
     reconcileIntervalMs: config.reconcileIntervalMs,
   });
-  const feed = new ChangeFeed(actors, reads, new EventHistory(db, config.liveHistorySize), logger);
+  const feed = new ChangeFeed(
+    actors,
+    reads,
+    new EventHistory(db, { count: config.liveHistorySize, bytes: config.liveHistoryBytes }),
+    logger,
+  );
 
   const { stacks, unreadable } = store.load();
   ports.sync(
@@ -96,6 +102,12 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
     apiKey: config.apiKey,
     maxBodyBytes: config.maxBodyBytes,
     live: { feed, heartbeatMs: config.liveHeartbeatMs, maxBufferedBytes: config.liveMaxBufferedBytes },
+    readiness: () =>
+      readinessChecks({
+        watches: sync.health(),
+        storeProblem: actors.storeProblem(),
+        nodePortsLearned: true,
+      }),
   });
   let server: Server<unknown> | undefined;
 
@@ -110,7 +122,9 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
     feed,
     /** Starts serving HTTP on the configured address (port 0 picks a free one). */
     listen(port = config.http.port): Server<unknown> {
-      app.listen({ hostname: config.http.hostname, port, maxRequestBodySize: config.maxBodyBytes * 4 });
+      // Bun's own limit would answer an oversized Content-Length with an empty 413; stackd refuses it
+      // itself, from the header and before reading the body, with the contract's 400 body.
+      app.listen({ hostname: config.http.hostname, port, maxRequestBodySize: Number.MAX_SAFE_INTEGER });
       server = app.server as Server<unknown>;
       logger.info("listening", { url: server.url.toString() });
       return server;

@@ -31,6 +31,7 @@ export const ConfigSchema = Type.Object({
   ]),
   inspectUrl: Type.Optional(Type.String()),
   liveHistorySize: Type.Integer({ minimum: 1 }),
+  liveHistoryBytes: Type.Integer({ minimum: 1024 }),
   liveHeartbeatMs: Type.Integer({ minimum: 1 }),
   liveMaxBufferedBytes: Type.Integer({ minimum: 1 }),
 });
@@ -169,6 +170,7 @@ export function loadConfig(env: Env): Config {
     logLevel: logLevel as Config["logLevel"],
     ...inspectUrl(env),
     liveHistorySize: integer(env, "LIVE_HISTORY_SIZE", 10_000, 1, 10_000_000),
+    liveHistoryBytes: integer(env, "LIVE_HISTORY_BYTES", 256 * 1_048_576, 1024, 1_099_511_627_776),
     liveHeartbeatMs: duration(env, "LIVE_HEARTBEAT", "15s"),
     liveMaxBufferedBytes: integer(env, "LIVE_MAX_BUFFERED_BYTES", 4 * 1_048_576, 1, 1_073_741_824),
   };

@@ -4,6 +4,7 @@ import type { OpenAPIV3 } from "openapi-types";
 import { unauthorized } from "../errors/app-error.ts";
 import type { ChangeFeed } from "../live/change-feed.ts";
 import type { Logger } from "../log/logger.ts";
+import type { ReadinessCheck } from "../stacks/readiness.ts";
 import type { StackCommands } from "../stacks/stack-service.ts";
 import { createApiKeyCheck, presentedApiKey } from "./auth.ts";
 import { dashboardRoutes } from "./dashboard.routes.ts";
@@ -22,10 +23,11 @@ export interface AppOptions {
   maxBodyBytes: number;
   /** The live stream; route tests without one leave it out. */
   live?: { feed: ChangeFeed; heartbeatMs: number; maxBufferedBytes: number };
+  readiness?: () => ReadinessCheck[];
 }
 
-/** Pages that hold no data and so need no key: the dashboard (it asks for the key) and the API description. */
-const publicPaths = new Set(["/dashboard", "/openapi", "/openapi/json"]);
+/** Paths that hold no data and so need no key: the dashboard (it asks for the key), the API description, probes. */
+const publicPaths = new Set(["/dashboard", "/openapi", "/openapi/json", "/livez", "/readyz"]);
 
 const isPublic = (request: Request) =>
   request.method === "GET" && publicPaths.has(new URL(request.url).pathname.replace(/\/$/, ""));
@@ -108,7 +110,7 @@ export function createApp(options: AppOptions) {
         },
       }),
     )
-    .use(healthRoutes())
+    .use(healthRoutes(options.readiness ? { readiness: options.readiness } : {}))
     .use(dashboardRoutes())
     .use(stackRoutes(options));
   return options.live ? app.use(liveRoutes({ ...options.live, logger })) : app;

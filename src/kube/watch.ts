@@ -42,7 +42,11 @@ export interface WatchOptions<T> {
   handlers: WatchHandlers<T>;
   logger: Logger;
   backoff?: { initialMs: number; maxMs: number };
-  /** Abort a stream that has been silent this long (bookmarks arrive about once a minute). */
+  /**
+   * Abort a stream that has been silent this long (default 30 s). The API server ends each watch after
+   * `watchTimeoutSeconds` (20-25 s by default) and stackd resumes it, so a live connection is never
+   * silent that long, and a dead one (an API server that stopped answering) is noticed within 30 s.
+   */
   silenceTimeoutMs?: number;
   /** Server-side timeout of each watch request, so connections are renewed now and then. */
   watchTimeoutSeconds?: number;
@@ -104,6 +108,11 @@ export class ResourceWatch<T extends WatchedObject> {
     return { ...this.#health };
   }
 
+  /** The collection this watch follows. */
+  get path(): string {
+    return this.#options.path;
+  }
+
   async #run(): Promise<void> {
     const { initialMs, maxMs } = this.#options.backoff ?? { initialMs: 250, maxMs: 15_000 };
     while (!this.#stopped) {
@@ -160,7 +169,7 @@ export class ResourceWatch<T extends WatchedObject> {
         watch: true,
         allowWatchBookmarks: true,
         resourceVersion: this.#health.resourceVersion,
-        timeoutSeconds: this.#options.watchTimeoutSeconds ?? 300 + Math.floor(Math.random() * 300),
+        timeoutSeconds: this.#options.watchTimeoutSeconds ?? 20 + Math.floor(Math.random() * 6),
       },
       signal: abort.signal,
       stream: true,
@@ -186,7 +195,7 @@ export class ResourceWatch<T extends WatchedObject> {
   }
 
   async #consume(body: ReadableStream<Uint8Array>, abort: AbortController): Promise<void> {
-    const silenceMs = this.#options.silenceTimeoutMs ?? 150_000;
+    const silenceMs = this.#options.silenceTimeoutMs ?? 30_000;
     let watchdog = setTimeout(() => abort.abort(), silenceMs);
     const decoder = new TextDecoder();
     let buffered = "";

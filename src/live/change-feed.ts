@@ -26,6 +26,8 @@ export class ChangeFeed {
   #logger: Logger;
   #seq: number;
   #subscribers = new Set<Subscriber>();
+  /** The first seq this process could not write to the history (its replays past it are incomplete). */
+  #lostSeq: number | undefined;
   #unsubscribe: () => void;
 
   constructor(actors: StackActors, reads: StackReads, history: EventHistory, logger: Logger) {
@@ -64,6 +66,9 @@ export class ChangeFeed {
     if (since === undefined) return [this.#snapshot(stackId)];
     const { oldest, latest } = this.#history.bounds();
     if (since > this.#seq) return [this.#resync("since_in_future"), this.#snapshot(stackId)];
+    // A change the history failed to record lies after `since`: a replay would skip it silently.
+    if (this.#lostSeq !== undefined && since < this.#lostSeq && this.#lostSeq <= this.#seq)
+      return [this.#resync("history_gap"), this.#snapshot(stackId)];
     if (since < latest && oldest > since + 1) return [this.#resync("since_too_old"), this.#snapshot(stackId)];
     return this.#history.since(since, stackId);
   }
@@ -112,8 +117,9 @@ export class ChangeFeed {
     };
     const text = JSON.stringify(message);
     try {
-      this.#history.append(this.#seq, stackId, update.at, text);
+      this.#history.append(this.#seq, stackId, update.at, text, update.stack.pod_spec);
     } catch (error) {
+      this.#lostSeq ??= this.#seq;
       this.#logger.error("cannot record stack change in history", { error, seq: this.#seq });
     }
     for (const subscriber of this.#subscribers) {

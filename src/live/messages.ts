@@ -23,7 +23,11 @@ export const LiveMessage = {
   /** The client must drop its state and use the snapshot that follows. */
   resync: Type.Object({
     type: Type.Literal("resync"),
-    reason: Type.Union([Type.Literal("since_too_old"), Type.Literal("since_in_future")]),
+    reason: Type.Union([
+      Type.Literal("since_too_old"),
+      Type.Literal("since_in_future"),
+      Type.Literal("history_gap"),
+    ]),
     seq: Type.Integer(),
   }),
   /** Sent every few seconds on an idle connection; `seq` is the latest change. */

@@ -164,8 +164,8 @@ export class ClusterSync {
     await Promise.all(this.#watches.map((watch) => watch.stop()));
   }
 
-  health(): WatchHealth[] {
-    return this.#watches.map((watch) => watch.health());
+  health(): Array<{ path: string; health: WatchHealth }> {
+    return this.#watches.map((watch) => ({ path: watch.path, health: watch.health() }));
   }
 
   /** Deletes Pods and Services labelled as stackd's that no stack owns and that are older than the grace. */

@@ -74,3 +74,12 @@ export function openDatabase(path: string): Database {
   }
   return db;
 }
+
+/** Opens stackd's database, naming its path in the error when it cannot be opened or written. */
+export function openStackdDatabase(path: string): Database {
+  try {
+    return openDatabase(path);
+  } catch (error) {
+    throw new Error(`cannot open the database at ${path}: ${(error as Error).message}`, { cause: error });
+  }
+}

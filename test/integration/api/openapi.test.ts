@@ -79,6 +79,8 @@ describe("the OpenAPI document", () => {
     expect(routes.sort()).toEqual(
       [
         "get /healthz",
+        "get /livez",
+        "get /readyz",
         "get /dashboard",
         "get /stats",
         "get /stacks",
@@ -105,6 +107,8 @@ describe("the OpenAPI document", () => {
   it("matches the real answers of every route, errors included", async () => {
     expect((await conforms("GET", "/healthz")).status).toBe(200);
     expect((await conforms("GET", "/healthz", { key: null })).status).toBe(401);
+    expect((await conforms("GET", "/livez", { key: null })).status).toBe(200);
+    expect((await conforms("GET", "/readyz", { key: null })).status).toBe(200);
     expect((await conforms("GET", "/dashboard", { key: null })).status).toBe(200);
     expect((await conforms("GET", "/ws/stacks", { key: null })).status).toBe(401);
     expect((await conforms("POST", "/stacks", { body: "{" })).status).toBe(400);
@@ -127,6 +131,8 @@ describe("the OpenAPI document", () => {
     expect((await conforms("DELETE", `/stacks/${stackId}`)).status).toBe(404);
     for (const route of [
       "get /healthz",
+      "get /livez",
+      "get /readyz",
       "get /stats",
       "get /stacks",
       "post /stacks",

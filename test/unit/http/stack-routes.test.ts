@@ -214,6 +214,8 @@ describe("authentication (no cluster)", () => {
       ["/dashboard", "text/html"],
       ["/openapi", "text/html"],
       ["/openapi/json", "application/json"],
+      ["/livez", "application/json"],
+      ["/readyz", "application/json"],
     ] as const) {
       const response = await app.handle(new Request(`http://localhost${path}`));
       expect(response.status).toBe(200);

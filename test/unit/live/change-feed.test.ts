@@ -92,12 +92,18 @@ interface HarnessOptions {
   db?: Database;
   history?: EventHistory;
   historyLimit?: number;
+  historyBytes?: number;
 }
 
 /** A feed wired as stackd wires it (the read side listens first), on its own in-memory database. */
 function harness(options: HarnessOptions = {}) {
   const db = options.db ?? openDatabase(":memory:");
-  const history = options.history ?? new EventHistory(db, options.historyLimit ?? 100);
+  const history =
+    options.history ??
+    new EventHistory(db, {
+      count: options.historyLimit ?? 100,
+      bytes: options.historyBytes ?? 64 * 1_048_576,
+    });
   const actors = new FakeActors();
   const asActors = actors as unknown as StackActors;
   const reads = new StackReads(asActors, () => 0);
@@ -465,7 +471,10 @@ describe("ChangeFeed when the history cannot be written", () => {
 
   it("still delivers the change to subscribers and logs the failure with its seq", () => {
     const db = openDatabase(":memory:");
-    const { actors, feed, logs } = harness({ db, history: new FailingHistory(db, 100) });
+    const { actors, feed, logs } = harness({
+      db,
+      history: new FailingHistory(db, { count: 100, bytes: 64 * 1_048_576 }),
+    });
     const { delivered } = subscribe(feed);
     actors.push(created("stack-a"));
     expect(delivered.map((entry) => entry.seq)).toEqual([1]);
@@ -484,18 +493,16 @@ describe("ChangeFeed when the history cannot be written", () => {
   class GappyHistory extends EventHistory {
     #failing: Set<number>;
     constructor(db: Database, failing: number[]) {
-      super(db, 100);
+      super(db, { count: 100, bytes: 64 * 1_048_576 });
       this.#failing = new Set(failing);
     }
-    override append(seq: number, stackId: string, at: number, message: string): void {
+    override append(seq: number, stackId: string, at: number, message: string, podSpec: string): void {
       if (this.#failing.has(seq)) throw new Error("disk I/O error");
-      super.append(seq, stackId, at, message);
+      super.append(seq, stackId, at, message, podSpec);
     }
   }
 
-  // Known gap in src/live/change-feed.ts: a change the history failed to record leaves a hole that a
-  // replay skips without a resync. Run with `bun test --todo` to see it fail.
-  it.todo("resyncs a client reconnecting with a since before a change the history failed to record", () => {
+  it("resyncs (history_gap) a client reconnecting with a since before a change the history failed to record", () => {
     const db = openDatabase(":memory:");
     const { actors, feed } = harness({ db, history: new GappyHistory(db, [2]) });
     actors.push(created("stack-a")); // 1, recorded
@@ -505,6 +512,8 @@ describe("ChangeFeed when the history cannot be written", () => {
     expect(initial.map((message) => message.type)).toEqual(["resync", "snapshot"]);
   });
 
+  // Known limit: the seq restarts from the history's latest, so a change lost just before a restart
+  // has its seq used again. Run with `bun test --todo` to see it fail.
   it.todo("never reuses a seq after a restart that follows a failed history write", () => {
     const db = openDatabase(":memory:");
     const before = harness({ db, history: new GappyHistory(db, [2]) });
@@ -525,5 +534,31 @@ describe("ChangeFeed when the history cannot be written", () => {
     expect(logs.map((line) => [line.level, line.msg])).toEqual([
       ["error", "cannot record stack change in history"],
     ]);
+  });
+});
+
+describe("EventHistory storage", () => {
+  it("keeps each stack's pod_spec once and puts it back into every replayed message", () => {
+    const { actors, feed, db } = harness();
+    actors.push(created("stack-a"));
+    actors.push(changed("stack-a", "creating", "running"));
+    const stored = db.query<{ message: string }, []>("SELECT message FROM stack_events").all();
+    expect(stored.every((row) => row.message.includes('"pod_spec":""'))).toBe(true);
+    expect(db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM stack_specs").get()?.n).toBe(1);
+    const replayed = subscribe(feed, { since: 0 }).initial;
+    const specs = replayed.map((message) => (message.type === "change" ? message.stack.pod_spec : undefined));
+    expect(specs).toEqual([storedStack("stack-a").pod_spec, storedStack("stack-a").pod_spec]);
+  });
+
+  it("stays within LIVE_HISTORY_BYTES by dropping the oldest changes and the specs no change needs", () => {
+    const { actors, feed, history } = harness({ historyBytes: 8 * 1024 });
+    for (let index = 0; index < 40; index += 1) actors.push(created(`stack-${index}`));
+    expect(history.bytes()).toBeLessThanOrEqual(8 * 1024);
+    const { oldest, latest } = history.bounds();
+    expect(latest).toBe(40);
+    expect(oldest).toBeGreaterThan(1);
+    const replay = subscribe(feed, { since: oldest - 1 }).initial;
+    expect(replay.map((message) => message.type)).toEqual(Array(latest - oldest + 1).fill("change"));
+    expect(subscribe(feed, { since: 0 }).initial[0]?.type).toBe("resync");
   });
 });
