@@ -3,7 +3,8 @@ import { join, resolve } from "node:path";
 import type { V1Pod } from "@kubernetes/client-node";
 import type { Subprocess } from "bun";
 import { createKubeClient } from "../src/kube/client.ts";
-import { sanitizePodSpec } from "../src/podspec/sanitize-pod-spec.ts";
+import { defaultPodSpecLimits, sanitizePodSpec } from "../src/podspec/sanitize-pod-spec.ts";
+import { contractPodSpec as contractExample } from "../test/helpers/stackd.ts";
 import { down, up } from "../tools/cluster/control-plane.ts";
 import { fakeNode } from "../tools/cluster/fixture.ts";
 import { clusterDir, clusterFiles } from "../tools/cluster/paths.ts";
@@ -74,6 +75,26 @@ const podSpec = [
   "    resources: {limits: {cpu: 10m, memory: 16Mi}}",
 ].join("\n");
 const sanitised = sanitizePodSpec(podSpec, 80);
+
+/** Validation cost, pure: the contract's example, and a valid spec padded to the YAML size limit. */
+function validationTimings(): Array<[string, number[]]> {
+  const atLimit = `${contractExample}\n${"# padding to the size limit\n".repeat(
+    Math.floor((defaultPodSpecLimits.maxYamlBytes - contractExample.length - 64) / 28),
+  )}`;
+  const measure = (yaml: string) => {
+    for (let index = 0; index < 50; index += 1) sanitizePodSpec(yaml, 80);
+    return Array.from({ length: 300 }, () => {
+      const started = performance.now();
+      sanitizePodSpec(yaml, 80);
+      return performance.now() - started;
+    });
+  };
+  return [
+    ["validate the contract's example pod spec", measure(contractExample)],
+    [`validate a pod spec at the ${defaultPodSpecLimits.maxYamlBytes / 1024} KiB limit`, measure(atLimit)],
+  ];
+}
+const validation = validationTimings();
 
 const floorOptions = {
   kube,
@@ -290,6 +311,7 @@ const rows: Array<[string, Summary]> = [
   ["stackd: POST /stacks, 500 concurrent", summarise(currentConcurrent)],
   [`stackd: GET /stacks at ${stats.total_stacks} stacks`, summarise(listLatency)],
   [`stackd: GET /stats at ${stats.total_stacks} stacks`, summarise(statsLatency)],
+  ...validation.map(([name, samples]): [string, Summary] => [name, summarise(samples)]),
 ];
 if (baselineSequential && baselineConcurrent) {
   rows.push(
