@@ -182,6 +182,9 @@ export class StackActors {
       },
     });
     actor.start();
+    // An actor keeps its input for its whole life; the manifest is in its context now and is dropped
+    // from there once provisioned, so the input must not hold it for 2 hours more.
+    delete input.manifest;
     this.#onSnapshot(stackId, entry, actor.getSnapshot());
     return actor;
   }

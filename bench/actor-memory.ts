@@ -1,0 +1,87 @@
+import { SimulatedClock } from "xstate";
+import { silentLogger } from "../src/log/logger.ts";
+import { sanitizePodSpec } from "../src/podspec/sanitize-pod-spec.ts";
+import { PortAllocator } from "../src/ports/port-allocator.ts";
+import { StackActors } from "../src/stacks/stack-actors.ts";
+import { provideStackEffects } from "../src/stacks/stack-effects.ts";
+import { StackReads } from "../src/stacks/stack-reads.ts";
+import { StackService } from "../src/stacks/stack-service.ts";
+import { openDatabase } from "../src/store/database.ts";
+import { StackStore } from "../src/store/stack-store.ts";
+
+/**
+ * Heap per running stack in stackd's own structures (actors, records, reads), without a cluster and
+ * without the noise of a shared machine's RSS: effects are instant fakes and the heap is measured after
+ * a full GC. `bun bench/actor-memory.ts` prints KB per stack at 1,000 and 10,000 stacks.
+ */
+const podSpec = [
+  "apiVersion: v1",
+  "kind: Pod",
+  "metadata: {name: challenge}",
+  "spec:",
+  "  containers:",
+  "  - name: app",
+  "    image: nginx:stable",
+  "    ports: [{containerPort: 80}]",
+  "    resources: {limits: {cpu: 10m, memory: 16Mi}}",
+].join("\n");
+const running = {
+  exists: true,
+  phase: "Running",
+  nodeName: "n1",
+  ready: true,
+  failureReason: null,
+  unschedulableReason: null,
+};
+
+const clock = new SimulatedClock();
+const store = new StackStore(openDatabase(":memory:"));
+const ports = new PortAllocator({ min: 20000, max: 40000 });
+ports.sync([]);
+const holder: { actors?: StackActors } = {};
+const machine = provideStackEffects(
+  {
+    provision: async (input) => {
+      queueMicrotask(() => holder.actors?.podChanged(input.identity.stackId, running, "203.0.113.11"));
+      return { nodePort: input.nodePort };
+    },
+    teardown: async () => {},
+    restoreService: async (input) => ({ nodePort: input.nodePort }),
+  },
+  { now: () => clock.now(), schedulingTimeoutMs: 20_000 },
+);
+const actors = new StackActors({ machine, store, ports, logger: silentLogger, clock });
+holder.actors = actors;
+const reads = new StackReads(actors, () => ports.leasedCount());
+const service = new StackService({
+  actors,
+  reads,
+  ports,
+  namespace: "bench",
+  stackTtlMs: 86_400_000,
+  createDeadlineMs: 60_000,
+  deleteWaitMs: 2_000,
+  clock: clock as never,
+});
+const heapKb = () => {
+  Bun.gc(true);
+  return process.memoryUsage().heapUsed / 1024;
+};
+const empty = heapKb();
+const rows: Array<[number, number]> = [];
+for (const target of [1_000, 10_000]) {
+  while (actors.size < target) {
+    const sanitised = sanitizePodSpec(podSpec, 80);
+    await service.create({
+      manifest: sanitised.pod as never,
+      podSpecYaml: sanitised.yaml,
+      targetPort: 80,
+      requestedCpuMilli: sanitised.requestedCpuMilli,
+      requestedMemoryBytes: sanitised.requestedMemoryBytes,
+    });
+  }
+  rows.push([target, (heapKb() - empty) / target]);
+}
+console.log("| stacks | heap per stack |\n| ---: | ---: |");
+for (const [stacks, perStack] of rows) console.log(`| ${stacks} | ${perStack.toFixed(2)} KB |`);
+process.exit(0);
