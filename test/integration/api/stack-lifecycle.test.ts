@@ -1,7 +1,7 @@
 import { afterAll, afterEach, describe, expect, it } from "bun:test";
 import { fakeNode } from "../../../tools/cluster/fixture.ts";
 import { deleteTestNamespace, eventually, gone, testKubeClient } from "../../helpers/cluster.ts";
-import { podSpecYaml, startTestStackd, type TestStackd } from "../../helpers/stackd.ts";
+import { podSpecYaml, startTestStackd, type TestStackd, testApiKey } from "../../helpers/stackd.ts";
 
 const kube = testKubeClient();
 const started: TestStackd[] = [];
@@ -190,6 +190,27 @@ describe("stack lifecycle against the real cluster", () => {
     await eventually("no services left", async () => {
       const services = await kube.core.listNamespacedService({ namespace: service.namespace });
       return services.items.length === 0 ? true : undefined;
+    });
+  });
+
+  it("answers 503 pod not schedulable to a client that gives up after 5 s, as the scheduler reports it", async () => {
+    // The real client of the contract waits 5 s; the default STACK_SCHEDULING_TIMEOUT is 20 s.
+    const service = await stackd({ STACK_NODE_ROLE: "no-such-role" });
+    const base = service.stackd.listen(0).url.toString().replace(/\/$/, "");
+    const response = await fetch(`${base}/stacks`, {
+      method: "POST",
+      headers: { "x-api-key": testApiKey },
+      body: JSON.stringify({ target_port: 80, pod_spec: podSpecYaml() }),
+      signal: AbortSignal.timeout(5_000),
+    });
+    expect(response.status).toBe(503);
+    const { error } = (await response.json()) as { error: string };
+    expect(error).toStartWith("pod not schedulable: ");
+    expect(error).toContain("node(s) didn't match Pod's node affinity/selector");
+    await eventually("nothing left behind", async () => {
+      const pods = await kube.core.listNamespacedPod({ namespace: service.namespace });
+      const services = await kube.core.listNamespacedService({ namespace: service.namespace });
+      return pods.items.length + services.items.length === 0 ? true : undefined;
     });
   });
 });
