@@ -1,5 +1,6 @@
 import { createWebSocketInspector } from "@statelyai/inspect";
 import { ConfigError, loadConfig } from "./config/config.ts";
+import { KubeConfigError } from "./kube/connection.ts";
 import { createLogger } from "./log/logger.ts";
 import { createStackd } from "./stackd.ts";
 
@@ -23,6 +24,11 @@ const stackd = await createStackd(config, {
   logger,
   ...(inspector ? { inspect: inspector.inspect } : {}),
 }).catch((error: unknown) => {
+  if (error instanceof KubeConfigError) {
+    // A kubeconfig that cannot be used is a configuration error, like a bad variable: exit code 2.
+    logger.error("invalid kubernetes configuration", { error: error.message });
+    process.exit(2);
+  }
   logger.error("start-up failed", { error });
   process.exit(1);
 });

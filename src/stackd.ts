@@ -40,6 +40,7 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
       ...(config.kubeconfigPath ? { kubeconfigPath: config.kubeconfigPath } : {}),
       ...(config.kubeContext ? { context: config.kubeContext } : {}),
       inCluster: config.inCluster,
+      defaultPaths: config.kubeconfigDefaultPaths,
       qps: config.kubeClientQps,
       burst: config.kubeClientBurst,
       requestTimeoutMs: config.kubeRequestTimeoutMs,

@@ -16,6 +16,7 @@ export const ConfigSchema = Type.Object({
   orphanGraceMs: Type.Integer({ minimum: 0 }),
   kubeconfigPath: Type.Optional(Type.String()),
   kubeContext: Type.Optional(Type.String()),
+  kubeconfigDefaultPaths: Type.Array(Type.String()),
   inCluster: Type.Boolean(),
   kubeClientQps: Type.Number({ exclusiveMinimum: 0 }),
   kubeClientBurst: Type.Integer({ minimum: 1 }),
@@ -105,6 +106,14 @@ export function parseListenAddress(text: string): { hostname: string; port: numb
 
 const logLevels = ["debug", "info", "warn", "error"] as const;
 
+/** Where kubectl would look for a kubeconfig: the KUBECONFIG list, else ~/.kube/config. */
+function kubeconfigDefaultPaths(env: Env): string[] {
+  const list = read(env, "KUBECONFIG", "");
+  if (list !== "") return list.split(":").filter((path) => path !== "");
+  const home = read(env, "HOME", "");
+  return home === "" ? [] : [`${home}/.kube/config`];
+}
+
 /** STACKD_INSPECT: unset or false for off; true for the local relay on :8080; or the relay's ws:// URL. */
 function inspectUrl(env: Env): { inspectUrl?: string } {
   const text = read(env, "STACKD_INSPECT", "");
@@ -161,6 +170,7 @@ export function loadConfig(env: Env): Config {
     ...(kubeconfigPath ? { kubeconfigPath } : {}),
     ...(kubeContext ? { kubeContext } : {}),
     inCluster: Boolean(env.KUBERNETES_SERVICE_HOST),
+    kubeconfigDefaultPaths: kubeconfigDefaultPaths(env),
     kubeClientQps: positiveNumber(env, "K8S_CLIENT_QPS", 20),
     kubeClientBurst: integer(env, "K8S_CLIENT_BURST", 40, 1, 1_000_000),
     kubeRequestTimeoutMs: duration(env, "K8S_REQUEST_TIMEOUT", "10s"),

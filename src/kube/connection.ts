@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { KubeConfig } from "@kubernetes/client-node";
 import { type CredentialSource, credentialsFor } from "./credentials.ts";
 
@@ -27,6 +27,11 @@ export interface KubeConnectionOptions {
   context?: string;
   /** True when running in a Pod (KUBERNETES_SERVICE_HOST is set). */
   inCluster?: boolean;
+  /**
+   * Where a default kubeconfig may be (the KUBECONFIG list, else ~/.kube/config), tried in order when
+   * neither a path nor in-cluster config applies; none existing is an error that names them all.
+   */
+  defaultPaths?: string[];
 }
 
 export class KubeConfigError extends Error {
@@ -45,8 +50,9 @@ export function loadKubeConfig(options: KubeConnectionOptions): KubeConfig {
   try {
     if (options.kubeconfigPath) kubeConfig.loadFromFile(options.kubeconfigPath);
     else if (options.inCluster) kubeConfig.loadFromCluster();
-    else kubeConfig.loadFromDefault();
+    else kubeConfig.loadFromFile(defaultKubeconfig(options.defaultPaths ?? []));
   } catch (error) {
+    if (error instanceof KubeConfigError) throw error;
     throw new KubeConfigError(`cannot load kubeconfig: ${(error as Error).message}`, { cause: error });
   }
   if (options.context) {
@@ -56,6 +62,16 @@ export function loadKubeConfig(options: KubeConnectionOptions): KubeConfig {
     kubeConfig.setCurrentContext(options.context);
   }
   return kubeConfig;
+}
+
+/** The first default kubeconfig that exists (client-node would silently fall back to http://localhost:8080). */
+function defaultKubeconfig(paths: string[]): string {
+  const found = paths.find((path) => existsSync(path));
+  if (found) return found;
+  const looked = paths.length > 0 ? paths.join(", ") : "nowhere (no KUBECONFIG and no home directory)";
+  throw new KubeConfigError(
+    `no kubeconfig found: K8S_KUBECONFIG is not set, stackd is not in a cluster (no KUBERNETES_SERVICE_HOST), and none of these exists: ${looked}`,
+  );
 }
 
 /** Resolves a KubeConfig's current context into a connection: server, TLS material and credentials. */
