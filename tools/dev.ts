@@ -21,6 +21,12 @@ const env = {
   DB_PATH: process.env.DB_PATH || resolve("data/dev.db"),
 };
 
+const clusterSelector = process.env.STACKD_CLUSTER_DIR
+  ? `STACKD_CLUSTER_DIR=${process.env.STACKD_CLUSTER_DIR} `
+  : process.env.STACKD_CLUSTER
+    ? `STACKD_CLUSTER=${process.env.STACKD_CLUSTER} `
+    : "";
+
 console.error(`
 stackd dev server
   API key:    ${apiKey}
@@ -31,7 +37,8 @@ stackd dev server
   curl -H "X-API-KEY: ${apiKey}" -H 'content-type: application/json' http://127.0.0.1:${port}/stacks \\
     -d '{"target_port":80,"pod_spec":"apiVersion: v1\\nkind: Pod\\nmetadata:\\n  name: web\\nspec:\\n  containers:\\n  - name: app\\n    image: nginx:stable\\n    ports: [{containerPort: 80}]\\n    resources: {limits: {cpu: 100m, memory: 128Mi}}"}'
 
-The local cluster keeps running after you stop the server; \`bun run cluster down\` stops it.
+The local cluster keeps running after you stop the server; this stops it:
+  ${clusterSelector}tools/bun.sh run cluster down
 `);
 
 const server = Bun.spawn(["bun", "--watch", "src/main.ts"], { env, stdout: "inherit", stderr: "inherit" });

@@ -1,0 +1,34 @@
+import { existsSync } from "node:fs";
+import { up } from "./cluster/control-plane.ts";
+import { clusterDir } from "./cluster/paths.ts";
+
+/**
+ * What `tools/bun.sh run test` needs before `bun test`: the local cluster (built and started when
+ * missing) and Debian's Chromium for the dashboard's browser test (installed with apt-get when missing
+ * and running as root, as on CI and the project's machines; otherwise it says what to run).
+ */
+const chromium = "/usr/bin/chromium";
+if (!existsSync(chromium)) {
+  if (process.getuid?.() === 0) {
+    console.error("[test-setup] installing Chromium (Debian package) for the dashboard's browser test");
+    for (const command of [
+      ["apt-get", "update", "-qq"],
+      ["apt-get", "install", "-y", "-qq", "chromium"],
+    ]) {
+      const run = Bun.spawnSync(command, {
+        env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+        stdout: "ignore",
+        stderr: "inherit",
+      });
+      if (run.exitCode !== 0) {
+        console.error(`[test-setup] ${command.join(" ")} failed; the browser test will fail`);
+        break;
+      }
+    }
+  } else {
+    console.error(
+      `[test-setup] ${chromium} is missing; the browser test needs it: sudo apt-get install chromium`,
+    );
+  }
+}
+await up(clusterDir(), (message) => console.error(`[cluster] ${message}`));
