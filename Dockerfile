@@ -16,5 +16,6 @@ ENV HTTP_ADDR=:8081 \
     DB_PATH=/var/lib/stackd/stackd.db
 VOLUME ["/var/lib/stackd"]
 EXPOSE 8081
-USER nonroot:nonroot
+# Numeric, so that the kubelet can check runAsNonRoot; the same UID as deploy/deployment.yaml.
+USER 65532:65532
 ENTRYPOINT ["/usr/local/bin/stackd"]
