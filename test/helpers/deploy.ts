@@ -1,5 +1,8 @@
 import { join, resolve } from "node:path";
-import { parse, parseAllDocuments } from "yaml";
+import { parse, parseAllDocuments, stringify } from "yaml";
+import { readState } from "../../tools/cluster/control-plane.ts";
+import { clusterDir } from "../../tools/cluster/paths.ts";
+import { testKubeconfigPath } from "./cluster.ts";
 
 export const deployDir = resolve(import.meta.dir, "../../deploy");
 
@@ -31,4 +34,91 @@ export async function deployedObject(kind: string, name: string): Promise<Manife
   );
   if (!found) throw new Error(`deploy/ has no ${kind} ${name}`);
   return found;
+}
+
+export interface KubectlResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the kubectl built with the local control plane, as the cluster's admin. */
+export async function kubectl(args: string[], stdin?: string): Promise<KubectlResult> {
+  const state = readState(clusterDir());
+  if (!state) throw new Error("the local cluster is not up; run `bun run cluster up` first");
+  const child = Bun.spawn([join(state.binDir, "kubectl"), `--kubeconfig=${testKubeconfigPath()}`, ...args], {
+    stdin: stdin === undefined ? "ignore" : new Blob([stdin]),
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [stdout, stderr, exitCode] = await Promise.all([
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+    child.exited,
+  ]);
+  return { exitCode, stdout, stderr };
+}
+
+/** deploy/ as `kubectl kustomize` renders it: what `kubectl apply -k deploy/` sends. */
+export async function renderDeploy(): Promise<ManifestObject[]> {
+  const result = await kubectl(["kustomize", deployDir]);
+  if (result.exitCode !== 0) throw new Error(`kubectl kustomize deploy/ failed: ${result.stderr}`);
+  return parseAllDocuments(result.stdout).map((document) => document.toJS() as ManifestObject);
+}
+
+/** Objects as one YAML stream for `kubectl ... -f -`. */
+export const manifestStream = (objects: ManifestObject[]) =>
+  objects.map((object) => stringify(object)).join("---\n");
+
+const namespacesOf = (objects: ManifestObject[]) =>
+  new Set(objects.filter((object) => object.kind === "Namespace").map((object) => object.metadata.name));
+
+/**
+ * Objects outside the namespaces the manifests create (cluster-scoped ones such as the ClusterRole, or
+ * ones in a namespace like `default`): a test must rename them to stay apart from other tests.
+ */
+function isShared(object: ManifestObject, ownNamespaces: Set<string>): boolean {
+  if (object.kind === "Namespace") return false;
+  return object.metadata.namespace === undefined || !ownNamespaces.has(object.metadata.namespace);
+}
+
+/** The objects that a copy of deploy/ adds outside its own namespaces (a test deletes them itself). */
+export function sharedObjects(objects: ManifestObject[]): ManifestObject[] {
+  const own = namespacesOf(objects);
+  return objects.filter((object) => isShared(object, own));
+}
+
+/** Where an object names a namespace besides its metadata: binding subjects and STACK_NAMESPACE. */
+function renameNamespaceReferences(object: ManifestObject, namespaceOf: (name: string) => string): void {
+  for (const subject of object.subjects ?? [])
+    if (subject.namespace) subject.namespace = namespaceOf(subject.namespace);
+  const containers = object.spec?.template?.spec?.containers ?? [];
+  for (const variable of containers.flatMap((container: { env?: unknown[] }) => container.env ?? []))
+    if (variable.name === "STACK_NAMESPACE") variable.value = namespaceOf(variable.value);
+}
+
+/**
+ * A copy of deploy/ that cannot meet another test's or a real installation: each namespace it creates
+ * becomes `<name>-<suffix>` (in every reference: metadata, binding subjects, STACK_NAMESPACE), and each
+ * shared object `<name>-<suffix>`, with the role references that name it.
+ */
+export function renameDeploy(objects: ManifestObject[], suffix: string): ManifestObject[] {
+  const own = namespacesOf(objects);
+  const namespaceOf = (name: string) => (own.has(name) ? `${name}-${suffix}` : name);
+  const renamedRoles = new Set(
+    sharedObjects(objects)
+      .filter((object) => /^(Cluster)?Role$/.test(object.kind))
+      .map((object) => `${object.kind}/${object.metadata.name}`),
+  );
+  return objects.map((original) => {
+    const object = structuredClone(original);
+    const { metadata, roleRef } = object;
+    if (object.kind === "Namespace") metadata.name = namespaceOf(metadata.name);
+    else if (isShared(original, own)) metadata.name = `${metadata.name}-${suffix}`;
+    if (metadata.namespace) metadata.namespace = namespaceOf(metadata.namespace);
+    if (roleRef && renamedRoles.has(`${roleRef.kind}/${roleRef.name}`))
+      roleRef.name = `${roleRef.name}-${suffix}`;
+    renameNamespaceReferences(object, namespaceOf);
+    return object;
+  });
 }

@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import {
+  kubectl,
+  type ManifestObject,
+  manifestStream,
+  renameDeploy,
+  renderDeploy,
+  sharedObjects,
+} from "../../helpers/deploy.ts";
+
+// `kubectl apply -k deploy/ --dry-run=server` as such cannot pass on any cluster: a dry run does not
+// create the namespaces that the other objects go to. So the namespaces are created for real, under
+// names of this test's own, from deploy/'s own Namespace objects (so with its Pod Security labels), with
+// the ServiceAccount that a dry-run Pod must find, and everything is then applied with a server-side dry run.
+const suffix = `deploy-${crypto.randomUUID().slice(0, 8)}`;
+let objects: ManifestObject[] = [];
+
+const ofKind = (kind: string) => objects.filter((object) => object.kind === kind);
+
+function onlyDeployment(change: (deployment: ManifestObject) => void): ManifestObject {
+  const deployment = structuredClone(ofKind("Deployment")[0] as ManifestObject);
+  change(deployment);
+  return deployment;
+}
+
+/** The Deployment's pod as the ReplicaSet would create it, for admission by Pod Security's enforce mode. */
+function podOf(deployment: ManifestObject): ManifestObject {
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "stackd-dry-run", namespace: deployment.metadata.namespace ?? "" },
+    spec: deployment.spec.template.spec,
+  };
+}
+
+const dryRun = (verb: "apply" | "create", applied: ManifestObject[]) =>
+  kubectl([verb, "--dry-run=server", "-f", "-"], manifestStream(applied));
+
+beforeAll(async () => {
+  objects = renameDeploy(await renderDeploy(), suffix);
+  const prerequisites = [...ofKind("Namespace"), ...ofKind("ServiceAccount")];
+  const created = await kubectl(["apply", "-f", "-"], manifestStream(prerequisites));
+  if (created.exitCode !== 0)
+    throw new Error(`creating the namespaces and ServiceAccount failed: ${created.stderr}`);
+});
+
+afterAll(async () => {
+  const owned = [...ofKind("Namespace"), ...sharedObjects(objects)];
+  await kubectl(["delete", "--ignore-not-found", "--wait=false", "-f", "-"], manifestStream(owned));
+});
+
+describe("kubectl apply -k deploy/", () => {
+  it("passes a server-side dry run in namespaces labelled as deploy/ labels them, with no warning", async () => {
+    const result = await dryRun("apply", objects);
+    expect(result.stderr).toBe("");
+    expect(result.exitCode).toBe(0);
+    const answers = result.stdout.trim().split("\n");
+    expect(answers).toHaveLength(objects.length);
+    for (const answer of answers) expect(answer).toMatch(/ (created|unchanged) \(server dry run\)$/);
+    expect(answers).toContain("deployment.apps/stackd created (server dry run)");
+  });
+
+  it("gives stackd a pod that the restricted profile admits in its namespace", async () => {
+    const result = await dryRun("create", [podOf(onlyDeployment(() => {}))]);
+    expect(result.stderr).toBe("");
+    expect(result.exitCode).toBe(0);
+  });
+
+  it("would fail on a pod that breaks the restricted profile: warned as a Deployment, refused as a Pod", async () => {
+    const capable = onlyDeployment((deployment) => {
+      delete deployment.spec.template.spec.containers[0].securityContext.capabilities;
+    });
+    const applied = await dryRun("apply", [capable]);
+    expect(applied.stderr).toContain('would violate PodSecurity "restricted:latest"');
+    expect(applied.stderr).toContain("capabilities");
+    const created = await dryRun("create", [podOf(capable)]);
+    expect(created.exitCode).not.toBe(0);
+    expect(created.stderr).toContain('violates PodSecurity "restricted:latest"');
+  });
+});
