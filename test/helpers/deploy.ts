@@ -83,7 +83,7 @@ function isShared(object: ManifestObject, ownNamespaces: Set<string>): boolean {
 }
 
 /** The objects that a copy of deploy/ adds outside its own namespaces (a test deletes them itself). */
-export function sharedObjects(objects: ManifestObject[]): ManifestObject[] {
+function sharedObjects(objects: ManifestObject[]): ManifestObject[] {
   const own = namespacesOf(objects);
   return objects.filter((object) => isShared(object, own));
 }
@@ -121,4 +121,16 @@ export function renameDeploy(objects: ManifestObject[], suffix: string): Manifes
     renameNamespaceReferences(object, namespaceOf);
     return object;
   });
+}
+
+/** Creates (or updates) `objects` for real, as the cluster's admin; throws with kubectl's message. */
+export async function applyObjects(objects: ManifestObject[]): Promise<void> {
+  const result = await kubectl(["apply", "-f", "-"], manifestStream(objects));
+  if (result.exitCode !== 0) throw new Error(`kubectl apply failed: ${result.stderr}`);
+}
+
+/** Deletes what a renamed copy of deploy/ may have created: its namespaces and its shared objects. */
+export async function deleteCopy(objects: ManifestObject[]): Promise<void> {
+  const owned = [...objects.filter((object) => object.kind === "Namespace"), ...sharedObjects(objects)];
+  await kubectl(["delete", "--ignore-not-found", "--wait=false", "-f", "-"], manifestStream(owned));
 }

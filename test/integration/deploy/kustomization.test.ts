@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import {
+  applyObjects,
+  deleteCopy,
   kubectl,
   type ManifestObject,
   manifestStream,
   renameDeploy,
   renderDeploy,
-  sharedObjects,
 } from "../../helpers/deploy.ts";
 
 // `kubectl apply -k deploy/ --dry-run=server` as such cannot pass on any cluster: a dry run does not
@@ -38,16 +39,10 @@ const dryRun = (verb: "apply" | "create", applied: ManifestObject[]) =>
 
 beforeAll(async () => {
   objects = renameDeploy(await renderDeploy(), suffix);
-  const prerequisites = [...ofKind("Namespace"), ...ofKind("ServiceAccount")];
-  const created = await kubectl(["apply", "-f", "-"], manifestStream(prerequisites));
-  if (created.exitCode !== 0)
-    throw new Error(`creating the namespaces and ServiceAccount failed: ${created.stderr}`);
+  await applyObjects([...ofKind("Namespace"), ...ofKind("ServiceAccount")]);
 });
 
-afterAll(async () => {
-  const owned = [...ofKind("Namespace"), ...sharedObjects(objects)];
-  await kubectl(["delete", "--ignore-not-found", "--wait=false", "-f", "-"], manifestStream(owned));
-});
+afterAll(() => deleteCopy(objects));
 
 describe("kubectl apply -k deploy/", () => {
   it("passes a server-side dry run in namespaces labelled as deploy/ labels them, with no warning", async () => {
