@@ -5,6 +5,7 @@ import type { InspectionObserver } from "./inspection.ts";
 import { createKubeClient, type KubeClient } from "./kube/client.ts";
 import { ChangeFeed } from "./live/change-feed.ts";
 import type { Logger } from "./log/logger.ts";
+import { createMetrics, resourceOf, watchObserver } from "./metrics/metrics.ts";
 import { PortAllocator } from "./ports/port-allocator.ts";
 import { ClusterSync } from "./stacks/cluster-sync.ts";
 import { readinessChecks } from "./stacks/readiness.ts";
@@ -45,6 +46,21 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
       burst: config.kubeClientBurst,
       requestTimeoutMs: config.kubeRequestTimeoutMs,
     });
+  const metrics = createMetrics();
+  const observers = new Map<string, ReturnType<typeof watchObserver>>();
+  const watchObservers = (resource: string) => {
+    let observer = observers.get(resource);
+    if (!observer) {
+      observer = watchObserver(metrics, resource);
+      observers.set(resource, observer);
+    }
+    return observer;
+  };
+  kube.transport.observeRequests((method, path, status, seconds) => {
+    const labels = { verb: method.toLowerCase(), resource: resourceOf(path) };
+    metrics.kubeRequests.inc({ ...labels, code: String(status) });
+    metrics.kubeRequestDuration.observe(labels, seconds);
+  });
   const db = openStackdDatabase(config.dbPath);
   const store = new StackStore(db);
   const ports = new PortAllocator({
@@ -57,7 +73,22 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
     now: Date.now,
     schedulingTimeoutMs: config.schedulingTimeoutMs,
   });
-  const actors = new StackActors({ machine, store, ports, logger, ...(inspect ? { inspect } : {}) });
+  const actors = new StackActors({
+    machine,
+    store,
+    ports,
+    logger,
+    onStoreError: () => metrics.storeWriteErrors.inc({ table: "stack_records" }),
+    ...(inspect ? { inspect } : {}),
+  });
+  actors.onUpdate((update) => {
+    if (
+      update.kind === "changed" &&
+      update.previousStatus === "creating" &&
+      update.stack.status === "running"
+    )
+      metrics.timeToRunning.observe((update.at - Date.parse(update.stack.created_at)) / 1000);
+  });
   const reads = new StackReads(actors, () => ports.leasedCount());
   const service = new StackService({
     actors,
@@ -67,6 +98,11 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
     stackTtlMs: config.stackTtlMs,
     createDeadlineMs: config.schedulingTimeoutMs + createDeadlineSlackMs,
     deleteWaitMs,
+    onCreateAnswered: (reason, seconds) => {
+      const result = reason === "created" ? "created" : "failed";
+      metrics.creates.inc({ result, reason });
+      metrics.createDuration.observe({ result }, seconds);
+    },
   });
   const sync = new ClusterSync({
     kube,
@@ -76,13 +112,17 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
     logger,
     orphanGraceMs: config.orphanGraceMs,
     reconcileIntervalMs: config.reconcileIntervalMs,
+    onWatchHealth: (resource, health) => watchObservers(resource)(health),
   });
-  const feed = new ChangeFeed(
-    actors,
-    reads,
-    new EventHistory(db, { count: config.liveHistorySize, bytes: config.liveHistoryBytes }),
-    logger,
-  );
+  const history = new EventHistory(db, { count: config.liveHistorySize, bytes: config.liveHistoryBytes });
+  const feed = new ChangeFeed(actors, reads, history, logger, {
+    onHistoryError: () => metrics.storeWriteErrors.inc({ table: "stack_events" }),
+  });
+  metrics.bind({
+    stacksByStatus: () => reads.countByStatus(),
+    nodePorts: () => ({ inUse: ports.leasedCount(), free: ports.freeCount() }),
+    liveClients: () => feed.subscriberCount(),
+  });
 
   const { stacks, unreadable } = store.load();
   ports.sync(
@@ -102,7 +142,13 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
     apiKeyEnabled: config.apiKeyEnabled,
     apiKey: config.apiKey,
     maxBodyBytes: config.maxBodyBytes,
-    live: { feed, heartbeatMs: config.liveHeartbeatMs, maxBufferedBytes: config.liveMaxBufferedBytes },
+    live: {
+      feed,
+      heartbeatMs: config.liveHeartbeatMs,
+      maxBufferedBytes: config.liveMaxBufferedBytes,
+      onSlowClientDropped: () => metrics.liveClientsDropped.inc(),
+    },
+    metrics: { registry: metrics.registry, requireKey: config.metricsRequireKey },
     readiness: () =>
       readinessChecks({
         watches: sync.health(),
@@ -114,6 +160,7 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
 
   return {
     app,
+    metrics,
     actors,
     reads,
     service,

@@ -35,6 +35,7 @@ export const ConfigSchema = Type.Object({
   liveHistoryBytes: Type.Integer({ minimum: 1024 }),
   liveHeartbeatMs: Type.Integer({ minimum: 1 }),
   liveMaxBufferedBytes: Type.Integer({ minimum: 1 }),
+  metricsRequireKey: Type.Boolean(),
 });
 
 export type Config = Static<typeof ConfigSchema>;
@@ -183,6 +184,7 @@ export function loadConfig(env: Env): Config {
     liveHistoryBytes: integer(env, "LIVE_HISTORY_BYTES", 256 * 1_048_576, 1024, 1_099_511_627_776),
     liveHeartbeatMs: duration(env, "LIVE_HEARTBEAT", "15s"),
     liveMaxBufferedBytes: integer(env, "LIVE_MAX_BUFFERED_BYTES", 4 * 1_048_576, 1, 1_073_741_824),
+    metricsRequireKey: boolean(env, "METRICS_REQUIRE_KEY", false),
   };
   const problem = Value.Errors(ConfigSchema, config).First();
   if (problem) throw new ConfigError(problem.path, problem.message);

@@ -18,6 +18,8 @@ export interface ClusterSyncOptions {
   orphanGraceMs: number;
   reconcileIntervalMs: number;
   now?: () => number;
+  /** Told of every watch health change, with the watched resource (metrics). */
+  onWatchHealth?: (resource: string, health: WatchHealth) => void;
 }
 
 const stackIdOf = (object: { metadata?: { labels?: Record<string, string> } }) =>
@@ -110,6 +112,7 @@ export class ClusterSync {
       path: "/api/v1/nodes",
       logger: logger.child({ watch: "nodes" }),
       handlers: {
+        onHealth: (health) => this.#options.onWatchHealth?.("nodes", health),
         onSync: (nodes) => {
           for (const name of this.nodes.sync(nodes)) actors.nodeDeleted(name);
         },
@@ -127,6 +130,7 @@ export class ClusterSync {
       labelSelector: managedBySelector,
       logger: logger.child({ watch: "pods" }),
       handlers: {
+        onHealth: (health) => this.#options.onWatchHealth?.("pods", health),
         onSync: (pods) => this.#syncPods(pods),
         onEvent: (type, pod) => this.#podEvent(type === "DELETED", pod),
       },
@@ -137,6 +141,7 @@ export class ClusterSync {
       labelSelector: managedBySelector,
       logger: logger.child({ watch: "services" }),
       handlers: {
+        onHealth: (health) => this.#options.onWatchHealth?.("services", health),
         onSync: (services) => {
           this.#services = ownedMap(services);
           const present = new Set([...this.#services.values()].map((owned) => owned.stackId));
