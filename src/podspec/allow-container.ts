@@ -123,7 +123,6 @@ export const containerFields: Allowlist = {
     "postStart and preStop: exec, httpGet without a host, sleep (capped); on init containers only for sidecars",
     readLifecycle,
   ),
-  terminationMessagePath: kept("a file inside the container", anyString),
   terminationMessagePolicy: kept("File or FallbackToLogsOnError", oneOf(["File", "FallbackToLogsOnError"])),
   stdin: kept("the container's own stdin", anyBoolean),
   stdinOnce: kept("the container's own stdin", anyBoolean),
@@ -136,6 +135,9 @@ export const containerFields: Allowlist = {
   restartPolicyRules: refused("would restart a container the pod's restartPolicy Never ends"),
   resizePolicy: refused("stackd never resizes a stack's pod"),
   volumeDevices: refused("raw block devices come from PersistentVolumeClaims, which are refused"),
+  terminationMessagePath: refused(
+    "the kubelet mounts a file of the node there; the default /dev/termination-log serves",
+  ),
 };
 
 const sidecarOnly = ["livenessProbe", "readinessProbe", "startupProbe", "lifecycle"] as const;

@@ -80,6 +80,11 @@ export const containerCases: HostileCase[] = [
     "spec.containers[0]: volumeDevices is not allowed",
   ),
   refuses(
+    "refuses terminationMessagePath",
+    withContainer({ terminationMessagePath: "/etc/passwd" }),
+    "spec.containers[0]: terminationMessagePath is not allowed",
+  ),
+  refuses(
     "refuses resizePolicy",
     withContainer({ resizePolicy: [{ resourceName: "cpu", restartPolicy: "NotRequired" }] }),
     "spec.containers[0]: resizePolicy is not allowed",
