@@ -81,7 +81,12 @@ export function listOf(read: FieldReader, cap?: ListCap): FieldReader {
   return (value, path, context) => {
     const list = expectList(value, path);
     if (cap) checkListCap(list, cap, context.policy, path);
-    return list.flatMap((item, index) => read(item, `${path}[${index}]`, context) ?? []);
+    const kept: JsonValue[] = [];
+    for (const [index, item] of list.entries()) {
+      const value = read(item, `${path}[${index}]`, context);
+      if (value !== undefined) kept.push(value);
+    }
+    return kept;
   };
 }
 
