@@ -25,15 +25,7 @@ import {
 import { checkImageReference } from "./image-reference.ts";
 import { checkDnsLabel } from "./names.ts";
 import { parseCpuMilli, parseMemoryBytes } from "./quantity.ts";
-import {
-  anyBoolean,
-  anyString,
-  integerIn,
-  listOfObjects,
-  oneOf,
-  parsedQuantity,
-  stringList,
-} from "./readers.ts";
+import { anyBoolean, anyString, integerIn, listOfObjects, oneOf, quantityOf, stringList } from "./readers.ts";
 
 const portFields: Allowlist = {
   containerPort: kept("the one port a stack exposes (exactly one across the pod)", integerIn(1, 65535)),
@@ -48,13 +40,6 @@ const portFields: Allowlist = {
     return undefined;
   }),
 };
-
-function quantityOf(parse: (quantity: string | number) => number): FieldReader {
-  return (value, path) => {
-    parsedQuantity(value, path, parse);
-    return value;
-  };
-}
 
 const resourceAmountFields: Allowlist = {
   cpu: kept(

@@ -32,6 +32,7 @@ import {
   listOfObjects,
   oneOf,
   parsedQuantity,
+  quantity,
   relativePath,
 } from "./readers.ts";
 
@@ -93,10 +94,10 @@ const projectedFields: Allowlist = {
 
 const emptyDirFields: Allowlist = {
   medium: kept('"" (node disk) or Memory (tmpfs, counted in the container\'s memory)', oneOf(["", "Memory"])),
-  sizeLimit: capped("see emptyDir", (value, path) => {
-    parsedQuantity(value, path);
-    return value;
-  }),
+  sizeLimit: capped(
+    "at most PodPolicy.maxEmptyDirBytes (Memory: maxMemoryEmptyDirBytes); the disk cap when absent",
+    quantity,
+  ),
 };
 
 /** Caps a disk emptyDir at PodPolicy.maxEmptyDirBytes (its sizeLimit when it has none); Memory ones must set one. */

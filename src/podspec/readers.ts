@@ -121,8 +121,12 @@ export function parsedQuantity(
   }
 }
 
-/** Any valid quantity, kept as written. */
-export const quantity: FieldReader = (value, path) => {
-  parsedQuantity(value, path);
-  return value;
-};
+/** Any valid quantity (read by `parse`: bytes by default, or millicores), kept as written. */
+export function quantityOf(parse: (quantity: string | number) => number = parseMemoryBytes): FieldReader {
+  return (value, path) => {
+    parsedQuantity(value, path, parse);
+    return value;
+  };
+}
+
+export const quantity = quantityOf();
