@@ -95,6 +95,11 @@ describe("accepted pod specs arrive in the real Pod (baseline namespace, through
       enableServiceLinks: false,
     });
     expect(pod.spec?.terminationGracePeriodSeconds).toBe(5);
+    // What did not arrive: only the API server's own defaults are there.
+    expect(pod.metadata?.annotations).toBeUndefined();
+    expect(pod.spec?.tolerations?.map((toleration) => toleration.tolerationSeconds)).toEqual([300, 300]);
+    expect(pod.spec).toMatchObject({ dnsPolicy: "ClusterFirst", schedulerName: "default-scheduler" });
+    expect(pod.spec?.volumes).toBeUndefined();
     expect(pod.spec?.securityContext).toEqual({ seccompProfile: { type: "RuntimeDefault" } });
     expect(app(pod).securityContext).toEqual({
       allowPrivilegeEscalation: false,
