@@ -51,7 +51,13 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
     max: config.nodePortMax,
     ...(inspect ? { inspect } : {}),
   });
-  const effects = createStackEffects({ kube, ports, nodeRole: config.nodeRole, logger });
+  const effects = createStackEffects({
+    kube,
+    ports,
+    nodeRole: config.nodeRole,
+    instance: config.instance,
+    logger,
+  });
   const machine = provideStackEffects(effects, {
     now: Date.now,
     schedulingTimeoutMs: config.schedulingTimeoutMs,
@@ -70,6 +76,7 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
   const sync = new ClusterSync({
     kube,
     namespace: config.namespace,
+    instance: config.instance,
     actors,
     ports,
     logger,
@@ -92,7 +99,11 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
     logger.warn("skipping stored stacks that no longer match the schema", { unreadable });
   actors.restore(stacks);
   await sync.start();
-  logger.info("stackd ready", { restoredStacks: stacks.length, namespace: config.namespace });
+  logger.info("stackd ready", {
+    restoredStacks: stacks.length,
+    namespace: config.namespace,
+    instance: config.instance,
+  });
 
   const app = createApp({
     commands: service,
