@@ -1,6 +1,7 @@
 import type { Server } from "bun";
 import type { Config } from "./config/config.ts";
 import { createApp } from "./http/app.ts";
+import { bindOrFail } from "./http/listen.ts";
 import type { InspectionObserver } from "./inspection.ts";
 import { createKubeClient, type KubeClient } from "./kube/client.ts";
 import { ChangeFeed } from "./live/change-feed.ts";
@@ -68,7 +69,13 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
     max: config.nodePortMax,
     ...(inspect ? { inspect } : {}),
   });
-  const effects = createStackEffects({ kube, ports, nodeRole: config.nodeRole, logger });
+  const effects = createStackEffects({
+    kube,
+    ports,
+    nodeRole: config.nodeRole,
+    instance: config.instance,
+    logger,
+  });
   const machine = provideStackEffects(effects, {
     now: Date.now,
     schedulingTimeoutMs: config.schedulingTimeoutMs,
@@ -107,6 +114,7 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
   const sync = new ClusterSync({
     kube,
     namespace: config.namespace,
+    instance: config.instance,
     actors,
     ports,
     logger,
@@ -133,7 +141,11 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
     logger.warn("skipping stored stacks that no longer match the schema", { unreadable });
   actors.restore(stacks);
   await sync.start();
-  logger.info("stackd ready", { restoredStacks: stacks.length, namespace: config.namespace });
+  logger.info("stackd ready", {
+    restoredStacks: stacks.length,
+    namespace: config.namespace,
+    instance: config.instance,
+  });
 
   const app = createApp({
     commands: service,
@@ -168,11 +180,17 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
     ports,
     store,
     feed,
-    /** Starts serving HTTP on the configured address (port 0 picks a free one). */
+    /**
+     * Starts serving HTTP on the configured address (port 0 picks a free one); throws a ListenError
+     * naming the address when it is taken.
+     */
     listen(port = config.http.port): Server<unknown> {
+      const { hostname } = config.http;
       // Bun's own limit would answer an oversized Content-Length with an empty 413; stackd refuses it
       // itself, from the header and before reading the body, with the contract's 400 body.
-      app.listen({ hostname: config.http.hostname, port, maxRequestBodySize: Number.MAX_SAFE_INTEGER });
+      bindOrFail(hostname, port, () =>
+        app.listen({ hostname, port, reusePort: false, maxRequestBodySize: Number.MAX_SAFE_INTEGER }),
+      );
       server = app.server as Server<unknown>;
       logger.info("listening", { url: server.url.toString() });
       return server;

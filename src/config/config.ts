@@ -2,7 +2,14 @@ import { type Static, Type } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import { parseGoDuration } from "./duration.ts";
 
+/** The instance whose objects carry no `stackd.io/instance` label (those made before the label existed). */
+export const defaultInstance = "stackd";
+
+/** A Kubernetes label value: at most 63 characters, alphanumerics, '-', '_', '.', alphanumeric at both ends. */
+const labelValuePattern = "^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$";
+
 export const ConfigSchema = Type.Object({
+  instance: Type.String({ pattern: labelValuePattern }),
   http: Type.Object({ hostname: Type.String(), port: Type.Integer({ minimum: 0, maximum: 65535 }) }),
   apiKeyEnabled: Type.Boolean(),
   apiKey: Type.String(),
@@ -105,6 +112,18 @@ export function parseListenAddress(text: string): { hostname: string; port: numb
   return { hostname: hostname === "" ? "0.0.0.0" : hostname, port };
 }
 
+/** STACKD_INSTANCE: the name that labels this deployment's objects; it must be a Kubernetes label value. */
+function instanceName(env: Env): string {
+  const text = read(env, "STACKD_INSTANCE", defaultInstance);
+  if (!new RegExp(labelValuePattern).test(text)) {
+    throw new ConfigError(
+      "STACKD_INSTANCE",
+      `must be a Kubernetes label value (at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit), got "${text}"`,
+    );
+  }
+  return text;
+}
+
 const logLevels = ["debug", "info", "warn", "error"] as const;
 
 /** Where kubectl would look for a kubeconfig: the KUBECONFIG list, else ~/.kube/config. */
@@ -157,6 +176,7 @@ export function loadConfig(env: Env): Config {
   const kubeconfigPath = read(env, "K8S_KUBECONFIG", "");
   const kubeContext = read(env, "K8S_CONTEXT", "");
   const config: Config = {
+    instance: instanceName(env),
     http: parseListenAddress(read(env, "HTTP_ADDR", ":8081")),
     apiKeyEnabled,
     apiKey,

@@ -58,6 +58,8 @@ export interface StackEffectsOptions {
   kube: KubeClient;
   ports: PortAllocator;
   nodeRole: string;
+  /** STACKD_INSTANCE, which labels every Pod and Service. */
+  instance: string;
   logger: Logger;
   /** Waits between retries of the same port (tests pass an instant one). */
   sleep?: (ms: number) => Promise<void>;
@@ -77,6 +79,7 @@ export function createStackEffects({
   kube,
   ports,
   nodeRole,
+  instance,
   logger,
   sleep = (ms) => Bun.sleep(ms),
 }: StackEffectsOptions) {
@@ -84,7 +87,7 @@ export function createStackEffects({
 
   function podOf(input: ProvisionInput): V1Pod {
     const sanitised = (input.manifest ?? parse(input.identity.podSpecYaml)) as V1Pod;
-    return stackPod(sanitised, input.identity, nodeRole);
+    return stackPod(sanitised, input.identity, { nodeRole, instance });
   }
 
   async function createPod(pod: V1Pod, namespace: string): Promise<CreateFailure | null> {
@@ -107,7 +110,7 @@ export function createStackEffects({
     try {
       // Raw JSON on the hot path: client-node's model serialiser costs more than building the request.
       await transport.send("POST", `/api/v1/namespaces/${namespace}/services`, {
-        body: stackService(input.identity, nodePort, protocol),
+        body: stackService(input.identity, nodePort, protocol, instance),
         query: strict,
       });
       return { nodePort };

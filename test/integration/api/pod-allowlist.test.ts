@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import type { V1Pod } from "@kubernetes/client-node";
 import type { StackIdentity } from "../../../machines/stack.types.ts";
+import { defaultInstance } from "../../../src/config/config.ts";
 import type { KubeClient } from "../../../src/kube/client.ts";
 import { KubeApiError } from "../../../src/kube/errors.ts";
 import { defaultPodPolicy, type PodPolicy, sanitizePodSpec } from "../../../src/podspec/sanitize-pod-spec.ts";
@@ -72,7 +73,10 @@ async function createWithPolicy(name: string, yaml: string, policy: Partial<PodP
     requestedCpuMilli: sanitised.requestedCpuMilli,
     requestedMemoryBytes: sanitised.requestedMemoryBytes,
   };
-  const pod = stackPod(sanitised.pod as unknown as V1Pod, identity, "stack");
+  const pod = stackPod(sanitised.pod as unknown as V1Pod, identity, {
+    nodeRole: "stack",
+    instance: defaultInstance,
+  });
   return kube.core.createNamespacedPod({ namespace: restrictedNamespace, body: pod });
 }
 

@@ -87,6 +87,24 @@ describe("loadConfig", () => {
     expect(errorOf({ ...base, STACKD_INSPECT: "http://x" }).variable).toBe("STACKD_INSPECT");
   });
 
+  it("names the instance stackd unless STACKD_INSTANCE says otherwise", () => {
+    expect(loadConfig(base).instance).toBe("stackd");
+    expect(loadConfig({ ...base, STACKD_INSTANCE: "  " }).instance).toBe("stackd");
+    expect(loadConfig({ ...base, STACKD_INSTANCE: "ctf-2025.team_a" }).instance).toBe("ctf-2025.team_a");
+    expect(loadConfig({ ...base, STACKD_INSTANCE: "a".repeat(63) }).instance).toBe("a".repeat(63));
+    expect(loadConfig({ ...base, STACKD_INSTANCE: "7" }).instance).toBe("7");
+  });
+
+  it.each(["a".repeat(64), "-dev", "dev-", ".dev", "dev_", "my dev", "team/a", "dév"])(
+    "stops start-up on a STACKD_INSTANCE that is no label value (%p)",
+    (value) => {
+      const error = errorOf({ ...base, STACKD_INSTANCE: value });
+      expect(error.variable).toBe("STACKD_INSTANCE");
+      expect(error.message).toContain("must be a Kubernetes label value");
+      expect(error.message).toContain(`got "${value}"`);
+    },
+  );
+
   it("rejects a NodePort range whose max is below its min", () => {
     const error = errorOf({ ...base, STACK_NODEPORT_MIN: "32000", STACK_NODEPORT_MAX: "31000" });
     expect(error.variable).toBe("STACK_NODEPORT_MAX");
