@@ -32,6 +32,10 @@ export const ConfigSchema = Type.Object({
   liveHistorySize: Type.Integer({ minimum: 1 }),
   liveHeartbeatMs: Type.Integer({ minimum: 1 }),
   liveMaxBufferedBytes: Type.Integer({ minimum: 1 }),
+  /** Refuse to start unless a NetworkPolicy with an Ingress policyType exists in the namespace. */
+  requireIngressNetworkPolicy: Type.Boolean(),
+  /** Keep stackd's NetworkPolicy set (ingress only on exposed ports, no private egress) in the namespace. */
+  networkIsolation: Type.Boolean(),
 });
 
 export type Config = Static<typeof ConfigSchema>;
@@ -89,6 +93,12 @@ function boolean(env: Env, name: string, fallback: boolean): boolean {
   if (["1", "t", "true", "yes", "on"].includes(text)) return true;
   if (["0", "f", "false", "no", "off"].includes(text)) return false;
   throw new ConfigError(name, `must be true or false, got "${text}"`);
+}
+
+function onOff(env: Env, name: string, fallback: "on" | "off"): boolean {
+  const text = read(env, name, fallback).toLowerCase();
+  if (text !== "on" && text !== "off") throw new ConfigError(name, `must be "on" or "off", got "${text}"`);
+  return text === "on";
 }
 
 /** Parses HTTP_ADDR: ":8081", "host:8081", "[::1]:8081" (Go's net.Listen syntax). */
@@ -169,6 +179,8 @@ export function loadConfig(env: Env): Config {
     liveHistorySize: integer(env, "LIVE_HISTORY_SIZE", 10_000, 1, 10_000_000),
     liveHeartbeatMs: duration(env, "LIVE_HEARTBEAT", "15s"),
     liveMaxBufferedBytes: integer(env, "LIVE_MAX_BUFFERED_BYTES", 4 * 1_048_576, 1, 1_073_741_824),
+    requireIngressNetworkPolicy: boolean(env, "STACK_REQUIRE_INGRESS_NETWORK_POLICY", true),
+    networkIsolation: onOff(env, "STACK_NETWORK_ISOLATION", "off"),
   };
   const problem = Value.Errors(ConfigSchema, config).First();
   if (problem) throw new ConfigError(problem.path, problem.message);
