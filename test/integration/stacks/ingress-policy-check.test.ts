@@ -1,30 +1,39 @@
-import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import type { V1NetworkPolicy } from "@kubernetes/client-node";
+import { afterAll, describe, expect, it } from "bun:test";
 import { KubeApiError } from "../../../src/kube/errors.ts";
 import {
   applyNetworkPolicy,
   checkIngressPolicy,
+  deleteNetworkPolicy,
   IngressPolicyRequiredError,
 } from "../../../src/stacks/network-policy.ts";
-import { deleteTestNamespace, serviceAccountClient, testKubeClient } from "../../helpers/cluster.ts";
+import { defaultIngressPolicy } from "../../../tools/cluster/fixture.ts";
+import {
+  createTestNamespace,
+  deleteTestNamespace,
+  serviceAccountClient,
+  testKubeClient,
+} from "../../helpers/cluster.ts";
 
 const kube = testKubeClient();
-/** Made without createTestNamespace, which would ship an ingress policy. */
-const namespace = `ingress-check-${crypto.randomUUID().slice(0, 8)}`;
+const namespaces: string[] = [];
 
-beforeAll(async () => {
-  await kube.core.createNamespace({
-    body: { metadata: { name: namespace, labels: { "stackd.test/owned": "true" } } },
-  });
-});
+afterAll(() => Promise.all(namespaces.map((namespace) => deleteTestNamespace(kube, namespace))));
 
-afterAll(() => deleteTestNamespace(kube, namespace));
-
-function policy(name: string, policyTypes: string[]): V1NetworkPolicy {
-  return { metadata: { name }, spec: { podSelector: {}, policyTypes } };
+/** A test namespace holding only the policies named by `policyTypes` (the fixture's policy removed). */
+async function namespaceWith(...policyTypes: string[][]): Promise<string> {
+  const namespace = await createTestNamespace(kube, "ingress-check");
+  namespaces.push(namespace);
+  await deleteNetworkPolicy(kube.transport, namespace, defaultIngressPolicy().metadata?.name ?? "");
+  for (const [index, types] of policyTypes.entries()) {
+    await applyNetworkPolicy(kube.transport, namespace, {
+      metadata: { name: `policy-${index}` },
+      spec: { podSelector: {}, policyTypes: types },
+    });
+  }
+  return namespace;
 }
 
-async function refusal(client = kube): Promise<IngressPolicyRequiredError> {
+async function refusal(namespace: string, client = kube): Promise<IngressPolicyRequiredError> {
   const error = await checkIngressPolicy(client, namespace).then(
     () => undefined,
     (failure: unknown) => failure,
@@ -35,7 +44,8 @@ async function refusal(client = kube): Promise<IngressPolicyRequiredError> {
 
 describe("checkIngressPolicy (STACK_REQUIRE_INGRESS_NETWORK_POLICY)", () => {
   it("refuses start-up in a namespace without NetworkPolicies, naming the namespace and the variable", async () => {
-    const error = await refusal();
+    const namespace = await namespaceWith();
+    const error = await refusal(namespace);
     expect(error.code).toBe("INGRESS_POLICY_MISSING");
     expect(error.namespace).toBe(namespace);
     expect(error.message).toStartWith(
@@ -46,18 +56,25 @@ describe("checkIngressPolicy (STACK_REQUIRE_INGRESS_NETWORK_POLICY)", () => {
   });
 
   it("still refuses when the only policy is Egress-only", async () => {
-    await applyNetworkPolicy(kube.transport, namespace, policy("egress-only", ["Egress"]));
-    expect((await refusal()).code).toBe("INGRESS_POLICY_MISSING");
+    expect((await refusal(await namespaceWith(["Egress"]))).code).toBe("INGRESS_POLICY_MISSING");
   });
 
-  it("passes once a policy with an Ingress policyType exists", async () => {
-    await applyNetworkPolicy(kube.transport, namespace, policy("both", ["Ingress", "Egress"]));
+  it.each([[["Ingress"]], [["Egress", "Ingress"]]])(
+    "passes once a policy with policyTypes %p exists",
+    async (types) => {
+      expect(await checkIngressPolicy(kube, await namespaceWith(["Egress"], types))).toBeUndefined();
+    },
+  );
+
+  it("passes in a namespace made by createTestNamespace (the fixture's policy), as stackd's tests need", async () => {
+    const namespace = await createTestNamespace(kube, "ingress-check");
+    namespaces.push(namespace);
     expect(await checkIngressPolicy(kube, namespace)).toBeUndefined();
   });
 
   it("refuses start-up, keeping the API server's answer, when stackd may not list NetworkPolicies", async () => {
-    const unprivileged = await serviceAccountClient(kube, namespace, "no-rights");
-    const error = await refusal(unprivileged);
+    const namespace = await namespaceWith(["Ingress"]);
+    const error = await refusal(namespace, await serviceAccountClient(kube, namespace, "no-rights"));
     expect(error.code).toBe("INGRESS_POLICY_UNREADABLE");
     expect(error.message).toContain(`cannot list the NetworkPolicies of namespace "${namespace}"`);
     expect(error.message).toContain("STACK_REQUIRE_INGRESS_NETWORK_POLICY");
