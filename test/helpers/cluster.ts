@@ -1,3 +1,4 @@
+import { afterAll } from "bun:test";
 import { existsSync } from "node:fs";
 import type { V1Pod } from "@kubernetes/client-node";
 import { createKubeClient, type KubeClient } from "../../src/kube/client.ts";
@@ -5,7 +6,7 @@ import { connectionFromKubeConfig, loadKubeConfig } from "../../src/kube/connect
 import { isNotFound, toKubeApiError } from "../../src/kube/errors.ts";
 import { KubeTransport } from "../../src/kube/transport.ts";
 import { createCoreV1Api } from "../../src/kube/typed-api.ts";
-import { applyNetworkPolicy } from "../../src/stacks/network-policy.ts";
+import { applyNetworkPolicy, deleteNetworkPolicy } from "../../src/stacks/network-policy.ts";
 import { readState } from "../../tools/cluster/control-plane.ts";
 import { defaultIngressPolicy, podSecurityLabels } from "../../tools/cluster/fixture.ts";
 import { clusterDir, clusterFiles } from "../../tools/cluster/paths.ts";
@@ -85,6 +86,22 @@ export async function serviceAccountClient(
     credentials: { headers: async () => ({ authorization: `Bearer ${token}` }) },
   });
   return { transport, core: createCoreV1Api(transport), namespace };
+}
+
+/**
+ * For test files whose every case wants a namespace of its own: returns a maker of test namespaces
+ * (`bare` removes the ingress policy that createTestNamespace ships) and deletes them all after the file.
+ */
+export function namespacePerCase(kube: KubeClient, prefix: string) {
+  const made: string[] = [];
+  afterAll(() => Promise.all(made.map((name) => deleteTestNamespace(kube, name))));
+  return async (options: { bare?: boolean } = {}): Promise<string> => {
+    const name = await createTestNamespace(kube, prefix);
+    made.push(name);
+    if (options.bare)
+      await deleteNetworkPolicy(kube.transport, name, defaultIngressPolicy().metadata?.name ?? "");
+    return name;
+  };
 }
 
 /** True once `read` fails with NotFound; undefined while the object is still there (for `eventually`). */

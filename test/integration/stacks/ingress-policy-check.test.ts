@@ -1,29 +1,18 @@
-import { afterAll, describe, expect, it } from "bun:test";
+import { describe, expect, it } from "bun:test";
 import { KubeApiError } from "../../../src/kube/errors.ts";
 import {
   applyNetworkPolicy,
   checkIngressPolicy,
-  deleteNetworkPolicy,
   IngressPolicyRequiredError,
 } from "../../../src/stacks/network-policy.ts";
-import { defaultIngressPolicy } from "../../../tools/cluster/fixture.ts";
-import {
-  createTestNamespace,
-  deleteTestNamespace,
-  serviceAccountClient,
-  testKubeClient,
-} from "../../helpers/cluster.ts";
+import { namespacePerCase, serviceAccountClient, testKubeClient } from "../../helpers/cluster.ts";
 
 const kube = testKubeClient();
-const namespaces: string[] = [];
-
-afterAll(() => Promise.all(namespaces.map((namespace) => deleteTestNamespace(kube, namespace))));
+const newNamespace = namespacePerCase(kube, "ingress-check");
 
 /** A test namespace holding only the policies named by `policyTypes` (the fixture's policy removed). */
 async function namespaceWith(...policyTypes: string[][]): Promise<string> {
-  const namespace = await createTestNamespace(kube, "ingress-check");
-  namespaces.push(namespace);
-  await deleteNetworkPolicy(kube.transport, namespace, defaultIngressPolicy().metadata?.name ?? "");
+  const namespace = await newNamespace({ bare: true });
   for (const [index, types] of policyTypes.entries()) {
     await applyNetworkPolicy(kube.transport, namespace, {
       metadata: { name: `policy-${index}` },
@@ -67,9 +56,7 @@ describe("checkIngressPolicy (STACK_REQUIRE_INGRESS_NETWORK_POLICY)", () => {
   );
 
   it("passes in a namespace made by createTestNamespace (the fixture's policy), as stackd's tests need", async () => {
-    const namespace = await createTestNamespace(kube, "ingress-check");
-    namespaces.push(namespace);
-    expect(await checkIngressPolicy(kube, namespace)).toBeUndefined();
+    expect(await checkIngressPolicy(kube, await newNamespace())).toBeUndefined();
   });
 
   it("refuses start-up, keeping the API server's answer, when stackd may not list NetworkPolicies", async () => {

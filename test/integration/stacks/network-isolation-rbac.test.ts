@@ -1,29 +1,21 @@
-import { afterAll, describe, expect, it } from "bun:test";
+import { describe, expect, it } from "bun:test";
 import type { KubeClient } from "../../../src/kube/client.ts";
 import { createLogger, type LogFields } from "../../../src/log/logger.ts";
 import { NetworkIsolation } from "../../../src/stacks/network-isolation-reconciler.ts";
 import { checkIngressPolicy, listNetworkPolicies } from "../../../src/stacks/network-policy.ts";
 import { labelsFor } from "../../../src/stacks/stack-resources.ts";
-import {
-  createTestNamespace,
-  deleteTestNamespace,
-  serviceAccountClient,
-  testKubeClient,
-} from "../../helpers/cluster.ts";
+import { namespacePerCase, serviceAccountClient, testKubeClient } from "../../helpers/cluster.ts";
 import { deployedObject } from "../../helpers/deploy.ts";
 
 const admin = testKubeClient();
-const namespaces: string[] = [];
-
-afterAll(() => Promise.all(namespaces.map((namespace) => deleteTestNamespace(admin, namespace))));
+const newNamespace = namespacePerCase(admin, "isolation-rbac");
 
 /**
  * A namespace with one stackd Service and a `default/kubernetes`-like EndpointSlice, and stackd as a
  * ServiceAccount holding the deployed Roles named in `grants` (there, not in stacks and default).
  */
 async function scene(grants: string[]) {
-  const namespace = await createTestNamespace(admin, "isolation-rbac");
-  namespaces.push(namespace);
+  const namespace = await newNamespace();
   const stackd: KubeClient = await serviceAccountClient(admin, namespace, "stackd");
   const rbac = `/apis/rbac.authorization.k8s.io/v1/namespaces/${namespace}`;
   for (const name of grants) {

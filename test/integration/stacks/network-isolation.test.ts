@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from "bun:test";
+import { describe, expect, it } from "bun:test";
 import type { V1NetworkPolicy } from "@kubernetes/client-node";
 import { silentLogger } from "../../../src/log/logger.ts";
 import { namespaceIsolationPolicy, stackIngressPolicy } from "../../../src/stacks/network-isolation.ts";
@@ -12,19 +12,16 @@ import {
 } from "../../../src/stacks/network-policy.ts";
 import { labelsFor } from "../../../src/stacks/stack-resources.ts";
 import { defaultIngressPolicy } from "../../../tools/cluster/fixture.ts";
-import { createTestNamespace, deleteTestNamespace, testKubeClient } from "../../helpers/cluster.ts";
+import { namespacePerCase, testKubeClient } from "../../helpers/cluster.ts";
 
 const kube = testKubeClient();
-const namespaces: string[] = [];
+const newNamespace = namespacePerCase(kube, "isolation");
 const fixturePolicy = defaultIngressPolicy().metadata?.name ?? "";
 const nothingDone = { created: [], replaced: [], deleted: [], failed: [] };
 
-afterAll(() => Promise.all(namespaces.map((namespace) => deleteTestNamespace(kube, namespace))));
-
 /** A namespace of its own for one case, with a reconciler for it and small helpers. */
 async function scene(options: { orphanGraceMs?: number; enabled?: boolean } = {}) {
-  const namespace = await createTestNamespace(kube, "isolation");
-  namespaces.push(namespace);
+  const namespace = await newNamespace();
   const isolation = new NetworkIsolation({
     kube,
     namespace,
