@@ -1,6 +1,12 @@
 import type { V1NetworkPolicy, V1Service } from "@kubernetes/client-node";
 import type { KubeClient } from "../kube/client.ts";
 import { toKubeApiError } from "../kube/errors.ts";
+import {
+  type ApplyOutcome,
+  applyNetworkPolicy,
+  deleteNetworkPolicy,
+  listNetworkPolicies,
+} from "../kube/network-policies.ts";
 import type { Logger } from "../log/logger.ts";
 import { readApiServerAddresses, type ServiceRef } from "./api-server-addresses.ts";
 import {
@@ -10,12 +16,6 @@ import {
   stackIngressPolicy,
   stackIngressPolicyName,
 } from "./network-isolation.ts";
-import {
-  type ApplyOutcome,
-  applyNetworkPolicy,
-  deleteNetworkPolicy,
-  listNetworkPolicies,
-} from "./network-policy.ts";
 import { managedBySelector, stackLabels } from "./stack-resources.ts";
 
 export interface NetworkIsolationOptions {

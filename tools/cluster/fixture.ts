@@ -1,7 +1,7 @@
 import type { V1NetworkPolicy, V1Node } from "@kubernetes/client-node";
 import type { KubeClient } from "../../src/kube/client.ts";
 import { isAlreadyExists, toKubeApiError } from "../../src/kube/errors.ts";
-import { applyNetworkPolicy } from "../../src/stacks/network-policy.ts";
+import { applyNetworkPolicy } from "../../src/kube/network-policies.ts";
 import { stackLabels } from "../../src/stacks/stack-resources.ts";
 
 export const fixtureNamespace = "stacks";

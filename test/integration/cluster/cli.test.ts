@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createKubeClient } from "../../../src/kube/client.ts";
-import { deleteNetworkPolicy, listNetworkPolicies } from "../../../src/stacks/network-policy.ts";
+import { deleteNetworkPolicy, listNetworkPolicies } from "../../../src/kube/network-policies.ts";
 import { readState } from "../../../tools/cluster/control-plane.ts";
 import { defaultIngressPolicy, podSecurityLabels } from "../../../tools/cluster/fixture.ts";
 import { isAlive } from "../../../tools/cluster/processes.ts";

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "bun:test";
 import type { KubeClient } from "../../../src/kube/client.ts";
+import { listNetworkPolicies } from "../../../src/kube/network-policies.ts";
 import { createLogger, type LogFields } from "../../../src/log/logger.ts";
 import { NetworkIsolation } from "../../../src/stacks/network-isolation-reconciler.ts";
-import { checkIngressPolicy, listNetworkPolicies } from "../../../src/stacks/network-policy.ts";
+import { checkIngressPolicy } from "../../../src/stacks/network-policy.ts";
 import { labelsFor } from "../../../src/stacks/stack-resources.ts";
 import { namespacePerCase, serviceAccountClient, testKubeClient } from "../../helpers/cluster.ts";
 import { deployedObject } from "../../helpers/deploy.ts";

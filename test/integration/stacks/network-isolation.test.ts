@@ -1,15 +1,15 @@
 import { describe, expect, it } from "bun:test";
 import type { V1NetworkPolicy } from "@kubernetes/client-node";
-import { silentLogger } from "../../../src/log/logger.ts";
-import { namespaceIsolationPolicy, stackIngressPolicy } from "../../../src/stacks/network-isolation.ts";
-import { NetworkIsolation } from "../../../src/stacks/network-isolation-reconciler.ts";
 import {
   applyNetworkPolicy,
-  checkIngressPolicy,
   deleteNetworkPolicy,
   listNetworkPolicies,
   networkPoliciesPath,
-} from "../../../src/stacks/network-policy.ts";
+} from "../../../src/kube/network-policies.ts";
+import { silentLogger } from "../../../src/log/logger.ts";
+import { namespaceIsolationPolicy, stackIngressPolicy } from "../../../src/stacks/network-isolation.ts";
+import { NetworkIsolation } from "../../../src/stacks/network-isolation-reconciler.ts";
+import { checkIngressPolicy } from "../../../src/stacks/network-policy.ts";
 import { labelsFor } from "../../../src/stacks/stack-resources.ts";
 import { defaultIngressPolicy } from "../../../tools/cluster/fixture.ts";
 import { namespacePerCase, testKubeClient } from "../../helpers/cluster.ts";

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "bun:test";
 import type { KubeClient } from "../../../src/kube/client.ts";
+import { listNetworkPolicies } from "../../../src/kube/network-policies.ts";
 import { silentLogger } from "../../../src/log/logger.ts";
-import { IngressPolicyRequiredError, listNetworkPolicies } from "../../../src/stacks/network-policy.ts";
+import { IngressPolicyRequiredError } from "../../../src/stacks/network-policy.ts";
 import { NetworkIsolationStartupError, startNetworkPolicies } from "../../../src/stacks/network-startup.ts";
 import { namespacePerCase, serviceAccountClient, testKubeClient } from "../../helpers/cluster.ts";
 
