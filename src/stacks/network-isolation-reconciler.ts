@@ -74,15 +74,15 @@ export class NetworkIsolation {
     return this.#options.enabled;
   }
 
-  /** Creates or repairs one stack's ingress policy (its exposed port); a no-op while isolation is off. */
+  /**
+   * Creates or repairs one stack's ingress policy (its exposed port); a no-op while isolation is off.
+   * One request for a new stack (create first; an existing policy costs a read and maybe a replace).
+   */
   async ensureStackIngressPolicy(stackId: string, port: number, protocol: "TCP" | "UDP"): Promise<void> {
     if (!this.enabled) return;
     const { kube, namespace } = this.#options;
-    await applyNetworkPolicy(
-      kube.transport,
-      namespace,
-      stackIngressPolicy(namespace, stackId, [{ port, protocol }]),
-    );
+    const desired = stackIngressPolicy(namespace, stackId, [{ port, protocol }]);
+    await applyNetworkPolicy(kube.transport, namespace, desired, null);
   }
 
   /** Deletes one stack's ingress policy (NotFound is success); a no-op while isolation is off. */
