@@ -111,11 +111,13 @@ export class NetworkIsolation {
       kube.core.listNamespacedService({ namespace, labelSelector: managedBySelector }),
       listNetworkPolicies(kube.transport, namespace, isolationSelector),
     ]);
+    // Per-stack allowances first: when isolation is first turned on, no running stack is left
+    // without ingress while the namespace-wide policy is already in place.
     const desired = [
-      namespaceIsolationPolicy(namespace, apiServer.addresses),
       ...services.items
         .filter((service) => stackIdOf(service) && !service.metadata?.deletionTimestamp)
         .map((service) => stackIngressPolicy(namespace, stackIdOf(service) ?? "", exposedPorts(service))),
+      namespaceIsolationPolicy(namespace, apiServer.addresses),
     ];
     const report = emptyReport();
     const current = new Map(policies.map((policy) => [policy.metadata?.name ?? "", policy]));
