@@ -43,6 +43,10 @@ export const ConfigSchema = Type.Object({
   liveHeartbeatMs: Type.Integer({ minimum: 1 }),
   liveMaxBufferedBytes: Type.Integer({ minimum: 1 }),
   metricsRequireKey: Type.Boolean(),
+  /** Refuse to start unless a NetworkPolicy with an Ingress policyType exists in the namespace. */
+  requireIngressNetworkPolicy: Type.Boolean(),
+  /** Keep stackd's NetworkPolicy set (ingress only on exposed ports, no private egress) in the namespace. */
+  networkIsolation: Type.Boolean(),
 });
 
 export type Config = Static<typeof ConfigSchema>;
@@ -100,6 +104,12 @@ function boolean(env: Env, name: string, fallback: boolean): boolean {
   if (["1", "t", "true", "yes", "on"].includes(text)) return true;
   if (["0", "f", "false", "no", "off"].includes(text)) return false;
   throw new ConfigError(name, `must be true or false, got "${text}"`);
+}
+
+function onOff(env: Env, name: string, fallback: "on" | "off"): boolean {
+  const text = read(env, name, fallback).toLowerCase();
+  if (text !== "on" && text !== "off") throw new ConfigError(name, `must be "on" or "off", got "${text}"`);
+  return text === "on";
 }
 
 /** Parses HTTP_ADDR: ":8081", "host:8081", "[::1]:8081" (Go's net.Listen syntax). */
@@ -205,6 +215,8 @@ export function loadConfig(env: Env): Config {
     liveHeartbeatMs: duration(env, "LIVE_HEARTBEAT", "15s"),
     liveMaxBufferedBytes: integer(env, "LIVE_MAX_BUFFERED_BYTES", 4 * 1_048_576, 1, 1_073_741_824),
     metricsRequireKey: boolean(env, "METRICS_REQUIRE_KEY", false),
+    requireIngressNetworkPolicy: boolean(env, "STACK_REQUIRE_INGRESS_NETWORK_POLICY", true),
+    networkIsolation: onOff(env, "STACK_NETWORK_ISOLATION", "off"),
   };
   const problem = Value.Errors(ConfigSchema, config).First();
   if (problem) throw new ConfigError(problem.path, problem.message);

@@ -53,6 +53,8 @@ describe("loadConfig", () => {
     expect(config.kubeClientQps).toBe(20);
     expect(config.kubeClientBurst).toBe(40);
     expect(config.dbPath).toBe("./data/stackd.db");
+    expect(config.requireIngressNetworkPolicy).toBe(true);
+    expect(config.networkIsolation).toBe(false);
   });
 
   it("requires API_KEY while auth is enabled, and not otherwise", () => {
@@ -71,6 +73,9 @@ describe("loadConfig", () => {
     ["HTTP_ADDR", ":99999", "at most 65535"],
     ["K8S_CLIENT_QPS", "-1", "positive number"],
     ["LOG_LEVEL", "loud", "must be one of"],
+    ["STACK_REQUIRE_INGRESS_NETWORK_POLICY", "sometimes", "true or false"],
+    ["STACK_NETWORK_ISOLATION", "true", 'must be "on" or "off"'],
+    ["STACK_NETWORK_ISOLATION", "strict", 'must be "on" or "off"'],
   ])("stops start-up on a bad %s (%p)", (variable, value, message) => {
     const error = errorOf({ ...base, [variable]: value });
     expect(error.variable).toBe(variable);
@@ -104,6 +109,24 @@ describe("loadConfig", () => {
       expect(error.message).toContain(`got "${value}"`);
     },
   );
+
+  it("reads STACK_REQUIRE_INGRESS_NETWORK_POLICY as a boolean", () => {
+    expect(
+      loadConfig({ ...base, STACK_REQUIRE_INGRESS_NETWORK_POLICY: "false" }).requireIngressNetworkPolicy,
+    ).toBe(false);
+    expect(
+      loadConfig({ ...base, STACK_REQUIRE_INGRESS_NETWORK_POLICY: "TRUE" }).requireIngressNetworkPolicy,
+    ).toBe(true);
+  });
+
+  it.each([
+    ["on", true],
+    ["ON", true],
+    [" off ", false],
+    ["", false],
+  ])("reads STACK_NETWORK_ISOLATION=%p as %p", (value, expected) => {
+    expect(loadConfig({ ...base, STACK_NETWORK_ISOLATION: value }).networkIsolation).toBe(expected);
+  });
 
   it("rejects a NodePort range whose max is below its min", () => {
     const error = errorOf({ ...base, STACK_NODEPORT_MIN: "32000", STACK_NODEPORT_MAX: "31000" });
