@@ -7,8 +7,10 @@ import { createKubeClient, type KubeClient } from "./kube/client.ts";
 import { ChangeFeed } from "./live/change-feed.ts";
 import type { Logger } from "./log/logger.ts";
 import { createMetrics, resourceOf, watchObserver } from "./metrics/metrics.ts";
+import { defaultPodPolicy } from "./podspec/pod-policy.ts";
 import { PortAllocator } from "./ports/port-allocator.ts";
 import { ClusterSync } from "./stacks/cluster-sync.ts";
+import { startNetworkPolicies } from "./stacks/network-startup.ts";
 import { readinessChecks } from "./stacks/readiness.ts";
 import { StackActors } from "./stacks/stack-actors.ts";
 import { createStackEffects, provideStackEffects } from "./stacks/stack-effects.ts";
@@ -62,6 +64,16 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
     metrics.kubeRequests.inc({ ...labels, code: String(status) });
     metrics.kubeRequestDuration.observe(labels, seconds);
   });
+  // Before anything else touches the namespace: isolation's first pass, then the required ingress policy.
+  const isolation = await startNetworkPolicies({
+    kube,
+    namespace: config.namespace,
+    logger,
+    networkIsolation: config.networkIsolation,
+    requireIngressNetworkPolicy: config.requireIngressNetworkPolicy,
+    orphanGraceMs: config.orphanGraceMs,
+    instance: config.instance,
+  });
   const db = openStackdDatabase(config.dbPath);
   const store = new StackStore(db);
   const ports = new PortAllocator({
@@ -75,6 +87,7 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
     nodeRole: config.nodeRole,
     instance: config.instance,
     logger,
+    isolation,
   });
   const machine = provideStackEffects(effects, {
     now: Date.now,
@@ -141,6 +154,9 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
     logger.warn("skipping stored stacks that no longer match the schema", { unreadable });
   actors.restore(stacks);
   await sync.start();
+  const isolationTimer = setInterval(() => {
+    isolation.reconcile().catch((error: unknown) => logger.warn("network isolation pass failed", { error }));
+  }, config.reconcileIntervalMs);
   logger.info("stackd ready", {
     restoredStacks: stacks.length,
     namespace: config.namespace,
@@ -154,6 +170,11 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
     apiKeyEnabled: config.apiKeyEnabled,
     apiKey: config.apiKey,
     maxBodyBytes: config.maxBodyBytes,
+    podPolicy: {
+      ...defaultPodPolicy,
+      ...config.podPolicy,
+      maxActiveDeadlineSeconds: Math.floor(config.stackTtlMs / 1000),
+    },
     live: {
       feed,
       heartbeatMs: config.liveHeartbeatMs,
@@ -200,6 +221,7 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
       const closing = server?.stop(false);
       await Promise.race([closing, Bun.sleep(config.shutdownTimeoutMs)]);
       await server?.stop(true);
+      clearInterval(isolationTimer);
       await sync.stop();
       feed.stop();
       actors.stopAll();

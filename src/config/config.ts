@@ -1,5 +1,6 @@
 import { type Static, Type } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
+import { parseMemoryBytes } from "../podspec/quantity.ts";
 import { parseGoDuration } from "./duration.ts";
 
 /** The instance whose objects carry no `stackd.io/instance` label (those made before the label existed). */
@@ -43,6 +44,15 @@ export const ConfigSchema = Type.Object({
   liveHeartbeatMs: Type.Integer({ minimum: 1 }),
   liveMaxBufferedBytes: Type.Integer({ minimum: 1 }),
   metricsRequireKey: Type.Boolean(),
+  podPolicy: Type.Object({
+    podSecurity: Type.Union([Type.Literal("baseline"), Type.Literal("restricted")]),
+    annotationPrefixes: Type.Array(Type.String({ minLength: 1 })),
+    allowConfigMaps: Type.Boolean(),
+    allowedPullSecrets: Type.Array(Type.String({ minLength: 1 })),
+    maxEmptyDirBytes: Type.Integer({ minimum: 1 }),
+    maxMemoryEmptyDirBytes: Type.Integer({ minimum: 1 }),
+    maxTerminationGracePeriodSeconds: Type.Integer({ minimum: 0 }),
+  }),
   /** Refuse to start unless a NetworkPolicy with an Ingress policyType exists in the namespace. */
   requireIngressNetworkPolicy: Type.Boolean(),
   /** Keep stackd's NetworkPolicy set (ingress only on exposed ports, no private egress) in the namespace. */
@@ -136,6 +146,41 @@ function instanceName(env: Env): string {
 
 const logLevels = ["debug", "info", "warn", "error"] as const;
 
+function oneOf<const T extends readonly string[]>(
+  env: Env,
+  name: string,
+  allowed: T,
+  fallback: T[number],
+): T[number] {
+  const text = read(env, name, fallback).toLowerCase();
+  if (!allowed.includes(text))
+    throw new ConfigError(name, `must be one of ${allowed.join(", ")}, got "${text}"`);
+  return text as T[number];
+}
+
+/** A comma-separated list; blanks are dropped. */
+function list(env: Env, name: string): string[] {
+  return read(env, name, "")
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
+}
+
+/** A memory quantity such as "1Gi" or "512Mi", in bytes. */
+function quantityBytes(env: Env, name: string, fallback: string): number {
+  const text = read(env, name, fallback);
+  try {
+    const bytes = parseMemoryBytes(text);
+    if (bytes <= 0) throw new Error("must be positive");
+    return bytes;
+  } catch (error) {
+    throw new ConfigError(
+      name,
+      `must be a quantity such as "1Gi" or "512Mi", got "${text}" (${(error as Error).message})`,
+    );
+  }
+}
+
 /** Where kubectl would look for a kubeconfig: the KUBECONFIG list, else ~/.kube/config. */
 function kubeconfigDefaultPaths(env: Env): string[] {
   const list = read(env, "KUBECONFIG", "");
@@ -215,6 +260,15 @@ export function loadConfig(env: Env): Config {
     liveHeartbeatMs: duration(env, "LIVE_HEARTBEAT", "15s"),
     liveMaxBufferedBytes: integer(env, "LIVE_MAX_BUFFERED_BYTES", 4 * 1_048_576, 1, 1_073_741_824),
     metricsRequireKey: boolean(env, "METRICS_REQUIRE_KEY", false),
+    podPolicy: {
+      podSecurity: oneOf(env, "STACK_POD_SECURITY", ["baseline", "restricted"] as const, "baseline"),
+      annotationPrefixes: list(env, "STACK_ANNOTATION_PREFIXES"),
+      allowConfigMaps: boolean(env, "STACK_ALLOW_CONFIG_MAPS", false),
+      allowedPullSecrets: list(env, "STACK_ALLOWED_PULL_SECRETS"),
+      maxEmptyDirBytes: quantityBytes(env, "STACK_EMPTYDIR_MAX", "1Gi"),
+      maxMemoryEmptyDirBytes: quantityBytes(env, "STACK_EMPTYDIR_MEMORY_MAX", "256Mi"),
+      maxTerminationGracePeriodSeconds: Math.round(duration(env, "STACK_TERMINATION_GRACE_MAX", "5s") / 1000),
+    },
     requireIngressNetworkPolicy: boolean(env, "STACK_REQUIRE_INGRESS_NETWORK_POLICY", true),
     networkIsolation: onOff(env, "STACK_NETWORK_ISOLATION", "off"),
   };

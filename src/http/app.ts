@@ -5,6 +5,7 @@ import type { Registry } from "prom-client";
 import { unauthorized } from "../errors/app-error.ts";
 import type { ChangeFeed } from "../live/change-feed.ts";
 import type { Logger } from "../log/logger.ts";
+import type { PodPolicy } from "../podspec/pod-policy.ts";
 import type { ReadinessCheck } from "../stacks/readiness.ts";
 import type { StackCommands } from "../stacks/stack-service.ts";
 import { createApiKeyCheck, presentedApiKey } from "./auth.ts";
@@ -23,6 +24,7 @@ export interface AppOptions {
   apiKeyEnabled: boolean;
   apiKey: string;
   maxBodyBytes: number;
+  podPolicy?: PodPolicy;
   /** The live stream; route tests without one leave it out. */
   live?: {
     feed: ChangeFeed;

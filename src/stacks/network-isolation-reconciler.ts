@@ -1,4 +1,5 @@
 import type { V1NetworkPolicy, V1Service } from "@kubernetes/client-node";
+import { defaultInstance } from "../config/config.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { toKubeApiError } from "../kube/errors.ts";
 import {
@@ -9,6 +10,7 @@ import {
 } from "../kube/network-policies.ts";
 import type { Logger } from "../log/logger.ts";
 import { readApiServerAddresses, type ServiceRef } from "./api-server-addresses.ts";
+import { instanceSelector, ownedByInstance } from "./instance-scope.ts";
 import {
   type ExposedPort,
   isolationSelector,
@@ -16,7 +18,7 @@ import {
   stackIngressPolicy,
   stackIngressPolicyName,
 } from "./network-isolation.ts";
-import { managedBySelector, stackLabels } from "./stack-resources.ts";
+import { stackLabels } from "./stack-resources.ts";
 
 export interface NetworkIsolationOptions {
   kube: KubeClient;
@@ -24,6 +26,8 @@ export interface NetworkIsolationOptions {
   logger: Logger;
   /** STACK_NETWORK_ISOLATION; when off, the first reconcile removes what an earlier "on" left. */
   enabled: boolean;
+  /** STACKD_INSTANCE: per-stack policies of other instances are never touched. */
+  instance?: string;
   /** A per-stack policy whose Service is gone is deleted once it is older than this (as orphans are). */
   orphanGraceMs: number;
   now?: () => number;
@@ -65,6 +69,10 @@ export class NetworkIsolation {
   #retired = false;
   #lastGaps = "";
 
+  get #instance(): string {
+    return this.#options.instance ?? defaultInstance;
+  }
+
   constructor(options: NetworkIsolationOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
@@ -81,7 +89,7 @@ export class NetworkIsolation {
   async ensureStackIngressPolicy(stackId: string, port: number, protocol: "TCP" | "UDP"): Promise<void> {
     if (!this.enabled) return;
     const { kube, namespace } = this.#options;
-    const desired = stackIngressPolicy(namespace, stackId, [{ port, protocol }]);
+    const desired = stackIngressPolicy(namespace, stackId, [{ port, protocol }], this.#instance);
     await applyNetworkPolicy(kube.transport, namespace, desired, null);
   }
 
@@ -108,15 +116,22 @@ export class NetworkIsolation {
     const apiServer = await readApiServerAddresses(kube.transport, apiServerService);
     this.#logGaps(apiServer.gaps);
     const [services, policies] = await Promise.all([
-      kube.core.listNamespacedService({ namespace, labelSelector: managedBySelector }),
+      kube.core.listNamespacedService({ namespace, labelSelector: instanceSelector(this.#instance) }),
       listNetworkPolicies(kube.transport, namespace, isolationSelector),
     ]);
     // Per-stack allowances first: when isolation is first turned on, no running stack is left
     // without ingress while the namespace-wide policy is already in place.
     const desired = [
       ...services.items
-        .filter((service) => stackIdOf(service) && !service.metadata?.deletionTimestamp)
-        .map((service) => stackIngressPolicy(namespace, stackIdOf(service) ?? "", exposedPorts(service))),
+        .filter(
+          (service) =>
+            stackIdOf(service) &&
+            !service.metadata?.deletionTimestamp &&
+            ownedByInstance(this.#instance, service),
+        )
+        .map((service) =>
+          stackIngressPolicy(namespace, stackIdOf(service) ?? "", exposedPorts(service), this.#instance),
+        ),
       namespaceIsolationPolicy(namespace, apiServer.addresses),
     ];
     const report = emptyReport();
@@ -146,6 +161,7 @@ export class NetworkIsolation {
     const created = new Date(policy.metadata?.creationTimestamp ?? 0).getTime();
     return (
       Boolean(stackIdOf(policy)) &&
+      ownedByInstance(this.#instance, policy) &&
       !policy.metadata?.deletionTimestamp &&
       created <= this.#now() - this.#options.orphanGraceMs
     );

@@ -1,5 +1,6 @@
 import { BlockList, isIPv4, isIPv6 } from "node:net";
 import type { V1NetworkPolicy } from "@kubernetes/client-node";
+import { defaultInstance } from "../config/config.ts";
 import { labelsFor, stackLabels } from "./stack-resources.ts";
 
 /** Ranges a stack may not reach: RFC 1918, shared CGNAT space, link-local (with the metadata service). */
@@ -123,6 +124,7 @@ export function stackIngressPolicy(
   namespace: string,
   stackId: string,
   ports: readonly ExposedPort[],
+  instance: string = defaultInstance,
 ): V1NetworkPolicy {
   return {
     apiVersion: "networking.k8s.io/v1",
@@ -130,7 +132,7 @@ export function stackIngressPolicy(
     metadata: {
       name: stackIngressPolicyName(stackId),
       namespace,
-      labels: { ...labelsFor(stackId), [isolationComponent.key]: isolationComponent.value },
+      labels: { ...labelsFor(stackId, instance), [isolationComponent.key]: isolationComponent.value },
     },
     spec: {
       podSelector: { matchLabels: { [stackLabels.managedBy]: "stackd", [stackLabels.stackId]: stackId } },

@@ -15,6 +15,8 @@ export interface NetworkStartupOptions {
   requireIngressNetworkPolicy: boolean;
   /** Config.orphanGraceMs: per-stack policies without a Service are deleted after it. */
   orphanGraceMs: number;
+  /** Config.instance (STACKD_INSTANCE). */
+  instance?: string;
 }
 
 /** STACK_NETWORK_ISOLATION=on but its namespace-wide policy could not be put in place: stackd does not start. */
@@ -64,6 +66,7 @@ export async function startNetworkPolicies(options: NetworkStartupOptions): Prom
     logger: logger.child({ component: "network-isolation" }),
     enabled: options.networkIsolation,
     orphanGraceMs: options.orphanGraceMs,
+    ...(options.instance ? { instance: options.instance } : {}),
   });
   await firstPass(isolation, namespace);
   if (options.requireIngressNetworkPolicy) await checkIngressPolicy(kube, namespace);

@@ -22,6 +22,7 @@ import {
 } from "../kube/errors.ts";
 import type { Logger } from "../log/logger.ts";
 import type { PortAllocator } from "../ports/port-allocator.ts";
+import type { NetworkIsolation } from "./network-isolation-reconciler.ts";
 import { stackPod, stackService } from "./stack-resources.ts";
 
 /** stackd's own account lacks a permission: an operator's problem, never the pod author's. */
@@ -63,6 +64,8 @@ export interface StackEffectsOptions {
   logger: Logger;
   /** Waits between retries of the same port (tests pass an instant one). */
   sleep?: (ms: number) => Promise<void>;
+  /** STACK_NETWORK_ISOLATION's per-stack ingress policies (no-ops while it is off). */
+  isolation?: Pick<NetworkIsolation, "ensureStackIngressPolicy" | "removeStackIngressPolicy">;
 }
 
 /** How often a repair retries the port its deleted Service had before leasing another, and the base delay. */
@@ -82,7 +85,18 @@ export function createStackEffects({
   instance,
   logger,
   sleep = (ms) => Bun.sleep(ms),
+  isolation,
 }: StackEffectsOptions) {
+  /** A missing ingress policy only means no traffic yet: logged, and repaired by the next isolation pass. */
+  async function allowIngress(stackId: string, port: number, protocol: "TCP" | "UDP"): Promise<void> {
+    await isolation?.ensureStackIngressPolicy(stackId, port, protocol).catch((error: unknown) =>
+      logger.warn("cannot create the stack's ingress policy; the next isolation pass retries", {
+        stackId,
+        error,
+      }),
+    );
+  }
+
   const { transport } = kube;
 
   function podOf(input: ProvisionInput): V1Pod {
@@ -168,11 +182,15 @@ export function createStackEffects({
      */
     async provision(input: ProvisionInput): Promise<ProvisionOutput> {
       const pod = podOf(input);
+      const protocol = protocolOf(pod, input.identity.targetPort);
       const [podFailure, service] = await Promise.all([
         createPod(pod, input.identity.namespace),
-        createService(input, protocolOf(pod, input.identity.targetPort)),
+        createService(input, protocol),
       ]);
-      return podFailure ? { failure: podFailure } : service;
+      if (podFailure) return { failure: podFailure };
+      if ("nodePort" in service)
+        await allowIngress(input.identity.stackId, input.identity.targetPort, protocol);
+      return service;
     },
 
     /** Creates the stack's Service again after it was deleted outside stackd; returns its nodePort. */
@@ -203,6 +221,10 @@ export function createStackEffects({
           .send("DELETE", `/api/v1/namespaces/${namespace}/services/${identity.serviceName}`)
           .catch(ignoreMissing),
       ]);
+      await isolation?.removeStackIngressPolicy(identity.stackId).catch((error: unknown) =>
+        // The isolation pass on each sweep tick deletes it once its grace has passed.
+        logger.warn("cannot delete the stack's ingress policy", { stackId: identity.stackId, error }),
+      );
     },
   };
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "bun:test";
+import { defaultInstance } from "../../../src/config/config.ts";
 import type { KubeClient } from "../../../src/kube/client.ts";
 import { listNetworkPolicies } from "../../../src/kube/network-policies.ts";
 import { createLogger, type LogFields } from "../../../src/log/logger.ts";
@@ -34,7 +35,10 @@ async function scene(grants: string[]) {
   await admin.core.createNamespacedService({
     namespace,
     body: {
-      metadata: { name: "svc-stack-0000000000000001", labels: labelsFor("stack-0000000000000001") },
+      metadata: {
+        name: "svc-stack-0000000000000001",
+        labels: labelsFor("stack-0000000000000001", defaultInstance),
+      },
       spec: { ports: [{ port: 80 }] },
     },
   });

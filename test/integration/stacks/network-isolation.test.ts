@@ -1,5 +1,6 @@
 import { describe, expect, it } from "bun:test";
 import type { V1NetworkPolicy } from "@kubernetes/client-node";
+import { defaultInstance } from "../../../src/config/config.ts";
 import {
   applyNetworkPolicy,
   deleteNetworkPolicy,
@@ -42,7 +43,7 @@ async function scene(options: { orphanGraceMs?: number; enabled?: boolean } = {}
       kube.core.createNamespacedService({
         namespace,
         body: {
-          metadata: { name: `svc-${stackId}`, labels: labelsFor(stackId) },
+          metadata: { name: `svc-${stackId}`, labels: labelsFor(stackId, defaultInstance) },
           spec: { selector: { "stackd.io/stack-id": stackId }, ports: [{ name: "stack", port, protocol }] },
         },
       }),
@@ -154,7 +155,7 @@ describe("NetworkIsolation against the API server", () => {
     expect(created.spec).toEqual(
       stackIngressPolicy("", stackId, [{ port: 31337, protocol: "UDP" }]).spec as never,
     );
-    expect(created.metadata?.labels).toMatchObject(labelsFor(stackId));
+    expect(created.metadata?.labels).toMatchObject(labelsFor(stackId, defaultInstance));
     await isolation.ensureStackIngressPolicy(stackId, 31337, "UDP");
     expect((await read(`ingress-${stackId}`)).metadata?.resourceVersion).toBe(
       created.metadata?.resourceVersion as string,

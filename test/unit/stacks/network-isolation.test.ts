@@ -114,6 +114,7 @@ describe("stackIngressPolicy", () => {
       labels: {
         "app.kubernetes.io/managed-by": "stackd",
         "app.kubernetes.io/name": "stackd-stack",
+        "stackd.io/instance": "stackd",
         "app.kubernetes.io/instance": "stack-0123456789abcdef",
         "stackd.io/stack-id": "stack-0123456789abcdef",
         "app.kubernetes.io/component": "network-isolation",
