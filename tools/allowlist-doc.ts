@@ -17,7 +17,7 @@ export function withGeneratedAllowlist(document: string): string {
 }
 
 if (import.meta.main) {
-  const path = join(import.meta.dir, "..", "docs-allowlist.md");
+  const path = join(import.meta.dir, "..", "docs", "allowlist.md");
   writeFileSync(path, withGeneratedAllowlist(readFileSync(path, "utf8")));
   console.error(`wrote the allowlist tables into ${path}`);
 }

@@ -138,4 +138,38 @@ describe("loadConfig", () => {
     expect(parseListenAddress("127.0.0.1:9000")).toEqual({ hostname: "127.0.0.1", port: 9000 });
     expect(parseListenAddress("[::1]:9000")).toEqual({ hostname: "::1", port: 9000 });
   });
+
+  it("reads the pod policy: Pod Security mode, prefixes, lists, quantities and caps", () => {
+    const policy = loadConfig({
+      ...base,
+      STACK_POD_SECURITY: "Restricted",
+      STACK_ANNOTATION_PREFIXES: "ctf.example.com/, team.example.com/ ,",
+      STACK_ALLOW_CONFIG_MAPS: "true",
+      STACK_ALLOWED_PULL_SECRETS: "registry-a,registry-b",
+      STACK_EMPTYDIR_MAX: "2Gi",
+      STACK_EMPTYDIR_MEMORY_MAX: "64Mi",
+      STACK_TERMINATION_GRACE_MAX: "0s",
+      STACK_MAX_CONTAINERS: "3",
+    }).podPolicy;
+    expect(policy).toMatchObject({
+      podSecurity: "restricted",
+      annotationPrefixes: ["ctf.example.com/", "team.example.com/"],
+      allowConfigMaps: true,
+      allowedPullSecrets: ["registry-a", "registry-b"],
+      maxEmptyDirBytes: 2 * 1024 ** 3,
+      maxMemoryEmptyDirBytes: 64 * 1024 ** 2,
+      maxTerminationGracePeriodSeconds: 0,
+      maxContainers: 3,
+    });
+  });
+
+  it.each([
+    ["STACK_POD_SECURITY", "privileged", "must be one of baseline, restricted"],
+    ["STACK_EMPTYDIR_MAX", "lots", 'must be a quantity such as "1Gi"'],
+    ["STACK_MAX_CONTAINERS", "0", "must be between 1 and 1000"],
+  ])("stops start-up on a bad %s", (variable, value, message) => {
+    const error = errorOf({ ...base, [variable]: value });
+    expect(error.variable).toBe(variable);
+    expect(error.message).toContain(message);
+  });
 });

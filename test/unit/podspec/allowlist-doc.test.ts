@@ -5,10 +5,10 @@ import { allowlistKinds } from "../../../src/podspec/allowlist-table.ts";
 import { defaultPodPolicy } from "../../../src/podspec/pod-policy.ts";
 import { withGeneratedAllowlist } from "../../../tools/allowlist-doc.ts";
 
-const docPath = join(import.meta.dir, "../../../docs-allowlist.md");
+const docPath = join(import.meta.dir, "../../../docs/allowlist.md");
 const doc = readFileSync(docPath, "utf8");
 
-describe("docs-allowlist.md", () => {
+describe("docs/allowlist.md", () => {
   it("has the allowlist tables the code has (run `tools/bun.sh run allowlist-doc` after changing them)", () => {
     expect(doc).toBe(withGeneratedAllowlist(doc));
   });
