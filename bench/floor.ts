@@ -1,5 +1,6 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import type { StackIdentity } from "../machines/stack.types.ts";
+import { defaultInstance } from "../src/config/config.ts";
 import type { KubeClient } from "../src/kube/client.ts";
 import { ResourceWatch } from "../src/kube/watch.ts";
 import { silentLogger } from "../src/log/logger.ts";
@@ -72,7 +73,10 @@ export async function measureFloor(options: {
         requestedCpuMilli: 0,
         requestedMemoryBytes: 0,
       };
-      const pod = stackPod(options.sanitisedPod, identity, options.nodeRole);
+      const pod = stackPod(options.sanitisedPod, identity, {
+        nodeRole: options.nodeRole,
+        instance: defaultInstance,
+      });
       pod.metadata = { ...pod.metadata, labels: { ...pod.metadata?.labels, "bench-floor": options.prefix } };
       const scheduled = new Promise<void>((resolve) => {
         if (bound.has(id)) resolve();
@@ -82,7 +86,7 @@ export async function measureFloor(options: {
       await Promise.all([
         kube.transport.send("POST", `/api/v1/namespaces/${namespace}/pods`, { body: pod }),
         kube.transport.send("POST", `/api/v1/namespaces/${namespace}/services`, {
-          body: stackService(identity, options.firstPort + index, "TCP"),
+          body: stackService(identity, options.firstPort + index, "TCP", defaultInstance),
         }),
       ]);
       await scheduled;

@@ -6,7 +6,7 @@ import { createKubeClient } from "../src/kube/client.ts";
 import { defaultPodSpecLimits, sanitizePodSpec } from "../src/podspec/sanitize-pod-spec.ts";
 import { contractPodSpec as contractExample } from "../test/helpers/stackd.ts";
 import { down, up } from "../tools/cluster/control-plane.ts";
-import { fakeNode } from "../tools/cluster/fixture.ts";
+import { applyNamespaceSecurity, fakeNode } from "../tools/cluster/fixture.ts";
 import { clusterDir, clusterFiles } from "../tools/cluster/paths.ts";
 import { freePort } from "../tools/cluster/processes.ts";
 import { measureFloor } from "./floor.ts";
@@ -40,8 +40,11 @@ const stamp = Date.now().toString(36);
 const namespace = `bench-${stamp}`;
 const floorNamespace = `bench-floor-${stamp}`;
 const baselineNamespace = `bench-base-${stamp}`;
-for (const name of [namespace, floorNamespace, baselineNamespace])
+for (const name of [namespace, floorNamespace, baselineNamespace]) {
   await kube.core.createNamespace({ body: { metadata: { name } } });
+  // Pod Security labels and the ingress NetworkPolicy that STACK_REQUIRE_INGRESS_NETWORK_POLICY asks for.
+  await applyNamespaceSecurity(kube, name);
+}
 const baselineRef = process.env.BENCH_BASELINE_REF ?? "";
 const nodeCount = Math.ceil((totalStacks + (concurrentCount + sequentialCount) * 3) / 900);
 for (let index = 0; index < nodeCount; index += 1) {

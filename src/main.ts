@@ -1,5 +1,6 @@
 import { createWebSocketInspector } from "@statelyai/inspect";
 import { ConfigError, loadConfig } from "./config/config.ts";
+import { type HeldAddress, holdAddress } from "./http/listen.ts";
 import { KubeConfigError } from "./kube/connection.ts";
 import { createLogger } from "./log/logger.ts";
 import { createStackd } from "./stackd.ts";
@@ -20,6 +21,20 @@ try {
 const logger = createLogger({ level: config.logLevel });
 const inspector = config.inspectUrl ? createWebSocketInspector({ url: config.inspectUrl }) : undefined;
 if (inspector) logger.info("sending actor inspection events", { relay: config.inspectUrl });
+
+/** Logs why start-up failed and exits with 1 (2 is for the configuration). */
+function startupFailed(error: unknown): never {
+  logger.error("start-up failed", { error });
+  process.exit(1);
+}
+
+// Taken first: a second stackd on the same address must fail before it touches the database or the cluster.
+let held: HeldAddress;
+try {
+  held = holdAddress(config.http.hostname, config.http.port);
+} catch (error) {
+  startupFailed(error);
+}
 const stackd = await createStackd(config, {
   logger,
   ...(inspector ? { inspect: inspector.inspect } : {}),
@@ -29,10 +44,15 @@ const stackd = await createStackd(config, {
     logger.error("invalid kubernetes configuration", { error: error.message });
     process.exit(2);
   }
-  logger.error("start-up failed", { error });
-  process.exit(1);
+  return startupFailed(error);
 });
-stackd.listen();
+held.release();
+try {
+  stackd.listen(held.port);
+} catch (error) {
+  await stackd.stop().catch(() => {});
+  startupFailed(error);
+}
 
 let stopping = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

@@ -1,12 +1,16 @@
 import type { Server } from "bun";
 import type { Config } from "./config/config.ts";
 import { createApp } from "./http/app.ts";
+import { bindOrFail } from "./http/listen.ts";
 import type { InspectionObserver } from "./inspection.ts";
 import { createKubeClient, type KubeClient } from "./kube/client.ts";
 import { ChangeFeed } from "./live/change-feed.ts";
 import type { Logger } from "./log/logger.ts";
+import { createMetrics, resourceOf, watchObserver } from "./metrics/metrics.ts";
+import { defaultPodPolicy } from "./podspec/pod-policy.ts";
 import { PortAllocator } from "./ports/port-allocator.ts";
 import { ClusterSync } from "./stacks/cluster-sync.ts";
+import { startNetworkPolicies } from "./stacks/network-startup.ts";
 import { readinessChecks } from "./stacks/readiness.ts";
 import { StackActors } from "./stacks/stack-actors.ts";
 import { createStackEffects, provideStackEffects } from "./stacks/stack-effects.ts";
@@ -45,6 +49,31 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
       burst: config.kubeClientBurst,
       requestTimeoutMs: config.kubeRequestTimeoutMs,
     });
+  const metrics = createMetrics();
+  const observers = new Map<string, ReturnType<typeof watchObserver>>();
+  const watchObservers = (resource: string) => {
+    let observer = observers.get(resource);
+    if (!observer) {
+      observer = watchObserver(metrics, resource);
+      observers.set(resource, observer);
+    }
+    return observer;
+  };
+  kube.transport.observeRequests((method, path, status, seconds) => {
+    const labels = { verb: method.toLowerCase(), resource: resourceOf(path) };
+    metrics.kubeRequests.inc({ ...labels, code: String(status) });
+    metrics.kubeRequestDuration.observe(labels, seconds);
+  });
+  // Before anything else touches the namespace: isolation's first pass, then the required ingress policy.
+  const isolation = await startNetworkPolicies({
+    kube,
+    namespace: config.namespace,
+    logger,
+    networkIsolation: config.networkIsolation,
+    requireIngressNetworkPolicy: config.requireIngressNetworkPolicy,
+    orphanGraceMs: config.orphanGraceMs,
+    instance: config.instance,
+  });
   const db = openStackdDatabase(config.dbPath);
   const store = new StackStore(db);
   const ports = new PortAllocator({
@@ -52,12 +81,34 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
     max: config.nodePortMax,
     ...(inspect ? { inspect } : {}),
   });
-  const effects = createStackEffects({ kube, ports, nodeRole: config.nodeRole, logger });
+  const effects = createStackEffects({
+    kube,
+    ports,
+    nodeRole: config.nodeRole,
+    instance: config.instance,
+    logger,
+    isolation,
+  });
   const machine = provideStackEffects(effects, {
     now: Date.now,
     schedulingTimeoutMs: config.schedulingTimeoutMs,
   });
-  const actors = new StackActors({ machine, store, ports, logger, ...(inspect ? { inspect } : {}) });
+  const actors = new StackActors({
+    machine,
+    store,
+    ports,
+    logger,
+    onStoreError: () => metrics.storeWriteErrors.inc({ table: "stack_records" }),
+    ...(inspect ? { inspect } : {}),
+  });
+  actors.onUpdate((update) => {
+    if (
+      update.kind === "changed" &&
+      update.previousStatus === "creating" &&
+      update.stack.status === "running"
+    )
+      metrics.timeToRunning.observe((update.at - Date.parse(update.stack.created_at)) / 1000);
+  });
   const reads = new StackReads(actors, () => ports.leasedCount());
   const service = new StackService({
     actors,
@@ -67,22 +118,32 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
     stackTtlMs: config.stackTtlMs,
     createDeadlineMs: config.schedulingTimeoutMs + createDeadlineSlackMs,
     deleteWaitMs,
+    onCreateAnswered: (reason, seconds) => {
+      const result = reason === "created" ? "created" : "failed";
+      metrics.creates.inc({ result, reason });
+      metrics.createDuration.observe({ result }, seconds);
+    },
   });
   const sync = new ClusterSync({
     kube,
     namespace: config.namespace,
+    instance: config.instance,
     actors,
     ports,
     logger,
     orphanGraceMs: config.orphanGraceMs,
     reconcileIntervalMs: config.reconcileIntervalMs,
+    onWatchHealth: (resource, health) => watchObservers(resource)(health),
   });
-  const feed = new ChangeFeed(
-    actors,
-    reads,
-    new EventHistory(db, { count: config.liveHistorySize, bytes: config.liveHistoryBytes }),
-    logger,
-  );
+  const history = new EventHistory(db, { count: config.liveHistorySize, bytes: config.liveHistoryBytes });
+  const feed = new ChangeFeed(actors, reads, history, logger, {
+    onHistoryError: () => metrics.storeWriteErrors.inc({ table: "stack_events" }),
+  });
+  metrics.bind({
+    stacksByStatus: () => reads.countByStatus(),
+    nodePorts: () => ({ inUse: ports.leasedCount(), free: ports.freeCount() }),
+    liveClients: () => feed.subscriberCount(),
+  });
 
   const { stacks, unreadable } = store.load();
   ports.sync(
@@ -93,7 +154,14 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
     logger.warn("skipping stored stacks that no longer match the schema", { unreadable });
   actors.restore(stacks);
   await sync.start();
-  logger.info("stackd ready", { restoredStacks: stacks.length, namespace: config.namespace });
+  const isolationTimer = setInterval(() => {
+    isolation.reconcile().catch((error: unknown) => logger.warn("network isolation pass failed", { error }));
+  }, config.reconcileIntervalMs);
+  logger.info("stackd ready", {
+    restoredStacks: stacks.length,
+    namespace: config.namespace,
+    instance: config.instance,
+  });
 
   const app = createApp({
     commands: service,
@@ -102,7 +170,18 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
     apiKeyEnabled: config.apiKeyEnabled,
     apiKey: config.apiKey,
     maxBodyBytes: config.maxBodyBytes,
-    live: { feed, heartbeatMs: config.liveHeartbeatMs, maxBufferedBytes: config.liveMaxBufferedBytes },
+    podPolicy: {
+      ...defaultPodPolicy,
+      ...config.podPolicy,
+      maxActiveDeadlineSeconds: Math.floor(config.stackTtlMs / 1000),
+    },
+    live: {
+      feed,
+      heartbeatMs: config.liveHeartbeatMs,
+      maxBufferedBytes: config.liveMaxBufferedBytes,
+      onSlowClientDropped: () => metrics.liveClientsDropped.inc(),
+    },
+    metrics: { registry: metrics.registry, requireKey: config.metricsRequireKey },
     readiness: () =>
       readinessChecks({
         watches: sync.health(),
@@ -114,6 +193,7 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
 
   return {
     app,
+    metrics,
     actors,
     reads,
     service,
@@ -121,11 +201,17 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
     ports,
     store,
     feed,
-    /** Starts serving HTTP on the configured address (port 0 picks a free one). */
+    /**
+     * Starts serving HTTP on the configured address (port 0 picks a free one); throws a ListenError
+     * naming the address when it is taken.
+     */
     listen(port = config.http.port): Server<unknown> {
+      const { hostname } = config.http;
       // Bun's own limit would answer an oversized Content-Length with an empty 413; stackd refuses it
       // itself, from the header and before reading the body, with the contract's 400 body.
-      app.listen({ hostname: config.http.hostname, port, maxRequestBodySize: Number.MAX_SAFE_INTEGER });
+      bindOrFail(hostname, port, () =>
+        app.listen({ hostname, port, reusePort: false, maxRequestBodySize: Number.MAX_SAFE_INTEGER }),
+      );
       server = app.server as Server<unknown>;
       logger.info("listening", { url: server.url.toString() });
       return server;
@@ -135,6 +221,7 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
       const closing = server?.stop(false);
       await Promise.race([closing, Bun.sleep(config.shutdownTimeoutMs)]);
       await server?.stop(true);
+      clearInterval(isolationTimer);
       await sync.stop();
       feed.stop();
       actors.stopAll();

@@ -1,8 +1,16 @@
 import { type Static, Type } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
+import { parseMemoryBytes } from "../podspec/quantity.ts";
 import { parseGoDuration } from "./duration.ts";
 
+/** The instance whose objects carry no `stackd.io/instance` label (those made before the label existed). */
+export const defaultInstance = "stackd";
+
+/** A Kubernetes label value: at most 63 characters, alphanumerics, '-', '_', '.', alphanumeric at both ends. */
+const labelValuePattern = "^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$";
+
 export const ConfigSchema = Type.Object({
+  instance: Type.String({ pattern: labelValuePattern }),
   http: Type.Object({ hostname: Type.String(), port: Type.Integer({ minimum: 0, maximum: 65535 }) }),
   apiKeyEnabled: Type.Boolean(),
   apiKey: Type.String(),
@@ -35,6 +43,29 @@ export const ConfigSchema = Type.Object({
   liveHistoryBytes: Type.Integer({ minimum: 1024 }),
   liveHeartbeatMs: Type.Integer({ minimum: 1 }),
   liveMaxBufferedBytes: Type.Integer({ minimum: 1 }),
+  metricsRequireKey: Type.Boolean(),
+  podPolicy: Type.Object({
+    podSecurity: Type.Union([Type.Literal("baseline"), Type.Literal("restricted")]),
+    annotationPrefixes: Type.Array(Type.String({ minLength: 1 })),
+    allowConfigMaps: Type.Boolean(),
+    allowedPullSecrets: Type.Array(Type.String({ minLength: 1 })),
+    maxEmptyDirBytes: Type.Integer({ minimum: 1 }),
+    maxMemoryEmptyDirBytes: Type.Integer({ minimum: 1 }),
+    maxTerminationGracePeriodSeconds: Type.Integer({ minimum: 0 }),
+    maxAnnotationBytes: Type.Integer({ minimum: 0 }),
+    maxLabels: Type.Integer({ minimum: 0 }),
+    maxContainers: Type.Integer({ minimum: 1 }),
+    maxInitContainers: Type.Integer({ minimum: 0 }),
+    maxVolumes: Type.Integer({ minimum: 0 }),
+    maxEnvPerContainer: Type.Integer({ minimum: 0 }),
+    maxCommandBytes: Type.Integer({ minimum: 0 }),
+    maxYamlBytes: Type.Integer({ minimum: 1024 }),
+    maxAliasCount: Type.Integer({ minimum: 0 }),
+  }),
+  /** Refuse to start unless a NetworkPolicy with an Ingress policyType exists in the namespace. */
+  requireIngressNetworkPolicy: Type.Boolean(),
+  /** Keep stackd's NetworkPolicy set (ingress only on exposed ports, no private egress) in the namespace. */
+  networkIsolation: Type.Boolean(),
 });
 
 export type Config = Static<typeof ConfigSchema>;
@@ -94,6 +125,12 @@ function boolean(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(name, `must be true or false, got "${text}"`);
 }
 
+function onOff(env: Env, name: string, fallback: "on" | "off"): boolean {
+  const text = read(env, name, fallback).toLowerCase();
+  if (text !== "on" && text !== "off") throw new ConfigError(name, `must be "on" or "off", got "${text}"`);
+  return text === "on";
+}
+
 /** Parses HTTP_ADDR: ":8081", "host:8081", "[::1]:8081" (Go's net.Listen syntax). */
 export function parseListenAddress(text: string): { hostname: string; port: number } {
   const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(text);
@@ -104,7 +141,54 @@ export function parseListenAddress(text: string): { hostname: string; port: numb
   return { hostname: hostname === "" ? "0.0.0.0" : hostname, port };
 }
 
+/** STACKD_INSTANCE: the name that labels this deployment's objects; it must be a Kubernetes label value. */
+function instanceName(env: Env): string {
+  const text = read(env, "STACKD_INSTANCE", defaultInstance);
+  if (!new RegExp(labelValuePattern).test(text)) {
+    throw new ConfigError(
+      "STACKD_INSTANCE",
+      `must be a Kubernetes label value (at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit), got "${text}"`,
+    );
+  }
+  return text;
+}
+
 const logLevels = ["debug", "info", "warn", "error"] as const;
+
+function oneOf<const T extends readonly string[]>(
+  env: Env,
+  name: string,
+  allowed: T,
+  fallback: T[number],
+): T[number] {
+  const text = read(env, name, fallback).toLowerCase();
+  if (!allowed.includes(text))
+    throw new ConfigError(name, `must be one of ${allowed.join(", ")}, got "${text}"`);
+  return text as T[number];
+}
+
+/** A comma-separated list; blanks are dropped. */
+function list(env: Env, name: string): string[] {
+  return read(env, name, "")
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
+}
+
+/** A memory quantity such as "1Gi" or "512Mi", in bytes. */
+function quantityBytes(env: Env, name: string, fallback: string): number {
+  const text = read(env, name, fallback);
+  try {
+    const bytes = parseMemoryBytes(text);
+    if (bytes <= 0) throw new Error("must be positive");
+    return bytes;
+  } catch (error) {
+    throw new ConfigError(
+      name,
+      `must be a quantity such as "1Gi" or "512Mi", got "${text}" (${(error as Error).message})`,
+    );
+  }
+}
 
 /** Where kubectl would look for a kubeconfig: the KUBECONFIG list, else ~/.kube/config. */
 function kubeconfigDefaultPaths(env: Env): string[] {
@@ -156,6 +240,7 @@ export function loadConfig(env: Env): Config {
   const kubeconfigPath = read(env, "K8S_KUBECONFIG", "");
   const kubeContext = read(env, "K8S_CONTEXT", "");
   const config: Config = {
+    instance: instanceName(env),
     http: parseListenAddress(read(env, "HTTP_ADDR", ":8081")),
     apiKeyEnabled,
     apiKey,
@@ -183,6 +268,29 @@ export function loadConfig(env: Env): Config {
     liveHistoryBytes: integer(env, "LIVE_HISTORY_BYTES", 256 * 1_048_576, 1024, 1_099_511_627_776),
     liveHeartbeatMs: duration(env, "LIVE_HEARTBEAT", "15s"),
     liveMaxBufferedBytes: integer(env, "LIVE_MAX_BUFFERED_BYTES", 4 * 1_048_576, 1, 1_073_741_824),
+    metricsRequireKey: boolean(env, "METRICS_REQUIRE_KEY", false),
+    podPolicy: {
+      podSecurity: oneOf(env, "STACK_POD_SECURITY", ["baseline", "restricted"] as const, "baseline"),
+      annotationPrefixes: list(env, "STACK_ANNOTATION_PREFIXES"),
+      allowConfigMaps: boolean(env, "STACK_ALLOW_CONFIG_MAPS", false),
+      allowedPullSecrets: list(env, "STACK_ALLOWED_PULL_SECRETS"),
+      maxEmptyDirBytes: quantityBytes(env, "STACK_EMPTYDIR_MAX", "1Gi"),
+      maxMemoryEmptyDirBytes: quantityBytes(env, "STACK_EMPTYDIR_MEMORY_MAX", "256Mi"),
+      maxTerminationGracePeriodSeconds: Math.round(
+        duration(env, "STACK_TERMINATION_GRACE_MAX", "5s", { allowZero: true }) / 1000,
+      ),
+      maxAnnotationBytes: integer(env, "STACK_ANNOTATION_MAX_BYTES", 4096, 0, 262_144),
+      maxLabels: integer(env, "STACK_MAX_LABELS", 32, 0, 1000),
+      maxContainers: integer(env, "STACK_MAX_CONTAINERS", 10, 1, 1000),
+      maxInitContainers: integer(env, "STACK_MAX_INIT_CONTAINERS", 10, 0, 1000),
+      maxVolumes: integer(env, "STACK_MAX_VOLUMES", 20, 0, 1000),
+      maxEnvPerContainer: integer(env, "STACK_MAX_ENV", 100, 0, 10_000),
+      maxCommandBytes: integer(env, "STACK_MAX_COMMAND_BYTES", 32_768, 0, 1_048_576),
+      maxYamlBytes: integer(env, "STACK_POD_SPEC_MAX_BYTES", 262_144, 1024, 16_777_216),
+      maxAliasCount: integer(env, "STACK_POD_SPEC_MAX_ALIASES", 100, 0, 100_000),
+    },
+    requireIngressNetworkPolicy: boolean(env, "STACK_REQUIRE_INGRESS_NETWORK_POLICY", true),
+    networkIsolation: onOff(env, "STACK_NETWORK_ISOLATION", "off"),
   };
   const problem = Value.Errors(ConfigSchema, config).First();
   if (problem) throw new ConfigError(problem.path, problem.message);

@@ -1,9 +1,11 @@
 import { openapi } from "@elysiajs/openapi";
 import { Elysia } from "elysia";
 import type { OpenAPIV3 } from "openapi-types";
+import type { Registry } from "prom-client";
 import { unauthorized } from "../errors/app-error.ts";
 import type { ChangeFeed } from "../live/change-feed.ts";
 import type { Logger } from "../log/logger.ts";
+import type { PodPolicy } from "../podspec/pod-policy.ts";
 import type { ReadinessCheck } from "../stacks/readiness.ts";
 import type { StackCommands } from "../stacks/stack-service.ts";
 import { createApiKeyCheck, presentedApiKey } from "./auth.ts";
@@ -11,6 +13,7 @@ import { dashboardRoutes } from "./dashboard.routes.ts";
 import { errorResponse, renderError } from "./errors.ts";
 import { healthRoutes } from "./health.routes.ts";
 import { liveRoutes } from "./live.routes.ts";
+import { metricsRoutes } from "./metrics.routes.ts";
 import { ErrorBody, liveMessageComponents } from "./model.ts";
 import { type StackQueries, stackRoutes } from "./stacks.routes.ts";
 
@@ -21,16 +24,23 @@ export interface AppOptions {
   apiKeyEnabled: boolean;
   apiKey: string;
   maxBodyBytes: number;
+  podPolicy?: PodPolicy;
   /** The live stream; route tests without one leave it out. */
-  live?: { feed: ChangeFeed; heartbeatMs: number; maxBufferedBytes: number };
+  live?: {
+    feed: ChangeFeed;
+    heartbeatMs: number;
+    maxBufferedBytes: number;
+    onSlowClientDropped?: () => void;
+  };
   readiness?: () => ReadinessCheck[];
+  /** Prometheus metrics at /metrics, and whether they need the API key (default: no). */
+  metrics?: { registry: Registry; requireKey: boolean };
 }
 
 /** Paths that hold no data and so need no key: the dashboard (it asks for the key), the API description, probes. */
 const publicPaths = new Set(["/dashboard", "/openapi", "/openapi/json", "/livez", "/readyz"]);
 
-const isPublic = (request: Request) =>
-  request.method === "GET" && publicPaths.has(new URL(request.url).pathname.replace(/\/$/, ""));
+const pathOf = (request: Request) => new URL(request.url).pathname.replace(/\/$/, "");
 
 const apiDescription = `The REST API of container-provisioner-k8s (v1.1), served unchanged, plus stackd's live stream.
 
@@ -81,7 +91,8 @@ export function createApp(options: AppOptions) {
   const keyMatches = createApiKeyCheck(options.apiKey);
   const app = new Elysia()
     .onRequest(({ request }) => {
-      if (isPublic(request)) return;
+      const path = request.method === "GET" ? pathOf(request) : "";
+      if (publicPaths.has(path) || (path === "/metrics" && !options.metrics?.requireKey)) return;
       if (options.apiKeyEnabled && !keyMatches(presentedApiKey(request))) {
         return errorResponse(unauthorized(), logger);
       }
@@ -112,6 +123,7 @@ export function createApp(options: AppOptions) {
     )
     .use(healthRoutes(options.readiness ? { readiness: options.readiness } : {}))
     .use(dashboardRoutes())
-    .use(stackRoutes(options));
+    .use(stackRoutes(options))
+    .use(options.metrics ? metricsRoutes(options.metrics.registry) : new Elysia());
   return options.live ? app.use(liveRoutes({ ...options.live, logger })) : app;
 }

@@ -1,6 +1,7 @@
 import type { PodManifest } from "../../machines/stack.types.ts";
 import { AppError, invalidRequest } from "../errors/app-error.ts";
 import { InvalidPodSpecError, InvalidTargetPortError } from "../podspec/errors.ts";
+import { defaultPodPolicy, type PodPolicy } from "../podspec/pod-policy.ts";
 import { sanitizePodSpec } from "../podspec/sanitize-pod-spec.ts";
 import type { NewStack } from "../stacks/stack-service.ts";
 import type { CreateStackBody } from "./model.ts";
@@ -16,9 +17,9 @@ export function parseJsonBody(text: string): unknown {
 }
 
 /** Validates and hardens the pod spec of a schema-checked `POST /stacks` body, or throws a precise 400. */
-export function newStackOf(body: CreateStackBody): NewStack {
+export function newStackOf(body: CreateStackBody, policy: PodPolicy = defaultPodPolicy): NewStack {
   try {
-    const sanitised = sanitizePodSpec(body.pod_spec, body.target_port);
+    const sanitised = sanitizePodSpec(body.pod_spec, body.target_port, policy);
     return {
       manifest: sanitised.pod as unknown as PodManifest,
       podSpecYaml: sanitised.yaml,

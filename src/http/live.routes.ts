@@ -10,6 +10,8 @@ export interface LiveRoutesOptions {
   heartbeatMs: number;
   /** A client whose unsent backlog passes this many bytes is disconnected (it reconnects with `since`). */
   maxBufferedBytes: number;
+  /** Told when a slow client is disconnected (metrics). */
+  onSlowClientDropped?: () => void;
 }
 
 const closeGraceMs = 2_000;
@@ -21,7 +23,13 @@ interface Connection {
 }
 
 /** `/ws/stacks`: a snapshot (or replay) then one message per stack status change, in `seq` order. */
-export function liveRoutes({ feed, logger, heartbeatMs, maxBufferedBytes }: LiveRoutesOptions) {
+export function liveRoutes({
+  feed,
+  logger,
+  heartbeatMs,
+  maxBufferedBytes,
+  onSlowClientDropped,
+}: LiveRoutesOptions) {
   const connections = new Map<string, Connection>();
 
   return new Elysia().ws("/ws/stacks", {
@@ -46,6 +54,7 @@ export function liveRoutes({ feed, logger, heartbeatMs, maxBufferedBytes }: Live
           connection?.subscription.close();
           if (connection) clearInterval(connection.heartbeat);
           logger.warn("disconnecting slow live-stream client", { lastSeq: connection?.lastSeq });
+          onSlowClientDropped?.();
           ws.close(slowConsumerCloseCode, `slow consumer: reconnect with since=${connection?.lastSeq ?? 0}`);
           // The close frame queues behind the backlog; a client that never drains it is cut off for good.
           setTimeout(() => {

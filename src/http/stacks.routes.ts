@@ -1,6 +1,7 @@
 import { Value } from "@sinclair/typebox/value";
 import { Elysia } from "elysia";
 import { stackNotFound } from "../errors/app-error.ts";
+import { defaultPodPolicy, type PodPolicy } from "../podspec/pod-policy.ts";
 import type { StackReads } from "../stacks/stack-reads.ts";
 import { statusRecordOf } from "../stacks/stack-record.ts";
 import type { StackCommands } from "../stacks/stack-service.ts";
@@ -16,13 +17,20 @@ export interface StackRoutesOptions {
   commands: StackCommands;
   queries: StackQueries;
   maxBodyBytes: number;
+  /** What the allowlist lets through beyond its fixed rules (the operator's widenings); defaults otherwise. */
+  podPolicy?: PodPolicy;
 }
 
 const jsonBytes = (bytes: Uint8Array<ArrayBuffer>) =>
   new Response(bytes, { headers: { "content-type": "application/json" } });
 
 /** The contract's stack routes: create, list, read, status, delete, and stats. */
-export function stackRoutes({ commands, queries, maxBodyBytes }: StackRoutesOptions) {
+export function stackRoutes({
+  commands,
+  queries,
+  maxBodyBytes,
+  podPolicy = defaultPodPolicy,
+}: StackRoutesOptions) {
   return (
     new Elysia({ name: "stacks" })
       // The body is JSON whatever the declared content type (as the reference reads it), checked against
@@ -42,7 +50,8 @@ export function stackRoutes({ commands, queries, maxBodyBytes }: StackRoutesOpti
       })
       .post(
         "/stacks",
-        async ({ body, request }) => json(await commands.create(newStackOf(body), request.signal), 201),
+        async ({ body, request }) =>
+          json(await commands.create(newStackOf(body, podPolicy), request.signal), 201),
         {
           parse: "createStackBody",
           body: stackModel.createBody,

@@ -37,6 +37,9 @@ const tlsErrorCodes = new Set([
  * HTTP to the API server over Bun's own fetch, which (unlike client-node's undici path under Bun)
  * honours the kubeconfig's CA, client certificate and key.
  */
+/** Told of every ordinary request: its method, path, HTTP status (0 when no answer came) and seconds. */
+export type RequestObserver = (method: string, path: string, status: number, seconds: number) => void;
+
 /** How long an ordinary API request may take when the caller sets nothing else. */
 export const defaultRequestTimeoutMs = 10_000;
 
@@ -48,6 +51,7 @@ export class KubeTransport {
   #limiter: RateLimiter | undefined;
 
   #requestTimeoutMs: number;
+  #observe: RequestObserver | undefined;
 
   /**
    * `limiter` throttles ordinary requests (not watch streams), like client-go's QPS and burst; each
@@ -85,11 +89,26 @@ export class KubeTransport {
       ...(signals.length > 0 ? { signal: AbortSignal.any(signals) } : {}),
       ...(stream ? { timeout: false } : {}),
     };
+    const started = performance.now();
+    const observe = stream ? undefined : this.#observe;
     try {
-      return await fetch(url, requestInit);
+      const response = await fetch(url, requestInit);
+      observe?.(
+        String(init.method ?? "GET"),
+        new URL(url).pathname,
+        response.status,
+        (performance.now() - started) / 1000,
+      );
+      return response;
     } catch (error) {
+      observe?.(String(init.method ?? "GET"), new URL(url).pathname, 0, (performance.now() - started) / 1000);
       throw this.#networkError(error, url);
     }
+  }
+
+  /** Sets the observer told of every ordinary request (metrics). */
+  observeRequests(observe: RequestObserver): void {
+    this.#observe = observe;
   }
 
   /** The raw response for an API path such as `/api/v1/namespaces/x/pods`. */

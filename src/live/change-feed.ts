@@ -30,7 +30,17 @@ export class ChangeFeed {
   #lostSeq: number | undefined;
   #unsubscribe: () => void;
 
-  constructor(actors: StackActors, reads: StackReads, history: EventHistory, logger: Logger) {
+  #onHistoryError: (() => void) | undefined;
+
+  /** `onHistoryError` is told of every failed history write (metrics). */
+  constructor(
+    actors: StackActors,
+    reads: StackReads,
+    history: EventHistory,
+    logger: Logger,
+    options: { onHistoryError?: () => void } = {},
+  ) {
+    this.#onHistoryError = options.onHistoryError;
     this.#reads = reads;
     this.#history = history;
     this.#logger = logger;
@@ -120,6 +130,7 @@ export class ChangeFeed {
       this.#history.append(this.#seq, stackId, update.at, text, update.stack.pod_spec);
     } catch (error) {
       this.#lostSeq ??= this.#seq;
+      this.#onHistoryError?.();
       this.#logger.error("cannot record stack change in history", { error, seq: this.#seq });
     }
     for (const subscriber of this.#subscribers) {

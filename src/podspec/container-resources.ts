@@ -1,13 +1,13 @@
-import { childPath, describeType, fail, type JsonObject, optionalObject } from "./fields.ts";
+import { childPath, fail, type JsonObject, optionalObject } from "./fields.ts";
 import {
   formatCpu,
   formatMemory,
-  InvalidQuantityError,
   parseCpuMilli,
   parseMemoryBytes,
   type QuantityFormat,
   quantityFormat,
 } from "./quantity.ts";
+import { parsedQuantity } from "./readers.ts";
 
 export interface ResourceAmount {
   cpuMilli: number;
@@ -29,16 +29,8 @@ type ResourceName = keyof typeof resourceKinds;
 function readQuantity(map: JsonObject, name: ResourceName, path: string): ReadQuantity | undefined {
   const value = map[name];
   if (value === undefined) return undefined;
-  const where = childPath(path, name);
-  if (typeof value !== "string" && typeof value !== "number") {
-    return fail(`${where} must be a quantity such as "100m" or "128Mi", got ${describeType(value)}`);
-  }
-  try {
-    return { amount: resourceKinds[name].parse(value), format: quantityFormat(value) };
-  } catch (error) {
-    if (error instanceof InvalidQuantityError) fail(`${where}: ${error.message}`);
-    throw error;
-  }
+  const amount = parsedQuantity(value, childPath(path, name), resourceKinds[name].parse);
+  return { amount, format: quantityFormat(value as string | number) };
 }
 
 /** The larger of request and limit, keeping the format it was written in; a tie goes to the limit. */

@@ -1,13 +1,8 @@
+import { containerLabel } from "./allow-container.ts";
 import { normaliseResources, podRequest, type ResourceAmount } from "./container-resources.ts";
-import {
-  fail,
-  type JsonObject,
-  objectsOf,
-  optionalList,
-  optionalString,
-  quote,
-  requiredString,
-} from "./fields.ts";
+import { fail, type JsonObject, type JsonValue, objectsOf, quote } from "./fields.ts";
+import type { PodSecurityMode } from "./pod-policy.ts";
+import { containerSecurityContext } from "./pod-security.ts";
 
 /** The one port a stack exposes through its Service. */
 export interface ExposedPort {
@@ -31,58 +26,42 @@ export interface SanitisedContainers {
   ports: ExposedPort[];
 }
 
-function forcedSecurityContext(): JsonObject {
-  return { allowPrivilegeEscalation: false, privileged: false, seccompProfile: { type: "RuntimeDefault" } };
-}
-
-function sanitisePort(
-  port: JsonObject,
-  path: string,
-  containerName: string,
-): { port: JsonObject; exposed: ExposedPort } {
-  const containerPort = port.containerPort;
-  if (
-    typeof containerPort !== "number" ||
-    !Number.isInteger(containerPort) ||
-    containerPort < 1 ||
-    containerPort > 65535
-  ) {
-    const got = containerPort === undefined ? "nothing" : quote(containerPort);
-    fail(`${path}.containerPort must be an integer between 1 and 65535, got ${got}`);
-  }
-  if (port.hostPort !== undefined && port.hostPort !== 0) fail(`${path}.hostPort must not be set`);
-  if (port.hostIP !== undefined && port.hostIP !== "") fail(`${path}.hostIP must not be set`);
-  const protocol = port.protocol ?? "TCP";
-  if (protocol !== "TCP" && protocol !== "UDP") {
-    fail(`${path}.protocol must be TCP or UDP, got ${quote(protocol)}`);
-  }
-  return { port: { ...port, protocol }, exposed: { containerPort, protocol, containerName } };
-}
-
-function sanitiseContainer(container: JsonObject, path: string, isInit: boolean): SanitisedContainer {
-  const name = requiredString(container, "name", path);
-  requiredString(container, "image", path);
-  const label = `${path} (${quote(name)})`;
-  if (container.securityContext !== undefined) {
-    fail(`${path}.securityContext must not be set; stackd sets it`);
-  }
-  const ports = optionalList(container, "ports", path);
-  if (isInit && ports !== undefined && ports.length > 0) {
-    fail(`${label}: init containers must not declare ports`);
-  }
-  const sanitisedPorts = objectsOf(ports ?? [], `${path}.ports`).map((port) =>
-    sanitisePort(port.item, port.path, name),
+/** Its ports with protocol TCP filled in, and what each would expose. */
+function exposurePorts(container: JsonObject, path: string, name: string) {
+  return objectsOf((container.ports ?? []) as JsonValue[], `${path}.ports`).map(
+    ({ item, path: portPath }) => {
+      if (item.containerPort === undefined) {
+        fail(`${portPath}.containerPort must be an integer between 1 and 65535, got nothing`);
+      }
+      const port: JsonObject = { ...item, protocol: item.protocol ?? "TCP" };
+      const exposed: ExposedPort = {
+        containerPort: item.containerPort as number,
+        protocol: port.protocol as "TCP" | "UDP",
+        containerName: name,
+      };
+      return { port, exposed };
+    },
   );
-  const { resources, amount } = normaliseResources(container, path, label);
-  const restartPolicy = isInit ? optionalString(container, "restartPolicy", path) : undefined;
-  const sanitised: JsonObject = { ...container, resources, securityContext: forcedSecurityContext() };
-  if (ports !== undefined) sanitised.ports = sanitisedPorts.map((port) => port.port);
+}
+
+/** A container the allowlist has read: its resources normalised, its securityContext forced. */
+function finishContainer(container: JsonObject, path: string, mode: PodSecurityMode): SanitisedContainer {
+  const name = container.name as string;
+  const ports = exposurePorts(container, path, name);
+  const { resources, amount } = normaliseResources(container, path, containerLabel(path, name));
+  const chosen = (container.securityContext as JsonObject | undefined)?.readOnlyRootFilesystem;
+  const sanitised: JsonObject = {
+    ...container,
+    resources,
+    securityContext: containerSecurityContext(mode, chosen as boolean | undefined),
+  };
+  if (container.ports !== undefined) sanitised.ports = ports.map((entry) => entry.port);
   return {
     name,
     container: sanitised,
     amount,
-    ports: sanitisedPorts.map((port) => port.exposed),
-    sidecar: restartPolicy === "Always",
+    ports: ports.map((entry) => entry.exposed),
+    sidecar: container.restartPolicy === "Always",
   };
 }
 
@@ -94,18 +73,21 @@ function checkUniqueNames(containers: readonly SanitisedContainer[]): void {
   }
 }
 
-/** Validates containers and init containers, forces their security context and normalises their resources. */
-export function sanitiseContainers(spec: JsonObject): SanitisedContainers {
-  const containerList = optionalList(spec, "containers", "spec");
+/**
+ * Finishes the containers and init containers of a spec the allowlist has read: forces their security
+ * context, normalises their resources and works out what the pod reserves and exposes.
+ */
+export function sanitiseContainers(spec: JsonObject, mode: PodSecurityMode): SanitisedContainers {
+  const containerList = spec.containers as JsonObject[] | undefined;
   if (containerList === undefined || containerList.length === 0) {
     fail("spec.containers must list at least one container");
   }
-  const initList = optionalList(spec, "initContainers", "spec");
-  const regular = objectsOf(containerList, "spec.containers").map((entry) =>
-    sanitiseContainer(entry.item, entry.path, false),
+  const initList = spec.initContainers as JsonObject[] | undefined;
+  const regular = containerList.map((item, index) =>
+    finishContainer(item, `spec.containers[${index}]`, mode),
   );
-  const init = objectsOf(initList ?? [], "spec.initContainers").map((entry) =>
-    sanitiseContainer(entry.item, entry.path, true),
+  const init = (initList ?? []).map((item, index) =>
+    finishContainer(item, `spec.initContainers[${index}]`, mode),
   );
   checkUniqueNames([...init, ...regular]);
   return {

@@ -22,9 +22,18 @@ export function describeType(value: JsonValue): string {
   return `a ${typeof value}`;
 }
 
-/** A value for a reason, quoted and cut short so a hostile spec cannot flood the error. */
+/** Characters a reader cannot see or that reorder text: controls, format and bidi marks, separators. */
+const invisible = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Zs}\p{Co}\p{Cn}]/gu;
+
+function escapeInvisible(char: string): string {
+  if (char === " ") return char;
+  const hex = (char.codePointAt(0) ?? 0).toString(16).padStart(4, "0");
+  return hex.length > 4 ? `\\u{${hex}}` : `\\u${hex}`;
+}
+
+/** A value for a reason, quoted with invisible characters escaped and cut short, so a hostile spec cannot flood or disguise the error. */
 export function quote(value: JsonValue): string {
-  const text = JSON.stringify(value);
+  const text = JSON.stringify(value).replace(invisible, escapeInvisible);
   return text.length > 64 ? `${text.slice(0, 61)}...` : text;
 }
 
@@ -34,6 +43,26 @@ export function childPath(path: string, key: string): string {
 
 function wrongType(path: string, expected: string, value: JsonValue): never {
   return fail(`${path} must be ${expected}, got ${describeType(value)}`);
+}
+
+/** The value as a mapping, or a refusal naming its type. */
+export function expectObject(value: JsonValue, path: string): JsonObject {
+  return isObject(value) ? value : wrongType(path, "a mapping", value);
+}
+
+/** The value as a list, or a refusal naming its type. */
+export function expectList(value: JsonValue, path: string): JsonValue[] {
+  return Array.isArray(value) ? value : wrongType(path, "a list", value);
+}
+
+/** The value as a string, or a refusal naming its type. */
+export function expectString(value: JsonValue, path: string): string {
+  return typeof value === "string" ? value : wrongType(path, "a string", value);
+}
+
+/** The value as a boolean, or a refusal naming its type. */
+export function expectBoolean(value: JsonValue, path: string): boolean {
+  return typeof value === "boolean" ? value : wrongType(path, "a boolean", value);
 }
 
 /** The mapping at parent[key], or undefined when absent or null. */

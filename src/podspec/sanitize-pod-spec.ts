@@ -1,12 +1,16 @@
+import { checkKind, documentFields, gracePeriodOf } from "./allow-pod-spec.ts";
+import { readAllowed, type WalkContext } from "./allowlist.ts";
 import { type ExposedPort, sanitiseContainers } from "./containers.ts";
 import { InvalidTargetPortError } from "./errors.ts";
-import { fail, type JsonObject, optionalObject } from "./fields.ts";
-import { checkKind, checkPodLevel, readMetadata } from "./pod-rules.ts";
+import { fail, isObject, type JsonObject } from "./fields.ts";
+import { defaultPodPolicy, type PodPolicy } from "./pod-policy.ts";
+import { podSecurityContext } from "./pod-security.ts";
 import { toGoStyleYaml } from "./pod-yaml.ts";
-import { defaultPodSpecLimits, type PodSpecLimits, readPodYaml } from "./yaml-input.ts";
+import { readPodYaml } from "./yaml-input.ts";
 
 export type { ExposedPort } from "./containers.ts";
 export type { JsonObject, JsonValue } from "./fields.ts";
+export { defaultPodPolicy, type PodPolicy, type PodSecurityMode } from "./pod-policy.ts";
 export { defaultPodSpecLimits, type PodSpecLimits } from "./yaml-input.ts";
 
 /** A Pod as plain data, shaped like client-node's V1Pod. */
@@ -25,6 +29,11 @@ export interface SanitizedPodSpec {
   requestedCpuMilli: number;
   requestedMemoryBytes: number;
   exposedPort: ExposedPort;
+}
+
+/** The spec when it is a mapping, to read the grace period before the walk (which refuses anything else). */
+function specOf(document: JsonObject): JsonObject | undefined {
+  return isObject(document.spec) ? document.spec : undefined;
 }
 
 function checkTargetPort(targetPort: number): void {
@@ -47,21 +56,22 @@ function exposedPortFor(ports: readonly ExposedPort[], targetPort: number): Expo
 }
 
 /**
- * Validates a user's pod YAML against stackd's rules and returns the sanitised Pod, its YAML and what it reserves.
- * Throws InvalidTargetPortError or InvalidPodSpecError with a precise reason.
+ * Validates a user's pod YAML against stackd's allowlist and the operator's policy, and returns the sanitised
+ * Pod, its YAML and what it reserves. Throws InvalidTargetPortError or InvalidPodSpecError with a precise reason.
  */
 export function sanitizePodSpec(
   podSpecYaml: string,
   targetPort: number,
-  limits: PodSpecLimits = defaultPodSpecLimits,
+  policy: PodPolicy = defaultPodPolicy,
 ): SanitizedPodSpec {
   checkTargetPort(targetPort);
-  const document = readPodYaml(podSpecYaml, limits);
+  const document = readPodYaml(podSpecYaml, policy);
   checkKind(document);
-  const metadata = readMetadata(document);
-  const spec = optionalObject(document, "spec", "") ?? fail("spec is required");
-  checkPodLevel(spec);
-  const { containers, initContainers, requested, ports } = sanitiseContainers(spec);
+  const context: WalkContext = { policy, gracePeriodSeconds: gracePeriodOf(specOf(document), policy) };
+  const read = readAllowed(document, documentFields, "", context);
+  const metadata = (read.metadata ?? {}) as JsonObject;
+  const spec = (read.spec as JsonObject | undefined) ?? fail("spec is required");
+  const { containers, initContainers, requested, ports } = sanitiseContainers(spec, policy.podSecurity);
   const exposedPort = exposedPortFor(ports, targetPort);
   if (!Number.isSafeInteger(requested.cpuMilli) || !Number.isSafeInteger(requested.memoryBytes)) {
     fail("the pod requests more cpu or memory than can be counted");
@@ -73,7 +83,8 @@ export function sanitizePodSpec(
     restartPolicy: "Never",
     automountServiceAccountToken: false,
     enableServiceLinks: false,
-    securityContext: { seccompProfile: { type: "RuntimeDefault" } },
+    securityContext: podSecurityContext(policy.podSecurity),
+    terminationGracePeriodSeconds: context.gracePeriodSeconds,
   };
   const pod: V1PodLike = { apiVersion: "v1", kind: "Pod", metadata, spec: sanitisedSpec, status: {} };
   return {

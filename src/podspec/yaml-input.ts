@@ -28,9 +28,12 @@ const parseOptions: ParseOptions & { version: "1.1"; customTags: (tags: Tags) =>
   prettyErrors: true,
 };
 
+function firstLine(message: string): string {
+  return (message.split("\n", 1)[0] ?? message).replace(/:$/, "");
+}
+
 function syntaxReason(message: string): string {
-  const firstLine = message.split("\n", 1)[0] ?? message;
-  return `YAML syntax error: ${firstLine.replace(/:$/, "")}`;
+  return `YAML syntax error: ${firstLine(message)}`;
 }
 
 /** A document with no content at all, like the one after a trailing `---`. */
@@ -49,6 +52,9 @@ function readDocuments(text: string, lineCounter: LineCounter): Document.Parsed[
   for (const document of documents) {
     const [first] = document.errors;
     if (first) fail(syntaxReason(first.message));
+    // `%YAML 9.9`, unknown directives and unresolved tags are only warnings to the library; a guess is not a reading.
+    const [warning] = document.warnings;
+    if (warning) fail(`YAML not accepted: ${firstLine(warning.message)}`);
   }
   return documents.filter((document) => !isEmptyDocument(document));
 }

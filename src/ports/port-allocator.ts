@@ -52,6 +52,15 @@ export class PortAllocator {
     this.#actor.send({ type: "port.freed", port });
   }
 
+  /** How many ports of the range are neither leased nor used by other Services. */
+  freeCount(): number {
+    const { min, max, leases, taken } = this.#actor.getSnapshot().context;
+    let used = 0;
+    for (const port of Object.keys(leases)) if (Number(port) >= min && Number(port) <= max) used += 1;
+    for (const port of Object.keys(taken)) if (Number(port) >= min && Number(port) <= max) used += 1;
+    return max - min + 1 - used;
+  }
+
   /** How many leases are held. */
   leasedCount(): number {
     return Object.keys(this.#actor.getSnapshot().context.portOf).length;

@@ -4,20 +4,25 @@ import { isNotFound, toKubeApiError } from "../kube/errors.ts";
 import { ResourceWatch, type WatchHealth } from "../kube/watch.ts";
 import type { Logger } from "../log/logger.ts";
 import type { PortAllocator } from "../ports/port-allocator.ts";
+import { instanceSelector, scopeToInstance } from "./instance-scope.ts";
 import { NodeDirectory } from "./node-directory.ts";
 import { podFacts, podGone } from "./pod-facts.ts";
 import type { StackActors } from "./stack-actors.ts";
-import { managedBySelector, stackLabels } from "./stack-resources.ts";
+import { stackLabels } from "./stack-resources.ts";
 
 export interface ClusterSyncOptions {
   kube: KubeClient;
   namespace: string;
+  /** STACKD_INSTANCE: the watches, relists and sweeps see only this instance's objects. */
+  instance: string;
   actors: StackActors;
   ports: PortAllocator;
   logger: Logger;
   orphanGraceMs: number;
   reconcileIntervalMs: number;
   now?: () => number;
+  /** Told of every watch health change, with the watched resource (metrics). */
+  onWatchHealth?: (resource: string, health: WatchHealth) => void;
 }
 
 const stackIdOf = (object: { metadata?: { labels?: Record<string, string> } }) =>
@@ -78,7 +83,8 @@ export function ownedMap(objects: Labelled[]): Map<string, OwnedObject> {
 
 /**
  * Feeds the stack actors from Kubernetes: Node, Pod and Service watches (level-based: every relist
- * is reconciled as a whole), and a periodic sweep that deletes stackd-labelled objects no stack owns.
+ * is reconciled as a whole), and a periodic sweep that deletes the instance's objects no stack owns.
+ * Pods and Services of other stackd instances are never seen, so never swept.
  */
 export class ClusterSync {
   readonly nodes = new NodeDirectory();
@@ -104,12 +110,13 @@ export class ClusterSync {
 
   /** Starts the watches (nodes first, so pods can be placed) and the orphan sweep. */
   async start(): Promise<void> {
-    const { kube, namespace, logger, actors } = this.#options;
+    const { kube, namespace, instance, logger, actors } = this.#options;
     const nodeWatch = new ResourceWatch<V1Node>({
       transport: kube.transport,
       path: "/api/v1/nodes",
       logger: logger.child({ watch: "nodes" }),
       handlers: {
+        onHealth: (health) => this.#options.onWatchHealth?.("nodes", health),
         onSync: (nodes) => {
           for (const name of this.nodes.sync(nodes)) actors.nodeDeleted(name);
         },
@@ -124,19 +131,21 @@ export class ClusterSync {
     const podWatch = new ResourceWatch<V1Pod>({
       transport: kube.transport,
       path: `/api/v1/namespaces/${namespace}/pods`,
-      labelSelector: managedBySelector,
+      labelSelector: instanceSelector(instance),
       logger: logger.child({ watch: "pods" }),
-      handlers: {
+      handlers: scopeToInstance<V1Pod>(instance, {
+        onHealth: (health) => this.#options.onWatchHealth?.("pods", health),
         onSync: (pods) => this.#syncPods(pods),
         onEvent: (type, pod) => this.#podEvent(type === "DELETED", pod),
-      },
+      }),
     });
     const serviceWatch = new ResourceWatch<V1Service>({
       transport: kube.transport,
       path: `/api/v1/namespaces/${namespace}/services`,
-      labelSelector: managedBySelector,
+      labelSelector: instanceSelector(instance),
       logger: logger.child({ watch: "services" }),
-      handlers: {
+      handlers: scopeToInstance<V1Service>(instance, {
+        onHealth: (health) => this.#options.onWatchHealth?.("services", health),
         onSync: (services) => {
           this.#services = ownedMap(services);
           const present = new Set([...this.#services.values()].map((owned) => owned.stackId));
@@ -148,7 +157,7 @@ export class ClusterSync {
           const stackId = stackIdOf(service);
           if (type === "DELETED" && stackId) actors.serviceGone(stackId);
         },
-      },
+      }),
     });
     this.#watches = [nodeWatch, podWatch, serviceWatch] as ResourceWatch<V1Node | V1Pod | V1Service>[];
     await nodeWatch.start();
@@ -168,7 +177,7 @@ export class ClusterSync {
     return this.#watches.map((watch) => ({ path: watch.path, health: watch.health() }));
   }
 
-  /** Deletes Pods and Services labelled as stackd's that no stack owns and that are older than the grace. */
+  /** Deletes the instance's Pods and Services that no stack owns and that are older than the grace. */
   async sweepOrphans(): Promise<number> {
     const { kube, namespace } = this.#options;
     const pods = await this.#sweep(this.#pods, "pod", (name) =>

@@ -44,6 +44,8 @@ export interface StackActorsOptions {
   /** Drives every actor's timers (a SimulatedClock in tests). */
   clock?: Clock;
   inspect?: InspectionObserver;
+  /** Told of every failed record write (metrics). */
+  onStoreError?: () => void;
 }
 
 interface Entry {
@@ -245,6 +247,7 @@ export class StackActors {
           });
         }
         this.#storeError = error instanceof Error ? error : new Error(String(error));
+        this.#options.onStoreError?.();
         this.#scheduleStoreRetry();
         return;
       }

@@ -22,6 +22,7 @@ import {
 } from "../kube/errors.ts";
 import type { Logger } from "../log/logger.ts";
 import type { PortAllocator } from "../ports/port-allocator.ts";
+import type { NetworkIsolation } from "./network-isolation-reconciler.ts";
 import { stackPod, stackService } from "./stack-resources.ts";
 
 /** stackd's own account lacks a permission: an operator's problem, never the pod author's. */
@@ -58,9 +59,13 @@ export interface StackEffectsOptions {
   kube: KubeClient;
   ports: PortAllocator;
   nodeRole: string;
+  /** STACKD_INSTANCE, which labels every Pod and Service. */
+  instance: string;
   logger: Logger;
   /** Waits between retries of the same port (tests pass an instant one). */
   sleep?: (ms: number) => Promise<void>;
+  /** STACK_NETWORK_ISOLATION's per-stack ingress policies (no-ops while it is off). */
+  isolation?: Pick<NetworkIsolation, "ensureStackIngressPolicy" | "removeStackIngressPolicy">;
 }
 
 /** How often a repair retries the port its deleted Service had before leasing another, and the base delay. */
@@ -77,14 +82,26 @@ export function createStackEffects({
   kube,
   ports,
   nodeRole,
+  instance,
   logger,
   sleep = (ms) => Bun.sleep(ms),
+  isolation,
 }: StackEffectsOptions) {
+  /** A missing ingress policy only means no traffic yet: logged, and repaired by the next isolation pass. */
+  async function allowIngress(stackId: string, port: number, protocol: "TCP" | "UDP"): Promise<void> {
+    await isolation?.ensureStackIngressPolicy(stackId, port, protocol).catch((error: unknown) =>
+      logger.warn("cannot create the stack's ingress policy; the next isolation pass retries", {
+        stackId,
+        error,
+      }),
+    );
+  }
+
   const { transport } = kube;
 
   function podOf(input: ProvisionInput): V1Pod {
     const sanitised = (input.manifest ?? parse(input.identity.podSpecYaml)) as V1Pod;
-    return stackPod(sanitised, input.identity, nodeRole);
+    return stackPod(sanitised, input.identity, { nodeRole, instance });
   }
 
   async function createPod(pod: V1Pod, namespace: string): Promise<CreateFailure | null> {
@@ -107,7 +124,7 @@ export function createStackEffects({
     try {
       // Raw JSON on the hot path: client-node's model serialiser costs more than building the request.
       await transport.send("POST", `/api/v1/namespaces/${namespace}/services`, {
-        body: stackService(input.identity, nodePort, protocol),
+        body: stackService(input.identity, nodePort, protocol, instance),
         query: strict,
       });
       return { nodePort };
@@ -165,11 +182,15 @@ export function createStackEffects({
      */
     async provision(input: ProvisionInput): Promise<ProvisionOutput> {
       const pod = podOf(input);
+      const protocol = protocolOf(pod, input.identity.targetPort);
       const [podFailure, service] = await Promise.all([
         createPod(pod, input.identity.namespace),
-        createService(input, protocolOf(pod, input.identity.targetPort)),
+        createService(input, protocol),
       ]);
-      return podFailure ? { failure: podFailure } : service;
+      if (podFailure) return { failure: podFailure };
+      if ("nodePort" in service)
+        await allowIngress(input.identity.stackId, input.identity.targetPort, protocol);
+      return service;
     },
 
     /** Creates the stack's Service again after it was deleted outside stackd; returns its nodePort. */
@@ -200,6 +221,10 @@ export function createStackEffects({
           .send("DELETE", `/api/v1/namespaces/${namespace}/services/${identity.serviceName}`)
           .catch(ignoreMissing),
       ]);
+      await isolation?.removeStackIngressPolicy(identity.stackId).catch((error: unknown) =>
+        // The isolation pass on each sweep tick deletes it once its grace has passed.
+        logger.warn("cannot delete the stack's ingress policy", { stackId: identity.stackId, error }),
+      );
     },
   };
 }

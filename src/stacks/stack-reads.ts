@@ -65,6 +65,13 @@ export class StackReads {
     return stackStats(this.#entries.size, active, this.#leasedPorts());
   }
 
+  /** How many stacks are in each status (for metrics). */
+  countByStatus(): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const { stored } of this.#entries.values()) counts[stored.status] = (counts[stored.status] ?? 0) + 1;
+    return counts;
+  }
+
   stop(): void {
     this.#unsubscribe();
     this.#entries.clear();

@@ -1,27 +1,41 @@
 import type { V1Pod, V1Service } from "@kubernetes/client-node";
 import type { StackIdentity } from "../../machines/stack.types.ts";
 
-/** Labels that mark stackd's objects; the stack-id label is also the Service's selector. */
+/**
+ * Labels that mark stackd's objects; the stack-id label is also the Service's selector, and
+ * `stackd.io/instance` names the stackd deployment (STACKD_INSTANCE) that owns the object.
+ */
 export const stackLabels = {
   managedBy: "app.kubernetes.io/managed-by",
   name: "app.kubernetes.io/name",
   instance: "app.kubernetes.io/instance",
   stackId: "stackd.io/stack-id",
+  stackdInstance: "stackd.io/instance",
 } as const;
 
 export const managedBySelector = `${stackLabels.managedBy}=stackd`;
 
-export function labelsFor(stackId: string): Record<string, string> {
+/** The labels of a stack's Pod and Service, made by the stackd instance named `instance`. */
+export function labelsFor(stackId: string, instance: string): Record<string, string> {
   return {
     [stackLabels.managedBy]: "stackd",
     [stackLabels.name]: "stackd-stack",
     [stackLabels.instance]: stackId,
     [stackLabels.stackId]: stackId,
+    [stackLabels.stackdInstance]: instance,
   };
 }
 
+/** What every object of one stack is made with besides its identity. */
+export interface StackPlacement {
+  /** Nodes with this `role` label run the stack. */
+  nodeRole: string;
+  /** The stackd instance (STACKD_INSTANCE) that owns the objects. */
+  instance: string;
+}
+
 /** The stack's Pod: the sanitised spec, named after the stack, with stackd's labels and the node role selector. */
-export function stackPod(sanitised: V1Pod, identity: StackIdentity, nodeRole: string): V1Pod {
+export function stackPod(sanitised: V1Pod, identity: StackIdentity, placement: StackPlacement): V1Pod {
   const { status: _status, metadata = {}, ...rest } = sanitised;
   return {
     ...rest,
@@ -30,25 +44,30 @@ export function stackPod(sanitised: V1Pod, identity: StackIdentity, nodeRole: st
     metadata: {
       name: identity.podName,
       namespace: identity.namespace,
-      labels: { ...metadata.labels, ...labelsFor(identity.stackId) },
+      labels: { ...metadata.labels, ...labelsFor(identity.stackId, placement.instance) },
       ...(metadata.annotations ? { annotations: metadata.annotations } : {}),
     },
     spec: {
       ...(sanitised.spec as NonNullable<V1Pod["spec"]>),
-      nodeSelector: { ...sanitised.spec?.nodeSelector, role: nodeRole },
+      nodeSelector: { ...sanitised.spec?.nodeSelector, role: placement.nodeRole },
     },
   };
 }
 
 /** The stack's NodePort Service: one port, port = targetPort = target_port, selecting the stack's pod. */
-export function stackService(identity: StackIdentity, nodePort: number, protocol: "TCP" | "UDP"): V1Service {
+export function stackService(
+  identity: StackIdentity,
+  nodePort: number,
+  protocol: "TCP" | "UDP",
+  instance: string,
+): V1Service {
   return {
     apiVersion: "v1",
     kind: "Service",
     metadata: {
       name: identity.serviceName,
       namespace: identity.namespace,
-      labels: labelsFor(identity.stackId),
+      labels: labelsFor(identity.stackId, instance),
     },
     spec: {
       type: "NodePort",

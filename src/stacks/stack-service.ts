@@ -46,6 +46,8 @@ export interface StackServiceOptions {
   /** How long `DELETE` (and a failed create) waits for the teardown before answering anyway. */
   deleteWaitMs: number;
   now?: () => number;
+  /** Told of every answered create: created, or the failure's code; and its duration (metrics). */
+  onCreateAnswered?: (reason: string, seconds: number) => void;
   /** Runs the create deadline and the delete wait (a SimulatedClock in tests). */
   clock?: Pick<typeof globalThis, "setTimeout" | "clearTimeout">;
 }
@@ -73,6 +75,19 @@ export class StackService implements StackCommands {
    * passes its deadline or loses its client is answered at once and rolled back in the background.
    */
   async create(request: NewStack, signal?: AbortSignal): Promise<StackRecord> {
+    const started = performance.now();
+    try {
+      const record = await this.#create(request, signal);
+      this.#options.onCreateAnswered?.("created", (performance.now() - started) / 1000);
+      return record;
+    } catch (error) {
+      const reason = error instanceof AppError ? error.code.toLowerCase() : "internal";
+      this.#options.onCreateAnswered?.(reason, (performance.now() - started) / 1000);
+      throw error;
+    }
+  }
+
+  async #create(request: NewStack, signal?: AbortSignal): Promise<StackRecord> {
     const { actors, reads, ports, namespace, stackTtlMs, createDeadlineMs } = this.#options;
     if (signal?.aborted)
       throw createFailureErrors.abandoned("the client went away before the stack was created");

@@ -1,8 +1,14 @@
+import { afterAll } from "bun:test";
 import { existsSync } from "node:fs";
 import type { V1Pod } from "@kubernetes/client-node";
 import { createKubeClient, type KubeClient } from "../../src/kube/client.ts";
+import { connectionFromKubeConfig, loadKubeConfig } from "../../src/kube/connection.ts";
 import { isNotFound, toKubeApiError } from "../../src/kube/errors.ts";
+import { applyNetworkPolicy, deleteNetworkPolicy } from "../../src/kube/network-policies.ts";
+import { KubeTransport } from "../../src/kube/transport.ts";
+import { createCoreV1Api } from "../../src/kube/typed-api.ts";
 import { readState } from "../../tools/cluster/control-plane.ts";
+import { defaultIngressPolicy, podSecurityLabels } from "../../tools/cluster/fixture.ts";
 import { clusterDir, clusterFiles } from "../../tools/cluster/paths.ts";
 
 /** The admin kubeconfig of the local test cluster (`bun run cluster up` starts it). */
@@ -38,15 +44,64 @@ export async function eventually<T>(
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${lastError}` : ""}`);
 }
 
-/** A fresh namespace for one test file, with its default ServiceAccount ready. */
+/**
+ * A fresh namespace for one test file, labelled like the fixture's `stacks` (Pod Security baseline
+ * enforced, so every test proves that the pods it makes are admitted) and shipping the same ingress
+ * policy (so stackd starts with STACK_REQUIRE_INGRESS_NETWORK_POLICY's default), with its default
+ * ServiceAccount ready.
+ */
 export async function createTestNamespace(kube: KubeClient, prefix: string): Promise<string> {
   const name = `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
-  await kube.core.createNamespace({ body: { metadata: { name, labels: { "stackd.test/owned": "true" } } } });
+  await kube.core.createNamespace({
+    body: { metadata: { name, labels: { "stackd.test/owned": "true", ...podSecurityLabels } } },
+  });
+  await applyNetworkPolicy(kube.transport, name, defaultIngressPolicy(), null);
   await eventually("the default ServiceAccount", async () => {
     await kube.core.readNamespacedServiceAccount({ name: "default", namespace: name });
     return true;
   });
   return name;
+}
+
+/**
+ * A client acting as a new ServiceAccount `name` of `namespace` (bearer token, the test cluster's CA),
+ * with no permission until the test binds one: for testing what stackd does when RBAC says no.
+ */
+export async function serviceAccountClient(
+  admin: KubeClient,
+  namespace: string,
+  name: string,
+): Promise<KubeClient> {
+  await admin.core.createNamespacedServiceAccount({ namespace, body: { metadata: { name } } });
+  const request = await admin.core.createNamespacedServiceAccountToken({
+    name,
+    namespace,
+    body: { spec: { expirationSeconds: 3600, audiences: [] } },
+  });
+  const token = request.status?.token ?? "";
+  const { server, tls } = connectionFromKubeConfig(loadKubeConfig({ kubeconfigPath: testKubeconfigPath() }));
+  const transport = new KubeTransport({
+    server,
+    tls: { rejectUnauthorized: true, ...(tls.ca ? { ca: tls.ca } : {}) },
+    credentials: { headers: async () => ({ authorization: `Bearer ${token}` }) },
+  });
+  return { transport, core: createCoreV1Api(transport), namespace };
+}
+
+/**
+ * For test files whose every case wants a namespace of its own: returns a maker of test namespaces
+ * (`bare` removes the ingress policy that createTestNamespace ships) and deletes them all after the file.
+ */
+export function namespacePerCase(kube: KubeClient, prefix: string) {
+  const made: string[] = [];
+  afterAll(() => Promise.all(made.map((name) => deleteTestNamespace(kube, name))));
+  return async (options: { bare?: boolean } = {}): Promise<string> => {
+    const name = await createTestNamespace(kube, prefix);
+    made.push(name);
+    if (options.bare)
+      await deleteNetworkPolicy(kube.transport, name, defaultIngressPolicy().metadata?.name ?? "");
+    return name;
+  };
 }
 
 /** True once `read` fails with NotFound; undefined while the object is still there (for `eventually`). */

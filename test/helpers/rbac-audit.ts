@@ -55,7 +55,8 @@ function kubeCallOf(method: string, url: URL, status: number): KubeCall {
   const namespaced = parts[0] === "namespaces" && parts.length >= 3;
   const [resource, name] = namespaced ? parts.slice(2) : parts;
   const read = url.searchParams.get("watch") === "true" ? "watch" : name ? "get" : "list";
-  const verb = { GET: read, POST: "create", DELETE: "delete" }[method] ?? method.toLowerCase();
+  const verb =
+    { GET: read, POST: "create", PUT: "update", PATCH: "patch", DELETE: "delete" }[method] ?? method;
   return { verb, resource: resource ?? "", namespace: namespaced ? parts[1] : undefined, status };
 }
 

@@ -8,12 +8,15 @@ const repo = resolve(import.meta.dir, "../..");
 
 /** stackd run the way a user runs it (`bun src/main.ts`), against the local cluster, on a port of its own. */
 export class StackdProcess {
-  readonly port = freePort();
-  readonly base = `http://127.0.0.1:${this.port}`;
+  readonly port: number;
+  readonly base: string;
   child: Subprocess | undefined;
   #env: Record<string, string>;
 
-  constructor(namespace: string, dataDir: string, env: Record<string, string> = {}) {
+  /** `port` defaults to a free one; pass a taken one to see start-up fail. */
+  constructor(namespace: string, dataDir: string, env: Record<string, string> = {}, port = freePort()) {
+    this.port = port;
+    this.base = `http://127.0.0.1:${port}`;
     this.#env = {
       API_KEY: testApiKey,
       HTTP_ADDR: `127.0.0.1:${this.port}`,
@@ -27,17 +30,30 @@ export class StackdProcess {
 
   /** Starts the process and resolves once it answers /healthz. */
   async start(): Promise<void> {
-    this.child = Bun.spawn(["bun", "src/main.ts"], {
-      cwd: repo,
-      env: { ...process.env, ...this.#env },
-      stdout: "ignore",
-      stderr: "inherit",
-    });
+    this.child = this.#spawn("inherit");
     await eventually(
       "stackd to answer /healthz",
       async () => ((await this.api("/healthz").catch(() => undefined))?.ok ? true : undefined),
       30_000,
     );
+  }
+
+  /** Runs the process to its end, for a start-up that must fail: its exit code and what it wrote to stderr. */
+  async runToExit(timeoutMs = 30_000): Promise<{ exitCode: number; stderr: string }> {
+    const child = this.#spawn("pipe");
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    const [exitCode, stderr] = await Promise.all([child.exited, new Response(child.stderr).text()]);
+    clearTimeout(timer);
+    return { exitCode, stderr };
+  }
+
+  #spawn<Stderr extends "inherit" | "pipe">(stderr: Stderr) {
+    return Bun.spawn(["bun", "src/main.ts"], {
+      cwd: repo,
+      env: { ...process.env, ...this.#env },
+      stdout: "ignore",
+      stderr,
+    });
   }
 
   /** A request with the test key and a JSON content type. */

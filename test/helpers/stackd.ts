@@ -14,19 +14,27 @@ export const testApiKey = "test-api-key";
 export const contractPodSpec =
   'apiVersion: v1\nkind: Pod\nmetadata:\n  name: challenge\nspec:\n  containers:\n    - name: app\n      image: nginx:stable\n      ports:\n        - containerPort: 80\n          protocol: TCP\n      resources:\n        requests:\n          cpu: "100m"\n          memory: "128Mi"\n        limits:\n          cpu: "100m"\n          memory: "128Mi"';
 
-/** A pod spec with one exposed port; `extra` lines are appended under the pod's metadata labels. */
+/** `count` containers named `<prefix>0..`, each with the given cpu, as YAML list items. */
+function helperContainers(prefix: string, count: number, cpu: string, extra = ""): string[] {
+  return Array.from(
+    { length: count },
+    (_, index) =>
+      `    - name: ${prefix}${index}\n      image: busybox\n${extra}      resources:\n        limits: {cpu: "${cpu}", memory: 64Mi}`,
+  );
+}
+
+/**
+ * A pod spec with one exposed port and the given labels; `containers` counts the app container too, and
+ * `sidecars` adds init containers with restartPolicy Always (which run, and reserve, beside the containers).
+ */
 export function podSpecYaml(
-  options: { cpu?: string; labels?: Record<string, string>; containers?: number } = {},
+  options: { cpu?: string; labels?: Record<string, string>; containers?: number; sidecars?: number } = {},
 ): string {
   const cpu = options.cpu ?? "100m";
   const labels = Object.entries(options.labels ?? {})
     .map(([key, value]) => `    ${key}: "${value}"`)
     .join("\n");
-  const extra = Array.from(
-    { length: (options.containers ?? 1) - 1 },
-    (_, index) =>
-      `    - name: side${index}\n      image: busybox\n      resources:\n        limits: {cpu: "${cpu}", memory: 64Mi}`,
-  ).join("\n");
+  const sidecars = helperContainers("sidecar", options.sidecars ?? 0, cpu, "      restartPolicy: Always\n");
   return [
     "apiVersion: v1",
     "kind: Pod",
@@ -39,7 +47,8 @@ export function podSpecYaml(
     "      image: nginx:stable",
     "      ports: [{containerPort: 80}]",
     `      resources: {limits: {cpu: "${cpu}", memory: 64Mi}}`,
-    ...(extra ? [extra] : []),
+    ...helperContainers("side", (options.containers ?? 1) - 1, cpu),
+    ...(sidecars.length > 0 ? ["  initContainers:", ...sidecars] : []),
   ].join("\n");
 }
 

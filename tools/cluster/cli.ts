@@ -6,6 +6,7 @@ import { clusterDir, clusterFiles } from "./paths.ts";
 const usage = `usage: bun run cluster <command>
 
   up                   start etcd, kube-apiserver, controller-manager, scheduler and kwok, with the fixture
+                       (when already up: apply the fixture again)
   down                 stop every process the cluster started (and only those)
   status               show each component's pid and health; exit 1 unless all are healthy
   kubeconfig           print the absolute path of the admin kubeconfig
@@ -36,7 +37,9 @@ async function main(command: string | undefined, argument: string | undefined): 
   switch (command) {
     case "up": {
       const result = await up(dir, report);
-      report(result.alreadyUp ? "already up; nothing to do" : `up in ${(result.ms / 1000).toFixed(1)} s`);
+      report(
+        result.alreadyUp ? "already up; fixture re-applied" : `up in ${(result.ms / 1000).toFixed(1)} s`,
+      );
       report(`kubeconfig: ${clusterFiles(dir).adminKubeconfig}`);
       return 0;
     }

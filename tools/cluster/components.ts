@@ -82,6 +82,9 @@ export function componentSpecs(
         "--watch-cache-sizes=configmaps#0",
         "--max-requests-inflight=1000",
         "--max-mutating-requests-inflight=500",
+        // As in kubeadm, kind and managed clusters: privileged pods pass validation, so Pod Security
+        // admission (not a 422) is what refuses them in a baseline namespace, and tests can prove it.
+        "--allow-privileged=true",
         "--profiling=false",
         "--v=1",
       ],

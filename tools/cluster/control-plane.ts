@@ -147,12 +147,20 @@ async function stopEverything(dir: string): Promise<number> {
   return all.length;
 }
 
-/** Starts the whole local cluster and its fixture; a no-op when it is already up and healthy. */
+const fixtureSummary =
+  "namespace stacks (Pod Security baseline, ingress policy), kwok nodes, LimitRange, ResourceQuota";
+
+/**
+ * Starts the whole local cluster and its fixture. When it is already up and healthy, only the
+ * fixture is applied again (idempotent), so a cluster made by an older fixture gets what is new.
+ */
 export function up(dir: string, report: Report): Promise<{ alreadyUp: boolean; ms: number }> {
   return withLock(dir, async () => {
     const started = Date.now();
     const existing = readState(dir);
     if (existing && Object.values(await componentHealth(dir, existing)).every(Boolean)) {
+      report(`re-applying fixture: ${fixtureSummary}`);
+      await applyFixture(createKubeClient({ kubeconfigPath: clusterFiles(dir).adminKubeconfig }));
       return { alreadyUp: true, ms: Date.now() - started };
     }
     const leftovers = await stopEverything(dir);
@@ -198,7 +206,7 @@ export function up(dir: string, report: Report): Promise<{ alreadyUp: boolean; m
         await startComponent(dir, state, name, report);
         writeFileSync(files.state, JSON.stringify(state, null, 2));
       }
-      report("applying fixture: namespace stacks, kwok nodes, LimitRange, ResourceQuota");
+      report(`applying fixture: ${fixtureSummary}`);
       await applyFixture(createKubeClient({ kubeconfigPath: files.adminKubeconfig }));
     } catch (error) {
       await stopEverything(dir);

@@ -1,6 +1,8 @@
-import type { V1Node } from "@kubernetes/client-node";
+import type { V1NetworkPolicy, V1Node } from "@kubernetes/client-node";
 import type { KubeClient } from "../../src/kube/client.ts";
 import { isAlreadyExists, toKubeApiError } from "../../src/kube/errors.ts";
+import { applyNetworkPolicy } from "../../src/kube/network-policies.ts";
+import { stackLabels } from "../../src/stacks/stack-resources.ts";
 
 export const fixtureNamespace = "stacks";
 
@@ -103,14 +105,60 @@ export async function applyStackLimits(kube: KubeClient, namespace: string): Pro
   });
 }
 
-/** Creates (idempotently) the namespace, nodes, LimitRange and ResourceQuota, and waits until usable. */
+/**
+ * Pod Security Admission labels of a stacks namespace: the API server refuses pods that break the
+ * baseline profile and answers pods that break the restricted profile with warnings.
+ */
+export const podSecurityLabels = {
+  "pod-security.kubernetes.io/enforce": "baseline",
+  "pod-security.kubernetes.io/warn": "restricted",
+} as const;
+
+/**
+ * The ingress policy a stacks namespace ships with, so that stackd starts with
+ * STACK_REQUIRE_INGRESS_NETWORK_POLICY=true: every pod that stackd does not manage gets no ingress.
+ * It deliberately selects no stack pod: NetworkPolicies only add allowances, so any allow for stack
+ * pods here would widen STACK_NETWORK_ISOLATION's per-port ingress, and a deny would cut players off
+ * while isolation is off.
+ */
+export function defaultIngressPolicy(): V1NetworkPolicy {
+  return {
+    apiVersion: "networking.k8s.io/v1",
+    kind: "NetworkPolicy",
+    metadata: { name: "deny-ingress-to-non-stack-pods" },
+    spec: {
+      podSelector: {
+        matchExpressions: [{ key: stackLabels.managedBy, operator: "NotIn", values: ["stackd"] }],
+      },
+      policyTypes: ["Ingress"],
+    },
+  };
+}
+
+/** Labels the namespace for Pod Security (adding the labels to an existing one) and applies its ingress policy. */
+export async function applyNamespaceSecurity(kube: KubeClient, namespace: string): Promise<void> {
+  await ignoreExisting(() =>
+    kube.core.createNamespace({ body: { metadata: { name: namespace, labels: { ...podSecurityLabels } } } }),
+  );
+  await kube.transport.send("PATCH", `/api/v1/namespaces/${namespace}`, {
+    body: { metadata: { labels: podSecurityLabels } },
+    contentType: "application/merge-patch+json",
+  });
+  await applyNetworkPolicy(kube.transport, namespace, defaultIngressPolicy());
+}
+
+/**
+ * Creates or brings up to date the namespace (Pod Security labels, ingress policy), nodes,
+ * LimitRange and ResourceQuota, and waits until usable. Safe to run again on a cluster made by an
+ * older fixture.
+ */
 export async function applyFixture(
   kube: KubeClient,
   namespace = fixtureNamespace,
   nodes = defaultNodes,
 ): Promise<void> {
   const { core } = kube;
-  await ignoreExisting(() => core.createNamespace({ body: { metadata: { name: namespace } } }));
+  await applyNamespaceSecurity(kube, namespace);
   for (const node of nodes) await ignoreExisting(() => core.createNode({ body: fakeNode(node) }));
   await applyStackLimits(kube, namespace);
   await waitFor("kwok to make the nodes Ready", async () => {

@@ -81,6 +81,7 @@ describe("the OpenAPI document", () => {
         "get /healthz",
         "get /livez",
         "get /readyz",
+        "get /metrics",
         "get /dashboard",
         "get /stats",
         "get /stacks",

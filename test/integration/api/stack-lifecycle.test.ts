@@ -171,7 +171,8 @@ describe("stack lifecycle against the real cluster", () => {
     expect(tooBig.body.error).toContain("maximum cpu usage per Container is 500m");
     const tooMany = await service.call("POST", "/stacks", {
       target_port: 80,
-      pod_spec: podSpecYaml({ cpu: "500m", containers: 13 }),
+      // 13 x 500m is over the quota's 6 cpu; stackd allows 10 containers, so 3 of them are sidecars.
+      pod_spec: podSpecYaml({ cpu: "500m", containers: 10, sidecars: 3 }),
     });
     expect(tooMany.status).toBe(503);
     expect(tooMany.body.error).toContain("exceeded quota");

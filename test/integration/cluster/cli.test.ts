@@ -2,7 +2,10 @@ import { afterAll, describe, expect, it } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { createKubeClient } from "../../../src/kube/client.ts";
+import { deleteNetworkPolicy, listNetworkPolicies } from "../../../src/kube/network-policies.ts";
 import { readState } from "../../../tools/cluster/control-plane.ts";
+import { defaultIngressPolicy, podSecurityLabels } from "../../../tools/cluster/fixture.ts";
 import { isAlive } from "../../../tools/cluster/processes.ts";
 
 const repo = resolve(import.meta.dir, "../../..");
@@ -32,12 +35,25 @@ describe("bun run cluster", () => {
     expect(cluster("kubeconfig").stdout.trim()).toBe(join(dir, "kubeconfig"));
   }, 120_000);
 
-  it("treats a second `up` as a no-op", () => {
+  it("re-applies the fixture on a second `up`, restarting nothing (a cluster of an older fixture catches up)", async () => {
+    const kube = createKubeClient({ kubeconfigPath: join(dir, "kubeconfig") });
+    const policyName = defaultIngressPolicy().metadata?.name ?? "";
+    const stripped = Object.fromEntries(Object.keys(podSecurityLabels).map((key) => [key, null]));
+    await kube.transport.send("PATCH", "/api/v1/namespaces/stacks", {
+      body: { metadata: { labels: stripped } },
+      contentType: "application/merge-patch+json",
+    });
+    await deleteNetworkPolicy(kube.transport, "stacks", policyName);
     const before = readState(dir);
+
     const result = cluster("up");
     expect(result.code).toBe(0);
-    expect(result.stderr).toContain("already up");
+    expect(result.stderr).toContain("already up; fixture re-applied");
     expect(readState(dir)?.pids).toEqual(before?.pids as never);
+    const namespace = await kube.core.readNamespace({ name: "stacks" });
+    expect(namespace.metadata?.labels).toMatchObject(podSecurityLabels);
+    const policies = await listNetworkPolicies(kube.transport, "stacks");
+    expect(policies.map((policy) => policy.metadata?.name)).toEqual([policyName]);
   }, 60_000);
 
   it("cleans the leftovers of a killed run instead of failing", () => {

@@ -106,10 +106,11 @@ describe("live stream fan-out", () => {
     await Promise.all(clients.map((client) => client.waitFor("snapshot", () => client.messages[0])));
     const subscribers = service.stackd.feed.subscriberCount();
 
-    // 16 KB of annotation makes each change ~18 KB: more than the kernel buffers for a stalled socket.
+    // A 16 KB env value makes each change ~18 KB: more than the kernel buffers for a stalled socket.
+    // (It was an annotation until the allowlist refused annotations by default.)
     const bulky = podSpecYaml().replace(
-      "  name: challenge",
-      `  name: challenge\n  annotations:\n    ballast: "${"x".repeat(16_000)}"`,
+      "      image: nginx:stable",
+      `      image: nginx:stable\n      env: [{name: BALLAST, value: "${"x".repeat(16_000)}"}]`,
     );
     const { startSeq, endSeq } = await churn(100, bulky);
     await expectEveryChange(clients, startSeq, endSeq);

@@ -53,6 +53,8 @@ describe("loadConfig", () => {
     expect(config.kubeClientQps).toBe(20);
     expect(config.kubeClientBurst).toBe(40);
     expect(config.dbPath).toBe("./data/stackd.db");
+    expect(config.requireIngressNetworkPolicy).toBe(true);
+    expect(config.networkIsolation).toBe(false);
   });
 
   it("requires API_KEY while auth is enabled, and not otherwise", () => {
@@ -71,6 +73,9 @@ describe("loadConfig", () => {
     ["HTTP_ADDR", ":99999", "at most 65535"],
     ["K8S_CLIENT_QPS", "-1", "positive number"],
     ["LOG_LEVEL", "loud", "must be one of"],
+    ["STACK_REQUIRE_INGRESS_NETWORK_POLICY", "sometimes", "true or false"],
+    ["STACK_NETWORK_ISOLATION", "true", 'must be "on" or "off"'],
+    ["STACK_NETWORK_ISOLATION", "strict", 'must be "on" or "off"'],
   ])("stops start-up on a bad %s (%p)", (variable, value, message) => {
     const error = errorOf({ ...base, [variable]: value });
     expect(error.variable).toBe(variable);
@@ -87,6 +92,42 @@ describe("loadConfig", () => {
     expect(errorOf({ ...base, STACKD_INSPECT: "http://x" }).variable).toBe("STACKD_INSPECT");
   });
 
+  it("names the instance stackd unless STACKD_INSTANCE says otherwise", () => {
+    expect(loadConfig(base).instance).toBe("stackd");
+    expect(loadConfig({ ...base, STACKD_INSTANCE: "  " }).instance).toBe("stackd");
+    expect(loadConfig({ ...base, STACKD_INSTANCE: "ctf-2025.team_a" }).instance).toBe("ctf-2025.team_a");
+    expect(loadConfig({ ...base, STACKD_INSTANCE: "a".repeat(63) }).instance).toBe("a".repeat(63));
+    expect(loadConfig({ ...base, STACKD_INSTANCE: "7" }).instance).toBe("7");
+  });
+
+  it.each(["a".repeat(64), "-dev", "dev-", ".dev", "dev_", "my dev", "team/a", "dév"])(
+    "stops start-up on a STACKD_INSTANCE that is no label value (%p)",
+    (value) => {
+      const error = errorOf({ ...base, STACKD_INSTANCE: value });
+      expect(error.variable).toBe("STACKD_INSTANCE");
+      expect(error.message).toContain("must be a Kubernetes label value");
+      expect(error.message).toContain(`got "${value}"`);
+    },
+  );
+
+  it("reads STACK_REQUIRE_INGRESS_NETWORK_POLICY as a boolean", () => {
+    expect(
+      loadConfig({ ...base, STACK_REQUIRE_INGRESS_NETWORK_POLICY: "false" }).requireIngressNetworkPolicy,
+    ).toBe(false);
+    expect(
+      loadConfig({ ...base, STACK_REQUIRE_INGRESS_NETWORK_POLICY: "TRUE" }).requireIngressNetworkPolicy,
+    ).toBe(true);
+  });
+
+  it.each([
+    ["on", true],
+    ["ON", true],
+    [" off ", false],
+    ["", false],
+  ])("reads STACK_NETWORK_ISOLATION=%p as %p", (value, expected) => {
+    expect(loadConfig({ ...base, STACK_NETWORK_ISOLATION: value }).networkIsolation).toBe(expected);
+  });
+
   it("rejects a NodePort range whose max is below its min", () => {
     const error = errorOf({ ...base, STACK_NODEPORT_MIN: "32000", STACK_NODEPORT_MAX: "31000" });
     expect(error.variable).toBe("STACK_NODEPORT_MAX");
@@ -96,5 +137,39 @@ describe("loadConfig", () => {
     expect(parseListenAddress(":9000")).toEqual({ hostname: "0.0.0.0", port: 9000 });
     expect(parseListenAddress("127.0.0.1:9000")).toEqual({ hostname: "127.0.0.1", port: 9000 });
     expect(parseListenAddress("[::1]:9000")).toEqual({ hostname: "::1", port: 9000 });
+  });
+
+  it("reads the pod policy: Pod Security mode, prefixes, lists, quantities and caps", () => {
+    const policy = loadConfig({
+      ...base,
+      STACK_POD_SECURITY: "Restricted",
+      STACK_ANNOTATION_PREFIXES: "ctf.example.com/, team.example.com/ ,",
+      STACK_ALLOW_CONFIG_MAPS: "true",
+      STACK_ALLOWED_PULL_SECRETS: "registry-a,registry-b",
+      STACK_EMPTYDIR_MAX: "2Gi",
+      STACK_EMPTYDIR_MEMORY_MAX: "64Mi",
+      STACK_TERMINATION_GRACE_MAX: "0s",
+      STACK_MAX_CONTAINERS: "3",
+    }).podPolicy;
+    expect(policy).toMatchObject({
+      podSecurity: "restricted",
+      annotationPrefixes: ["ctf.example.com/", "team.example.com/"],
+      allowConfigMaps: true,
+      allowedPullSecrets: ["registry-a", "registry-b"],
+      maxEmptyDirBytes: 2 * 1024 ** 3,
+      maxMemoryEmptyDirBytes: 64 * 1024 ** 2,
+      maxTerminationGracePeriodSeconds: 0,
+      maxContainers: 3,
+    });
+  });
+
+  it.each([
+    ["STACK_POD_SECURITY", "privileged", "must be one of baseline, restricted"],
+    ["STACK_EMPTYDIR_MAX", "lots", 'must be a quantity such as "1Gi"'],
+    ["STACK_MAX_CONTAINERS", "0", "must be between 1 and 1000"],
+  ])("stops start-up on a bad %s", (variable, value, message) => {
+    const error = errorOf({ ...base, [variable]: value });
+    expect(error.variable).toBe(variable);
+    expect(error.message).toContain(message);
   });
 });

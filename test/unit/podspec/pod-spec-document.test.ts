@@ -1,5 +1,5 @@
 import { describe, expect, it } from "bun:test";
-import type { PodSpecLimits } from "../../../src/podspec/sanitize-pod-spec.ts";
+import { type PodSpecLimits, sanitizePodSpec } from "../../../src/podspec/sanitize-pod-spec.ts";
 import { aliasBomb, podYaml, rejectionOf } from "./pod-spec-fixtures.ts";
 
 interface RejectedDocument {
@@ -71,6 +71,26 @@ const rejected: RejectedDocument[] = [
     reason: /^extra(\[0\]){64} is nested deeper than 64 levels$/,
   },
   {
+    name: "rejects a %YAML directive of a version other than 1.1 or 1.2",
+    yaml: `%YAML 9.9\n---\n${podYaml()}`,
+    reason: "YAML not accepted: Unsupported YAML version 9.9 at line 1, column 7",
+  },
+  {
+    name: "rejects %YAML 1.0",
+    yaml: `%YAML 1.0\n---\n${podYaml()}`,
+    reason: "YAML not accepted: Unsupported YAML version 1.0 at line 1, column 7",
+  },
+  {
+    name: "rejects an unknown directive",
+    yaml: `%FOO bar\n---\n${podYaml()}`,
+    reason: "YAML not accepted: Unknown directive %FOO at line 1, column 1",
+  },
+  {
+    name: "rejects a tag it cannot resolve instead of reading it as a string",
+    yaml: `%TAG !x! tag:example.com,2000:\n---\n${podYaml()}extra: !x!foo yes\n`,
+    reason: /^YAML not accepted: Unresolved tag: tag:example.com,2000:foo at line \d+, column \d+$/,
+  },
+  {
     name: "rejects the __proto__ key",
     yaml: `${podYaml()}__proto__: {}\n`,
     reason: "__proto__ is not an allowed key",
@@ -85,6 +105,10 @@ describe("reading the pod spec YAML", () => {
       else expect(error.reason).toMatch(testCase.reason);
     });
   }
+
+  it.each(["1.1", "1.2"])("reads a document with a %%YAML %s directive", (version) => {
+    expect(sanitizePodSpec(`%YAML ${version}\n---\n${podYaml()}`, 80).pod.kind).toBe("Pod");
+  });
 
   it("reads yes and no as booleans, as Kubernetes' YAML 1.1 does", () => {
     expect(rejectionOf(podYaml().replace("spec:\n", "spec:\n  hostPID: yes\n")).reason).toBe(

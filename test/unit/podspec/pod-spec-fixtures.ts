@@ -1,8 +1,9 @@
 import { stringify } from "yaml";
 import { InvalidPodSpecError } from "../../../src/podspec/errors.ts";
 import {
+  defaultPodPolicy,
   type JsonObject,
-  type PodSpecLimits,
+  type PodPolicy,
   type SanitizedPodSpec,
   sanitizePodSpec,
 } from "../../../src/podspec/sanitize-pod-spec.ts";
@@ -49,9 +50,13 @@ export function podYaml({ spec = {}, containers = [container()], top = {} }: Pod
 }
 
 /** The InvalidPodSpecError the spec is rejected with. */
-export function rejectionOf(yaml: string, targetPort = 80, limits?: PodSpecLimits): InvalidPodSpecError {
+export function rejectionOf(
+  yaml: string,
+  targetPort = 80,
+  policy: Partial<PodPolicy> = {},
+): InvalidPodSpecError {
   try {
-    sanitizePodSpec(yaml, targetPort, limits);
+    sanitizePodSpec(yaml, targetPort, { ...defaultPodPolicy, ...policy });
   } catch (error) {
     if (error instanceof InvalidPodSpecError) return error;
     throw error;

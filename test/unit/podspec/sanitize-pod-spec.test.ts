@@ -2,6 +2,7 @@ import { describe, expect, it } from "bun:test";
 import { join } from "node:path";
 import { InvalidPodSpecError, InvalidTargetPortError } from "../../../src/podspec/errors.ts";
 import { sanitizePodSpec } from "../../../src/podspec/sanitize-pod-spec.ts";
+import { hostileCorpus } from "./hostile-corpus.ts";
 import { container, helper, podYaml, rejectionOf } from "./pod-spec-fixtures.ts";
 import { refusalTemplates, templatesNotProduced } from "./refusal-templates.ts";
 
@@ -312,10 +313,20 @@ const rejected: RejectedCase[] = [
 // Document-level refusals (size, syntax, aliases, depth) are yaml-input.ts's, tested in pod-spec-document.test.ts.
 const ruleTemplates = refusalTemplates(join(import.meta.dir, "../../../src/podspec"), ["yaml-input.ts"]);
 
+/** The refusals of the hostile corpus (hostile-corpus.test.ts), which cover the allowlist's own templates. */
+const corpusReasons = () =>
+  Object.values(hostileCorpus)
+    .flat()
+    .filter((testCase) => testCase.reason !== undefined)
+    .map((testCase) => rejectionOf(testCase.yaml, 80, testCase.policy).reason);
+
 describe("sanitizePodSpec rejections", () => {
   it("has a case for every refusal the rules can give", () => {
     expect(ruleTemplates.length).toBeGreaterThan(0);
-    const reasons = rejected.map((testCase) => rejectionOf(testCase.yaml, testCase.targetPort).reason);
+    const reasons = [
+      ...rejected.map((testCase) => rejectionOf(testCase.yaml, testCase.targetPort).reason),
+      ...corpusReasons(),
+    ];
     const untested = templatesNotProduced(ruleTemplates, reasons).map(({ file, text }) => `${file}: ${text}`);
     expect(untested).toEqual([]);
   });

@@ -1,6 +1,11 @@
 import { describe, expect, it } from "bun:test";
 import { parse } from "yaml";
-import { type SanitizedPodSpec, sanitizePodSpec } from "../../../src/podspec/sanitize-pod-spec.ts";
+import {
+  defaultPodPolicy,
+  type PodPolicy,
+  type SanitizedPodSpec,
+  sanitizePodSpec,
+} from "../../../src/podspec/sanitize-pod-spec.ts";
 import {
   container,
   containersOf,
@@ -18,6 +23,7 @@ interface AcceptedCase {
   name: string;
   yaml: string;
   targetPort?: number;
+  policy?: Partial<PodPolicy>;
   check: (result: SanitizedPodSpec) => void;
 }
 
@@ -34,39 +40,41 @@ const accepted: AcceptedCase[] = [
     },
   },
   {
-    name: "accepts emptyDir, configMap, secret and persistentVolumeClaim volumes",
+    // Secret and persistentVolumeClaim volumes were accepted before the allowlist; they are refused now.
+    name: "accepts emptyDir, downwardAPI and projected volumes, and configMap ones when the policy allows",
+    policy: { allowConfigMaps: true },
     yaml: podYaml({
       spec: {
         volumes: [
           { name: "scratch", emptyDir: {} },
           { name: "config", configMap: { name: "app-config" } },
-          { name: "creds", secret: { secretName: "app-secret" } },
-          { name: "data", persistentVolumeClaim: { claimName: "data" } },
+          {
+            name: "facts",
+            downwardAPI: { items: [{ path: "labels", fieldRef: { fieldPath: "metadata.labels" } }] },
+          },
           { name: "bundle", projected: { sources: [{ configMap: { name: "c" } }] } },
         ],
       },
     }),
-    check: (result) => expect(result.pod.spec.volumes).toHaveLength(5),
+    check: (result) => expect(result.pod.spec.volumes).toHaveLength(4),
   },
   {
-    name: "keeps affinity, tolerations, nodeSelector, imagePullSecrets and unknown fields",
+    // Tolerations, unknown fields and any imagePullSecrets were kept before the allowlist; they are refused now.
+    name: "keeps nodeAffinity, nodeSelector, allowed imagePullSecrets and a short grace period",
+    policy: { allowedPullSecrets: ["registry"] },
     yaml: podYaml({
       spec: {
         affinity: { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [] } },
-        tolerations: [{ key: "dedicated", operator: "Exists", effect: "NoSchedule" }],
         nodeSelector: { "disk-type": "ssd" },
         imagePullSecrets: [{ name: "registry" }],
-        terminationGracePeriodSeconds: 5,
+        terminationGracePeriodSeconds: 3,
       },
     }),
     check: (result) => {
-      expect(result.pod.spec.tolerations).toEqual([
-        { key: "dedicated", operator: "Exists", effect: "NoSchedule" },
-      ]);
       expect(result.pod.spec.nodeSelector).toEqual({ "disk-type": "ssd" });
       expect(result.pod.spec.imagePullSecrets).toEqual([{ name: "registry" }]);
       expect(result.pod.spec.affinity).toBeDefined();
-      expect(result.pod.spec.terminationGracePeriodSeconds).toBe(5);
+      expect(result.pod.spec.terminationGracePeriodSeconds).toBe(3);
     },
   },
   {
@@ -85,7 +93,9 @@ const accepted: AcceptedCase[] = [
     },
   },
   {
-    name: "keeps the user's name, labels and annotations and drops other metadata",
+    // Any annotation was kept before the allowlist; only those under the policy's prefixes are now.
+    name: "keeps the user's name, labels and allowed annotations and drops other metadata",
+    policy: { annotationPrefixes: ["example.com/"] },
     yaml: podYaml({
       top: {
         metadata: {
@@ -164,7 +174,10 @@ const accepted: AcceptedCase[] = [
 describe("sanitizePodSpec accepts", () => {
   for (const testCase of accepted) {
     it(testCase.name, () => {
-      const result = sanitizePodSpec(testCase.yaml, testCase.targetPort ?? 80);
+      const result = sanitizePodSpec(testCase.yaml, testCase.targetPort ?? 80, {
+        ...defaultPodPolicy,
+        ...testCase.policy,
+      });
       testCase.check(result);
       expect(parse(result.yaml)).toEqual(result.pod);
     });
@@ -172,8 +185,14 @@ describe("sanitizePodSpec accepts", () => {
 });
 
 describe("the API contract example", () => {
-  it("returns the contract's pod_spec byte for byte", () => {
-    expect(sanitizePodSpec(contractPodSpec, 80).yaml).toBe(contractSanitizedYaml);
+  // The allowlist adds one line to the contract's answer: a grace period of the policy's cap (5 s), so that a
+  // deleted stack frees its quota quickly.
+  it("returns the contract's pod_spec byte for byte, with the capped grace period added", () => {
+    const withGrace = contractSanitizedYaml.replace(
+      "status: {}\n",
+      "  terminationGracePeriodSeconds: 5\nstatus: {}\n",
+    );
+    expect(sanitizePodSpec(contractPodSpec, 80).yaml).toBe(withGrace);
   });
 
   it("reports the contract's requested amounts", () => {
@@ -211,12 +230,13 @@ describe("resource normalisation", () => {
     });
   });
 
-  it("keeps other resources as given", () => {
+  // Extended resources were kept before the allowlist; only ephemeral-storage is now (see the hostile corpus).
+  it("keeps ephemeral-storage as given", () => {
     const requests = { cpu: "100m", memory: "64Mi", "ephemeral-storage": "1Gi" };
-    const result = sanitizePodSpec(withResources(requests, { "example.com/widget": 1 }), 80);
+    const result = sanitizePodSpec(withResources(requests, { "ephemeral-storage": "2Gi" }), 80);
     expect(resourcesOf(result)).toEqual({
       requests: { cpu: "100m", memory: "64Mi", "ephemeral-storage": "1Gi" },
-      limits: { cpu: "100m", memory: "64Mi", "example.com/widget": 1 },
+      limits: { cpu: "100m", memory: "64Mi", "ephemeral-storage": "2Gi" },
     });
   });
 });

@@ -190,7 +190,14 @@ function harness(range: { min: number; max: number } = { min: 31000, max: 31009 
   const sleep = async (ms: number) => {
     sleeps.push(ms);
   };
-  const effects = createStackEffects({ kube, ports, nodeRole: "stack", logger: silentLogger, sleep });
+  const effects = createStackEffects({
+    kube,
+    ports,
+    nodeRole: "stack",
+    instance: "ctf-a",
+    logger: silentLogger,
+    sleep,
+  });
   const nodePort = ports.lease(stackId);
   if (nodePort === null) throw new Error("the range has no port for the stack");
   const input = (manifestOverride: PodManifest | null = manifest()): ProvisionInput => ({
@@ -271,9 +278,22 @@ describe("provision", () => {
         "app.kubernetes.io/name": "stackd-stack",
         "app.kubernetes.io/instance": stackId,
         "stackd.io/stack-id": stackId,
+        "stackd.io/instance": "ctf-a",
       });
       expect(pod.spec?.nodeSelector).toEqual({ role: "stack" });
       expect(pod).not.toHaveProperty("status");
+    });
+
+    it("carries the instance label even when the manifest sets another one", async () => {
+      const { effects, transport, input } = harness();
+      const given = manifest();
+      await effects.provision(
+        input({
+          ...given,
+          metadata: { ...given.metadata, labels: { "stackd.io/instance": "someone-else" } },
+        }),
+      );
+      expect(transport.postedPod().metadata?.labels?.["stackd.io/instance"]).toBe("ctf-a");
     });
 
     it("keeps the manifest's own nodeSelector but forces the role", async () => {
@@ -287,6 +307,23 @@ describe("provision", () => {
       const given = manifest();
       await effects.provision(input(given));
       expect(given).toEqual(manifest());
+    });
+  });
+
+  describe("the Service it posts", () => {
+    it("carries stackd's labels with the instance and selects the stack's pod by its id", async () => {
+      const { effects, transport, input } = harness();
+      await effects.provision(input());
+      const [call] = transport.callsTo("POST", servicesPath);
+      const service = call?.body as V1Service;
+      expect(service.metadata?.labels).toEqual({
+        "app.kubernetes.io/managed-by": "stackd",
+        "app.kubernetes.io/name": "stackd-stack",
+        "app.kubernetes.io/instance": stackId,
+        "stackd.io/stack-id": stackId,
+        "stackd.io/instance": "ctf-a",
+      });
+      expect(service.spec?.selector).toEqual({ "stackd.io/stack-id": stackId });
     });
   });
 
