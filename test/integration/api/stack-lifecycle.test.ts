@@ -51,6 +51,14 @@ describe("stack lifecycle against the real cluster", () => {
       name: role,
       body: [{ op: "replace", path: "/metadata/labels/role", value: role }],
     });
+    // A pod created before kwok marks the node Ready is reported Unschedulable, which stackd answers 503 at once.
+    await eventually("the new node to be Ready", async () => {
+      const node = await kube.core.readNode({ name: role });
+      const ready = node.status?.conditions?.some(
+        (condition) => condition.type === "Ready" && condition.status === "True",
+      );
+      return ready ? true : undefined;
+    });
     const service = await stackd({ STACK_NODE_ROLE: role });
     const created = await service.call("POST", "/stacks", { target_port: 80, pod_spec: podSpecYaml() });
     expect(created.status).toBe(201);
