@@ -8,23 +8,14 @@ import { StackReads } from "../src/stacks/stack-reads.ts";
 import { StackService } from "../src/stacks/stack-service.ts";
 import { openDatabase } from "../src/store/database.ts";
 import { StackStore } from "../src/store/stack-store.ts";
+import { benchPodSpec } from "./pod-spec.ts";
 
 /**
  * Heap per running stack in stackd's own structures (actors, records, reads), without a cluster and
  * without the noise of a shared machine's RSS: effects are instant fakes and the heap is measured after
  * a full GC. `bun bench/actor-memory.ts` prints KB per stack at 1,000 and 10,000 stacks.
  */
-const podSpec = [
-  "apiVersion: v1",
-  "kind: Pod",
-  "metadata: {name: challenge}",
-  "spec:",
-  "  containers:",
-  "  - name: app",
-  "    image: nginx:stable",
-  "    ports: [{containerPort: 80}]",
-  "    resources: {limits: {cpu: 10m, memory: 16Mi}}",
-].join("\n");
+const podSpec = benchPodSpec;
 const running = {
   exists: true,
   phase: "Running",

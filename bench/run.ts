@@ -10,6 +10,7 @@ import { applyNamespaceSecurity, fakeNode } from "../tools/cluster/fixture.ts";
 import { clusterDir, clusterFiles } from "../tools/cluster/paths.ts";
 import { freePort } from "../tools/cluster/processes.ts";
 import { measureFloor } from "./floor.ts";
+import { benchPodSpec } from "./pod-spec.ts";
 import { round, type Summary, summarise, timed } from "./stats.ts";
 
 /**
@@ -66,17 +67,7 @@ for (;;) {
 }
 log(`namespaces ${namespace}, ${floorNamespace}; ${nodeCount} kwok nodes of 1000 pods`);
 
-const podSpec = [
-  "apiVersion: v1",
-  "kind: Pod",
-  "metadata: {name: challenge}",
-  "spec:",
-  "  containers:",
-  "  - name: app",
-  "    image: nginx:stable",
-  "    ports: [{containerPort: 80}]",
-  "    resources: {limits: {cpu: 10m, memory: 16Mi}}",
-].join("\n");
+const podSpec = benchPodSpec;
 const sanitised = sanitizePodSpec(podSpec, 80);
 
 /** Validation cost, pure: the contract's example, and a valid spec padded to the YAML size limit. */

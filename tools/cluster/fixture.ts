@@ -8,7 +8,8 @@ export const fixtureNamespace = "stacks";
 
 export interface FakeNode {
   name: string;
-  role: "stack" | "backend";
+  /** The `role` label: "stack" and "backend" in the fixture; tests use roles of their own. */
+  role: string;
   externalIp?: string;
 }
 

@@ -46,13 +46,14 @@ describe("stack lifecycle against the real cluster", () => {
 
   it("marks a stack node_deleted once its node is deleted, stamped after the deletion", async () => {
     const role = `doomed-${crypto.randomUUID().slice(0, 6)}`;
-    await kube.core.createNode({ body: fakeNode({ name: role, role: "stack", externalIp: "203.0.113.77" }) });
-    await kube.core.patchNode({
-      name: role,
-      body: [{ op: "replace", path: "/metadata/labels/role", value: role }],
-    });
+    await kube.core.createNode({ body: fakeNode({ name: role, role, externalIp: "203.0.113.77" }) });
+    // A pod created before the scheduler knows the new node Ready is reported Unschedulable, which stackd
+    // answers 503 at once (as the reference does): wait until a create is scheduled.
     const service = await stackd({ STACK_NODE_ROLE: role });
-    const created = await service.call("POST", "/stacks", { target_port: 80, pod_spec: podSpecYaml() });
+    const created = await eventually("a create on the new node", async () => {
+      const answer = await service.call("POST", "/stacks", { target_port: 80, pod_spec: podSpecYaml() });
+      return answer.status === 201 ? answer : undefined;
+    });
     expect(created.status).toBe(201);
     expect(created.body.node_id).toBe(role);
     expect(created.body.node_public_ip).toBe("203.0.113.77");
