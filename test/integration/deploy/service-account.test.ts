@@ -103,7 +103,8 @@ async function createStack(stackd: TestStackd, labels: Record<string, string> = 
     target_port: 80,
     pod_spec: podSpecYaml({ labels }),
   });
-  expect(created).toMatchObject({ status: 201 });
+  if (created.status !== 201)
+    throw new Error(`POST /stacks answered ${created.status}: ${created.body?.error}`);
   return created.body.stack_id;
 }
 
@@ -167,33 +168,22 @@ async function createOrphan(): Promise<string> {
 }
 
 /**
- * A kwok node of its own, labelled with a role no other node has; lost later in the lifecycle. It is
- * usable once Ready and without the not-ready taint that the API server puts on every new node.
- */
-async function createLosableNode(): Promise<void> {
-  const node = fakeNode({ name: nodeName, role: "stack", externalIp: "203.0.113.90" });
-  (node.metadata?.labels as Record<string, string>).role = nodeName;
-  await admin.core.createNode({ body: node });
-  await eventually("the node to be Ready and untainted", async () => {
-    const { spec, status } = await admin.core.readNode({ name: nodeName });
-    const ready = status?.conditions?.some((c) => c.type === "Ready" && c.status === "True");
-    return ready && (spec?.taints ?? []).length === 0 ? true : undefined;
-  });
-}
-
-/**
  * With STACK_NETWORK_ISOLATION on: create and run, Service repair, ingress policy repair, failure, delete,
  * node loss. Then a restart with it off (deploy/'s default), which removes the policies: TTL expiry, the
  * orphan sweep, delete.
  */
 async function lifecycle(kube: KubeClient): Promise<void> {
-  await createLosableNode();
+  // A kwok node of its own, with a role no other node has, lost later on.
+  await admin.core.createNode({
+    body: fakeNode({ name: nodeName, role: nodeName, externalIp: "203.0.113.90" }),
+  });
   const first = await startStackd(kube, {
     STACK_NODE_ROLE: nodeName,
     STACK_NETWORK_ISOLATION: "on",
     STACK_SCHEDULER_INTERVAL: "1s",
   });
-  const lost = await createStack(first);
+  // Until the scheduler knows the new node, a create is answered 503 Unschedulable at once.
+  const lost = await eventually("a create on the new node", () => createStack(first).catch(() => undefined));
   await reachStatus(first, lost, "running");
   await repairService(first, lost);
   await repairIngressPolicy(lost);
