@@ -35,7 +35,8 @@ const dir = clusterDir();
 await down(dir);
 await up(dir, (message) => log(`cluster: ${message}`));
 const kubeconfigPath = clusterFiles(dir).adminKubeconfig;
-const kube = createKubeClient({ kubeconfigPath });
+// A 500-create burst queues at the API server for up to ~15 s here: no client-side deadline for the floor.
+const kube = createKubeClient({ kubeconfigPath, requestTimeoutMs: 120_000 });
 
 const stamp = Date.now().toString(36);
 const namespace = `bench-${stamp}`;
@@ -132,6 +133,7 @@ class BenchStackd {
         K8S_KUBECONFIG: kubeconfigPath,
         K8S_CLIENT_QPS: "5000",
         K8S_CLIENT_BURST: "10000",
+        K8S_REQUEST_TIMEOUT: "120s",
         DB_PATH: join("/tmp", `stackd-bench-${stamp}-${label}.db`),
         LOG_LEVEL: "warn",
       },
