@@ -10,6 +10,7 @@ import { createMetrics, resourceOf, watchObserver } from "./metrics/metrics.ts";
 import { defaultPodPolicy } from "./podspec/pod-policy.ts";
 import { PortAllocator } from "./ports/port-allocator.ts";
 import { ClusterSync } from "./stacks/cluster-sync.ts";
+import { lifecycleLog } from "./stacks/lifecycle-log.ts";
 import { startNetworkPolicies } from "./stacks/network-startup.ts";
 import { readinessChecks } from "./stacks/readiness.ts";
 import { StackActors } from "./stacks/stack-actors.ts";
@@ -101,6 +102,7 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
     onStoreError: () => metrics.storeWriteErrors.inc({ table: "stack_records" }),
     ...(inspect ? { inspect } : {}),
   });
+  actors.onUpdate(lifecycleLog(logger));
   actors.onUpdate((update) => {
     if (
       update.kind === "changed" &&

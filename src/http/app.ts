@@ -8,6 +8,7 @@ import type { Logger } from "../log/logger.ts";
 import type { PodPolicy } from "../podspec/pod-policy.ts";
 import type { ReadinessCheck } from "../stacks/readiness.ts";
 import type { StackCommands } from "../stacks/stack-service.ts";
+import { createAccessLog } from "./access-log.ts";
 import { createApiKeyCheck, presentedApiKey } from "./auth.ts";
 import { dashboardRoutes } from "./dashboard.routes.ts";
 import { errorResponse, renderError } from "./errors.ts";
@@ -89,15 +90,18 @@ const liveStreamOperation: OpenAPIV3.PathItemObject = {
 export function createApp(options: AppOptions) {
   const { logger } = options;
   const keyMatches = createApiKeyCheck(options.apiKey);
+  const access = createAccessLog(logger);
   const app = new Elysia()
     .onRequest(({ request }) => {
+      access.start(request);
       const path = request.method === "GET" ? pathOf(request) : "";
       if (publicPaths.has(path) || (path === "/metrics" && !options.metrics?.requireKey)) return;
       if (options.apiKeyEnabled && !keyMatches(presentedApiKey(request))) {
-        return errorResponse(unauthorized(), logger);
+        return access.refused(request, errorResponse(unauthorized(), logger));
       }
     })
-    .onError((context) => renderError(context, logger))
+    .onError((context) => access.answered(context.request, renderError(context, logger)))
+    .onAfterResponse((context) => access.finish(context as never))
     .use(
       openapi({
         path: "/openapi",

@@ -25,6 +25,7 @@ function serialiseValue(value: unknown): unknown {
     return {
       name: value.name,
       message: value.message,
+      ...(value.stack ? { stack: value.stack } : {}),
       ...(cause === undefined ? {} : { cause: serialiseValue(cause) }),
     };
   }

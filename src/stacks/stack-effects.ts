@@ -213,7 +213,7 @@ export function createStackEffects({
         if (!isNotFound(failure)) throw failure;
       };
       const { namespace } = identity;
-      await Promise.all([
+      const deleted = Promise.all([
         transport
           .send("DELETE", `/api/v1/namespaces/${namespace}/pods/${identity.podName}`)
           .catch(ignoreMissing),
@@ -221,6 +221,14 @@ export function createStackEffects({
           .send("DELETE", `/api/v1/namespaces/${namespace}/services/${identity.serviceName}`)
           .catch(ignoreMissing),
       ]);
+      await deleted.catch((error: unknown) => {
+        // The machine waits and tries again; each attempt that fails is logged once.
+        logger.warn("cannot delete the stack's Pod or Service; retrying", {
+          stackId: identity.stackId,
+          error,
+        });
+        throw error;
+      });
       await isolation?.removeStackIngressPolicy(identity.stackId).catch((error: unknown) =>
         // The isolation pass on each sweep tick deletes it once its grace has passed.
         logger.warn("cannot delete the stack's ingress policy", { stackId: identity.stackId, error }),

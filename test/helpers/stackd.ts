@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../../src/config/config.ts";
 import type { KubeClient } from "../../src/kube/client.ts";
-import { silentLogger } from "../../src/log/logger.ts";
+import { type Logger, silentLogger } from "../../src/log/logger.ts";
 import { createStackd, type Stackd } from "../../src/stackd.ts";
 import { applyStackLimits } from "../../tools/cluster/fixture.ts";
 import { createTestNamespace, testKubeconfigPath } from "./cluster.ts";
@@ -72,7 +72,7 @@ export interface TestStackd {
 export async function startTestStackd(
   kube: KubeClient,
   env: Record<string, string> = {},
-  options: { namespace?: string; dbDir?: string; limits?: boolean } = {},
+  options: { namespace?: string; dbDir?: string; limits?: boolean; logger?: Logger } = {},
 ): Promise<TestStackd> {
   const namespace = options.namespace ?? (await createTestNamespace(kube, "stackd"));
   if (options.limits) await applyStackLimits(kube, namespace);
@@ -88,7 +88,7 @@ export async function startTestStackd(
     K8S_CLIENT_BURST: "1000",
     ...env,
   });
-  const stackd = await createStackd(config, { logger: silentLogger, kube });
+  const stackd = await createStackd(config, { logger: options.logger ?? silentLogger, kube });
   return {
     stackd,
     namespace,

@@ -1,0 +1,31 @@
+import type { Logger } from "../log/logger.ts";
+import type { StackUpdate } from "./stack-actors.ts";
+
+/**
+ * One line per stack transition (created, each status change with its reason, removed), and a debug
+ * line for every other change of a record. Records carry no secrets: pod specs are not logged.
+ */
+export function lifecycleLog(logger: Logger): (update: StackUpdate) => void {
+  const stacks = logger.child({ component: "stacks" });
+  return (update) => {
+    const { stack } = update;
+    const fields = { stackId: stack.stack_id, status: stack.status, nodePort: stack.node_port };
+    if (update.kind === "created") stacks.info("stack created", fields);
+    else if (update.kind === "restored") stacks.info("stack restored", { ...fields, nodeId: stack.node_id });
+    else if (update.kind === "removed")
+      stacks.info("stack removed", {
+        ...fields,
+        previousStatus: update.previousStatus,
+        reason: update.reason,
+      });
+    else if (update.previousStatus !== stack.status)
+      stacks.info(`stack ${stack.status}`, {
+        ...fields,
+        previousStatus: update.previousStatus,
+        reason: update.reason,
+        nodeId: stack.node_id,
+      });
+    else
+      stacks.debug("stack record changed", { ...fields, nodeId: stack.node_id, updatedAt: stack.updated_at });
+  };
+}
