@@ -140,6 +140,8 @@ class BenchStackd {
       stdout: "inherit",
       stderr: "inherit",
     });
+    // A benchmark that fails half-way must not leave its stackd running against a cluster it restarts.
+    process.on("exit", () => this.process.kill());
   }
 
   async ready(): Promise<void> {
