@@ -40,6 +40,15 @@ const tlsErrorCodes = new Set([
 /** Told of every ordinary request: its method, path, HTTP status (0 when no answer came) and seconds. */
 export type RequestObserver = (method: string, path: string, status: number, seconds: number) => void;
 
+/** How often a request throttled by the API server (429) is sent again before its 429 is returned. */
+const maxThrottledRetries = 3;
+
+/** A 429's Retry-After in ms: its seconds (1 when absent or unreadable), at most 5 s. */
+export function retryAfterMs(header: string | null): number {
+  const seconds = Number(header ?? "1");
+  return Math.min(5, Number.isFinite(seconds) && seconds > 0 ? seconds : 1) * 1000;
+}
+
 /** How long an ordinary API request may take when the caller sets nothing else. */
 export const defaultRequestTimeoutMs = 10_000;
 
@@ -134,10 +143,17 @@ export class KubeTransport {
 
   /** A JSON call: the parsed body on 2xx, else a KubeApiError built from the API server's Status. */
   async send<T>(method: HttpMethod, path: string, options: KubeRequest = {}): Promise<T> {
-    const response = await this.request(method, path, options);
-    const text = await response.text();
-    if (!response.ok) throw KubeApiError.fromResponse(response.status, text);
-    return (text ? JSON.parse(text) : undefined) as T;
+    for (let attempt = 1; ; attempt += 1) {
+      const response = await this.request(method, path, options);
+      const text = await response.text();
+      if (response.status === 429 && attempt <= maxThrottledRetries) {
+        // The API server's own flow control (APF) said "later": wait as long as it asks, then try again.
+        await Bun.sleep(retryAfterMs(response.headers.get("retry-after")));
+        continue;
+      }
+      if (!response.ok) throw KubeApiError.fromResponse(response.status, text);
+      return (text ? JSON.parse(text) : undefined) as T;
+    }
   }
 
   #networkError(error: unknown, url: string): KubeApiError {

@@ -13,6 +13,7 @@ import {
   KubeApiError,
   toKubeApiError,
 } from "../../../src/kube/errors.ts";
+import { retryAfterMs } from "../../../src/kube/transport.ts";
 
 const status = (code: number, reason: string, message: string) =>
   JSON.stringify({ kind: "Status", apiVersion: "v1", status: "Failure", code, reason, message });
@@ -146,5 +147,17 @@ describe("classifiers", () => {
       status(422, "Invalid", "spec.ports[0].port: Invalid value: 0"),
     );
     expect(isNodePortAllocated(error)).toBe(false);
+  });
+});
+
+describe("retryAfterMs", () => {
+  it.each([
+    [null, 1000],
+    ["2", 2000],
+    ["0", 1000],
+    ["soon", 1000],
+    ["30", 5000],
+  ])("waits for Retry-After %p as %p ms", (header, ms) => {
+    expect(retryAfterMs(header)).toBe(ms);
   });
 });
