@@ -42,13 +42,25 @@ const stamp = Date.now().toString(36);
 const namespace = `bench-${stamp}`;
 const floorNamespace = `bench-floor-${stamp}`;
 const baselineNamespace = `bench-base-${stamp}`;
-for (const name of [namespace, floorNamespace, baselineNamespace]) {
+const defaultsNamespace = `bench-defaults-${stamp}`;
+const observedNamespace = `bench-observed-${stamp}`;
+const bareNamespace = `bench-bare-${stamp}`;
+for (const name of [
+  namespace,
+  floorNamespace,
+  baselineNamespace,
+  defaultsNamespace,
+  observedNamespace,
+  bareNamespace,
+]) {
   await kube.core.createNamespace({ body: { metadata: { name } } });
   // Pod Security labels and the ingress NetworkPolicy that STACK_REQUIRE_INGRESS_NETWORK_POLICY asks for.
   await applyNamespaceSecurity(kube, name);
 }
 const baselineRef = process.env.BENCH_BASELINE_REF ?? "";
-const nodeCount = Math.ceil((totalStacks + (concurrentCount + sequentialCount) * 3) / 900);
+const nodeCount = Math.ceil(
+  (totalStacks + (concurrentCount + sequentialCount) * 4 + sequentialCount * 2) / 900,
+);
 for (let index = 0; index < nodeCount; index += 1) {
   const node = fakeNode(
     { name: `bench-${stamp}-${index}`, role: "stack" },
@@ -115,31 +127,32 @@ class BenchStackd {
     cwd: string,
     stackNamespace: string,
     portRange: [number, number],
+    /** Environment over the benchmark's (an empty value removes a variable, so stackd's default applies). */
+    overrides: Record<string, string> = {},
+    stderr: "inherit" | "ignore" = "inherit",
   ) {
     const port = freePort();
     this.base = `http://127.0.0.1:${port}`;
-    this.process = Bun.spawn(["bun", "src/main.ts"], {
-      cwd,
-      env: {
-        ...process.env,
-        API_KEY: apiKey,
-        HTTP_ADDR: `127.0.0.1:${port}`,
-        STACK_NAMESPACE: stackNamespace,
-        STACK_NODE_ROLE: nodeRole,
-        STACK_NODEPORT_MIN: String(portRange[0]),
-        STACK_NODEPORT_MAX: String(portRange[1]),
-        STACK_TTL: "24h",
-        STACK_SCHEDULING_TIMEOUT: "60s",
-        K8S_KUBECONFIG: kubeconfigPath,
-        K8S_CLIENT_QPS: "5000",
-        K8S_CLIENT_BURST: "10000",
-        K8S_REQUEST_TIMEOUT: "120s",
-        DB_PATH: join("/tmp", `stackd-bench-${stamp}-${label}.db`),
-        LOG_LEVEL: "warn",
-      },
-      stdout: "inherit",
-      stderr: "inherit",
-    });
+    const env: Record<string, string | undefined> = {
+      ...process.env,
+      API_KEY: apiKey,
+      HTTP_ADDR: `127.0.0.1:${port}`,
+      STACK_NAMESPACE: stackNamespace,
+      STACK_NODE_ROLE: nodeRole,
+      STACK_NODEPORT_MIN: String(portRange[0]),
+      STACK_NODEPORT_MAX: String(portRange[1]),
+      STACK_TTL: "24h",
+      STACK_SCHEDULING_TIMEOUT: "60s",
+      K8S_KUBECONFIG: kubeconfigPath,
+      K8S_CLIENT_QPS: "5000",
+      K8S_CLIENT_BURST: "10000",
+      K8S_REQUEST_TIMEOUT: "120s",
+      DB_PATH: join("/tmp", `stackd-bench-${stamp}-${label.replace(/\W+/g, "-")}.db`),
+      LOG_LEVEL: "warn",
+      ...overrides,
+    };
+    for (const [name, value] of Object.entries(overrides)) if (value === "") delete env[name];
+    this.process = Bun.spawn(["bun", "src/main.ts"], { cwd, env, stdout: "inherit", stderr });
     // A benchmark that fails half-way must not leave its stackd running against a cluster it restarts.
     process.on("exit", () => this.process.kill());
   }
@@ -231,7 +244,7 @@ const baseline = baselineRef
       `baseline ${baselineRef}`,
       await baselineCheckout(baselineRef),
       baselineNamespace,
-      [33000, 39999],
+      [33000, 33999],
     )
   : undefined;
 await baseline?.ready();
@@ -263,6 +276,48 @@ const currentConcurrent = await current.burst(concurrentCount);
 if (baseline) log(`${baseline.label}: ${concurrentCount} concurrent creates`);
 const baselineConcurrent = await baseline?.burst(concurrentCount);
 await baseline?.stop();
+
+// Issue 10's figures: the burst with stackd's default configuration (client rate limit and request
+// deadline as shipped), and the cost of metrics and access logs on sequential creates, measured as an
+// A/B in alternating rounds so that the machine's drift falls on both sides alike.
+const defaults = new BenchStackd("defaults", repo, defaultsNamespace, [34000, 35999], {
+  K8S_CLIENT_QPS: "",
+  K8S_CLIENT_BURST: "",
+  K8S_REQUEST_TIMEOUT: "",
+  STACK_SCHEDULING_TIMEOUT: "",
+});
+await defaults.ready();
+log(`defaults: ${concurrentCount} concurrent creates`);
+const defaultsConcurrent = await defaults.burst(concurrentCount);
+await defaults.stop();
+const observed = new BenchStackd(
+  "observed",
+  repo,
+  observedNamespace,
+  [36000, 37999],
+  { LOG_LEVEL: "info" },
+  "ignore",
+);
+const bare = new BenchStackd(
+  "bare",
+  repo,
+  bareNamespace,
+  [38000, 39999],
+  { METRICS_ENABLED: "false" },
+  "ignore",
+);
+await Promise.all([observed.ready(), bare.ready()]);
+const observedSequential: number[] = [];
+const bareSequential: number[] = [];
+const rounds = 4;
+log(
+  `metrics and access logs: ${sequentialCount} sequential creates each, in ${rounds * 2} alternating rounds`,
+);
+for (let round = 0; round < rounds; round += 1) {
+  bareSequential.push(...(await bare.sequential(Math.ceil(sequentialCount / rounds))).post);
+  observedSequential.push(...(await observed.sequential(Math.ceil(sequentialCount / rounds))).post);
+}
+await Promise.all([observed.stop(), bare.stop()]);
 
 /** Loads the current stackd to `target` stacks, 50 creates at a time; answers creates per second. */
 async function loadTo(target: number): Promise<number> {
@@ -310,6 +365,9 @@ const rows: Array<[string, Summary]> = [
   [`stackd: GET /stacks at ${stats.total_stacks} stacks`, summarise(listLatency)],
   [`stackd: GET /stats at ${stats.total_stacks} stacks`, summarise(statsLatency)],
   ...validation.map(([name, samples]): [string, Summary] => [name, summarise(samples)]),
+  ["stackd with its default configuration: POST /stacks, 500 concurrent", summarise(defaultsConcurrent)],
+  ["stackd without metrics, access logs off: POST /stacks, sequential", summarise(bareSequential)],
+  ["stackd with metrics and access logs: POST /stacks, sequential", summarise(observedSequential)],
 ];
 if (baselineSequential && baselineConcurrent) {
   rows.push(
@@ -336,6 +394,16 @@ const targets: Array<[string, string, string]> = [
     "to running p50 / floor to Ready p50",
     `${ratio("stackd: POST start to running", "floor: create to Ready")}x`,
     "<= 1.25x",
+  ],
+  [
+    "default configuration: 500 concurrent / floor",
+    `${ratio("stackd with its default configuration", "floor: create + bind, 500")}x`,
+    "<= 1.3x",
+  ],
+  [
+    "metrics and access logs: sequential p50 with / without",
+    `${ratio("stackd with metrics and access logs", "stackd without metrics")}x`,
+    "<= 1.05x",
   ],
   [`GET /stacks p50 at ${stats.total_stacks}`, `${p50("stackd: GET /stacks")} ms`, "< 10 ms"],
   [`GET /stats p50 at ${stats.total_stacks}`, `${p50("stackd: GET /stats")} ms`, "< 10 ms"],

@@ -60,11 +60,13 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
     }
     return observer;
   };
-  kube.transport.observeRequests((method, path, status, seconds) => {
-    const labels = { verb: method.toLowerCase(), resource: resourceOf(path) };
-    metrics.kubeRequests.inc({ ...labels, code: String(status) });
-    metrics.kubeRequestDuration.observe(labels, seconds);
-  });
+  if (config.metricsEnabled) {
+    kube.transport.observeRequests((method, path, status, seconds) => {
+      const labels = { verb: method.toLowerCase(), resource: resourceOf(path) };
+      metrics.kubeRequests.inc({ ...labels, code: String(status) });
+      metrics.kubeRequestDuration.observe(labels, seconds);
+    });
+  }
   // Before anything else touches the namespace: isolation's first pass, then the required ingress policy.
   const isolation = await startNetworkPolicies({
     kube,
@@ -105,6 +107,7 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
   actors.onUpdate(lifecycleLog(logger));
   actors.onUpdate((update) => {
     if (
+      config.metricsEnabled &&
       update.kind === "changed" &&
       update.previousStatus === "creating" &&
       update.stack.status === "running"
@@ -121,6 +124,7 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
     createDeadlineMs: config.schedulingTimeoutMs + createDeadlineSlackMs,
     deleteWaitMs,
     onCreateAnswered: (reason, seconds) => {
+      if (!config.metricsEnabled) return;
       const result = reason === "created" ? "created" : "failed";
       metrics.creates.inc({ result, reason });
       metrics.createDuration.observe({ result }, seconds);
@@ -183,7 +187,9 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
       maxBufferedBytes: config.liveMaxBufferedBytes,
       onSlowClientDropped: () => metrics.liveClientsDropped.inc(),
     },
-    metrics: { registry: metrics.registry, requireKey: config.metricsRequireKey },
+    ...(config.metricsEnabled
+      ? { metrics: { registry: metrics.registry, requireKey: config.metricsRequireKey } }
+      : {}),
     readiness: () =>
       readinessChecks({
         watches: sync.health(),

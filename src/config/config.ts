@@ -44,6 +44,7 @@ export const ConfigSchema = Type.Object({
   liveHeartbeatMs: Type.Integer({ minimum: 1 }),
   liveMaxBufferedBytes: Type.Integer({ minimum: 1 }),
   metricsRequireKey: Type.Boolean(),
+  metricsEnabled: Type.Boolean(),
   podPolicy: Type.Object({
     podSecurity: Type.Union([Type.Literal("baseline"), Type.Literal("restricted")]),
     annotationPrefixes: Type.Array(Type.String({ minLength: 1 })),
@@ -269,6 +270,7 @@ export function loadConfig(env: Env): Config {
     liveHeartbeatMs: duration(env, "LIVE_HEARTBEAT", "15s"),
     liveMaxBufferedBytes: integer(env, "LIVE_MAX_BUFFERED_BYTES", 4 * 1_048_576, 1, 1_073_741_824),
     metricsRequireKey: boolean(env, "METRICS_REQUIRE_KEY", false),
+    metricsEnabled: boolean(env, "METRICS_ENABLED", true),
     podPolicy: {
       podSecurity: oneOf(env, "STACK_POD_SECURITY", ["baseline", "restricted"] as const, "baseline"),
       annotationPrefixes: list(env, "STACK_ANNOTATION_PREFIXES"),
