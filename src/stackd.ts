@@ -9,6 +9,7 @@ import type { Logger } from "./log/logger.ts";
 import { createMetrics, resourceOf, watchObserver } from "./metrics/metrics.ts";
 import { defaultPodPolicy } from "./podspec/pod-policy.ts";
 import { PortAllocator } from "./ports/port-allocator.ts";
+import { adoptFromCluster } from "./stacks/cluster-adoption.ts";
 import { ClusterSync } from "./stacks/cluster-sync.ts";
 import { lifecycleLog } from "./stacks/lifecycle-log.ts";
 import { startNetworkPolicies } from "./stacks/network-startup.ts";
@@ -151,13 +152,22 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
     liveClients: () => feed.subscriberCount(),
   });
 
-  const { stacks, unreadable } = store.load();
+  const loaded = store.load();
+  if (loaded.unreadable.length > 0)
+    logger.warn("skipping stored stacks that no longer match the schema", { unreadable: loaded.unreadable });
+  // The cluster is the durable truth: stacks whose records the database lost come back from their Services.
+  const adopted = await adoptFromCluster(kube, config.namespace, config.instance, loaded.stacks);
+  if (adopted.length > 0) {
+    logger.warn("rebuilt stacks the database did not know from the cluster", {
+      stacks: adopted.map((stack) => stack.stack_id),
+    });
+    for (const stack of adopted) store.save(stack);
+  }
+  const stacks = [...loaded.stacks, ...adopted];
   ports.sync(
     await sync.clusterNodePorts(),
     stacks.map((stack) => ({ port: stack.node_port, stackId: stack.stack_id })),
   );
-  if (unreadable.length > 0)
-    logger.warn("skipping stored stacks that no longer match the schema", { unreadable });
   actors.restore(stacks);
   await sync.start();
   const isolationTimer = setInterval(() => {

@@ -55,6 +55,21 @@ export function stackPod(sanitised: V1Pod, identity: StackIdentity, placement: S
 }
 
 /** The stack's NodePort Service: one port, port = targetPort = target_port, selecting the stack's pod. */
+/** The Service annotation that keeps what the cluster cannot tell of a stack, so a lost database loses no stack. */
+export const recordAnnotation = "stackd.io/record";
+
+/** What a stack's Service carries of it: the facts fixed at creation (its status is read from the Pod). */
+export function serviceRecordOf(identity: StackIdentity): string {
+  return JSON.stringify({
+    created_at: new Date(identity.createdAt).toISOString(),
+    ttl_expires_at: new Date(identity.ttlExpiresAt).toISOString(),
+    target_port: identity.targetPort,
+    requested_cpu_milli: identity.requestedCpuMilli,
+    requested_memory_bytes: identity.requestedMemoryBytes,
+    pod_spec: identity.podSpecYaml,
+  });
+}
+
 export function stackService(
   identity: StackIdentity,
   nodePort: number,
@@ -68,6 +83,7 @@ export function stackService(
       name: identity.serviceName,
       namespace: identity.namespace,
       labels: labelsFor(identity.stackId, instance),
+      annotations: { [recordAnnotation]: serviceRecordOf(identity) },
     },
     spec: {
       type: "NodePort",

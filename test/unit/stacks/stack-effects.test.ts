@@ -7,6 +7,7 @@ import type { HttpMethod, KubeRequest } from "../../../src/kube/transport.ts";
 import { silentLogger } from "../../../src/log/logger.ts";
 import { PortAllocator } from "../../../src/ports/port-allocator.ts";
 import { createStackEffects, maxPortAttempts } from "../../../src/stacks/stack-effects.ts";
+import { serviceRecordOf } from "../../../src/stacks/stack-resources.ts";
 
 const stackId = "stack-0123456789abcdef";
 const podsPath = "/api/v1/namespaces/stacks/pods";
@@ -229,6 +230,8 @@ describe("provision", () => {
         name: `svc-${stackId}`,
         namespace: "stacks",
         labels: expect.objectContaining({ "stackd.io/stack-id": stackId }),
+        // What the cluster cannot tell of the stack, so that a lost database loses no stack.
+        annotations: { "stackd.io/record": serviceRecordOf(identity) },
       },
       spec: {
         type: "NodePort",
