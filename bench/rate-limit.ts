@@ -1,11 +1,9 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
-import { createKubeClient } from "../src/kube/client.ts";
-import { down, up } from "../tools/cluster/control-plane.ts";
 import { applyNamespaceSecurity, fakeNode } from "../tools/cluster/fixture.ts";
-import { clusterDir, clusterFiles } from "../tools/cluster/paths.ts";
 import { freePort } from "../tools/cluster/processes.ts";
+import { freshBenchCluster } from "./bench-cluster.ts";
 import { benchPodSpec } from "./pod-spec.ts";
 import { round, summarise, timed } from "./stats.ts";
 
@@ -23,13 +21,7 @@ const nodeRole = "bench";
 const log = (message: string) =>
   console.error(`[rate-limit ${new Date().toISOString().slice(11, 19)}] ${message}`);
 
-process.env.STACKD_CLUSTER = process.env.STACKD_CLUSTER ?? "bench";
-process.env.STACKD_NODEPORT_RANGE = process.env.STACKD_NODEPORT_RANGE ?? "20000-39999";
-const dir = clusterDir();
-await down(dir);
-await up(dir, (message) => log(`cluster: ${message}`));
-const kubeconfigPath = clusterFiles(dir).adminKubeconfig;
-const kube = createKubeClient({ kubeconfigPath, requestTimeoutMs: 120_000 });
+const { kubeconfigPath, kube } = await freshBenchCluster(log);
 const stamp = Date.now().toString(36);
 for (let index = 0; index < Math.ceil((points.length * burst) / 900); index += 1) {
   const node = fakeNode(

@@ -2,13 +2,11 @@ import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 
 import { join, resolve } from "node:path";
 import type { V1Pod } from "@kubernetes/client-node";
 import type { Subprocess } from "bun";
-import { createKubeClient } from "../src/kube/client.ts";
 import { defaultPodSpecLimits, sanitizePodSpec } from "../src/podspec/sanitize-pod-spec.ts";
 import { contractPodSpec as contractExample } from "../test/helpers/stackd.ts";
-import { down, up } from "../tools/cluster/control-plane.ts";
 import { applyNamespaceSecurity, fakeNode } from "../tools/cluster/fixture.ts";
-import { clusterDir, clusterFiles } from "../tools/cluster/paths.ts";
 import { freePort } from "../tools/cluster/processes.ts";
+import { freshBenchCluster } from "./bench-cluster.ts";
 import { measureFloor } from "./floor.ts";
 import { benchPodSpec } from "./pod-spec.ts";
 import { round, type Summary, summarise, timed } from "./stats.ts";
@@ -28,15 +26,7 @@ const nodeRole = "bench";
 const log = (message: string) =>
   console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
 
-process.env.STACKD_CLUSTER = process.env.STACKD_CLUSTER ?? "bench";
-process.env.STACKD_NODEPORT_RANGE = process.env.STACKD_NODEPORT_RANGE ?? "20000-39999";
-const dir = clusterDir();
-// A fresh cluster each run, so earlier runs' objects neither hold ports nor load the API server.
-await down(dir);
-await up(dir, (message) => log(`cluster: ${message}`));
-const kubeconfigPath = clusterFiles(dir).adminKubeconfig;
-// A 500-create burst queues at the API server for up to ~15 s here: no client-side deadline for the floor.
-const kube = createKubeClient({ kubeconfigPath, requestTimeoutMs: 120_000 });
+const { kubeconfigPath, kube } = await freshBenchCluster(log);
 
 const stamp = Date.now().toString(36);
 const namespace = `bench-${stamp}`;
