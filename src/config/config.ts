@@ -1,7 +1,20 @@
 import { type Static, Type } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
-import { parseMemoryBytes } from "../podspec/quantity.ts";
-import { parseGoDuration } from "./duration.ts";
+import {
+  boolean,
+  ConfigError,
+  duration,
+  type Env,
+  integer,
+  list,
+  oneOf,
+  onOff,
+  positiveNumber,
+  quantityBytes,
+  read,
+} from "./env-readers.ts";
+
+export { ConfigError } from "./env-readers.ts";
 
 /** The instance whose objects carry no `stackd.io/instance` label (those made before the label existed). */
 export const defaultInstance = "stackd";
@@ -71,67 +84,6 @@ export const ConfigSchema = Type.Object({
 
 export type Config = Static<typeof ConfigSchema>;
 
-/** A configuration value that stops start-up; the message names the variable. */
-export class ConfigError extends Error {
-  override readonly name = "ConfigError";
-  readonly variable: string;
-
-  constructor(variable: string, message: string) {
-    super(`${variable}: ${message}`);
-    this.variable = variable;
-  }
-}
-
-type Env = Record<string, string | undefined>;
-
-function read(env: Env, name: string, fallback: string): string {
-  const value = env[name];
-  return value === undefined || value.trim() === "" ? fallback : value.trim();
-}
-
-function duration(env: Env, name: string, fallback: string, options: { allowZero?: boolean } = {}): number {
-  const text = read(env, name, fallback);
-  let ms: number;
-  try {
-    ms = parseGoDuration(text);
-  } catch (error) {
-    throw new ConfigError(name, (error as Error).message);
-  }
-  if (ms < 0 || (ms === 0 && !options.allowZero))
-    throw new ConfigError(name, `must be a positive duration, got "${text}"`);
-  return Math.round(ms);
-}
-
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const text = read(env, name, String(fallback));
-  if (!/^\d+$/.test(text)) throw new ConfigError(name, `must be a whole number, got "${text}"`);
-  const value = Number(text);
-  if (value < min || value > max)
-    throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
-  return value;
-}
-
-function positiveNumber(env: Env, name: string, fallback: number): number {
-  const text = read(env, name, String(fallback));
-  const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0)
-    throw new ConfigError(name, `must be a positive number, got "${text}"`);
-  return value;
-}
-
-function boolean(env: Env, name: string, fallback: boolean): boolean {
-  const text = read(env, name, String(fallback)).toLowerCase();
-  if (["1", "t", "true", "yes", "on"].includes(text)) return true;
-  if (["0", "f", "false", "no", "off"].includes(text)) return false;
-  throw new ConfigError(name, `must be true or false, got "${text}"`);
-}
-
-function onOff(env: Env, name: string, fallback: "on" | "off"): boolean {
-  const text = read(env, name, fallback).toLowerCase();
-  if (text !== "on" && text !== "off") throw new ConfigError(name, `must be "on" or "off", got "${text}"`);
-  return text === "on";
-}
-
 /** Parses HTTP_ADDR: ":8081", "host:8081", "[::1]:8081" (Go's net.Listen syntax). */
 export function parseListenAddress(text: string): { hostname: string; port: number } {
   const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(text);
@@ -155,41 +107,6 @@ function instanceName(env: Env): string {
 }
 
 const logLevels = ["debug", "info", "warn", "error"] as const;
-
-function oneOf<const T extends readonly string[]>(
-  env: Env,
-  name: string,
-  allowed: T,
-  fallback: T[number],
-): T[number] {
-  const text = read(env, name, fallback).toLowerCase();
-  if (!allowed.includes(text))
-    throw new ConfigError(name, `must be one of ${allowed.join(", ")}, got "${text}"`);
-  return text as T[number];
-}
-
-/** A comma-separated list; blanks are dropped. */
-function list(env: Env, name: string): string[] {
-  return read(env, name, "")
-    .split(",")
-    .map((item) => item.trim())
-    .filter((item) => item !== "");
-}
-
-/** A memory quantity such as "1Gi" or "512Mi", in bytes. */
-function quantityBytes(env: Env, name: string, fallback: string): number {
-  const text = read(env, name, fallback);
-  try {
-    const bytes = parseMemoryBytes(text);
-    if (bytes <= 0) throw new Error("must be positive");
-    return bytes;
-  } catch (error) {
-    throw new ConfigError(
-      name,
-      `must be a quantity such as "1Gi" or "512Mi", got "${text}" (${(error as Error).message})`,
-    );
-  }
-}
 
 /** Where kubectl would look for a kubeconfig: the KUBECONFIG list, else ~/.kube/config. */
 function kubeconfigDefaultPaths(env: Env): string[] {
