@@ -11,10 +11,9 @@ import {
   stackStatuses,
   type TeardownInput,
 } from "./stack.types.ts";
+import { teardownStates } from "./teardown-states.ts";
 
 const missing = (name: string) => () => Promise.reject(new Error(`actor ${name} was not provided`));
-
-const ignoreTeardownRequests = { "user.delete": {} };
 
 /** A pod's node was deleted: written once, taken from every state where the stack sits on a node. */
 const toNodeDeleted = {
@@ -267,30 +266,6 @@ export const stackMachine = setup({
       ? { outcome: "aborted", failure: context.createFailure }
       : { outcome: "removed", reason: context.reason ?? "deleted" },
 });
-
-/** The two states of one way out (tear down, pause and retry on failure) and its final state. */
-function teardownStates<const W extends string, const P extends string, const D extends string>(names: {
-  working: W;
-  paused: P;
-  done: D;
-  status: "stopped" | "failed";
-}) {
-  const working = {
-    tags: names.status,
-    on: ignoreTeardownRequests,
-    invoke: {
-      src: "teardownResources",
-      input: ({ context }: { context: StackContext }): TeardownInput => ({ identity: context }),
-      onDone: { target: names.done },
-      onError: { target: names.paused },
-    },
-  } as const;
-  const paused = { tags: names.status, on: ignoreTeardownRequests, after: { teardownRetry: names.working } };
-  const done = { type: "final", tags: names.status } as const;
-  return { [names.working]: working, [names.paused]: paused, [names.done]: done } as {
-    [K in W]: typeof working;
-  } & { [K in P]: typeof paused } & { [K in D]: typeof done };
-}
 
 /** A provisioning actor that threw (a bug or an unexpected error) gives up the create as internal. */
 function internalFailure(error: unknown): CreateFailure {
