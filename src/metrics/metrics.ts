@@ -21,8 +21,9 @@ export function createMetrics() {
   collectDefaultMetrics({ register: registry, prefix: "stackd_" });
   const registers = [registry];
   let sources: MetricSources | undefined;
+  // The gauges read their sources when scraped; registering them is all they need.
 
-  const stacks = new Gauge({
+  new Gauge({
     name: "stackd_stacks",
     help: "Stacks by status.",
     labelNames: ["status"] as const,
@@ -33,7 +34,7 @@ export function createMetrics() {
         this.set({ status }, count);
     },
   });
-  const nodePortsInUse = new Gauge({
+  new Gauge({
     name: "stackd_nodeports_in_use",
     help: "NodePorts of stackd's range leased to stacks.",
     registers,
@@ -41,7 +42,7 @@ export function createMetrics() {
       this.set(sources?.nodePorts().inUse ?? 0);
     },
   });
-  const nodePortsFree = new Gauge({
+  new Gauge({
     name: "stackd_nodeports_free",
     help: "NodePorts of stackd's range neither leased nor used by other Services.",
     registers,
@@ -49,7 +50,7 @@ export function createMetrics() {
       this.set(sources?.nodePorts().free ?? 0);
     },
   });
-  const liveClients = new Gauge({
+  new Gauge({
     name: "stackd_live_clients",
     help: "Clients connected to the live stream.",
     registers,
@@ -120,7 +121,6 @@ export function createMetrics() {
       sources = next;
     },
   };
-  void [stacks, nodePortsInUse, nodePortsFree, liveClients];
   return metrics;
 }
 
