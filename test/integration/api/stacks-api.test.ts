@@ -203,6 +203,22 @@ describe("bad input", () => {
     expect(body.error).toStartWith("invalid pod spec: ");
   });
 
+  it("answers 400 with the API server's own message when it refuses a pod the allowlist let through, leaving nothing behind", async () => {
+    // The allowlist checks fields, not how they refer to each other: a mount naming no volume of the
+    // pod passes it, and the real API server refuses the Pod with 422.
+    const spec = `${podSpecYaml()}
+      volumeMounts: [{name: missing, mountPath: /data}]`;
+    const { status, body } = await service.call("POST", "/stacks", { target_port: 80, pod_spec: spec });
+    expect(status).toBe(400);
+    expect(body.error).toStartWith("invalid pod spec: ");
+    expect(body.error).toContain("volumeMounts[0].name");
+    expect((await service.call("GET", "/stats")).body.total_stacks).toBe(0);
+    await eventually("no Service left", async () => {
+      const services = await kube.core.listNamespacedService({ namespace: service.namespace });
+      return services.items.length === 0 ? true : undefined;
+    });
+  });
+
   it("answers 400 for a body over the size limit", async () => {
     const { status, body } = await service.call("POST", "/stacks", {
       target_port: 80,
