@@ -34,8 +34,9 @@ const machine = provideStackEffects(
   {
     provision: async (input) => {
       queueMicrotask(() => holder.actors?.podChanged(input.identity.stackId, running, "203.0.113.11"));
-      return { nodePort: input.nodePort };
+      return { created: true };
     },
+    expose: async (input) => ({ nodePort: input.nodePort }),
     teardown: async () => {},
     restoreService: async (input) => ({ nodePort: input.nodePort }),
   },

@@ -1,6 +1,7 @@
 import { assign, fromPromise, type SnapshotFrom, setup } from "xstate";
 import {
   type CreateFailure,
+  type PodOutput,
   type ProvisionInput,
   type ProvisionOutput,
   type StackContext,
@@ -31,8 +32,8 @@ const provisionInput = ({ context }: { context: StackContext }): ProvisionInput 
 /**
  * One stack's life. While `live` it is creating (provisioning → scheduling → starting), running,
  * stopped, failed or node_deleted; a user delete or the TTL takes it to `deleting`, a failed create to
- * `rollingBack`. The machine does no I/O: `provisionResources`, `teardownResources` and
- * `restoreService` are supplied by src/, and so are the `ttl` and `schedulingTimeout` delays, computed
+ * `rollingBack`. The machine does no I/O: `provisionResources` (the Pod), `exposeService` (the
+ * Service, once the Pod is scheduled), `teardownResources` and `restoreService` are supplied by src/, and so are the `ttl` and `schedulingTimeout` delays, computed
  * from absolute times so that a stack restored after a restart re-arms them correctly.
  *
  * Every state carries the API status as a tag (`statusOf`), and the states past scheduling carry the
@@ -47,7 +48,8 @@ export const stackMachine = setup({
     tags: {} as StackStatus | "scheduled",
   },
   actors: {
-    provisionResources: fromPromise<ProvisionOutput, ProvisionInput>(missing("provisionResources")),
+    provisionResources: fromPromise<PodOutput, ProvisionInput>(missing("provisionResources")),
+    exposeService: fromPromise<ProvisionOutput, ProvisionInput>(missing("exposeService")),
     teardownResources: fromPromise<void, TeardownInput>(missing("teardownResources")),
     restoreService: fromPromise<ProvisionOutput, ProvisionInput>(missing("restoreService")),
   },
@@ -151,8 +153,8 @@ export const stackMachine = setup({
           initial: "provisioning",
           on: { "pod.changed": { actions: "recordPod" } },
           states: {
+            // The Pod first; its Service (and with it the NodePort) only once the Pod is scheduled.
             provisioning: {
-              exit: "dropManifest",
               invoke: {
                 src: "provisionResources",
                 input: provisionInput,
@@ -164,12 +166,7 @@ export const stackMachine = setup({
                       createFailure: "failure" in event.output ? event.output.failure : null,
                     })),
                   },
-                  {
-                    target: "scheduling",
-                    actions: assign(({ context, event }) => ({
-                      nodePort: "nodePort" in event.output ? event.output.nodePort : context.nodePort,
-                    })),
-                  },
+                  { target: "scheduling" },
                 ],
                 onError: {
                   target: "#stack.rollingBack",
@@ -179,7 +176,7 @@ export const stackMachine = setup({
             },
             scheduling: {
               always: [
-                { guard: "podScheduled", target: "starting", actions: ["assignNode", "touch"] },
+                { guard: "podScheduled", target: "exposing", actions: ["assignNode", "touch"] },
                 // As the reference does: the scheduler said no, so answer now rather than at the timeout.
                 {
                   guard: "podUnschedulable",
@@ -203,6 +200,35 @@ export const stackMachine = setup({
                         : "pod was not scheduled in time",
                     },
                   })),
+                },
+              },
+            },
+            // The Service is the stack's commit point: it carries the durable record, so a stack whose
+            // Service exists is one the client was (about to be) told of, and a Pod without one is an
+            // unfinished create that the orphan sweep removes.
+            exposing: {
+              exit: "dropManifest",
+              invoke: {
+                src: "exposeService",
+                input: provisionInput,
+                onDone: [
+                  {
+                    guard: "provisionFailed",
+                    target: "#stack.rollingBack",
+                    actions: assign(({ event }) => ({
+                      createFailure: "failure" in event.output ? event.output.failure : null,
+                    })),
+                  },
+                  {
+                    target: "starting",
+                    actions: assign(({ context, event }) => ({
+                      nodePort: "nodePort" in event.output ? event.output.nodePort : context.nodePort,
+                    })),
+                  },
+                ],
+                onError: {
+                  target: "#stack.rollingBack",
+                  actions: assign(({ event }) => ({ createFailure: internalFailure(event.error) })),
                 },
               },
             },

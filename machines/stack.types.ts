@@ -100,6 +100,9 @@ export interface ProvisionInput {
   manifest: PodManifest | null;
 }
 
+/** The stack's Pod was created (or already existed), or why the create was given up. */
+export type PodOutput = { created: true } | { failure: CreateFailure };
+
 /** The port the Service finally got (another one if the first was taken), or why the create was given up. */
 export type ProvisionOutput = { nodePort: number } | { failure: CreateFailure };
 

@@ -4,6 +4,7 @@ import { parse } from "yaml";
 import { stackMachine } from "../../machines/stack.machine.ts";
 import type {
   CreateFailure,
+  PodOutput,
   ProvisionInput,
   ProvisionOutput,
   TeardownInput,
@@ -176,18 +177,19 @@ export function createStackEffects({
   }
 
   return {
+    /** Creates the stack's Pod; idempotent, so a retry after a crash adopts the Pod that exists. */
+    async provision(input: ProvisionInput): Promise<PodOutput> {
+      const failure = await createPod(podOf(input), input.identity.namespace);
+      return failure ? { failure } : { created: true };
+    },
+
     /**
-     * Creates the Pod and the Service at the same time (they do not depend on each other); idempotent,
-     * so a retry after a crash adopts what exists. A failure of either leaves cleanup to the rollback.
+     * Creates the stack's Service once its Pod is scheduled: the commit point of a create, since the
+     * Service carries the stack's durable record. A failure leaves cleanup to the rollback.
      */
-    async provision(input: ProvisionInput): Promise<ProvisionOutput> {
-      const pod = podOf(input);
-      const protocol = protocolOf(pod, input.identity.targetPort);
-      const [podFailure, service] = await Promise.all([
-        createPod(pod, input.identity.namespace),
-        createService(input, protocol),
-      ]);
-      if (podFailure) return { failure: podFailure };
+    async expose(input: ProvisionInput): Promise<ProvisionOutput> {
+      const protocol = protocolOf(podOf(input), input.identity.targetPort);
+      const service = await createService(input, protocol);
       if ("nodePort" in service)
         await allowIngress(input.identity.stackId, input.identity.targetPort, protocol);
       return service;
@@ -247,12 +249,13 @@ export interface StackTiming {
 
 /** The stack machine with its effects and delays supplied: what every stack actor runs. */
 export function provideStackEffects(
-  effects: Pick<StackEffects, "provision" | "restoreService" | "teardown">,
+  effects: Pick<StackEffects, "provision" | "expose" | "restoreService" | "teardown">,
   timing: StackTiming,
 ) {
   return stackMachine.provide({
     actors: {
       provisionResources: fromPromise(({ input }: { input: ProvisionInput }) => effects.provision(input)),
+      exposeService: fromPromise(({ input }: { input: ProvisionInput }) => effects.expose(input)),
       teardownResources: fromPromise(({ input }: { input: TeardownInput }) => effects.teardown(input)),
       restoreService: fromPromise(({ input }: { input: ProvisionInput }) => effects.restoreService(input)),
     },

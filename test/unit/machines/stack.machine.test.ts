@@ -3,6 +3,7 @@ import { createActor, fromPromise, SimulatedClock } from "xstate";
 import { stackMachine, statusOf } from "../../../machines/stack.machine.ts";
 import type {
   PodFacts,
+  PodOutput,
   ProvisionInput,
   ProvisionOutput,
   StackInput,
@@ -35,7 +36,8 @@ const pod = (facts: Partial<PodFacts>): PodFacts => ({
 });
 
 interface Harness {
-  provision?: (input: ProvisionInput) => Promise<ProvisionOutput>;
+  provision?: (input: ProvisionInput) => Promise<PodOutput>;
+  expose?: (input: ProvisionInput) => Promise<ProvisionOutput>;
   restoreService?: (input: ProvisionInput) => Promise<ProvisionOutput>;
   teardown?: () => Promise<void>;
   resume?: StackResume;
@@ -48,8 +50,12 @@ function start(harness: Harness = {}) {
   const machine = stackMachine.provide({
     actors: {
       provisionResources: fromPromise(
+        ({ input }: { input: ProvisionInput }): Promise<PodOutput> =>
+          harness.provision ? harness.provision(input) : Promise.resolve({ created: true }),
+      ),
+      exposeService: fromPromise(
         ({ input }: { input: ProvisionInput }): Promise<ProvisionOutput> =>
-          harness.provision ? harness.provision(input) : Promise.resolve({ nodePort: input.nodePort }),
+          harness.expose ? harness.expose(input) : Promise.resolve({ nodePort: input.nodePort }),
       ),
       restoreService: fromPromise(
         ({ input }: { input: ProvisionInput }): Promise<ProvisionOutput> =>
@@ -94,6 +100,7 @@ describe("stackMachine", () => {
       nodePublicIp: "203.0.113.11",
       at: 5,
     });
+    await flush();
     expect(actor.getSnapshot().value).toEqual({ live: { creating: "starting" } });
     expect(actor.getSnapshot().context.nodeName).toBe("stack-node-1");
     expect(actor.getSnapshot().context.nodePublicIp).toBe("203.0.113.11");
@@ -103,14 +110,45 @@ describe("stackMachine", () => {
       nodePublicIp: "203.0.113.11",
       at: 9,
     });
+    await flush();
     expect(status()).toBe("running");
     expect(actor.getSnapshot().context.updatedAt).toBe(9);
   });
 
-  it("keeps the port the provisioner finally got when the first was taken", async () => {
-    const { actor } = start({ provision: async () => ({ nodePort: 31002 }) });
+  it("keeps the port the Service finally got when the first was taken", async () => {
+    const { actor } = start({ expose: async () => ({ nodePort: 31002 }) });
+    await flush();
+    actor.send({ type: "pod.changed", pod: pod({ nodeName: "n1" }), nodePublicIp: null, at: 1 });
     await flush();
     expect(actor.getSnapshot().context.nodePort).toBe(31002);
+  });
+
+  it("creates the Service only once the pod is scheduled, and is not scheduled for the API before that", async () => {
+    const exposed: number[] = [];
+    const { actor } = start({
+      expose: async (input) => {
+        exposed.push(input.nodePort);
+        return new Promise(() => {});
+      },
+    });
+    await flush();
+    expect(exposed).toEqual([]);
+    actor.send({ type: "pod.changed", pod: pod({ nodeName: "n1" }), nodePublicIp: null, at: 1 });
+    expect(actor.getSnapshot().value).toEqual({ live: { creating: "exposing" } });
+    expect(actor.getSnapshot().hasTag("scheduled")).toBe(false);
+    await flush();
+    expect(exposed).toEqual([31001]);
+  });
+
+  it("rolls back the scheduled pod when its Service cannot be created", async () => {
+    const failure = { code: "no_port" as const, message: "no available nodeport" };
+    const { actor, teardowns } = start({ expose: async () => ({ failure }) });
+    await flush();
+    actor.send({ type: "pod.changed", pod: pod({ nodeName: "n1" }), nodePublicIp: null, at: 1 });
+    await flush();
+    await flush();
+    expect(teardowns).toEqual(["teardown"]);
+    expect(actor.getSnapshot().output).toEqual({ outcome: "aborted", failure });
   });
 
   it("rolls back and ends aborted with the classified failure when provisioning fails", async () => {
@@ -133,6 +171,7 @@ describe("stackMachine", () => {
       nodePublicIp: null,
       at: 1,
     });
+    await flush();
     clock.increment(20_000);
     await flush();
     expect(actor.getSnapshot().output).toEqual({
@@ -150,6 +189,7 @@ describe("stackMachine", () => {
       nodePublicIp: null,
       at: 3,
     });
+    await flush();
     expect(status()).toBe("failed");
     expect(actor.getSnapshot().context.reason).toBe("ErrImagePull: image not found");
   });
@@ -163,6 +203,7 @@ describe("stackMachine", () => {
       nodePublicIp: null,
       at: 3,
     });
+    await flush();
     expect(status()).toBe("stopped");
     expect(actor.getSnapshot().context.reason).toBe("completed");
   });
@@ -176,6 +217,7 @@ describe("stackMachine", () => {
       nodePublicIp: null,
       at: 1,
     });
+    await flush();
     actor.send({ type: "node.deleted", nodeName: "n2", at: 2 });
     expect(status()).toBe("running");
     actor.send({ type: "node.deleted", nodeName: "n1", at: 3 });
@@ -187,6 +229,7 @@ describe("stackMachine", () => {
       nodePublicIp: null,
       at: 4,
     });
+    await flush();
     expect(status()).toBe("node_deleted");
   });
 
@@ -194,7 +237,9 @@ describe("stackMachine", () => {
     const { actor, status } = start();
     await flush();
     actor.send({ type: "pod.changed", pod: pod({ nodeName: "n1", ready: true }), nodePublicIp: null, at: 1 });
+    await flush();
     actor.send({ type: "pod.changed", pod: pod({ exists: false }), nodePublicIp: null, at: 2 });
+    await flush();
     expect(status()).toBe("failed");
     expect(actor.getSnapshot().context.reason).toBe("pod was deleted outside stackd");
   });
@@ -209,6 +254,7 @@ describe("stackMachine", () => {
     });
     await flush();
     actor.send({ type: "pod.changed", pod: pod({ nodeName: "n1", ready: true }), nodePublicIp: null, at: 1 });
+    await flush();
     actor.send({ type: "service.gone", at: 2 });
     expect(actor.getSnapshot().value).toEqual({ live: { running: "restoringService" } });
     expect(status()).toBe("running");
@@ -222,6 +268,7 @@ describe("stackMachine", () => {
     const { actor } = start({ teardown: () => new Promise(() => {}) });
     await flush();
     actor.send({ type: "pod.changed", pod: pod({ nodeName: "n1", ready: true }), nodePublicIp: null, at: 1 });
+    await flush();
     actor.send({ type: "user.delete", at: 2 });
     actor.send({ type: "service.gone", at: 3 });
     expect(actor.getSnapshot().value).toBe("deleting");
@@ -231,6 +278,7 @@ describe("stackMachine", () => {
     const { actor, clock, teardowns } = start();
     await flush();
     actor.send({ type: "pod.changed", pod: pod({ nodeName: "n1", ready: true }), nodePublicIp: null, at: 1 });
+    await flush();
     clock.increment(2 * hour - 1);
     expect(teardowns).toEqual([]);
     clock.increment(1);
@@ -330,11 +378,15 @@ describe("stackMachine", () => {
     });
   });
 
-  it("hands the manifest to provisioning and forgets it once provisioned", async () => {
+  it("hands the manifest to the Pod and the Service and forgets it once the Service exists", async () => {
     const seen: unknown[] = [];
     const manifest = { kind: "Pod", spec: { containers: [] } };
     const { actor } = start({
       provision: async (input) => {
+        seen.push(input.manifest);
+        return { created: true };
+      },
+      expose: async (input) => {
         seen.push(input.manifest);
         return { nodePort: input.nodePort };
       },
@@ -342,7 +394,9 @@ describe("stackMachine", () => {
     });
     expect(actor.getSnapshot().context.manifest).toBe(manifest);
     await flush();
-    expect(seen).toEqual([manifest]);
+    actor.send({ type: "pod.changed", pod: pod({ nodeName: "n1" }), nodePublicIp: null, at: 1 });
+    await flush();
+    expect(seen).toEqual([manifest, manifest]);
     expect(actor.getSnapshot().context.manifest).toBeNull();
   });
 
@@ -351,6 +405,7 @@ describe("stackMachine", () => {
     await flush();
     expect(actor.getSnapshot().hasTag("scheduled")).toBe(false);
     actor.send({ type: "pod.changed", pod: pod({ nodeName: "n1" }), nodePublicIp: null, at: 1 });
+    await flush();
     expect(actor.getSnapshot().hasTag("scheduled")).toBe(true);
     expect(statusOf(actor.getSnapshot())).toBe("creating");
   });
@@ -393,6 +448,7 @@ describe("stackMachine", () => {
       nodePublicIp: null,
       at: 1,
     });
+    await flush();
     const failure = { code: "abandoned" as const, message: "the client went away" };
     actor.send({ type: "create.abandon", failure });
     await flush();
@@ -409,6 +465,7 @@ describe("stackMachine", () => {
       nodePublicIp: null,
       at: 1,
     });
+    await flush();
     expect(actor.getSnapshot().value).toBe("rollingBack");
     expect(actor.getSnapshot().context.createFailure).toEqual({
       code: "not_schedulable",

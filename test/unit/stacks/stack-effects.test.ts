@@ -209,19 +209,22 @@ function harness(range: { min: number; max: number } = { min: 31000, max: 31009 
   return { ports, transport, effects, nodePort, input, sleeps };
 }
 
-describe("provision", () => {
-  it("creates the Pod and the Service and answers the leased nodePort", async () => {
+describe("provision and expose", () => {
+  it("creates only the Pod when provisioning", async () => {
+    const { effects, transport, input } = harness();
+    expect(await effects.provision(input())).toEqual({ created: true });
+    expect(transport.calls.map((call) => `${call.method} ${call.path}`)).toEqual([`POST ${podsPath}`]);
+  });
+
+  it("creates only the Service when exposing, and answers the leased nodePort", async () => {
     const { effects, transport, nodePort, input } = harness();
-    expect(await effects.provision(input())).toEqual({ nodePort });
-    expect(transport.calls.map((call) => `${call.method} ${call.path}`).sort()).toEqual([
-      `POST ${podsPath}`,
-      `POST ${servicesPath}`,
-    ]);
+    expect(await effects.expose(input())).toEqual({ nodePort });
+    expect(transport.calls.map((call) => `${call.method} ${call.path}`)).toEqual([`POST ${servicesPath}`]);
   });
 
   it("posts a NodePort Service selecting the stack on the leased port", async () => {
     const { effects, transport, nodePort, input } = harness();
-    await effects.provision(input());
+    await effects.expose(input());
     const [call] = transport.callsTo("POST", servicesPath);
     expect(call?.body).toEqual({
       apiVersion: "v1",
@@ -243,7 +246,7 @@ describe("provision", () => {
 
   it("exposes a UDP container port with a UDP Service", async () => {
     const { effects, transport, input } = harness();
-    await effects.provision(input(manifest({ protocol: "UDP" })));
+    await effects.expose(input(manifest({ protocol: "UDP" })));
     const [call] = transport.callsTo("POST", servicesPath);
     expect((call?.body as V1Service | undefined)?.spec?.ports?.[0]?.protocol).toBe("UDP");
   });
@@ -316,7 +319,7 @@ describe("provision", () => {
   describe("the Service it posts", () => {
     it("carries stackd's labels with the instance and selects the stack's pod by its id", async () => {
       const { effects, transport, input } = harness();
-      await effects.provision(input());
+      await effects.expose(input());
       const [call] = transport.callsTo("POST", servicesPath);
       const service = call?.body as V1Service;
       expect(service.metadata?.labels).toEqual({
@@ -334,7 +337,7 @@ describe("provision", () => {
     it("leases another port, retries the Service with it and answers the new port", async () => {
       const { effects, transport, nodePort, input, ports } = harness();
       transport.on("POST", servicesPath, refusal.portTaken(nodePort));
-      const result = await effects.provision(input());
+      const result = await effects.expose(input());
       expect(result).toEqual({ nodePort: nodePort + 1 });
       expect(transport.postedNodePorts()).toEqual([nodePort, nodePort + 1]);
       expect(ports.lease(stackId)).toBe(nodePort + 1);
@@ -343,7 +346,7 @@ describe("provision", () => {
     it("never leases the refused port again, even after the stack releases its lease", async () => {
       const { effects, transport, nodePort, input, ports } = harness({ min: 31000, max: 31004 });
       transport.on("POST", servicesPath, refusal.portTaken(nodePort));
-      await effects.provision(input());
+      await effects.expose(input());
       ports.release(stackId);
       const others = ["stack-b", "stack-c", "stack-d", "stack-e", "stack-f"].map((other) =>
         ports.lease(other),
@@ -355,7 +358,7 @@ describe("provision", () => {
     it("gives up with no_port when the range has no other port", async () => {
       const { effects, transport, nodePort, input } = harness({ min: 31000, max: 31000 });
       transport.on("POST", servicesPath, refusal.portTaken(nodePort));
-      const result = await effects.provision(input());
+      const result = await effects.expose(input());
       expect(result).toEqual({ failure: { code: "no_port", message: expect.any(String) } });
       expect(transport.postedNodePorts()).toEqual([nodePort]);
     });
@@ -363,7 +366,7 @@ describe("provision", () => {
     it(`gives up with no_port after ${maxPortAttempts} taken ports`, async () => {
       const { effects, transport, input } = harness({ min: 31000, max: 31099 });
       transport.always("POST", servicesPath, (call) => refusal.portTaken(31000 + call - 1));
-      const result = await effects.provision(input());
+      const result = await effects.expose(input());
       expect(result).toEqual({
         failure: { code: "no_port", message: `no free nodePort after ${maxPortAttempts} attempts` },
       });
@@ -377,7 +380,7 @@ describe("provision", () => {
       transport.always("POST", servicesPath, (call) =>
         call < maxPortAttempts ? refusal.portTaken(31000 + call - 1) : {},
       );
-      const result = await effects.provision(input());
+      const result = await effects.expose(input());
       expect(result).toEqual({ nodePort: 31000 + maxPortAttempts - 1 });
     });
   });
@@ -388,7 +391,7 @@ describe("provision", () => {
       transport
         .on("POST", servicesPath, refusal.alreadyExists("services"))
         .on("GET", servicePath, { spec: { ports: [{ nodePort: 31007 }] } });
-      expect(await effects.provision(input())).toEqual({ nodePort: 31007 });
+      expect(await effects.expose(input())).toEqual({ nodePort: 31007 });
       expect(transport.callsTo("GET", servicePath)).toHaveLength(1);
     });
 
@@ -397,15 +400,15 @@ describe("provision", () => {
       transport
         .on("POST", servicesPath, refusal.alreadyExists("services"))
         .on("GET", servicePath, { spec: {} });
-      expect(await effects.provision(input())).toEqual({ nodePort });
+      expect(await effects.expose(input())).toEqual({ nodePort });
     });
   });
 
   describe("when the API server refuses the Pod", () => {
     it("counts an AlreadyExists Pod as created", async () => {
-      const { effects, transport, nodePort, input } = harness();
+      const { effects, transport, input } = harness();
       transport.on("POST", podsPath, refusal.alreadyExists("pods"));
-      expect(await effects.provision(input())).toEqual({ nodePort });
+      expect(await effects.provision(input())).toEqual({ created: true });
     });
 
     const refusals = [
@@ -480,28 +483,29 @@ describe("provision", () => {
     it("asks the API server to refuse unknown and duplicate fields (fieldValidation=Strict)", async () => {
       const { effects, transport, input } = harness();
       await effects.provision(input());
+      await effects.expose(input());
       expect(transport.calls.map((call) => call.query)).toEqual([
         { fieldValidation: "Strict" },
         { fieldValidation: "Strict" },
       ]);
     });
 
-    it("answers the Pod's failure even though the Service was created", async () => {
+    it("answers the Pod's failure without creating a Service", async () => {
       const { effects, transport, input } = harness();
       const thrown = refusal.quota();
       transport.on("POST", podsPath, thrown);
       expect(await effects.provision(input())).toEqual({
         failure: { code: "quota_exceeded", message: thrown.message },
       });
-      expect(transport.callsTo("POST", servicesPath)).toHaveLength(1);
+      expect(transport.callsTo("POST", servicesPath)).toHaveLength(0);
     });
   });
 
-  it("answers the Service's refusal when only the Service is refused", async () => {
+  it("answers the Service's refusal when exposing", async () => {
     const { effects, transport, input } = harness();
     const thrown = refusal.quota();
     transport.on("POST", servicesPath, thrown);
-    expect(await effects.provision(input())).toEqual({
+    expect(await effects.expose(input())).toEqual({
       failure: { code: "quota_exceeded", message: thrown.message },
     });
   });

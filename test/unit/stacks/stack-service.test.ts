@@ -38,7 +38,10 @@ const facts = (overrides: Partial<PodFacts>): PodFacts => ({
 });
 
 interface Scenario {
-  /** What provisioning answers; by default the leased port, after which the pod is bound to stack-node-1. */
+  /**
+   * What the create's effects answer: a failure of the Pod, or the port its Service gets once the pod
+   * is scheduled. By default the leased port, after which the pod is bound to stack-node-1.
+   */
   provision?: (input: ProvisionInput, world: World) => Promise<ProvisionOutput>;
   teardown?: () => Promise<void>;
   portRange?: [number, number];
@@ -58,14 +61,20 @@ function world(scenario: Scenario = {}) {
   ports.sync([]);
   const teardowns: string[] = [];
   const provisioned: ProvisionInput[] = [];
+  const servicePorts = new Map<string, number>();
   const machine = provideStackEffects(
     {
       provision: async (input) => {
         provisioned.push(input);
-        if (scenario.provision) return scenario.provision(input, self);
-        bind(input.identity.stackId);
-        return { nodePort: input.nodePort };
+        const { stackId } = input.identity;
+        const answer = scenario.provision
+          ? await scenario.provision(input, self)
+          : (bind(stackId), { nodePort: input.nodePort });
+        if ("failure" in answer) return answer;
+        servicePorts.set(stackId, answer.nodePort);
+        return { created: true };
       },
+      expose: async (input) => ({ nodePort: servicePorts.get(input.identity.stackId) ?? input.nodePort }),
       restoreService: async (input) => ({ nodePort: input.nodePort }),
       teardown: async ({ identity }) => {
         teardowns.push(identity.stackId);
