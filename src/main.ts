@@ -35,8 +35,17 @@ try {
 } catch (error) {
   startupFailed(error);
 }
+/** Exit code of a replica that lost its leader lease: its supervisor starts a fresh follower. */
+const lostLeadershipExitCode = 3;
+
 const stackd = await createStackd(config, {
   logger,
+  onLeadershipLost: () => {
+    logger.error("lost the leader lease; exiting so that a fresh replica starts as a follower", {
+      exitCode: lostLeadershipExitCode,
+    });
+    process.exit(lostLeadershipExitCode);
+  },
   ...(inspector ? { inspect: inspector.inspect } : {}),
 }).catch((error: unknown) => {
   if (error instanceof KubeConfigError) {

@@ -4,20 +4,29 @@ import { createApp } from "./http/app.ts";
 import { bindOrFail } from "./http/listen.ts";
 import type { InspectionObserver } from "./inspection.ts";
 import { createKubeClient, type KubeClient } from "./kube/client.ts";
+import { LeaseElector } from "./leadership/lease-elector.ts";
+import { readYourWrites } from "./leadership/read-your-writes.ts";
+import { UpdateRelay } from "./leadership/update-relay.ts";
+import { createWriteForwarder } from "./leadership/write-forwarding.ts";
 import { ChangeFeed } from "./live/change-feed.ts";
 import type { Logger } from "./log/logger.ts";
 import { createMetrics, resourceOf, watchObserver } from "./metrics/metrics.ts";
 import { defaultPodPolicy } from "./podspec/pod-policy.ts";
 import { PortAllocator } from "./ports/port-allocator.ts";
 import { adoptFromCluster } from "./stacks/cluster-adoption.ts";
+import type { NodeLookup } from "./stacks/cluster-records.ts";
 import { ClusterSync } from "./stacks/cluster-sync.ts";
+import { ClusterView } from "./stacks/cluster-view.ts";
 import { lifecycleLog } from "./stacks/lifecycle-log.ts";
+import type { NetworkIsolation } from "./stacks/network-isolation-reconciler.ts";
+import { checkIngressPolicy } from "./stacks/network-policy.ts";
 import { startNetworkPolicies } from "./stacks/network-startup.ts";
 import { readinessChecks } from "./stacks/readiness.ts";
 import { StackActors } from "./stacks/stack-actors.ts";
 import { createStackEffects, provideStackEffects } from "./stacks/stack-effects.ts";
 import { StackReads } from "./stacks/stack-reads.ts";
 import { StackService } from "./stacks/stack-service.ts";
+import { recordTerminalStates } from "./stacks/terminal-records.ts";
 import { openStackdDatabase } from "./store/database.ts";
 import { EventHistory } from "./store/event-history.ts";
 import { StackStore } from "./store/stack-store.ts";
@@ -32,6 +41,11 @@ export interface StackdDependencies {
   /** A ready client (tests); otherwise built from the configuration. */
   kube?: KubeClient;
   inspect?: InspectionObserver;
+  /**
+   * Leader election only: this replica could not renew its lease in time and has stopped acting.
+   * The process should exit (a new one starts as a follower); by default only the log says so.
+   */
+  onLeadershipLost?: () => void;
 }
 
 /**
@@ -68,8 +82,8 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
       metrics.kubeRequestDuration.observe(labels, seconds);
     });
   }
-  // Before anything else touches the namespace: isolation's first pass, then the required ingress policy.
-  const isolation = await startNetworkPolicies({
+  const replicated = config.leaderElection.enabled;
+  const networkStartup = {
     kube,
     namespace: config.namespace,
     logger,
@@ -77,7 +91,14 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
     requireIngressNetworkPolicy: config.requireIngressNetworkPolicy,
     orphanGraceMs: config.orphanGraceMs,
     instance: config.instance,
-  });
+  };
+  // Before anything else touches the namespace: isolation's first pass, then the required ingress policy.
+  // With leader election only the leader writes: a follower checks the required policy and waits.
+  let isolation: NetworkIsolation | undefined = replicated
+    ? undefined
+    : await startNetworkPolicies(networkStartup);
+  if (replicated && config.requireIngressNetworkPolicy && !config.networkIsolation)
+    await checkIngressPolicy(kube, config.namespace);
   const db = openStackdDatabase(config.dbPath);
   const store = new StackStore(db);
   const ports = new PortAllocator({
@@ -91,7 +112,12 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
     nodeRole: config.nodeRole,
     instance: config.instance,
     logger,
-    isolation,
+    isolation: {
+      ensureStackIngressPolicy: (...args) =>
+        isolation?.ensureStackIngressPolicy(...args) ?? Promise.resolve(),
+      removeStackIngressPolicy: (...args) =>
+        isolation?.removeStackIngressPolicy(...args) ?? Promise.resolve(),
+    },
   });
   const machine = provideStackEffects(effects, {
     now: Date.now,
@@ -106,6 +132,7 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
     ...(inspect ? { inspect } : {}),
   });
   actors.onUpdate(lifecycleLog(logger));
+  actors.onUpdate(recordTerminalStates(kube, logger));
   actors.onUpdate((update) => {
     if (
       config.metricsEnabled &&
@@ -115,7 +142,14 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
     )
       metrics.timeToRunning.observe((update.at - Date.parse(update.stack.created_at)) / 1000);
   });
-  const reads = new StackReads(actors, () => ports.leasedCount());
+  // A follower's reads and live stream come from its cluster view, the leader's from its actors.
+  const nodeLookup: NodeLookup = {
+    has: (name: string) => sync.nodes.has(name),
+    externalIp: (name: string | null | undefined) => sync.nodes.externalIp(name),
+  };
+  const view: ClusterView | undefined = replicated ? new ClusterView(nodeLookup) : undefined;
+  const updates = new UpdateRelay(view ?? actors);
+  const reads = new StackReads(updates, () => ports.leasedCount());
   const service = new StackService({
     actors,
     reads,
@@ -124,6 +158,8 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
     stackTtlMs: config.stackTtlMs,
     createDeadlineMs: config.schedulingTimeoutMs + createDeadlineSlackMs,
     deleteWaitMs,
+    // With replicas the cluster holds each record (the Service is the commit point); SQLite is a cache.
+    recordsAreInCluster: replicated,
     onCreateAnswered: (reason, seconds) => {
       if (!config.metricsEnabled) return;
       const result = reason === "created" ? "created" : "failed";
@@ -131,11 +167,12 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
       metrics.createDuration.observe({ result }, seconds);
     },
   });
-  const sync = new ClusterSync({
+  const sync: ClusterSync = new ClusterSync({
     kube,
     namespace: config.namespace,
     instance: config.instance,
-    actors,
+    actors: replicated ? null : actors,
+    ...(view ? { mirror: view } : {}),
     ports,
     logger,
     orphanGraceMs: config.orphanGraceMs,
@@ -143,7 +180,7 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
     onWatchHealth: (resource, health) => watchObservers(resource)(health),
   });
   const history = new EventHistory(db, { count: config.liveHistorySize, bytes: config.liveHistoryBytes });
-  const feed = new ChangeFeed(actors, reads, history, logger, {
+  const feed = new ChangeFeed(updates, reads, history, logger, {
     onHistoryError: () => metrics.storeWriteErrors.inc({ table: "stack_events" }),
   });
   metrics.bind({
@@ -152,32 +189,117 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
     liveClients: () => feed.subscriberCount(),
   });
 
-  const loaded = store.load();
-  if (loaded.unreadable.length > 0)
-    logger.warn("skipping stored stacks that no longer match the schema", { unreadable: loaded.unreadable });
-  // The cluster is the durable truth: stacks whose records the database lost come back from their Services.
-  const adopted = await adoptFromCluster(kube, config.namespace, config.instance, loaded.stacks);
-  if (adopted.length > 0) {
-    logger.warn("rebuilt stacks the database did not know from the cluster", {
-      stacks: adopted.map((stack) => stack.stack_id),
+  let isolationTimer: ReturnType<typeof setInterval> | undefined;
+  const startIsolationPasses = () => {
+    isolationTimer = setInterval(() => {
+      isolation
+        ?.reconcile()
+        .catch((error: unknown) => logger.warn("network isolation pass failed", { error }));
+    }, config.reconcileIntervalMs);
+  };
+  let elector: LeaseElector | undefined;
+  /** True once this replica runs the actors: always without leader election, after takeover with it. */
+  let acting = false;
+
+  if (!replicated) {
+    const loaded = store.load();
+    if (loaded.unreadable.length > 0)
+      logger.warn("skipping stored stacks that no longer match the schema", {
+        unreadable: loaded.unreadable,
+      });
+    // The cluster is the durable truth: stacks whose records the database lost come back from their Services.
+    const adopted = await adoptFromCluster(kube, config.namespace, config.instance, loaded.stacks);
+    if (adopted.length > 0) {
+      logger.warn("rebuilt stacks the database did not know from the cluster", {
+        stacks: adopted.map((stack) => stack.stack_id),
+      });
+      for (const stack of adopted) store.save(stack);
+    }
+    const stacks = [...loaded.stacks, ...adopted];
+    ports.sync(
+      await sync.clusterNodePorts(),
+      stacks.map((stack) => ({ port: stack.node_port, stackId: stack.stack_id })),
+    );
+    actors.restore(stacks);
+    await sync.start();
+    startIsolationPasses();
+    acting = true;
+    logger.info("stackd ready", {
+      restoredStacks: stacks.length,
+      namespace: config.namespace,
+      instance: config.instance,
     });
-    for (const stack of adopted) store.save(stack);
+  } else {
+    await sync.start();
+    const leaderElection = config.leaderElection;
+    /** The leader takes over from its cluster view: every stack the cluster holds, nothing from SQLite. */
+    const takeOver = async () => {
+      const started = performance.now();
+      try {
+        isolation = await startNetworkPolicies(networkStartup);
+        const current = view?.stacks() ?? [];
+        const ending = current.filter(
+          (stack) => stack.status === "stopped" && stack.status_reason === "deleted",
+        );
+        store.replaceAll(current);
+        ports.sync(
+          await sync.clusterNodePorts(),
+          current.map((stack) => ({ port: stack.node_port, stackId: stack.stack_id })),
+        );
+        actors.restore(current);
+        for (const [stackId, state] of view?.podStates() ?? []) {
+          actors.podChanged(stackId, state.facts, state.nodePublicIp);
+          if (state.nodeDeleted && state.facts.nodeName) actors.nodeDeleted(state.facts.nodeName);
+        }
+        // Stacks whose Service was already being deleted finish their teardown under this leader.
+        for (const stack of ending) actors.requestDelete(stack.stack_id);
+        updates.follow(actors);
+        sync.lead(actors);
+        startIsolationPasses();
+        acting = true;
+        logger.info("leading: this replica now runs every stack and takes writes", {
+          stacks: current.length,
+          takeoverMs: Math.round(performance.now() - started),
+        });
+      } catch (error) {
+        logger.error("cannot take over as leader; standing down", { error });
+        await elector?.stop();
+        dependencies.onLeadershipLost?.();
+      }
+    };
+    elector = new LeaseElector({
+      transport: kube.transport,
+      namespace: leaderElection.namespace,
+      name: leaderElection.name,
+      identity: leaderElection.identity,
+      instance: config.instance,
+      advertiseUrl: leaderElection.advertiseUrl,
+      leaseDurationMs: leaderElection.leaseDurationMs,
+      renewDeadlineMs: leaderElection.renewDeadlineMs,
+      retryPeriodMs: leaderElection.retryPeriodMs,
+      logger: logger.child({ component: "leader-election" }),
+      onStartedLeading: () => void takeOver(),
+      onStoppedLeading: () => {
+        acting = false;
+        clearInterval(isolationTimer);
+        actors.stopAll();
+        dependencies.onLeadershipLost?.();
+      },
+    });
+    const fence = elector;
+    // Every write of this process asks the lease first: a replica that does not lead (or no longer
+    // does, say after a SIGSTOP past its renew deadline) writes nothing but its Lease.
+    kube.transport.fenceWrites((method, path) =>
+      method === "GET" || path.startsWith("/apis/coordination.k8s.io/") ? null : fence.fenceReason(),
+    );
+    elector.start();
+    logger.info("stackd ready as a replica; waiting for the leader lease", {
+      namespace: config.namespace,
+      instance: config.instance,
+      lease: `${leaderElection.namespace}/${leaderElection.name}`,
+      identity: leaderElection.identity,
+    });
   }
-  const stacks = [...loaded.stacks, ...adopted];
-  ports.sync(
-    await sync.clusterNodePorts(),
-    stacks.map((stack) => ({ port: stack.node_port, stackId: stack.stack_id })),
-  );
-  actors.restore(stacks);
-  await sync.start();
-  const isolationTimer = setInterval(() => {
-    isolation.reconcile().catch((error: unknown) => logger.warn("network isolation pass failed", { error }));
-  }, config.reconcileIntervalMs);
-  logger.info("stackd ready", {
-    restoredStacks: stacks.length,
-    namespace: config.namespace,
-    instance: config.instance,
-  });
 
   const app = createApp({
     commands: service,
@@ -200,6 +322,21 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
     ...(config.metricsEnabled
       ? { metrics: { registry: metrics.registry, requireKey: config.metricsRequireKey } }
       : {}),
+    ...(elector && view
+      ? {
+          forwardWrite: createWriteForwarder({
+            handlesWrites: () => acting,
+            leaderUrl: () => {
+              const leader = elector?.leader();
+              return leader && leader.identity !== config.leaderElection.identity ? leader.url : null;
+            },
+            identity: config.leaderElection.identity,
+            timeoutMs: config.schedulingTimeoutMs + createDeadlineSlackMs + 5_000,
+            caughtUp: readYourWrites(view),
+            logger,
+          }),
+        }
+      : {}),
     readiness: () =>
       readinessChecks({
         watches: sync.health(),
@@ -219,6 +356,10 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
     ports,
     store,
     feed,
+    elector,
+    view,
+    /** True while this process runs the stack actors (it leads, or there is no leader election). */
+    isActing: () => acting,
     /**
      * Starts serving HTTP on the configured address (port 0 picks a free one); throws a ListenError
      * naming the address when it is taken.
@@ -240,6 +381,7 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
       await Promise.race([closing, Bun.sleep(config.shutdownTimeoutMs)]);
       await server?.stop(true);
       clearInterval(isolationTimer);
+      await elector?.stop();
       await sync.stop();
       feed.stop();
       actors.stopAll();

@@ -13,6 +13,7 @@ import {
   quantityBytes,
   read,
 } from "./env-readers.ts";
+import { LeaderElectionConfigSchema, leaderElectionConfig } from "./leader-election-config.ts";
 
 export { ConfigError } from "./env-readers.ts";
 
@@ -80,6 +81,7 @@ export const ConfigSchema = Type.Object({
   requireIngressNetworkPolicy: Type.Boolean(),
   /** Keep stackd's NetworkPolicy set (ingress only on exposed ports, no private egress) in the namespace. */
   networkIsolation: Type.Boolean(),
+  leaderElection: LeaderElectionConfigSchema,
 });
 
 export type Config = Static<typeof ConfigSchema>;
@@ -156,13 +158,16 @@ export function loadConfig(env: Env): Config {
     throw new ConfigError("LOG_LEVEL", `must be one of ${logLevels.join(", ")}, got "${logLevel}"`);
   }
   const kubeconfigPath = read(env, "K8S_KUBECONFIG", "");
+  const http = parseListenAddress(read(env, "HTTP_ADDR", ":8081"));
+  const instance = instanceName(env);
+  const namespace = read(env, "STACK_NAMESPACE", "stacks");
   const kubeContext = read(env, "K8S_CONTEXT", "");
   const config: Config = {
-    instance: instanceName(env),
-    http: parseListenAddress(read(env, "HTTP_ADDR", ":8081")),
+    instance,
+    http,
     apiKeyEnabled,
     apiKey,
-    namespace: read(env, "STACK_NAMESPACE", "stacks"),
+    namespace,
     stackTtlMs: duration(env, "STACK_TTL", "2h"),
     reconcileIntervalMs: duration(env, "STACK_SCHEDULER_INTERVAL", "10s"),
     nodePortMin,
@@ -210,6 +215,12 @@ export function loadConfig(env: Env): Config {
     },
     requireIngressNetworkPolicy: boolean(env, "STACK_REQUIRE_INGRESS_NETWORK_POLICY", true),
     networkIsolation: onOff(env, "STACK_NETWORK_ISOLATION", "off"),
+    leaderElection: leaderElectionConfig(env, {
+      namespace,
+      instance,
+      defaultInstance,
+      httpPort: http.port,
+    }),
   };
   const problem = Value.Errors(ConfigSchema, config).First();
   if (problem) throw new ConfigError(problem.path, problem.message);

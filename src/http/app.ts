@@ -34,6 +34,11 @@ export interface AppOptions {
     onSlowClientDropped?: () => void;
   };
   readiness?: () => ReadinessCheck[];
+  /**
+   * On a replica that does not lead: sends a write to the leader and answers with its response
+   * (undefined when this replica handles the request itself).
+   */
+  forwardWrite?: (request: Request) => Promise<Response | undefined>;
   /** Prometheus metrics at /metrics, and whether they need the API key (default: no). */
   metrics?: { registry: Registry; requireKey: boolean };
 }
@@ -99,6 +104,10 @@ export function createApp(options: AppOptions) {
       if (options.apiKeyEnabled && !keyMatches(presentedApiKey(request))) {
         return access.refused(request, errorResponse(unauthorized(), logger));
       }
+      if (options.forwardWrite && request.method !== "GET")
+        return options
+          .forwardWrite(request)
+          .then((forwarded) => (forwarded ? access.refused(request, forwarded) : undefined));
     })
     .onError((context) => access.answered(context.request, renderError(context, logger)))
     .onAfterResponse((context) => access.finish(context as never))

@@ -38,6 +38,9 @@ const tlsErrorCodes = new Set([
  * honours the kubeconfig's CA, client certificate and key.
  */
 /** Told of every ordinary request: its method, path, HTTP status (0 when no answer came) and seconds. */
+/** Asked before each request with its method and path: a reason to refuse it, or null. */
+export type WriteFence = (method: string, path: string) => string | null;
+
 export type RequestObserver = (method: string, path: string, status: number, seconds: number) => void;
 
 /** How often a request throttled by the API server (429) is sent again before its 429 is returned. */
@@ -61,6 +64,7 @@ export class KubeTransport {
 
   #requestTimeoutMs: number;
   #observe: RequestObserver | undefined;
+  #writeFence: WriteFence | undefined;
 
   /**
    * `limiter` throttles ordinary requests (not watch streams), like client-go's QPS and burst; each
@@ -89,6 +93,9 @@ export class KubeTransport {
     if (!headers.has("accept")) headers.set("accept", "application/json");
     const { stream, signal, ...rest } = init;
     if (this.#limiter && !stream) await this.#limiter.acquire();
+    // Checked last, after any wait for the limiter: a leader that lost its lease meanwhile writes nothing.
+    const refusal = this.#writeFence?.(String(init.method ?? "GET"), new URL(url).pathname);
+    if (refusal) throw new KubeApiError(0, "NotLeader", refusal);
     const deadline = stream ? undefined : AbortSignal.timeout(this.#requestTimeoutMs);
     const signals = [signal, deadline].filter((candidate): candidate is AbortSignal => Boolean(candidate));
     const requestInit: BunRequestInit = {
@@ -113,6 +120,14 @@ export class KubeTransport {
       observe?.(String(init.method ?? "GET"), new URL(url).pathname, 0, (performance.now() - started) / 1000);
       throw this.#networkError(error, url);
     }
+  }
+
+  /**
+   * Sets the fence asked before every request: a reason refuses it (thrown as a KubeApiError with
+   * status 0, so callers treat it as Kubernetes unavailable), null lets it through.
+   */
+  fenceWrites(fence: WriteFence): void {
+    this.#writeFence = fence;
   }
 
   /** Sets the observer told of every ordinary request (metrics). */

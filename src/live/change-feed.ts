@@ -1,5 +1,5 @@
 import type { Logger } from "../log/logger.ts";
-import type { StackActors, StackUpdate } from "../stacks/stack-actors.ts";
+import type { StackUpdate, StackUpdateSource } from "../stacks/stack-actors.ts";
 import type { StackReads } from "../stacks/stack-reads.ts";
 import { apiRecordOf } from "../stacks/stack-record.ts";
 import type { EventHistory } from "../store/event-history.ts";
@@ -34,7 +34,7 @@ export class ChangeFeed {
 
   /** `onHistoryError` is told of every failed history write (metrics). */
   constructor(
-    actors: StackActors,
+    actors: StackUpdateSource,
     reads: StackReads,
     history: EventHistory,
     logger: Logger,

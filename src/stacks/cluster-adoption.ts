@@ -1,11 +1,8 @@
-import type { V1Node } from "@kubernetes/client-node";
 import type { KubeClient } from "../kube/client.ts";
 import { stacksFromCluster } from "./cluster-records.ts";
 import { instanceSelector, ownedByInstance } from "./instance-scope.ts";
+import { NodeDirectory } from "./node-directory.ts";
 import type { StoredStack } from "./stack-record.ts";
-
-const externalIpOf = (node: V1Node | undefined) =>
-  node?.status?.addresses?.find((address) => address.type === "ExternalIP")?.address ?? null;
 
 /**
  * The stacks of this instance that the cluster holds and the database does not: read from the
@@ -18,20 +15,18 @@ export async function adoptFromCluster(
   known: StoredStack[],
 ): Promise<StoredStack[]> {
   const labelSelector = instanceSelector(instance);
-  const [services, pods] = await Promise.all([
+  const [services, pods, nodes] = await Promise.all([
     kube.core.listNamespacedService({ namespace, labelSelector }),
     kube.core.listNamespacedPod({ namespace, labelSelector }),
+    kube.core.listNode(),
   ]);
-  const adopted = stacksFromCluster(
+  const directory = new NodeDirectory();
+  directory.sync(nodes.items);
+  return stacksFromCluster(
     services.items.filter((service) => ownedByInstance(instance, service)),
     pods.items.filter((pod) => ownedByInstance(instance, pod)),
     new Set(known.map((stack) => stack.stack_id)),
     Date.now(),
+    directory,
   );
-  if (adopted.some((stack) => stack.node_id !== "")) {
-    const nodes = await kube.core.listNode();
-    const byName = new Map(nodes.items.map((node) => [node.metadata?.name, node]));
-    for (const stack of adopted) stack.node_public_ip = externalIpOf(byName.get(stack.node_id));
-  }
-  return adopted;
 }

@@ -1,8 +1,10 @@
 import type { V1Pod, V1Service } from "@kubernetes/client-node";
 import { type Static, Type } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
+import type { PodFacts, StackStatus } from "../../machines/stack.types.ts";
+import { podFacts } from "./pod-facts.ts";
 import type { StoredStack } from "./stack-record.ts";
-import { recordAnnotation, stackLabels } from "./stack-resources.ts";
+import { recordAnnotation, stackLabels, terminalAnnotation } from "./stack-resources.ts";
 
 const ServiceRecord = Type.Object({
   created_at: Type.String(),
@@ -14,55 +16,137 @@ const ServiceRecord = Type.Object({
 });
 type ServiceRecord = Static<typeof ServiceRecord>;
 
-function readRecord(service: V1Service): ServiceRecord | undefined {
-  const text = service.metadata?.annotations?.[recordAnnotation];
+/** The end a stack reached while its Service still exists, written by the leader when it gets there. */
+export const TerminalRecord = Type.Object({
+  status: Type.Union([Type.Literal("failed"), Type.Literal("stopped"), Type.Literal("node_deleted")]),
+  reason: Type.String(),
+  at: Type.String(),
+});
+export type TerminalRecord = Static<typeof TerminalRecord>;
+
+function readJson<T>(
+  schema: typeof ServiceRecord | typeof TerminalRecord,
+  text: string | undefined,
+): T | undefined {
   if (!text) return undefined;
   try {
     const parsed: unknown = JSON.parse(text);
-    return Value.Check(ServiceRecord, parsed) ? parsed : undefined;
+    return Value.Check(schema, parsed) ? (parsed as T) : undefined;
   } catch {
     return undefined;
   }
 }
 
+export const stackIdOf = (object: { metadata?: { labels?: Record<string, string> } }) =>
+  object.metadata?.labels?.[stackLabels.stackId];
+
+/** The terminal record on a stack's Service, or undefined when it has none (or an unreadable one). */
+export function terminalOf(service: V1Service): TerminalRecord | undefined {
+  return readJson<TerminalRecord>(TerminalRecord, service.metadata?.annotations?.[terminalAnnotation]);
+}
+
+/** What a stack's record needs of the nodes: whether one exists, and its ExternalIP. */
+export interface NodeLookup {
+  has(name: string): boolean;
+  externalIp(name: string | null | undefined): string | null;
+}
+
+/** What the cluster says of a stack's Pod right now: its facts and whether its node still exists. */
+export interface PodState {
+  facts: PodFacts;
+  nodePublicIp: string | null;
+  nodeDeleted: boolean;
+}
+
+/**
+ * A stack's status as the cluster shows it: a Service being deleted is a stack being torn down
+ * (stopped), the terminal record wins after that, then the Pod decides. Only the leader's actor knows
+ * more (a create still rolling back), and it writes every terminal status it reaches to the Service.
+ */
+export function statusFromCluster(
+  deleting: boolean,
+  terminal: TerminalRecord | undefined,
+  pod: PodState | undefined,
+): { status: StackStatus; reason: string | null } {
+  if (deleting) return { status: "stopped", reason: terminal?.reason ?? "deleted" };
+  if (terminal) return { status: terminal.status, reason: terminal.reason };
+  if (pod?.nodeDeleted) return { status: "node_deleted", reason: "node_deleted" };
+  const facts = pod?.facts;
+  if (facts?.failureReason) return { status: "failed", reason: facts.failureReason };
+  if (facts?.phase === "Succeeded") return { status: "stopped", reason: "completed" };
+  if (facts?.ready) return { status: "running", reason: null };
+  return { status: "creating", reason: null };
+}
+
+/**
+ * A stack rebuilt from its Service's record annotation and the state of its Pod; undefined for a
+ * Service that is not a stack's (no stack id, or no readable record). Such stacks count as
+ * acknowledged: a Service is created only at the end of a create (its commit point).
+ */
+export function stackFromService(
+  service: V1Service,
+  pod: PodState | undefined,
+  now: number,
+): StoredStack | undefined {
+  const stackId = stackIdOf(service);
+  const record = readJson<ServiceRecord>(ServiceRecord, service.metadata?.annotations?.[recordAnnotation]);
+  if (!stackId || !record) return undefined;
+  const { status, reason } = statusFromCluster(
+    Boolean(service.metadata?.deletionTimestamp),
+    terminalOf(service),
+    pod,
+  );
+  return {
+    stack_id: stackId,
+    pod_id: stackId,
+    namespace: service.metadata?.namespace ?? "",
+    node_id: pod?.facts.nodeName ?? "",
+    node_public_ip: pod?.nodePublicIp ?? null,
+    pod_spec: record.pod_spec,
+    target_port: record.target_port,
+    node_port: service.spec?.ports?.[0]?.nodePort ?? 0,
+    service_name: service.metadata?.name ?? `svc-${stackId}`,
+    status,
+    status_reason: reason,
+    ttl_expires_at: record.ttl_expires_at,
+    created_at: record.created_at,
+    updated_at: new Date(now).toISOString(),
+    requested_cpu_milli: record.requested_cpu_milli,
+    requested_memory_bytes: record.requested_memory_bytes,
+    acknowledged: true,
+  };
+}
+
 /**
  * Stacks that exist in the cluster but not in the database (it was lost, deleted or replaced), rebuilt
- * from their Services' record annotation and their Pods. They resume as acknowledged: the cluster cannot
- * tell whether their client got the 201, and keeping a stack until its TTL is the side that loses nothing.
+ * from their Services' record annotation and their Pods. A Service that is being deleted is skipped:
+ * its stack is already ending.
  */
 export function stacksFromCluster(
   services: V1Service[],
   pods: V1Pod[],
   known: Set<string>,
   now: number,
+  nodes: NodeLookup,
 ): StoredStack[] {
-  const podByStack = new Map(pods.map((pod) => [pod.metadata?.labels?.[stackLabels.stackId], pod]));
+  const podByStack = new Map(pods.map((pod) => [stackIdOf(pod), pod]));
   const rebuilt: StoredStack[] = [];
   for (const service of services) {
-    const stackId = service.metadata?.labels?.[stackLabels.stackId];
-    const record = readRecord(service);
-    if (!stackId || !record || known.has(stackId) || service.metadata?.deletionTimestamp) continue;
+    const stackId = stackIdOf(service);
+    if (!stackId || known.has(stackId) || service.metadata?.deletionTimestamp) continue;
     const pod = podByStack.get(stackId);
-    const nodeName = pod?.spec?.nodeName ?? "";
-    rebuilt.push({
-      stack_id: stackId,
-      pod_id: stackId,
-      namespace: service.metadata?.namespace ?? "",
-      node_id: nodeName,
-      node_public_ip: null,
-      pod_spec: record.pod_spec,
-      target_port: record.target_port,
-      node_port: service.spec?.ports?.[0]?.nodePort ?? 0,
-      service_name: service.metadata?.name ?? `svc-${stackId}`,
-      status: "creating",
-      status_reason: null,
-      ttl_expires_at: record.ttl_expires_at,
-      created_at: record.created_at,
-      updated_at: new Date(now).toISOString(),
-      requested_cpu_milli: record.requested_cpu_milli,
-      requested_memory_bytes: record.requested_memory_bytes,
-      acknowledged: true,
-    });
+    const stack = stackFromService(service, pod ? podStateOf(pod, nodes) : undefined, now);
+    if (stack) rebuilt.push(stack);
   }
   return rebuilt;
+}
+
+/** The Pod's facts with its node's address, and whether that node is gone. */
+export function podStateOf(pod: V1Pod, nodes: NodeLookup): PodState {
+  const facts = podFacts(pod);
+  return {
+    facts,
+    nodePublicIp: nodes.externalIp(facts.nodeName),
+    nodeDeleted: facts.nodeName !== null && !nodes.has(facts.nodeName),
+  };
 }

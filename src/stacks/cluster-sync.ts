@@ -4,6 +4,7 @@ import { isNotFound, toKubeApiError } from "../kube/errors.ts";
 import { ResourceWatch, type WatchHealth } from "../kube/watch.ts";
 import type { Logger } from "../log/logger.ts";
 import type { PortAllocator } from "../ports/port-allocator.ts";
+import type { ClusterMirror } from "./cluster-view.ts";
 import { instanceSelector, scopeToInstance } from "./instance-scope.ts";
 import { NodeDirectory } from "./node-directory.ts";
 import { podFacts, podGone } from "./pod-facts.ts";
@@ -15,7 +16,10 @@ export interface ClusterSyncOptions {
   namespace: string;
   /** STACKD_INSTANCE: the watches, relists and sweeps see only this instance's objects. */
   instance: string;
-  actors: StackActors;
+  /** The actors to feed; null on a replica that does not lead (it only mirrors, and never sweeps). */
+  actors: StackActors | null;
+  /** Told of every object the watches see (a follower's read model). */
+  mirror?: ClusterMirror;
   ports: PortAllocator;
   logger: Logger;
   orphanGraceMs: number;
@@ -27,6 +31,15 @@ export interface ClusterSyncOptions {
 
 const stackIdOf = (object: { metadata?: { labels?: Record<string, string> } }) =>
   object.metadata?.labels?.[stackLabels.stackId];
+
+/** Feeds nothing: the actors of a replica that does not lead. */
+const noActors = {
+  podChanged() {},
+  serviceGone() {},
+  nodeDeleted() {},
+  *scheduledStacks(): Generator<{ stackId: string; nodeName: string | null }> {},
+  has: () => false,
+};
 
 /** What the orphan sweep needs to know of one of stackd's Pods or Services (not the whole object). */
 export interface OwnedObject {
@@ -94,10 +107,29 @@ export class ClusterSync {
   #services = new Map<string, OwnedObject>();
   #sweepTimer: ReturnType<typeof setInterval> | undefined;
   #now: () => number;
+  #actors: StackActors | null;
+  #mirror: ClusterMirror | undefined;
 
   constructor(options: ClusterSyncOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
+    this.#actors = options.actors;
+    this.#mirror = options.mirror;
+  }
+
+  /** The actors to feed, or a sink that drops everything while this replica does not lead. */
+  get #sink(): Pick<StackActors, "podChanged" | "serviceGone" | "nodeDeleted" | "scheduledStacks" | "has"> {
+    return this.#actors ?? noActors;
+  }
+
+  /**
+   * Starts feeding `actors` (this replica now leads) and sweeping orphans; the mirror is dropped,
+   * since the actors are the read model from now on.
+   */
+  lead(actors: StackActors): void {
+    this.#actors = actors;
+    this.#mirror = undefined;
+    if (!this.#sweepTimer) this.#startSweeps();
   }
 
   /** Every nodePort that Services anywhere in the cluster use (for the port allocator). */
@@ -110,7 +142,7 @@ export class ClusterSync {
 
   /** Starts the watches (nodes first, so pods can be placed) and the orphan sweep. */
   async start(): Promise<void> {
-    const { kube, namespace, instance, logger, actors } = this.#options;
+    const { kube, namespace, instance, logger } = this.#options;
     const nodeWatch = new ResourceWatch<V1Node>({
       transport: kube.transport,
       path: "/api/v1/nodes",
@@ -118,13 +150,15 @@ export class ClusterSync {
       handlers: {
         onHealth: (health) => this.#options.onWatchHealth?.("nodes", health),
         onSync: (nodes) => {
-          for (const name of this.nodes.sync(nodes)) actors.nodeDeleted(name);
+          for (const name of this.nodes.sync(nodes)) this.#sink.nodeDeleted(name);
+          this.#mirror?.nodes();
         },
         onEvent: (type, node) => {
           if (type === "DELETED") {
             this.nodes.remove(node.metadata?.name ?? "");
-            actors.nodeDeleted(node.metadata?.name ?? "");
+            this.#sink.nodeDeleted(node.metadata?.name ?? "");
           } else this.nodes.upsert(node);
+          this.#mirror?.nodes();
         },
       },
     });
@@ -148,23 +182,33 @@ export class ClusterSync {
         onHealth: (health) => this.#options.onWatchHealth?.("services", health),
         onSync: (services) => {
           this.#services = ownedMap(services);
+          this.#mirror?.services(services);
           const present = new Set([...this.#services.values()].map((owned) => owned.stackId));
-          for (const stack of missingFrom(actors.scheduledStacks(), present))
-            actors.serviceGone(stack.stackId);
+          for (const stack of missingFrom(this.#sink.scheduledStacks(), present))
+            this.#sink.serviceGone(stack.stackId);
         },
         onEvent: (type, service) => {
           this.#track(this.#services, type === "DELETED", service);
+          this.#mirror?.service(type === "DELETED", service);
           const stackId = stackIdOf(service);
-          if (type === "DELETED" && stackId) actors.serviceGone(stackId);
+          if (type === "DELETED" && stackId) this.#sink.serviceGone(stackId);
         },
       }),
     });
     this.#watches = [nodeWatch, podWatch, serviceWatch] as ResourceWatch<V1Node | V1Pod | V1Service>[];
     await nodeWatch.start();
     await Promise.all([podWatch.start(), serviceWatch.start()]);
-    await this.sweepOrphans();
+    if (this.#actors) {
+      await this.sweepOrphans();
+      this.#startSweeps();
+    }
+  }
+
+  #startSweeps(): void {
     this.#sweepTimer = setInterval(() => {
-      this.sweepOrphans().catch((error: unknown) => logger.warn("orphan sweep failed", { error }));
+      this.sweepOrphans().catch((error: unknown) =>
+        this.#options.logger.warn("orphan sweep failed", { error }),
+      );
     }, this.#options.reconcileIntervalMs);
   }
 
@@ -190,7 +234,9 @@ export class ClusterSync {
   }
 
   async #sweep(objects: Map<string, OwnedObject>, kind: string, remove: (name: string) => Promise<unknown>) {
-    const { actors, orphanGraceMs, logger, ports } = this.#options;
+    const { orphanGraceMs, logger, ports } = this.#options;
+    const actors = this.#actors;
+    if (!actors) return 0;
     const orphans = orphansOf(objects, this.#now() - orphanGraceMs, (stackId) => actors.has(stackId));
     for (const [name, owned] of orphans) {
       logger.info(`deleting orphan ${kind}`, { name, stackId: owned.stackId });
@@ -214,6 +260,7 @@ export class ClusterSync {
     const stackId = stackIdOf(pod);
     if (!stackId) return;
     this.#track(this.#pods, deleted, pod);
+    this.#mirror?.pod(deleted, pod);
     if (deleted) this.#podVanished(stackId, pod.spec?.nodeName ?? null);
     else this.#deliver(stackId, pod);
   }
@@ -221,17 +268,18 @@ export class ClusterSync {
   /** Sends the pod's facts to its stack; a pod bound to a node that no longer exists means node loss. */
   #deliver(stackId: string, pod: V1Pod): void {
     const nodeName = pod.spec?.nodeName;
-    this.#options.actors.podChanged(stackId, podFacts(pod), this.nodes.externalIp(nodeName));
-    if (nodeName && !this.nodes.has(nodeName)) this.#options.actors.nodeDeleted(nodeName);
+    this.#sink.podChanged(stackId, podFacts(pod), this.nodes.externalIp(nodeName));
+    if (nodeName && !this.nodes.has(nodeName)) this.#sink.nodeDeleted(nodeName);
   }
 
   #podVanished(stackId: string, nodeName: string | null): void {
-    if (nodeName && !this.nodes.has(nodeName)) this.#options.actors.nodeDeleted(nodeName);
-    else this.#options.actors.podChanged(stackId, podGone, null);
+    if (nodeName && !this.nodes.has(nodeName)) this.#sink.nodeDeleted(nodeName);
+    else this.#sink.podChanged(stackId, podGone, null);
   }
 
   #syncPods(pods: V1Pod[]): void {
     this.#pods = ownedMap(pods);
+    this.#mirror?.pods(pods);
     const present = new Set<string>();
     for (const pod of pods) {
       const stackId = stackIdOf(pod);
@@ -239,7 +287,7 @@ export class ClusterSync {
       present.add(stackId);
       this.#deliver(stackId, pod);
     }
-    for (const stack of missingFrom(this.#options.actors.scheduledStacks(), present)) {
+    for (const stack of missingFrom(this.#sink.scheduledStacks(), present)) {
       this.#podVanished(stack.stackId, stack.nodeName);
     }
   }

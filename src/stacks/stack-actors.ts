@@ -35,6 +35,11 @@ export type StackUpdate =
       at: number;
     };
 
+/** Anything that tells listeners of stack updates: the actors, or a follower's cluster view. */
+export interface StackUpdateSource {
+  onUpdate(listener: (update: StackUpdate) => void): () => void;
+}
+
 export interface StackActorsOptions {
   machine: ProvidedStackMachine;
   store: StackStore;
@@ -61,7 +66,7 @@ interface Entry {
 /** How often writes that failed (a full disk, an unwritable file) are tried again. */
 const storeRetryMs = 2_000;
 
-export class StackActors {
+export class StackActors implements StackUpdateSource {
   #options: StackActorsOptions;
   #entries = new Map<string, Entry>();
   /** Writes not yet in the store, newest per stack: a record to save, or null to remove it. */

@@ -1,4 +1,4 @@
-import type { StackActors, StackUpdate } from "./stack-actors.ts";
+import type { StackUpdate, StackUpdateSource } from "./stack-actors.ts";
 import { apiRecordOf, type StackRecord, type StoredStack } from "./stack-record.ts";
 import { type StackStats, stackStats } from "./stack-stats.ts";
 
@@ -19,7 +19,7 @@ export class StackReads {
   #leasedPorts: () => number;
   #unsubscribe: () => void;
 
-  constructor(actors: StackActors, leasedPorts: () => number) {
+  constructor(actors: StackUpdateSource, leasedPorts: () => number) {
     this.#leasedPorts = leasedPorts;
     this.#unsubscribe = actors.onUpdate((update) => this.#apply(update));
   }

@@ -58,6 +58,9 @@ export function stackPod(sanitised: V1Pod, identity: StackIdentity, placement: S
 /** The Service annotation that keeps what the cluster cannot tell of a stack, so a lost database loses no stack. */
 export const recordAnnotation = "stackd.io/record";
 
+/** The Service annotation with the terminal status a stack reached (failed, stopped, node_deleted) and why. */
+export const terminalAnnotation = "stackd.io/terminal";
+
 /** What a stack's Service carries of it: the facts fixed at creation (its status is read from the Pod). */
 export function serviceRecordOf(identity: StackIdentity): string {
   return JSON.stringify({

@@ -45,6 +45,11 @@ export interface StackServiceOptions {
   createDeadlineMs: number;
   /** How long `DELETE` (and a failed create) waits for the teardown before answering anyway. */
   deleteWaitMs: number;
+  /**
+   * Leader election: each record is in the cluster (the Service, created before the 201) and SQLite is
+   * only a cache, so a create does not wait for its row to be written.
+   */
+  recordsAreInCluster?: boolean;
   now?: () => number;
   /** Told of every answered create: created, or the failure's code; and its duration (metrics). */
   onCreateAnswered?: (reason: string, seconds: number) => void;
@@ -130,7 +135,7 @@ export class StackService implements StackCommands {
         throw createFailureErrors.abandoned("the client went away before the stack was created");
       }
       actors.acknowledge(stackId);
-      if (!actors.isSaved(stackId)) {
+      if (!this.#options.recordsAreInCluster && !actors.isSaved(stackId)) {
         // A 201 whose record is not stored would be rolled back by the next restart: refuse it now.
         abandon("database unavailable");
         throw databaseUnavailable(actors.storeProblem() ?? "the record could not be written");

@@ -16,8 +16,10 @@ export class StackStore {
   #upsert;
   #delete;
   #all;
+  #db: Database;
 
   constructor(db: Database) {
+    this.#db = db;
     this.#upsert = db.query(
       "INSERT INTO stack_records (stack_id, record) VALUES (?, ?) ON CONFLICT (stack_id) DO UPDATE SET record = excluded.record",
     );
@@ -33,6 +35,14 @@ export class StackStore {
 
   remove(stackId: string): void {
     this.#delete.run(stackId);
+  }
+
+  /** Makes the stored records exactly `stacks`, in one transaction (a new leader's cache of the cluster). */
+  replaceAll(stacks: StoredStack[]): void {
+    this.#db.transaction(() => {
+      this.#db.run("DELETE FROM stack_records");
+      for (const stack of stacks) this.save(stack);
+    })();
   }
 
   /** Every stored record, oldest first; rows that do not parse or match the schema are reported, not thrown. */

@@ -1,8 +1,17 @@
 import { describe, expect, it } from "bun:test";
 import type { V1Pod, V1Service } from "@kubernetes/client-node";
-import type { StackIdentity } from "../../../machines/stack.types.ts";
-import { stacksFromCluster } from "../../../src/stacks/cluster-records.ts";
-import { recordAnnotation, serviceRecordOf } from "../../../src/stacks/stack-resources.ts";
+import type { PodFacts, StackIdentity } from "../../../machines/stack.types.ts";
+import { stacksFromCluster, statusFromCluster, terminalOf } from "../../../src/stacks/cluster-records.ts";
+import {
+  recordAnnotation,
+  serviceRecordOf,
+  terminalAnnotation,
+} from "../../../src/stacks/stack-resources.ts";
+
+const nodes = {
+  has: (name: string) => name === "stack-node-1",
+  externalIp: (name: string | null | undefined) => (name === "stack-node-1" ? "203.0.113.11" : null),
+};
 
 const identity = (stackId: string): StackIdentity => ({
   stackId,
@@ -42,13 +51,14 @@ describe("stacksFromCluster", () => {
       [pod("stack-a", "stack-node-1")],
       new Set(),
       now,
+      nodes,
     );
     expect(stack).toEqual({
       stack_id: "stack-a",
       pod_id: "stack-a",
       namespace: "stacks",
       node_id: "stack-node-1",
-      node_public_ip: null,
+      node_public_ip: "203.0.113.11",
       pod_spec: "apiVersion: v1\nkind: Pod\n",
       target_port: 80,
       node_port: 31005,
@@ -76,6 +86,7 @@ describe("stacksFromCluster", () => {
       [],
       new Set(["stack-known"]),
       now,
+      nodes,
     );
     expect(rebuilt).toEqual([]);
   });
@@ -86,7 +97,75 @@ describe("stacksFromCluster", () => {
       [],
       new Set(),
       now,
+      nodes,
     );
     expect(stack?.node_id).toBe("");
+  });
+});
+
+const facts = (overrides: Partial<PodFacts>): PodFacts => ({
+  exists: true,
+  phase: "Running",
+  nodeName: "stack-node-1",
+  ready: false,
+  failureReason: null,
+  unschedulableReason: null,
+  ...overrides,
+});
+const podState = (overrides: Partial<PodFacts>, nodeDeleted = false) => ({
+  facts: facts(overrides),
+  nodePublicIp: null,
+  nodeDeleted,
+});
+
+describe("statusFromCluster", () => {
+  it("reads a Ready pod as running and a pod not yet Ready as creating", () => {
+    expect(statusFromCluster(false, undefined, podState({ ready: true }))).toEqual({
+      status: "running",
+      reason: null,
+    });
+    expect(statusFromCluster(false, undefined, podState({}))).toEqual({ status: "creating", reason: null });
+  });
+
+  it("reads a failed pod as failed with its reason, and a completed one as stopped", () => {
+    expect(statusFromCluster(false, undefined, podState({ failureReason: "exit 1" }))).toEqual({
+      status: "failed",
+      reason: "exit 1",
+    });
+    expect(statusFromCluster(false, undefined, podState({ phase: "Succeeded" }))).toEqual({
+      status: "stopped",
+      reason: "completed",
+    });
+  });
+
+  it("reads a pod whose node is gone as node_deleted", () => {
+    expect(statusFromCluster(false, undefined, podState({ ready: true }, true)).status).toBe("node_deleted");
+  });
+
+  it("lets the terminal record win over the pod, and a deleting Service win over both", () => {
+    const terminal = { status: "failed" as const, reason: "pod was deleted outside stackd", at: "x" };
+    expect(statusFromCluster(false, terminal, undefined)).toEqual({
+      status: "failed",
+      reason: "pod was deleted outside stackd",
+    });
+    expect(statusFromCluster(true, terminal, podState({ ready: true })).status).toBe("stopped");
+  });
+});
+
+describe("terminalOf", () => {
+  const withTerminal = (text: string): V1Service => ({
+    metadata: { annotations: { [terminalAnnotation]: text } },
+  });
+
+  it("reads the terminal record a leader wrote", () => {
+    const record = { status: "node_deleted", reason: "node_deleted", at: "2026-11-28T21:00:00.000Z" };
+    expect(terminalOf(withTerminal(JSON.stringify(record)))).toEqual(record as never);
+  });
+
+  it("ignores a record that is not JSON or names a status that is not terminal", () => {
+    expect(terminalOf(withTerminal("{oops"))).toBeUndefined();
+    expect(
+      terminalOf(withTerminal(JSON.stringify({ status: "running", reason: "", at: "" }))),
+    ).toBeUndefined();
   });
 });

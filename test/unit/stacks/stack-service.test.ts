@@ -67,9 +67,10 @@ function world(scenario: Scenario = {}) {
       provision: async (input) => {
         provisioned.push(input);
         const { stackId } = input.identity;
+        if (!scenario.provision) bind(stackId);
         const answer = scenario.provision
           ? await scenario.provision(input, self)
-          : (bind(stackId), { nodePort: input.nodePort });
+          : { nodePort: input.nodePort };
         if ("failure" in answer) return answer;
         servicePorts.set(stackId, answer.nodePort);
         return { created: true };

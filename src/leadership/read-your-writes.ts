@@ -1,0 +1,51 @@
+import type { ClusterView } from "../stacks/cluster-view.ts";
+
+/** How long a follower waits for its watches to show a write the leader answered. */
+const catchUpLimitMs = 2_000;
+const pollMs = 10;
+
+/**
+ * After the leader answered a forwarded write, waits (at most 2 s) until this follower's cluster view
+ * shows it: the created stack present, the deleted one gone or stopped. A client that writes through
+ * one replica and reads through the same one then sees its write, as it would on the leader.
+ */
+export function readYourWrites(view: Pick<ClusterView, "get">) {
+  return async (method: string, path: string, status: number, body: string): Promise<void> => {
+    const shown = expectation(method, path, status, body, view);
+    if (!shown) return;
+    const deadline = performance.now() + catchUpLimitMs;
+    while (!shown() && performance.now() < deadline) await Bun.sleep(pollMs);
+  };
+}
+
+function expectation(
+  method: string,
+  path: string,
+  status: number,
+  body: string,
+  view: Pick<ClusterView, "get">,
+): (() => boolean) | undefined {
+  if (method === "POST" && path === "/stacks" && status === 201) {
+    const stackId = stackIdIn(body);
+    return stackId ? () => view.get(stackId) !== undefined : undefined;
+  }
+  const deleted = /^\/stacks\/([^/]+)$/.exec(path)?.[1];
+  if (method === "DELETE" && deleted && status === 200) {
+    const stackId = decodeURIComponent(deleted);
+    return () => {
+      const stack = view.get(stackId);
+      return stack === undefined || stack.status === "stopped";
+    };
+  }
+  return undefined;
+}
+
+function stackIdIn(body: string): string | undefined {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    const stackId = (parsed as { stack_id?: unknown }).stack_id;
+    return typeof stackId === "string" ? stackId : undefined;
+  } catch {
+    return undefined;
+  }
+}

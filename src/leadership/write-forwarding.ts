@@ -1,0 +1,87 @@
+import type { Logger } from "../log/logger.ts";
+
+/** Marks a request a follower forwarded, so that it is never forwarded twice. */
+export const forwardedHeader = "x-stackd-forwarded-by";
+
+/** Hop-by-hop and length headers: fetch sets its own. */
+const headersNotForwarded = new Set([
+  "host",
+  "connection",
+  "content-length",
+  "transfer-encoding",
+  "keep-alive",
+]);
+
+export interface WriteForwardingOptions {
+  /** This replica leads and has taken over (its actors run): it handles writes itself. */
+  handlesWrites: () => boolean;
+  /** The leader's write URL as its Lease says, or null when no replica leads. */
+  leaderUrl: () => string | null;
+  /** This replica's identity (for the loop guard and the logs). */
+  identity: string;
+  /** The longest a forwarded write may take before the follower answers 503. */
+  timeoutMs: number;
+  /**
+   * Waits (bounded) until this replica's own read model shows what the leader answered, so that the
+   * client's next read here sees its write: the created stack, or the deleted one going.
+   */
+  caughtUp: (method: string, path: string, status: number, body: string) => Promise<void>;
+  logger: Logger;
+  /** Where forwarded requests go; tests pass another fetch. */
+  fetch?: typeof fetch;
+}
+
+const retryable = (message: string) =>
+  new Response(JSON.stringify({ error: message }), {
+    status: 503,
+    headers: { "content-type": "application/json", "retry-after": "1" },
+  });
+
+/**
+ * Every replica serves every route: reads from its own watch-fed state, writes by the leader. On a
+ * replica that does not lead, a write (`POST`, `DELETE`, ...) is sent as it came to the leader named
+ * in the Lease, and the leader's answer is returned unchanged, so the client cannot tell. While no
+ * replica leads (a takeover in progress) or the leader cannot be reached, the answer is a 503 with
+ * `Retry-After`, which clients may retry.
+ */
+export function createWriteForwarder(options: WriteForwardingOptions) {
+  const send = options.fetch ?? fetch;
+  const log = options.logger.child({ component: "forwarding" });
+  return async function forwardWrite(request: Request): Promise<Response | undefined> {
+    if (request.method === "GET" || request.method === "HEAD" || options.handlesWrites()) return undefined;
+    const url = new URL(request.url);
+    if (request.headers.has(forwardedHeader)) {
+      // The sender believed this replica leads; it does not (any more): no second hop.
+      return retryable("leader changing, retry");
+    }
+    const leader = options.leaderUrl();
+    if (!leader) return retryable("no leader elected yet, retry");
+    const headers = new Headers();
+    request.headers.forEach((value, name) => {
+      if (!headersNotForwarded.has(name.toLowerCase())) headers.set(name, value);
+    });
+    headers.set(forwardedHeader, options.identity);
+    const body = request.method === "DELETE" ? undefined : await request.arrayBuffer();
+    let answer: Response;
+    let text: string;
+    try {
+      answer = await send(`${leader}${url.pathname}${url.search}`, {
+        method: request.method,
+        headers,
+        ...(body ? { body } : {}),
+        signal: AbortSignal.any([request.signal, AbortSignal.timeout(options.timeoutMs)]),
+      });
+      text = await answer.text();
+    } catch (error) {
+      log.warn("cannot forward a write to the leader", { leader, method: request.method, error });
+      return retryable("leader unreachable, retry");
+    }
+    await options.caughtUp(request.method, url.pathname, answer.status, text);
+    const relayed = new Headers();
+    for (const name of ["content-type", "retry-after"]) {
+      const value = answer.headers.get(name);
+      if (value) relayed.set(name, value);
+    }
+    return new Response(text, { status: answer.status, headers: relayed });
+  };
+}

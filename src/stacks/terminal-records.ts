@@ -1,0 +1,62 @@
+import type { KubeClient } from "../kube/client.ts";
+import { isNotFound, toKubeApiError } from "../kube/errors.ts";
+import type { Logger } from "../log/logger.ts";
+import type { TerminalRecord } from "./cluster-records.ts";
+import type { StackUpdate } from "./stack-actors.ts";
+import { terminalAnnotation } from "./stack-resources.ts";
+
+/** Reasons of a stack being torn down: its Service goes away, so there is nothing to record on it. */
+const teardownReasons = new Set(["deleted", "ttl_expired"]);
+const retryDelaysMs = [1_000, 2_000, 4_000];
+
+/** The terminal record an update calls for, or undefined when it is not one a Service should carry. */
+export function terminalRecordOf(update: StackUpdate): TerminalRecord | undefined {
+  if (update.kind !== "changed") return undefined;
+  const { status, status_reason: reason, acknowledged } = update.stack;
+  if (status !== "failed" && status !== "stopped" && status !== "node_deleted") return undefined;
+  // A create rolling back has no reason yet and no acknowledged client; a teardown removes the Service.
+  if (reason === null || !acknowledged || teardownReasons.has(reason)) return undefined;
+  if (update.previousStatus === status) return undefined;
+  return { status, reason, at: new Date(update.at).toISOString() };
+}
+
+/**
+ * Writes each terminal status a stack reaches (failed, stopped on completion, node_deleted) and its
+ * reason onto the stack's Service, so that a replica taking over, or stackd after losing its database,
+ * shows the same status. One merge patch per terminal transition, retried a few times.
+ */
+export function recordTerminalStates(
+  kube: KubeClient,
+  logger: Logger,
+  sleep: (ms: number) => Promise<void> = (ms) => Bun.sleep(ms),
+) {
+  async function write(update: StackUpdate, record: TerminalRecord): Promise<void> {
+    const { namespace, service_name: serviceName, stack_id: stackId } = update.stack;
+    const body = { metadata: { annotations: { [terminalAnnotation]: JSON.stringify(record) } } };
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await kube.transport.send("PATCH", `/api/v1/namespaces/${namespace}/services/${serviceName}`, {
+          body,
+          contentType: "application/merge-patch+json",
+        });
+        return;
+      } catch (error) {
+        const failure = toKubeApiError(error);
+        if (isNotFound(failure)) return;
+        const delay = retryDelaysMs[attempt];
+        logger.warn("cannot record the stack's terminal status on its Service", {
+          stackId,
+          status: record.status,
+          error: failure.message,
+          ...(delay === undefined ? { givingUp: true } : { retryInMs: delay }),
+        });
+        if (delay === undefined) return;
+        await sleep(delay);
+      }
+    }
+  }
+  return (update: StackUpdate): void => {
+    const record = terminalRecordOf(update);
+    if (record) void write(update, record);
+  };
+}

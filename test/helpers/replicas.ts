@@ -1,0 +1,103 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { V1Lease } from "@kubernetes/client-node";
+import type { KubeClient } from "../../src/kube/client.ts";
+import { eventually } from "./cluster.ts";
+import { StackdProcess } from "./stackd-process.ts";
+
+/** Lease timings short enough for tests, in the same proportions as the defaults (15s / 10s / 2s). */
+export const testLease = { durationMs: 6_000, renewDeadlineMs: 4_000, retryPeriodMs: 500 };
+
+/**
+ * N stackd processes with leader election on one namespace, each with its own database directory,
+ * as the Deployment in deploy/ runs them. Tests stop them all in `stopAll`.
+ */
+export class ReplicaSet {
+  readonly replicas: StackdProcess[] = [];
+  readonly leaseName: string;
+  #kube: KubeClient;
+  #namespace: string;
+  #env: Record<string, string>;
+  #dirs: string[] = [];
+  #next = 0;
+
+  constructor(
+    kube: KubeClient,
+    namespace: string,
+    env: Record<string, string> = {},
+    leaseName = "stackd-test",
+  ) {
+    this.#kube = kube;
+    this.#namespace = namespace;
+    this.#env = env;
+    this.leaseName = leaseName;
+  }
+
+  /** Starts one more replica (identity replica-N) and waits until it answers. */
+  async add(): Promise<StackdProcess> {
+    const dir = mkdtempSync(join(tmpdir(), "stackd-replica-"));
+    this.#dirs.push(dir);
+    const identity = `replica-${this.#next}`;
+    this.#next += 1;
+    const replica = new StackdProcess(this.#namespace, dir, {
+      LEADER_ELECTION_ENABLED: "true",
+      LEADER_ELECTION_NAMESPACE: this.#namespace,
+      LEADER_ELECTION_NAME: this.leaseName,
+      LEADER_ELECTION_IDENTITY: identity,
+      LEADER_ELECTION_LEASE_DURATION: `${testLease.durationMs}ms`,
+      LEADER_ELECTION_RENEW_DEADLINE: `${testLease.renewDeadlineMs}ms`,
+      LEADER_ELECTION_RETRY_PERIOD: `${testLease.retryPeriodMs}ms`,
+      ...this.#env,
+    });
+    await replica.start();
+    this.replicas.push(replica);
+    return replica;
+  }
+
+  async lease(): Promise<V1Lease | undefined> {
+    return this.#kube.transport
+      .send<V1Lease>(
+        "GET",
+        `/apis/coordination.k8s.io/v1/namespaces/${this.#namespace}/leases/${this.leaseName}`,
+      )
+      .catch(() => undefined);
+  }
+
+  async holder(): Promise<string> {
+    return (await this.lease())?.spec?.holderIdentity ?? "";
+  }
+
+  /** The replica that holds the lease and answers writes itself, once there is one. */
+  async leader(timeoutMs = 30_000): Promise<StackdProcess> {
+    return eventually(
+      "a replica to lead",
+      async () => {
+        const holder = await this.holder();
+        const index = Number(holder.replace("replica-", ""));
+        const replica = holder === "" ? undefined : this.#byIdentity(index);
+        if (!replica) return undefined;
+        const ready = await replica.api("/readyz").catch(() => undefined);
+        return ready?.ok ? replica : undefined;
+      },
+      timeoutMs,
+    );
+  }
+
+  identityOf(replica: StackdProcess): string {
+    return `replica-${this.#identities.get(replica)}`;
+  }
+
+  get #identities(): Map<StackdProcess, number> {
+    return new Map(this.replicas.map((replica, index) => [replica, index]));
+  }
+
+  #byIdentity(index: number): StackdProcess | undefined {
+    return this.replicas[index];
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all(this.replicas.map((replica) => replica.kill()));
+    for (const dir of this.#dirs) rmSync(dir, { recursive: true, force: true });
+  }
+}
