@@ -5,7 +5,7 @@ import { bindOrFail } from "./http/listen.ts";
 import type { InspectionObserver } from "./inspection.ts";
 import { createKubeClient, type KubeClient } from "./kube/client.ts";
 import { LeaseElector } from "./leadership/lease-elector.ts";
-import { readYourWrites } from "./leadership/read-your-writes.ts";
+import { committedStack, readYourWrites } from "./leadership/read-your-writes.ts";
 import { UpdateRelay } from "./leadership/update-relay.ts";
 import { createWriteForwarder } from "./leadership/write-forwarding.ts";
 import { ChangeFeed } from "./live/change-feed.ts";
@@ -333,6 +333,7 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
             identity: config.leaderElection.identity,
             timeoutMs: config.schedulingTimeoutMs + createDeadlineSlackMs + 5_000,
             caughtUp: readYourWrites(view),
+            committedStack: committedStack(view),
             logger,
           }),
         }

@@ -1,10 +1,11 @@
 import { Value } from "@sinclair/typebox/value";
 import { Elysia } from "elysia";
 import { stackNotFound } from "../errors/app-error.ts";
+import { forwardedHeader, proposedStackIdHeader, stackIdPattern } from "../leadership/write-forwarding.ts";
 import { defaultPodPolicy, type PodPolicy } from "../podspec/pod-policy.ts";
 import type { StackReads } from "../stacks/stack-reads.ts";
 import { statusRecordOf } from "../stacks/stack-record.ts";
-import type { StackCommands } from "../stacks/stack-service.ts";
+import type { NewStack, StackCommands } from "../stacks/stack-service.ts";
 import { newStackOf, parseJsonBody } from "./create-request.ts";
 import { invalidCreateBody, json } from "./errors.ts";
 import { errorAnswers, stackModel } from "./model.ts";
@@ -25,6 +26,13 @@ const jsonBytes = (bytes: Uint8Array<ArrayBuffer>) =>
   new Response(bytes, { headers: { "content-type": "application/json" } });
 
 /** The contract's stack routes: create, list, read, status, delete, and stats. */
+/** A create forwarded by a follower carries the id the follower chose; elsewhere the header is ignored. */
+function withProposedId(stack: NewStack, request: Request): NewStack {
+  if (!request.headers.has(forwardedHeader)) return stack;
+  const proposed = request.headers.get(proposedStackIdHeader);
+  return proposed && stackIdPattern.test(proposed) ? { ...stack, stackId: proposed } : stack;
+}
+
 export function stackRoutes({
   commands,
   queries,
@@ -51,7 +59,10 @@ export function stackRoutes({
       .post(
         "/stacks",
         async ({ body, request }) =>
-          json(await commands.create(newStackOf(body, podPolicy), request.signal), 201),
+          json(
+            await commands.create(withProposedId(newStackOf(body, podPolicy), request), request.signal),
+            201,
+          ),
         {
           parse: "createStackBody",
           body: stackModel.createBody,

@@ -1,4 +1,5 @@
 import type { ClusterView } from "../stacks/cluster-view.ts";
+import { apiRecordOf } from "../stacks/stack-record.ts";
 
 /** How long a follower waits for its watches to show a write the leader answered. */
 const catchUpLimitMs = 2_000;
@@ -48,4 +49,24 @@ function stackIdIn(body: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** How long a follower looks for a create the leader may have committed before it went away. */
+const commitLookupMs = 3_000;
+
+/**
+ * The stack's API JSON once this follower's view shows its Service (the create's commit point), or
+ * undefined when it does not within 3 s: then nothing was committed, and its Pod, if any, is an
+ * orphan the next leader sweeps.
+ */
+export function committedStack(view: Pick<ClusterView, "get">) {
+  return async (stackId: string): Promise<string | undefined> => {
+    const deadline = performance.now() + commitLookupMs;
+    for (;;) {
+      const stack = view.get(stackId);
+      if (stack) return JSON.stringify(apiRecordOf(stack));
+      if (performance.now() >= deadline) return undefined;
+      await Bun.sleep(50);
+    }
+  };
 }

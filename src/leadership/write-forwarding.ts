@@ -1,7 +1,17 @@
+import { randomBytes } from "node:crypto";
 import type { Logger } from "../log/logger.ts";
 
 /** Marks a request a follower forwarded, so that it is never forwarded twice. */
 export const forwardedHeader = "x-stackd-forwarded-by";
+
+/**
+ * The id a follower chooses for a create it forwards: when the leader dies before answering, the
+ * follower still knows which stack to look for in the cluster.
+ */
+export const proposedStackIdHeader = "x-stackd-stack-id";
+
+/** The form of a stack id (and so of a proposed one). */
+export const stackIdPattern = /^stack-[0-9a-f]{16}$/;
 
 /** Hop-by-hop and length headers: fetch sets its own. */
 const headersNotForwarded = new Set([
@@ -26,6 +36,11 @@ export interface WriteForwardingOptions {
    * client's next read here sees its write: the created stack, or the deleted one going.
    */
   caughtUp: (method: string, path: string, status: number, body: string) => Promise<void>;
+  /**
+   * After the leader went away during a forwarded create: the stack's API JSON when the cluster shows
+   * it was committed (its Service exists), else undefined. Bounded wait.
+   */
+  committedStack: (stackId: string) => Promise<string | undefined>;
   logger: Logger;
   /** Where forwarded requests go; tests pass another fetch. */
   fetch?: typeof fetch;
@@ -61,6 +76,9 @@ export function createWriteForwarder(options: WriteForwardingOptions) {
       if (!headersNotForwarded.has(name.toLowerCase())) headers.set(name, value);
     });
     headers.set(forwardedHeader, options.identity);
+    const creating = request.method === "POST" && url.pathname.replace(/\/$/, "") === "/stacks";
+    const proposedId = creating ? `stack-${randomBytes(8).toString("hex")}` : undefined;
+    if (proposedId) headers.set(proposedStackIdHeader, proposedId);
     const body = request.method === "DELETE" ? undefined : await request.arrayBuffer();
     let answer: Response;
     let text: string;
@@ -73,7 +91,15 @@ export function createWriteForwarder(options: WriteForwardingOptions) {
       });
       text = await answer.text();
     } catch (error) {
-      log.warn("cannot forward a write to the leader", { leader, method: request.method, error });
+      log.warn("cannot forward a write to the leader", {
+        leader,
+        method: request.method,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      // The leader may have committed the create (its Service exists) just before it went away.
+      const committed = proposedId ? await options.committedStack(proposedId) : undefined;
+      if (committed)
+        return new Response(committed, { status: 201, headers: { "content-type": "application/json" } });
       return retryable("leader unreachable, retry");
     }
     await options.caughtUp(request.method, url.pathname, answer.status, text);

@@ -14,6 +14,8 @@ export interface NewStack {
   targetPort: number;
   requestedCpuMilli: number;
   requestedMemoryBytes: number;
+  /** The id a forwarding follower chose (so it can find the stack if the leader dies); else a new one. */
+  stackId?: string;
 }
 
 /** What the HTTP edge may ask of stacks; routes depend on this, not on the classes behind it. */
@@ -96,7 +98,8 @@ export class StackService implements StackCommands {
     const { actors, reads, ports, namespace, stackTtlMs, createDeadlineMs } = this.#options;
     if (signal?.aborted)
       throw createFailureErrors.abandoned("the client went away before the stack was created");
-    const stackId = `stack-${randomBytes(8).toString("hex")}`;
+    const stackId = request.stackId ?? `stack-${randomBytes(8).toString("hex")}`;
+    if (actors.has(stackId)) throw internalError(new Error(`stack id ${stackId} is already in use`));
     const nodePort = ports.lease(stackId);
     if (nodePort === null) throw noPortAvailable();
     const createdAt = this.#now();
