@@ -124,6 +124,10 @@ export class LeaseElector {
 
   async #loop(): Promise<void> {
     while (this.#running) {
+      // As client-go: a leader that did not renew within the deadline stops, even if it could renew now
+      // (it may have been stopped, SIGSTOP or a long pause, while another replica took over).
+      this.#checkDeadline();
+      if (!this.#running) return;
       const attemptStarted = this.#mono();
       await this.#tryAcquireOrRenew(attemptStarted);
       this.#checkDeadline();

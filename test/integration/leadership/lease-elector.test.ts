@@ -1,0 +1,113 @@
+import { afterEach, beforeEach, describe, expect, it } from "bun:test";
+import type { V1Lease } from "@kubernetes/client-node";
+import { LeaseElector, leaderUrlAnnotation } from "../../../src/leadership/lease-elector.ts";
+import { silentLogger } from "../../../src/log/logger.ts";
+import {
+  createTestNamespace,
+  deleteTestNamespace,
+  eventually,
+  testKubeClient,
+} from "../../helpers/cluster.ts";
+
+const kube = testKubeClient();
+let namespace = "";
+const electors: LeaseElector[] = [];
+
+beforeEach(async () => {
+  namespace = await createTestNamespace(kube, "lease");
+});
+
+afterEach(async () => {
+  await Promise.all(electors.splice(0).map((elector) => elector.stop()));
+  await deleteTestNamespace(kube, namespace);
+});
+
+function elector(identity: string, events: string[], monotonicNow?: () => number) {
+  const created = new LeaseElector({
+    transport: kube.transport,
+    namespace,
+    name: "test-lease",
+    identity,
+    instance: "stackd",
+    advertiseUrl: `http://${identity}:8081`,
+    leaseDurationMs: 3_000,
+    renewDeadlineMs: 2_000,
+    retryPeriodMs: 200,
+    logger: silentLogger,
+    onStartedLeading: () => events.push(`${identity} leads`),
+    onStoppedLeading: () => events.push(`${identity} stood down`),
+    ...(monotonicNow ? { monotonicNow } : {}),
+  });
+  electors.push(created);
+  return created;
+}
+
+const readLease = () =>
+  kube.transport.send<V1Lease>(
+    "GET",
+    `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases/test-lease`,
+  );
+
+describe("LeaseElector against the API server", () => {
+  it("lets exactly one of two candidates lead, and tells the other where the leader takes writes", async () => {
+    const events: string[] = [];
+    const a = elector("a", events);
+    const b = elector("b", events);
+    a.start();
+    b.start();
+    await eventually("one to lead", async () => (events.length > 0 ? true : undefined));
+    await Bun.sleep(1_000);
+    expect(events).toHaveLength(1);
+    const [leader, follower] = a.isLeading() ? [a, b] : [b, a];
+    expect(follower.isLeading()).toBe(false);
+    expect(follower.leader()).toEqual(leader.leader());
+    expect((await readLease()).metadata?.annotations?.[leaderUrlAnnotation]).toBe(leader.leader()?.url ?? "");
+  });
+
+  it("hands over at once when the leader releases the lease on shutdown", async () => {
+    const events: string[] = [];
+    const a = elector("a", events);
+    a.start();
+    await eventually("a to lead", async () => (a.isLeading() ? true : undefined));
+    const b = elector("b", events);
+    b.start();
+    await Bun.sleep(500);
+    const released = performance.now();
+    await a.stop();
+    await eventually("b to lead", async () => (b.isLeading() ? true : undefined));
+    // Well under the 3 s lease: b did not wait for it to expire.
+    expect(performance.now() - released).toBeLessThan(2_000);
+    expect((await readLease()).spec?.leaseTransitions).toBe(1);
+  });
+
+  it("stops counting as leader at its renew deadline, before another may take the lease", async () => {
+    const events: string[] = [];
+    let offset = 0;
+    const a = elector("a", events, () => performance.now() + offset);
+    a.start();
+    await eventually("a to lead", async () => (a.isLeading() ? true : undefined));
+    expect(a.fenceReason()).toBeNull();
+    // As after a SIGSTOP: the clock jumped past the renew deadline before any renew could run.
+    offset = 2_500;
+    expect(a.isLeading()).toBe(false);
+    expect(a.fenceReason()).toBe("this replica is not the leader");
+    await eventually("a to stand down", async () => (events.includes("a stood down") ? true : undefined));
+    expect(a.fenceReason()).toBe("this replica lost its leader lease and no longer writes");
+  });
+
+  it("takes over an expired lease only after watching it unchanged for a whole lease duration", async () => {
+    const events: string[] = [];
+    await kube.transport.send("POST", `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`, {
+      body: {
+        metadata: { name: "test-lease", namespace },
+        spec: { holderIdentity: "dead", leaseDurationSeconds: 3, renewTime: "2020-01-01T00:00:00.000000Z" },
+      },
+    });
+    const b = elector("b", events);
+    const started = performance.now();
+    b.start();
+    await eventually("b to lead", async () => (b.isLeading() ? true : undefined), 10_000);
+    // The stale renewTime is never trusted: b waits its own 3 s from first seeing the record.
+    expect(performance.now() - started).toBeGreaterThan(2_900);
+  });
+});

@@ -1,0 +1,116 @@
+import { describe, expect, it } from "bun:test";
+import {
+  createWriteForwarder,
+  forwardedHeader,
+  proposedStackIdHeader,
+  stackIdPattern,
+} from "../../../src/leadership/write-forwarding.ts";
+import { silentLogger } from "../../../src/log/logger.ts";
+
+interface Sent {
+  url: string;
+  method: string;
+  headers: Headers;
+  body: string;
+}
+
+function forwarder(
+  options: {
+    leads?: boolean;
+    leaderUrl?: string | null;
+    answer?: (sent: Sent) => Response | Promise<Response>;
+    committed?: string;
+  } = {},
+) {
+  const sent: Sent[] = [];
+  const caughtUp: string[] = [];
+  const forward = createWriteForwarder({
+    handlesWrites: () => options.leads ?? false,
+    leaderUrl: () => (options.leaderUrl === undefined ? "http://leader:8081" : options.leaderUrl),
+    identity: "replica-1",
+    timeoutMs: 1_000,
+    caughtUp: async (method, path, status) => {
+      caughtUp.push(`${method} ${path} ${status}`);
+    },
+    committedStack: async () => options.committed,
+    logger: silentLogger,
+    fetch: (async (url: string, init: RequestInit) => {
+      const entry: Sent = {
+        url,
+        method: String(init.method),
+        headers: new Headers(init.headers),
+        body: init.body ? new TextDecoder().decode(init.body as ArrayBuffer) : "",
+      };
+      sent.push(entry);
+      return options.answer ? options.answer(entry) : new Response("{}", { status: 200 });
+    }) as unknown as typeof fetch,
+  });
+  return { forward, sent, caughtUp };
+}
+
+const post = (headers: Record<string, string> = {}) =>
+  new Request("http://replica-1/stacks?x=1", {
+    method: "POST",
+    headers: { "x-api-key": "k", "content-type": "application/json", ...headers },
+    body: '{"target_port":80}',
+  });
+
+describe("createWriteForwarder", () => {
+  it("leaves reads, and every request on the replica that leads, to this replica", async () => {
+    expect(await forwarder().forward(new Request("http://replica-1/stacks"))).toBeUndefined();
+    expect(await forwarder({ leads: true }).forward(post())).toBeUndefined();
+  });
+
+  it("sends a write to the leader as it came, with the key, and relays the answer unchanged", async () => {
+    const { forward, sent, caughtUp } = forwarder({
+      answer: () =>
+        new Response('{"stack_id":"stack-0123456789abcdef"}', {
+          status: 201,
+          headers: { "content-type": "application/json", "x-internal": "no" },
+        }),
+    });
+    const answer = await forward(post());
+    expect(answer?.status).toBe(201);
+    expect(await answer?.text()).toBe('{"stack_id":"stack-0123456789abcdef"}');
+    expect(answer?.headers.get("content-type")).toBe("application/json");
+    expect(sent[0]?.url).toBe("http://leader:8081/stacks?x=1");
+    expect(sent[0]?.body).toBe('{"target_port":80}');
+    expect(sent[0]?.headers.get("x-api-key")).toBe("k");
+    expect(sent[0]?.headers.get(forwardedHeader)).toBe("replica-1");
+    expect(sent[0]?.headers.get(proposedStackIdHeader)).toMatch(stackIdPattern);
+    expect(caughtUp).toEqual(["POST /stacks 201"]);
+  });
+
+  it("answers 503 with Retry-After while no replica leads", async () => {
+    const answer = await forwarder({ leaderUrl: null }).forward(post());
+    expect(answer?.status).toBe(503);
+    expect(answer?.headers.get("retry-after")).toBe("1");
+    expect(await answer?.json()).toEqual({ error: "no leader elected yet, retry" });
+  });
+
+  it("never forwards a forwarded request a second time", async () => {
+    const { forward, sent } = forwarder();
+    const answer = await forward(post({ [forwardedHeader]: "replica-2" }));
+    expect(answer?.status).toBe(503);
+    expect(sent).toHaveLength(0);
+  });
+
+  it("answers the committed stack when the leader died after creating it, else 503", async () => {
+    const dying = () => Promise.reject(new TypeError("ECONNRESET"));
+    const committed = forwarder({ answer: dying, committed: '{"stack_id":"stack-0123456789abcdef"}' });
+    const found = await committed.forward(post());
+    expect(found?.status).toBe(201);
+    expect(await found?.json()).toEqual({ stack_id: "stack-0123456789abcdef" });
+    const lost = await forwarder({ answer: dying }).forward(post());
+    expect(lost?.status).toBe(503);
+    expect(lost?.headers.get("retry-after")).toBe("1");
+  });
+
+  it("forwards a DELETE without a body", async () => {
+    const { forward, sent } = forwarder();
+    await forward(new Request("http://replica-1/stacks/stack-1", { method: "DELETE" }));
+    expect(sent[0]?.method).toBe("DELETE");
+    expect(sent[0]?.body).toBe("");
+    expect(sent[0]?.headers.has(proposedStackIdHeader)).toBe(false);
+  });
+});
