@@ -20,6 +20,10 @@ interface Subscriber {
  * Numbers every stack status change (one `seq` per change across the service, continuing after a
  * restart), keeps a bounded history in SQLite, and fans changes out to live-stream subscribers.
  */
+/** Each history numbers its changes within its own 2^32 block; 2^20 blocks stay below 2^53. */
+const streamSize = 2 ** 32;
+const randomStreamBase = () => (1 + Math.floor(Math.random() * (2 ** 20 - 1))) * streamSize;
+
 export class ChangeFeed {
   #reads: StackReads;
   #history: EventHistory;
@@ -28,6 +32,8 @@ export class ChangeFeed {
   #subscribers = new Set<Subscriber>();
   /** The first seq this process could not write to the history (its replays past it are incomplete). */
   #lostSeq: number | undefined;
+  /** The first seq of this history's stream (0 for a history from before streams). */
+  #streamBase: number;
   #unsubscribe: () => void;
 
   #onHistoryError: (() => void) | undefined;
@@ -38,13 +44,17 @@ export class ChangeFeed {
     reads: StackReads,
     history: EventHistory,
     logger: Logger,
-    options: { onHistoryError?: () => void } = {},
+    options: { onHistoryError?: () => void; newStreamBase?: () => number } = {},
   ) {
     this.#onHistoryError = options.onHistoryError;
     this.#reads = reads;
     this.#history = history;
     this.#logger = logger;
-    this.#seq = history.bounds().latest;
+    const { latest } = history.bounds();
+    // A new history starts its numbers at a random multiple of 2^32 (its stream), so that a `since`
+    // taken from another replica's stream always falls outside this one and gets a resync.
+    this.#seq = latest > 0 ? latest : (options.newStreamBase ?? randomStreamBase)();
+    this.#streamBase = Math.floor(this.#seq / streamSize) * streamSize;
     this.#unsubscribe = actors.onUpdate((update) => this.#onUpdate(update));
   }
 
@@ -76,6 +86,7 @@ export class ChangeFeed {
     if (since === undefined) return [this.#snapshot(stackId)];
     const { oldest, latest } = this.#history.bounds();
     if (since > this.#seq) return [this.#resync("since_in_future"), this.#snapshot(stackId)];
+    if (since < this.#streamBase) return [this.#resync("other_stream"), this.#snapshot(stackId)];
     // A change the history failed to record lies after `since`: a replay would skip it silently.
     if (this.#lostSeq !== undefined && since < this.#lostSeq && this.#lostSeq <= this.#seq)
       return [this.#resync("history_gap"), this.#snapshot(stackId)];

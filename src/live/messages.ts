@@ -27,6 +27,7 @@ export const LiveMessage = {
       Type.Literal("since_too_old"),
       Type.Literal("since_in_future"),
       Type.Literal("history_gap"),
+      Type.Literal("other_stream"),
     ]),
     seq: Type.Integer(),
   }),

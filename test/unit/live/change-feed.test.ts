@@ -93,6 +93,8 @@ interface HarnessOptions {
   history?: EventHistory;
   historyLimit?: number;
   historyBytes?: number;
+  /** Where a new history's numbers start; 0 keeps the seqs of these tests small. */
+  streamBase?: number;
 }
 
 /** A feed wired as stackd wires it (the read side listens first), on its own in-memory database. */
@@ -112,7 +114,9 @@ function harness(options: HarnessOptions = {}) {
     level: "debug",
     write: (line) => logs.push(JSON.parse(line) as Record<string, unknown>),
   });
-  const feed = new ChangeFeed(asActors, reads, history, logger);
+  const feed = new ChangeFeed(asActors, reads, history, logger, {
+    newStreamBase: () => options.streamBase ?? 0,
+  });
   return { db, history, actors, reads, feed, logs };
 }
 
@@ -560,5 +564,30 @@ describe("EventHistory storage", () => {
     const replay = subscribe(feed, { since: oldest - 1 }).initial;
     expect(replay.map((message) => message.type)).toEqual(Array(latest - oldest + 1).fill("change"));
     expect(subscribe(feed, { since: 0 }).initial[0]?.type).toBe("resync");
+  });
+});
+
+describe("ChangeFeed streams across replicas", () => {
+  it("starts a new history at a random multiple of 2^32 unless told otherwise", () => {
+    const db = openDatabase(":memory:");
+    const history = new EventHistory(db, { count: 10, bytes: 1_048_576 });
+    const actors = new FakeActors() as unknown as StackActors;
+    const feed = new ChangeFeed(
+      actors,
+      new StackReads(actors, () => 0),
+      history,
+      createLogger({ level: "error" }),
+    );
+    expect(feed.latestSeq() % 2 ** 32).toBe(0);
+    expect(feed.latestSeq()).toBeGreaterThan(0);
+  });
+
+  it("resyncs a client whose since comes from another replica's stream, below or above this one", () => {
+    const { feed } = harness({ streamBase: 5 * 2 ** 32 });
+    const below = feed.open({ since: 3 * 2 ** 32 + 17 }, () => {}).initial.map(parse);
+    expect(below[0]).toEqual({ type: "resync", reason: "other_stream", seq: 5 * 2 ** 32 });
+    expect(below[1]?.type).toBe("snapshot");
+    const above = feed.open({ since: 9 * 2 ** 32 + 1 }, () => {}).initial.map(parse);
+    expect(above[0]).toMatchObject({ type: "resync", reason: "since_in_future" });
   });
 });
