@@ -65,6 +65,8 @@ export class LeaseElector {
   #leader: LeaderInfo | null = null;
   #foreignWarned = false;
   #lastError = "";
+  /** The acquire or renew in flight, which a release must not race. */
+  #attempt: Promise<void> | undefined;
 
   constructor(options: LeaseElectorOptions) {
     this.#options = options;
@@ -102,24 +104,36 @@ export class LeaseElector {
   async stop(): Promise<void> {
     this.#running = false;
     if (this.#timer) clearTimeout(this.#timer);
+    await this.#attempt;
     if (!this.isLeading()) return;
     this.#leading = false;
-    try {
-      const lease = await this.#get();
-      if (lease?.spec?.holderIdentity !== this.#options.identity) return;
-      const now = microTime(this.#wall());
-      await this.#options.transport.send("PUT", `${this.#path}/${this.#options.name}`, {
-        body: {
-          ...lease,
-          spec: { ...lease.spec, holderIdentity: "", leaseDurationSeconds: 1, renewTime: now },
-        },
-      });
-      this.#options.logger.info("released the leader lease", { lease: this.#options.name });
-    } catch (error) {
-      this.#options.logger.warn("cannot release the leader lease; followers take it when it expires", {
-        error,
-      });
+    for (let attempt = 1; attempt <= 3; attempt += 1) {
+      try {
+        await this.#release();
+        return;
+      } catch (error) {
+        const failure = toKubeApiError(error);
+        if (isConflict(failure) && attempt < 3) continue;
+        this.#options.logger.warn("cannot release the leader lease; followers take it when it expires", {
+          error: failure.message,
+        });
+        return;
+      }
     }
+  }
+
+  /** Empties the holder and shortens the lease, so that the next follower to look takes it. */
+  async #release(): Promise<void> {
+    const lease = await this.#get();
+    if (lease?.spec?.holderIdentity !== this.#options.identity) return;
+    const now = microTime(this.#wall());
+    await this.#options.transport.send("PUT", `${this.#path}/${this.#options.name}`, {
+      body: {
+        ...lease,
+        spec: { ...lease.spec, holderIdentity: "", leaseDurationSeconds: 1, renewTime: now },
+      },
+    });
+    this.#options.logger.info("released the leader lease", { lease: this.#options.name });
   }
 
   async #loop(): Promise<void> {
@@ -129,7 +143,8 @@ export class LeaseElector {
       this.#checkDeadline();
       if (!this.#running) return;
       const attemptStarted = this.#mono();
-      await this.#tryAcquireOrRenew(attemptStarted);
+      this.#attempt = this.#tryAcquireOrRenew(attemptStarted);
+      await this.#attempt;
       this.#checkDeadline();
       if (!this.#running) return;
       const wait = Math.max(0, this.#options.retryPeriodMs - (this.#mono() - attemptStarted));

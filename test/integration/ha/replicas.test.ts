@@ -85,12 +85,12 @@ describe("three replicas with leader election", () => {
       await eventually("every replica to list every stack", async () =>
         JSON.stringify(await listedIds(replica)) === JSON.stringify([...created].sort()) ? true : undefined,
       );
-    const follower = set.replicas.find((replica) => replica !== leader);
-    const removed = await follower?.api(`/stacks/${created[0]}`, { method: "DELETE" });
-    expect(removed?.status).toBe(200);
-    const afterDelete = await follower?.api(`/stacks/${created[0]}`);
+    const follower = set.replicas.find((replica) => replica !== leader) as StackdProcess;
+    const removed = await follower.api(`/stacks/${created[0]}`, { method: "DELETE" });
+    expect(removed.status).toBe(200);
+    const afterDelete = await follower.api(`/stacks/${created[0]}`);
     const shown =
-      afterDelete?.status === 404 ? "gone" : ((await afterDelete?.json()) as { status: string }).status;
+      afterDelete.status === 404 ? "gone" : ((await afterDelete.json()) as { status: string }).status;
     expect(["gone", "stopped"]).toContain(shown);
   }, 90_000);
 

@@ -75,8 +75,8 @@ describe("LeaseElector against the API server", () => {
     const released = performance.now();
     await a.stop();
     await eventually("b to lead", async () => (b.isLeading() ? true : undefined));
-    // Well under the 3 s lease: b did not wait for it to expire.
-    expect(performance.now() - released).toBeLessThan(2_000);
+    // Under the 3 s lease: b did not wait for it to expire (b retries every 200 ms).
+    expect(performance.now() - released).toBeLessThan(2_900);
     expect((await readLease()).spec?.leaseTransitions).toBe(1);
   });
 

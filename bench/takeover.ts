@@ -1,0 +1,143 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
+import { join, resolve } from "node:path";
+import type { V1Lease } from "@kubernetes/client-node";
+import { createTestNamespace } from "../test/helpers/cluster.ts";
+import { ReplicaSet } from "../test/helpers/replicas.ts";
+import { podSpecYaml } from "../test/helpers/stackd.ts";
+import { StackdProcess } from "../test/helpers/stackd-process.ts";
+import { freshBenchCluster } from "./bench-cluster.ts";
+
+/**
+ * Issue 9's figures: with BENCH_TAKEOVER_STACKS stacks (default 10,000), the time from the leader's
+ * kill -9 to a follower's forwarded create being served by the new leader (goal: lease duration + 3 s),
+ * from the new leader acquiring the Lease to serving (goal: 3 s), and a single replica restarting on
+ * an empty database to serving (goal: 2 s). Prints a table; writes bench/results/takeover.json.
+ *
+ *   tools/bun.sh run bench:takeover
+ */
+const repo = resolve(import.meta.dir, "..");
+const stackCount = Number(process.env.BENCH_TAKEOVER_STACKS ?? 10_000);
+const log = (message: string) => console.error(`[bench:takeover] ${message}`);
+
+const { kube, kubeconfigPath } = await freshBenchCluster(log);
+process.env.STACKD_TEST_KUBECONFIG = kubeconfigPath;
+const namespace = await createTestNamespace(kube, "bench-takeover");
+// The lease timings of deploy/ (the defaults); fast client limits so that loading is not the test.
+const leaseSeconds = 15;
+const env = {
+  K8S_CLIENT_QPS: "500",
+  K8S_CLIENT_BURST: "1000",
+  STACK_TTL: "2h",
+  LOG_LEVEL: "warn",
+  STACK_NODEPORT_MIN: "20000",
+  STACK_NODEPORT_MAX: "39999",
+};
+const set = new ReplicaSet(kube, namespace, env);
+const leaseEnv = {
+  LEADER_ELECTION_LEASE_DURATION: `${leaseSeconds}s`,
+  LEADER_ELECTION_RENEW_DEADLINE: "10s",
+  LEADER_ELECTION_RETRY_PERIOD: "2s",
+};
+Object.assign(env, leaseEnv);
+const first = await set.add();
+const second = await set.add();
+const leader = await set.leader(60_000);
+const follower = leader === first ? second : first;
+
+const body = JSON.stringify({ target_port: 80, pod_spec: podSpecYaml() });
+async function create(replica: StackdProcess): Promise<number> {
+  const response = await replica.api("/stacks", { method: "POST", body }).catch(() => undefined);
+  await response?.arrayBuffer();
+  return response?.status ?? 0;
+}
+
+log(`loading ${stackCount} stacks through the leader, 50 at a time`);
+const loadStarted = performance.now();
+let next = 0;
+let failed = 0;
+await Promise.all(
+  Array.from({ length: 50 }, async () => {
+    while (next < stackCount) {
+      next += 1;
+      if ((await create(leader)) !== 201) failed += 1;
+    }
+  }),
+);
+log(`loaded in ${((performance.now() - loadStarted) / 1000).toFixed(1)} s (${failed} failed creates)`);
+await Bun.sleep(5_000);
+
+log("kill -9 of the leader; creating through the follower until one is served");
+const killedAt = Date.now();
+await leader.kill();
+let servedAt = 0;
+while (servedAt === 0) {
+  if ((await create(follower)) === 201) servedAt = Date.now();
+  else await Bun.sleep(100);
+}
+const lease = await kube.transport.send<V1Lease>(
+  "GET",
+  `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases/${set.leaseName}`,
+);
+const acquiredAt = Date.parse(String(lease.spec?.acquireTime));
+const deathToServing = (servedAt - killedAt) / 1000;
+const acquireToServing = (servedAt - acquiredAt) / 1000;
+await set.stopAll();
+
+log("a single replica (no leader election) restarting on an empty database");
+const single = new StackdProcess(namespace, mkdirTemp(), env);
+const restartStarted = Date.now();
+await single.start();
+let readyAt = 0;
+while (readyAt === 0) {
+  const answer = await single.api("/readyz").catch(() => undefined);
+  if (answer?.ok) readyAt = Date.now();
+  else await Bun.sleep(20);
+}
+const restartSeconds = (readyAt - restartStarted) / 1000;
+const restartCreate = await create(single);
+await single.kill();
+
+const rows: Array<[string, number, string]> = [
+  ["leader kill -9 → new leader serves a create (s)", deathToServing, `≤ ${leaseSeconds + 3}`],
+  ["new leader acquires the Lease → serves (s)", acquireToServing, "≤ 3"],
+  ["single replica start on an empty database → /readyz (s)", restartSeconds, "≤ 2"],
+];
+console.log(`\nstacks: ${stackCount} (${failed} failed to load); load average ${loadAverage()}\n`);
+console.log("| figure | measured | goal |\n| --- | ---: | ---: |");
+for (const [name, value, goal] of rows) console.log(`| ${name} | ${value.toFixed(2)} | ${goal} |`);
+console.log(`\nthe restarted replica's first create answered ${restartCreate}`);
+mkdirSync(join(repo, "bench", "results"), { recursive: true });
+writeFileSync(
+  join(repo, "bench", "results", "takeover.json"),
+  `${JSON.stringify(
+    {
+      at: new Date().toISOString(),
+      stacks: stackCount,
+      failedLoads: failed,
+      loadAverage: loadAverage(),
+      deathToServingSeconds: deathToServing,
+      acquireToServingSeconds: acquireToServing,
+      restartToReadySeconds: restartSeconds,
+      restartFirstCreate: restartCreate,
+    },
+    null,
+    2,
+  )}\n`,
+);
+log(
+  "wrote bench/results/takeover.json; stop the bench cluster with: STACKD_CLUSTER=bench tools/bun.sh run cluster down",
+);
+process.exit(0);
+
+function mkdirTemp(): string {
+  const dir = join("/tmp", `stackd-bench-${crypto.randomUUID().slice(0, 8)}`);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+function loadAverage(): string {
+  return loadavg()
+    .map((value) => value.toFixed(1))
+    .join(" ");
+}
