@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { eventually } from "../../helpers/cluster.ts";
 import {
   applyObjects,
   deleteCopy,
+  envValueOf,
   kubectl,
+  leaseNameOf,
   type ManifestObject,
   manifestStream,
   renameDeploy,
@@ -71,5 +74,52 @@ describe("kubectl apply -k deploy/", () => {
     const created = await dryRun("create", [podOf(capable)]);
     expect(created.exitCode).not.toBe(0);
     expect(created.stderr).toContain('violates PodSecurity "restricted:latest"');
+  });
+});
+
+describe("deploy/'s RBAC for leader election, as the API server's authorizer reads it", () => {
+  let asStackd = "";
+  let stackdNamespace = "";
+  let stacksNamespace = "";
+  let leaseName = "";
+
+  /** `kubectl auth can-i` as stackd's ServiceAccount: true for yes, false for no. */
+  async function stackdCan(verb: string, resource: string, namespace: string): Promise<boolean> {
+    const result = await kubectl(["auth", "can-i", `--as=${asStackd}`, "-n", namespace, verb, resource]);
+    if (result.exitCode > 1) throw new Error(`kubectl auth can-i failed: ${result.stderr}`);
+    return result.stdout.trim() === "yes";
+  }
+
+  beforeAll(async () => {
+    const deployment = ofKind("Deployment")[0] as ManifestObject;
+    stackdNamespace = deployment.metadata.namespace ?? "";
+    stacksNamespace = envValueOf(deployment, "STACK_NAMESPACE") ?? "";
+    leaseName = leaseNameOf(deployment);
+    asStackd = `system:serviceaccount:${stackdNamespace}:${deployment.spec.template.spec.serviceAccountName}`;
+    await applyObjects([...ofKind("Role"), ...ofKind("RoleBinding")]);
+    // The authorizer learns new bindings from a cache.
+    await eventually("the lease Role to be in force", async () =>
+      (await stackdCan("get", `leases/${leaseName}`, stackdNamespace)) ? true : undefined,
+    );
+  });
+
+  it("lets stackd get, update and create the Lease that LEADER_ELECTION_NAME names, in its own namespace", async () => {
+    expect(await stackdCan("get", `leases/${leaseName}`, stackdNamespace)).toBe(true);
+    expect(await stackdCan("update", `leases/${leaseName}`, stackdNamespace)).toBe(true);
+    expect(await stackdCan("create", "leases", stackdNamespace)).toBe(true);
+  });
+
+  it("refuses stackd every other verb on leases, other leases, and leases elsewhere", async () => {
+    for (const verb of ["delete", "patch", "list", "watch"])
+      expect(await stackdCan(verb, `leases/${leaseName}`, stackdNamespace)).toBe(false);
+    expect(await stackdCan("get", "leases/some-other-lease", stackdNamespace)).toBe(false);
+    expect(await stackdCan("update", "leases/some-other-lease", stackdNamespace)).toBe(false);
+    expect(await stackdCan("create", "leases", stacksNamespace)).toBe(false);
+    expect(await stackdCan("get", `leases/${leaseName}`, stacksNamespace)).toBe(false);
+  });
+
+  it("lets stackd patch Services in the stacks namespace, and nowhere else", async () => {
+    expect(await stackdCan("patch", "services", stacksNamespace)).toBe(true);
+    expect(await stackdCan("patch", "services", stackdNamespace)).toBe(false);
   });
 });
