@@ -40,6 +40,16 @@ function podOf(deployment: ManifestObject): ManifestObject {
 const dryRun = (verb: "apply" | "create", applied: ManifestObject[]) =>
   kubectl([verb, "--dry-run=server", "-f", "-"], manifestStream(applied));
 
+/** One object as the API server would store it (defaulted and validated), from a server-side dry run. */
+async function asStored(object: ManifestObject): Promise<ManifestObject> {
+  const result = await kubectl(
+    ["create", "--dry-run=server", "-o", "json", "-f", "-"],
+    manifestStream([object]),
+  );
+  if (result.exitCode !== 0 || result.stderr !== "") throw new Error(`dry run failed: ${result.stderr}`);
+  return JSON.parse(result.stdout) as ManifestObject;
+}
+
 beforeAll(async () => {
   objects = renameDeploy(await renderDeploy(), suffix);
   await applyObjects([...ofKind("Namespace"), ...ofKind("ServiceAccount")]);
@@ -56,6 +66,30 @@ describe("kubectl apply -k deploy/", () => {
     expect(answers).toHaveLength(objects.length);
     for (const answer of answers) expect(answer).toMatch(/ (created|unchanged) \(server dry run\)$/);
     expect(answers).toContain("deployment.apps/stackd created (server dry run)");
+    expect(answers).toContain("poddisruptionbudget.policy/stackd created (server dry run)");
+  });
+
+  it("renders no PersistentVolumeClaim, and three replicas that roll one at a time, kept so by the API server", async () => {
+    expect(ofKind("PersistentVolumeClaim")).toEqual([]);
+    const { spec } = await asStored(ofKind("Deployment")[0] as ManifestObject);
+    expect(spec.replicas).toBe(3);
+    expect(spec.strategy).toEqual({
+      type: "RollingUpdate",
+      rollingUpdate: { maxSurge: 1, maxUnavailable: 0 },
+    });
+    const volumes = spec.template.spec.volumes as Array<{ emptyDir?: unknown }>;
+    expect(volumes.filter((volume) => volume.emptyDir === undefined)).toEqual([]);
+  });
+
+  it("keeps a PodDisruptionBudget of one unavailable replica on the Deployment's pods, kept so by the API server", async () => {
+    const { metadata, spec } = await asStored(ofKind("PodDisruptionBudget")[0] as ManifestObject);
+    const deployment = ofKind("Deployment")[0] as ManifestObject;
+    expect(metadata.namespace).toBe(deployment.metadata.namespace);
+    expect(spec).toEqual({
+      maxUnavailable: 1,
+      unhealthyPodEvictionPolicy: "AlwaysAllow",
+      selector: deployment.spec.selector,
+    });
   });
 
   it("gives stackd a pod that the restricted profile admits in its namespace", async () => {
