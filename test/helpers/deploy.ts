@@ -36,6 +36,16 @@ export async function deployedObject(kind: string, name: string): Promise<Manife
   return found;
 }
 
+/** The literal value of a variable in the environment of a Deployment's first container (undefined when none). */
+export function envValueOf(deployment: ManifestObject, name: string): string | undefined {
+  const env: Array<{ name: string; value?: string }> = deployment.spec.template.spec.containers[0].env ?? [];
+  return env.find((variable) => variable.name === name)?.value;
+}
+
+/** The Lease that a Deployment's stackd elects its leader on: LEADER_ELECTION_NAME, else stackd's default. */
+export const leaseNameOf = (deployment: ManifestObject): string =>
+  envValueOf(deployment, "LEADER_ELECTION_NAME") ?? "container-provisioner";
+
 export interface KubectlResult {
   exitCode: number;
   stdout: string;

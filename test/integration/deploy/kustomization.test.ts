@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { eventually } from "../../helpers/cluster.ts";
 import {
   applyObjects,
   deleteCopy,
+  envValueOf,
   kubectl,
+  leaseNameOf,
   type ManifestObject,
   manifestStream,
   renameDeploy,
@@ -37,6 +40,16 @@ function podOf(deployment: ManifestObject): ManifestObject {
 const dryRun = (verb: "apply" | "create", applied: ManifestObject[]) =>
   kubectl([verb, "--dry-run=server", "-f", "-"], manifestStream(applied));
 
+/** One object as the API server would store it (defaulted and validated), from a server-side dry run. */
+async function asStored(object: ManifestObject): Promise<ManifestObject> {
+  const result = await kubectl(
+    ["create", "--dry-run=server", "-o", "json", "-f", "-"],
+    manifestStream([object]),
+  );
+  if (result.exitCode !== 0 || result.stderr !== "") throw new Error(`dry run failed: ${result.stderr}`);
+  return JSON.parse(result.stdout) as ManifestObject;
+}
+
 beforeAll(async () => {
   objects = renameDeploy(await renderDeploy(), suffix);
   await applyObjects([...ofKind("Namespace"), ...ofKind("ServiceAccount")]);
@@ -53,6 +66,30 @@ describe("kubectl apply -k deploy/", () => {
     expect(answers).toHaveLength(objects.length);
     for (const answer of answers) expect(answer).toMatch(/ (created|unchanged) \(server dry run\)$/);
     expect(answers).toContain("deployment.apps/stackd created (server dry run)");
+    expect(answers).toContain("poddisruptionbudget.policy/stackd created (server dry run)");
+  });
+
+  it("renders no PersistentVolumeClaim, and three replicas that roll one at a time, kept so by the API server", async () => {
+    expect(ofKind("PersistentVolumeClaim")).toEqual([]);
+    const { spec } = await asStored(ofKind("Deployment")[0] as ManifestObject);
+    expect(spec.replicas).toBe(3);
+    expect(spec.strategy).toEqual({
+      type: "RollingUpdate",
+      rollingUpdate: { maxSurge: 1, maxUnavailable: 0 },
+    });
+    const volumes = spec.template.spec.volumes as Array<{ emptyDir?: unknown }>;
+    expect(volumes.filter((volume) => volume.emptyDir === undefined)).toEqual([]);
+  });
+
+  it("keeps a PodDisruptionBudget of one unavailable replica on the Deployment's pods, kept so by the API server", async () => {
+    const { metadata, spec } = await asStored(ofKind("PodDisruptionBudget")[0] as ManifestObject);
+    const deployment = ofKind("Deployment")[0] as ManifestObject;
+    expect(metadata.namespace).toBe(deployment.metadata.namespace);
+    expect(spec).toEqual({
+      maxUnavailable: 1,
+      unhealthyPodEvictionPolicy: "AlwaysAllow",
+      selector: deployment.spec.selector,
+    });
   });
 
   it("gives stackd a pod that the restricted profile admits in its namespace", async () => {
@@ -71,5 +108,52 @@ describe("kubectl apply -k deploy/", () => {
     const created = await dryRun("create", [podOf(capable)]);
     expect(created.exitCode).not.toBe(0);
     expect(created.stderr).toContain('violates PodSecurity "restricted:latest"');
+  });
+});
+
+describe("deploy/'s RBAC for leader election, as the API server's authorizer reads it", () => {
+  let asStackd = "";
+  let stackdNamespace = "";
+  let stacksNamespace = "";
+  let leaseName = "";
+
+  /** `kubectl auth can-i` as stackd's ServiceAccount: true for yes, false for no. */
+  async function stackdCan(verb: string, resource: string, namespace: string): Promise<boolean> {
+    const result = await kubectl(["auth", "can-i", `--as=${asStackd}`, "-n", namespace, verb, resource]);
+    if (result.exitCode > 1) throw new Error(`kubectl auth can-i failed: ${result.stderr}`);
+    return result.stdout.trim() === "yes";
+  }
+
+  beforeAll(async () => {
+    const deployment = ofKind("Deployment")[0] as ManifestObject;
+    stackdNamespace = deployment.metadata.namespace ?? "";
+    stacksNamespace = envValueOf(deployment, "STACK_NAMESPACE") ?? "";
+    leaseName = leaseNameOf(deployment);
+    asStackd = `system:serviceaccount:${stackdNamespace}:${deployment.spec.template.spec.serviceAccountName}`;
+    await applyObjects([...ofKind("Role"), ...ofKind("RoleBinding")]);
+    // The authorizer learns new bindings from a cache.
+    await eventually("the lease Role to be in force", async () =>
+      (await stackdCan("get", `leases/${leaseName}`, stackdNamespace)) ? true : undefined,
+    );
+  });
+
+  it("lets stackd get, update and create the Lease that LEADER_ELECTION_NAME names, in its own namespace", async () => {
+    expect(await stackdCan("get", `leases/${leaseName}`, stackdNamespace)).toBe(true);
+    expect(await stackdCan("update", `leases/${leaseName}`, stackdNamespace)).toBe(true);
+    expect(await stackdCan("create", "leases", stackdNamespace)).toBe(true);
+  });
+
+  it("refuses stackd every other verb on leases, other leases, and leases elsewhere", async () => {
+    for (const verb of ["delete", "patch", "list", "watch"])
+      expect(await stackdCan(verb, `leases/${leaseName}`, stackdNamespace)).toBe(false);
+    expect(await stackdCan("get", "leases/some-other-lease", stackdNamespace)).toBe(false);
+    expect(await stackdCan("update", "leases/some-other-lease", stackdNamespace)).toBe(false);
+    expect(await stackdCan("create", "leases", stacksNamespace)).toBe(false);
+    expect(await stackdCan("get", `leases/${leaseName}`, stacksNamespace)).toBe(false);
+  });
+
+  it("lets stackd patch Services in the stacks namespace, and nowhere else", async () => {
+    expect(await stackdCan("patch", "services", stacksNamespace)).toBe(true);
+    expect(await stackdCan("patch", "services", stackdNamespace)).toBe(false);
   });
 });

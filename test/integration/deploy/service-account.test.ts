@@ -13,6 +13,8 @@ import { eventually, gone, testKubeClient, testPod } from "../../helpers/cluster
 import {
   applyObjects,
   deleteCopy,
+  envValueOf,
+  leaseNameOf,
   type ManifestObject,
   renameDeploy,
   renderDeploy,
@@ -27,6 +29,8 @@ import { podSpecYaml, startTestStackd, type TestStackd } from "../../helpers/sta
 
 // stackd on exactly the permissions deploy/ grants: its RBAC applied (renamed for this test), a token
 // minted for its ServiceAccount with the TokenRequest API, and every request stackd makes recorded.
+// Leader election is on, as in deploy/, with the Lease where deploy/ puts it (stackd's own namespace,
+// LEADER_ELECTION_NAME), so that the lease verbs are audited with the rest.
 
 const admin = testKubeClient();
 const suffix = `sa-${crypto.randomUUID().slice(0, 8)}`;
@@ -45,6 +49,8 @@ const neededKinds = new Set([
 ]);
 let installed: ManifestObject[] = [];
 let stacksNamespace = "";
+let stackdNamespace = "";
+let leaseName = "";
 let kubeconfigPath = "";
 let running: TestStackd | undefined;
 const nodeName = `sa-node-${suffix}`;
@@ -52,12 +58,12 @@ const nodeName = `sa-node-${suffix}`;
 beforeAll(async () => {
   const rendered = renameDeploy(await renderDeploy(), suffix);
   const deployment = rendered.find((object) => object.kind === "Deployment") as ManifestObject;
-  stacksNamespace = deployment.spec.template.spec.containers[0].env.find(
-    (variable: { name: string }) => variable.name === "STACK_NAMESPACE",
-  ).value;
+  stacksNamespace = envValueOf(deployment, "STACK_NAMESPACE") ?? "";
+  leaseName = leaseNameOf(deployment);
   installed = rendered.filter((object) => neededKinds.has(object.kind));
   await applyObjects(installed);
   const account = (installed.find((object) => object.kind === "ServiceAccount") as ManifestObject).metadata;
+  stackdNamespace = account.namespace ?? "";
   kubeconfigPath = join(work, "kubeconfig");
   await writeServiceAccountKubeconfig(
     admin,
@@ -80,16 +86,41 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-/** stackd in-process on `kube` (the ServiceAccount's token), in the copy's stacks namespace, on the test's database. */
-async function startStackd(kube: KubeClient, env: Record<string, string>): Promise<TestStackd> {
+/**
+ * stackd in-process on `kube` (the ServiceAccount's token), in the copy's stacks namespace, on the test's
+ * database, electing itself leader as `identity` on the copy's Lease; returns once it holds the Lease.
+ * The terms are short so that a second identity takes over quickly even if the first never gave it up.
+ */
+async function startStackd(
+  kube: KubeClient,
+  identity: string,
+  env: Record<string, string>,
+): Promise<TestStackd> {
   running = await startTestStackd(
     kube,
-    { K8S_KUBECONFIG: kubeconfigPath, ...env },
+    {
+      K8S_KUBECONFIG: kubeconfigPath,
+      LEADER_ELECTION_ENABLED: "true",
+      LEADER_ELECTION_NAMESPACE: stackdNamespace,
+      LEADER_ELECTION_NAME: leaseName,
+      LEADER_ELECTION_IDENTITY: identity,
+      LEADER_ELECTION_LEASE_DURATION: "4s",
+      LEADER_ELECTION_RENEW_DEADLINE: "3s",
+      LEADER_ELECTION_RETRY_PERIOD: "1s",
+      ...env,
+    },
     {
       namespace: stacksNamespace,
       dbDir,
     },
   );
+  await eventually(`the Lease ${stackdNamespace}/${leaseName} to be held by ${identity}`, async () => {
+    const lease = await admin.transport.send<{ spec?: { holderIdentity?: string } }>(
+      "GET",
+      `/apis/coordination.k8s.io/v1/namespaces/${stackdNamespace}/leases/${leaseName}`,
+    );
+    return lease.spec?.holderIdentity === identity ? true : undefined;
+  });
   return running;
 }
 
@@ -170,14 +201,14 @@ async function createOrphan(): Promise<string> {
 /**
  * With STACK_NETWORK_ISOLATION on: create and run, Service repair, ingress policy repair, failure, delete,
  * node loss. Then a restart with it off (deploy/'s default), which removes the policies: TTL expiry, the
- * orphan sweep, delete.
+ * orphan sweep, delete. The first stackd creates the Lease, the second takes it over.
  */
 async function lifecycle(kube: KubeClient): Promise<void> {
   // A kwok node of its own, with a role no other node has, lost later on.
   await admin.core.createNode({
     body: fakeNode({ name: nodeName, role: nodeName, externalIp: "203.0.113.90" }),
   });
-  const first = await startStackd(kube, {
+  const first = await startStackd(kube, "stackd-first", {
     STACK_NODE_ROLE: nodeName,
     STACK_NETWORK_ISOLATION: "on",
     STACK_SCHEDULER_INTERVAL: "1s",
@@ -195,7 +226,7 @@ async function lifecycle(kube: KubeClient): Promise<void> {
   await reachStatus(first, lost, "node_deleted");
   await stopStackd();
 
-  const second = await startStackd(kube, {
+  const second = await startStackd(kube, "stackd-second", {
     STACK_TTL: "3s",
     STACK_ORPHAN_GRACE: "1s",
     STACK_SCHEDULER_INTERVAL: "1s",
