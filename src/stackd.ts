@@ -6,6 +6,7 @@ import type { InspectionObserver } from "./inspection.ts";
 import { createKubeClient, type KubeClient } from "./kube/client.ts";
 import { LeaseElector } from "./leadership/lease-elector.ts";
 import { committedStack, readYourWrites } from "./leadership/read-your-writes.ts";
+import { takeOverFromView } from "./leadership/takeover.ts";
 import { UpdateRelay } from "./leadership/update-relay.ts";
 import { createWriteForwarder } from "./leadership/write-forwarding.ts";
 import { ChangeFeed } from "./live/change-feed.ts";
@@ -13,7 +14,6 @@ import type { Logger } from "./log/logger.ts";
 import { createMetrics, resourceOf, watchObserver } from "./metrics/metrics.ts";
 import { defaultPodPolicy } from "./podspec/pod-policy.ts";
 import { PortAllocator } from "./ports/port-allocator.ts";
-import { adoptFromCluster } from "./stacks/cluster-adoption.ts";
 import type { NodeLookup } from "./stacks/cluster-records.ts";
 import { ClusterSync } from "./stacks/cluster-sync.ts";
 import { ClusterView } from "./stacks/cluster-view.ts";
@@ -22,7 +22,8 @@ import type { NetworkIsolation } from "./stacks/network-isolation-reconciler.ts"
 import { checkIngressPolicy } from "./stacks/network-policy.ts";
 import { startNetworkPolicies } from "./stacks/network-startup.ts";
 import { readinessChecks } from "./stacks/readiness.ts";
-import { StackActors } from "./stacks/stack-actors.ts";
+import { restoreAlone } from "./stacks/restore-alone.ts";
+import { StackActors, type StackUpdate } from "./stacks/stack-actors.ts";
 import { createStackEffects, provideStackEffects } from "./stacks/stack-effects.ts";
 import { StackReads } from "./stacks/stack-reads.ts";
 import { StackService } from "./stacks/stack-service.ts";
@@ -54,17 +55,7 @@ export interface StackdDependencies {
  */
 export async function createStackd(config: Config, dependencies: StackdDependencies) {
   const { logger, inspect } = dependencies;
-  const kube =
-    dependencies.kube ??
-    createKubeClient({
-      ...(config.kubeconfigPath ? { kubeconfigPath: config.kubeconfigPath } : {}),
-      ...(config.kubeContext ? { context: config.kubeContext } : {}),
-      inCluster: config.inCluster,
-      defaultPaths: config.kubeconfigDefaultPaths,
-      qps: config.kubeClientQps,
-      burst: config.kubeClientBurst,
-      requestTimeoutMs: config.kubeRequestTimeoutMs,
-    });
+  const kube = dependencies.kube ?? kubeClientFor(config);
   const metrics = createMetrics();
   const observers = new Map<string, ReturnType<typeof watchObserver>>();
   const watchObservers = (resource: string) => {
@@ -133,15 +124,7 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
   });
   actors.onUpdate(lifecycleLog(logger));
   actors.onUpdate(recordTerminalStates(kube, logger));
-  actors.onUpdate((update) => {
-    if (
-      config.metricsEnabled &&
-      update.kind === "changed" &&
-      update.previousStatus === "creating" &&
-      update.stack.status === "running"
-    )
-      metrics.timeToRunning.observe((update.at - Date.parse(update.stack.created_at)) / 1000);
-  });
+  if (config.metricsEnabled) actors.onUpdate(timeToRunningObserver(metrics));
   // A follower's reads and live stream come from its cluster view, the leader's from its actors.
   const nodeLookup: NodeLookup = {
     has: (name: string) => sync.nodes.has(name),
@@ -202,30 +185,21 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
   let acting = false;
 
   if (!replicated) {
-    const loaded = store.load();
-    if (loaded.unreadable.length > 0)
-      logger.warn("skipping stored stacks that no longer match the schema", {
-        unreadable: loaded.unreadable,
-      });
-    // The cluster is the durable truth: stacks whose records the database lost come back from their Services.
-    const adopted = await adoptFromCluster(kube, config.namespace, config.instance, loaded.stacks);
-    if (adopted.length > 0) {
-      logger.warn("rebuilt stacks the database did not know from the cluster", {
-        stacks: adopted.map((stack) => stack.stack_id),
-      });
-      for (const stack of adopted) store.save(stack);
-    }
-    const stacks = [...loaded.stacks, ...adopted];
-    ports.sync(
-      await sync.clusterNodePorts(),
-      stacks.map((stack) => ({ port: stack.node_port, stackId: stack.stack_id })),
-    );
-    actors.restore(stacks);
+    const restored = await restoreAlone({
+      kube,
+      namespace: config.namespace,
+      instance: config.instance,
+      store,
+      ports,
+      actors,
+      logger,
+      clusterNodePorts: () => sync.clusterNodePorts(),
+    });
     await sync.start();
     startIsolationPasses();
     acting = true;
     logger.info("stackd ready", {
-      restoredStacks: stacks.length,
+      restoredStacks: restored,
       namespace: config.namespace,
       instance: config.instance,
     });
@@ -237,28 +211,20 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
       const started = performance.now();
       try {
         isolation = await startNetworkPolicies(networkStartup);
-        const current = view?.stacks() ?? [];
-        const ending = current.filter(
-          (stack) => stack.status === "stopped" && stack.status_reason === "deleted",
-        );
-        store.replaceAll(current);
-        ports.sync(
-          await sync.clusterNodePorts(),
-          current.map((stack) => ({ port: stack.node_port, stackId: stack.stack_id })),
-        );
-        actors.restore(current);
-        for (const [stackId, state] of view?.podStates() ?? []) {
-          actors.podChanged(stackId, state.facts, state.nodePublicIp);
-          if (state.nodeDeleted && state.facts.nodeName) actors.nodeDeleted(state.facts.nodeName);
-        }
-        // Stacks whose Service was already being deleted finish their teardown under this leader.
-        for (const stack of ending) actors.requestDelete(stack.stack_id);
+        if (!view) throw new Error("no cluster view to take over from");
+        const taken = await takeOverFromView({
+          view,
+          store,
+          ports,
+          actors,
+          clusterNodePorts: () => sync.clusterNodePorts(),
+        });
         updates.follow(actors);
         sync.lead(actors);
         startIsolationPasses();
         acting = true;
         logger.info("leading: this replica now runs every stack and takes writes", {
-          stacks: current.length,
+          stacks: taken,
           takeoverMs: Math.round(performance.now() - started),
         });
       } catch (error) {
@@ -323,20 +289,7 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
       ? { metrics: { registry: metrics.registry, requireKey: config.metricsRequireKey } }
       : {}),
     ...(elector && view
-      ? {
-          forwardWrite: createWriteForwarder({
-            handlesWrites: () => acting,
-            leaderUrl: () => {
-              const leader = elector?.leader();
-              return leader && leader.identity !== config.leaderElection.identity ? leader.url : null;
-            },
-            identity: config.leaderElection.identity,
-            timeoutMs: config.schedulingTimeoutMs + createDeadlineSlackMs + 5_000,
-            caughtUp: readYourWrites(view),
-            committedStack: committedStack(view),
-            logger,
-          }),
-        }
+      ? { forwardWrite: writeForwarderFor(config, elector, view, () => acting, logger) }
       : {}),
     readiness: () =>
       readinessChecks({
@@ -390,6 +343,54 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
       db.close();
     },
   };
+}
+
+/** A follower's forwarding of writes to the leader the Lease names (never to itself). */
+function writeForwarderFor(
+  config: Config,
+  elector: LeaseElector,
+  view: ClusterView,
+  acting: () => boolean,
+  logger: Logger,
+) {
+  return createWriteForwarder({
+    handlesWrites: acting,
+    leaderUrl: () => {
+      const leader = elector.leader();
+      return leader && leader.identity !== config.leaderElection.identity ? leader.url : null;
+    },
+    identity: config.leaderElection.identity,
+    timeoutMs: config.schedulingTimeoutMs + createDeadlineSlackMs + 5_000,
+    caughtUp: readYourWrites(view),
+    committedStack: committedStack(view),
+    logger,
+  });
+}
+
+/** Observes, for each stack that reaches running, the time since its create (a histogram). */
+function timeToRunningObserver(metrics: ReturnType<typeof createMetrics>) {
+  return (update: StackUpdate) => {
+    if (
+      update.kind !== "changed" ||
+      update.previousStatus !== "creating" ||
+      update.stack.status !== "running"
+    )
+      return;
+    metrics.timeToRunning.observe((update.at - Date.parse(update.stack.created_at)) / 1000);
+  };
+}
+
+/** The Kubernetes client the configuration describes (kubeconfig, context or in-cluster; rate limit; deadline). */
+function kubeClientFor(config: Config): KubeClient {
+  return createKubeClient({
+    ...(config.kubeconfigPath ? { kubeconfigPath: config.kubeconfigPath } : {}),
+    ...(config.kubeContext ? { context: config.kubeContext } : {}),
+    inCluster: config.inCluster,
+    defaultPaths: config.kubeconfigDefaultPaths,
+    qps: config.kubeClientQps,
+    burst: config.kubeClientBurst,
+    requestTimeoutMs: config.kubeRequestTimeoutMs,
+  });
 }
 
 export type Stackd = Awaited<ReturnType<typeof createStackd>>;

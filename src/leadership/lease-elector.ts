@@ -197,59 +197,82 @@ export class LeaseElector {
   }
 
   async #tryAcquireOrRenew(attemptStarted: number): Promise<void> {
-    const { transport, identity, logger, instance } = this.#options;
     try {
       const lease = await this.#get();
       if (!lease) {
-        await transport.send("POST", this.#path, { body: this.#record(microTime(this.#wall()), 0) });
+        await this.#options.transport.send("POST", this.#path, {
+          body: this.#record(microTime(this.#wall()), 0),
+        });
         this.#acquired(attemptStarted, 0);
         return;
       }
-      const leaseInstance = lease.metadata?.annotations?.[leaseInstanceAnnotation];
-      if (leaseInstance !== undefined && leaseInstance !== instance) {
-        if (!this.#foreignWarned)
-          logger.error("the leader Lease belongs to another STACKD_INSTANCE; set LEADER_ELECTION_NAME", {
-            lease: this.#options.name,
-            owner: leaseInstance,
-          });
-        this.#foreignWarned = true;
-        this.#leader = null;
-        return;
-      }
-      const spec = lease.spec ?? {};
-      const holder = spec.holderIdentity ?? "";
-      const observed = `${holder}|${String(spec.renewTime)}|${lease.metadata?.resourceVersion}`;
-      if (observed !== this.#observedRecord) {
-        this.#observedRecord = observed;
-        this.#observedAt = attemptStarted;
-      }
-      this.#leader =
-        holder === ""
-          ? null
-          : { identity: holder, url: lease.metadata?.annotations?.[leaderUrlAnnotation] ?? null };
-      const durationMs = (spec.leaseDurationSeconds ?? 15) * 1000;
-      const heldByOther = holder !== "" && holder !== identity;
-      if (heldByOther && this.#observedAt + durationMs > attemptStarted) return;
-      if (this.#stoodDown) return;
-      const mine = holder === identity && this.#leading;
-      const acquiredAt = mine ? String(spec.acquireTime) : microTime(this.#wall());
-      const transitions = (spec.leaseTransitions ?? 0) + (mine ? 0 : 1);
-      const updated = this.#record(acquiredAt, transitions);
-      updated.metadata = { ...updated.metadata, resourceVersion: lease.metadata?.resourceVersion ?? "" };
-      await transport.send("PUT", `${this.#path}/${this.#options.name}`, { body: updated });
-      if (mine) this.#renewedAt = attemptStarted;
-      else this.#acquired(attemptStarted, transitions);
+      if (this.#foreign(lease)) return;
+      await this.#renewOrTake(lease, attemptStarted);
       this.#lastError = "";
     } catch (error) {
       const failure = toKubeApiError(error);
       // 409: another replica wrote the Lease first (it renewed, or won the race to acquire it).
       if (isConflict(failure) || failure.reason === "AlreadyExists") return;
       this.#lastError = failure.message;
-      logger.warn(this.#leading ? "cannot renew the leader lease" : "cannot read the leader lease", {
-        lease: this.#options.name,
-        error: failure.message,
-      });
+      this.#options.logger.warn(
+        this.#leading ? "cannot renew the leader lease" : "cannot read the leader lease",
+        {
+          lease: this.#options.name,
+          error: failure.message,
+        },
+      );
     }
+  }
+
+  /** True (and logged once) when the Lease elects another STACKD_INSTANCE: it is never taken. */
+  #foreign(lease: V1Lease): boolean {
+    const owner = lease.metadata?.annotations?.[leaseInstanceAnnotation];
+    if (owner === undefined || owner === this.#options.instance) return false;
+    if (!this.#foreignWarned)
+      this.#options.logger.error(
+        "the leader Lease belongs to another STACKD_INSTANCE; set LEADER_ELECTION_NAME",
+        {
+          lease: this.#options.name,
+          owner,
+        },
+      );
+    this.#foreignWarned = true;
+    this.#leader = null;
+    return true;
+  }
+
+  /**
+   * Notes when the Lease's record last changed, on this replica's own clock (another host's renewTime
+   * is never trusted), and who leads; answers the holder ("" when released).
+   */
+  #observe(lease: V1Lease, attemptStarted: number): string {
+    const holder = lease.spec?.holderIdentity ?? "";
+    const observed = `${holder}|${String(lease.spec?.renewTime)}|${lease.metadata?.resourceVersion}`;
+    if (observed !== this.#observedRecord) {
+      this.#observedRecord = observed;
+      this.#observedAt = attemptStarted;
+    }
+    const url = lease.metadata?.annotations?.[leaderUrlAnnotation] ?? null;
+    this.#leader = holder === "" ? null : { identity: holder, url };
+    return holder;
+  }
+
+  /** Renews a lease this replica holds, takes one that expired or was released, or follows its holder. */
+  async #renewOrTake(lease: V1Lease, attemptStarted: number): Promise<void> {
+    const { identity } = this.#options;
+    const spec = lease.spec ?? {};
+    const holder = this.#observe(lease, attemptStarted);
+    const heldByOther = holder !== "" && holder !== identity;
+    const stillValid = this.#observedAt + (spec.leaseDurationSeconds ?? 15) * 1000 > attemptStarted;
+    if ((heldByOther && stillValid) || this.#stoodDown) return;
+    const mine = holder === identity && this.#leading;
+    const acquiredAt = mine ? String(spec.acquireTime) : microTime(this.#wall());
+    const transitions = (spec.leaseTransitions ?? 0) + (mine ? 0 : 1);
+    const updated = this.#record(acquiredAt, transitions);
+    updated.metadata = { ...updated.metadata, resourceVersion: lease.metadata?.resourceVersion ?? "" };
+    await this.#options.transport.send("PUT", `${this.#path}/${this.#options.name}`, { body: updated });
+    if (mine) this.#renewedAt = attemptStarted;
+    else this.#acquired(attemptStarted, transitions);
   }
 
   #acquired(attemptStarted: number, transitions: number): void {

@@ -62,52 +62,80 @@ const retryable = (message: string) =>
 export function createWriteForwarder(options: WriteForwardingOptions) {
   const send = options.fetch ?? fetch;
   const log = options.logger.child({ component: "forwarding" });
-  return async function forwardWrite(request: Request): Promise<Response | undefined> {
-    if (request.method === "GET" || request.method === "HEAD" || options.handlesWrites()) return undefined;
+  /** The leader's answer, or null when no answer came (the leader is gone or unreachable). */
+  async function relay(leader: string, request: Request, headers: Headers) {
     const url = new URL(request.url);
-    if (request.headers.has(forwardedHeader)) {
-      // The sender believed this replica leads; it does not (any more): no second hop.
-      return retryable("leader changing, retry");
-    }
-    const leader = options.leaderUrl();
-    if (!leader) return retryable("no leader elected yet, retry");
-    const headers = new Headers();
-    request.headers.forEach((value, name) => {
-      if (!headersNotForwarded.has(name.toLowerCase())) headers.set(name, value);
-    });
-    headers.set(forwardedHeader, options.identity);
-    const creating = request.method === "POST" && url.pathname.replace(/\/$/, "") === "/stacks";
-    const proposedId = creating ? `stack-${randomBytes(8).toString("hex")}` : undefined;
-    if (proposedId) headers.set(proposedStackIdHeader, proposedId);
     const body = request.method === "DELETE" ? undefined : await request.arrayBuffer();
-    let answer: Response;
-    let text: string;
     try {
-      answer = await send(`${leader}${url.pathname}${url.search}`, {
+      const answer = await send(`${leader}${url.pathname}${url.search}`, {
         method: request.method,
         headers,
         ...(body ? { body } : {}),
         signal: AbortSignal.any([request.signal, AbortSignal.timeout(options.timeoutMs)]),
       });
-      text = await answer.text();
+      return { answer, text: await answer.text() };
     } catch (error) {
       log.warn("cannot forward a write to the leader", {
         leader,
         method: request.method,
         error: error instanceof Error ? error.message : String(error),
       });
+      return null;
+    }
+  }
+
+  /** Where a request goes: handled here (undefined), refused (a Response), or the leader's URL. */
+  function route(request: Request): undefined | Response | string {
+    if (request.method === "GET" || request.method === "HEAD" || options.handlesWrites()) return undefined;
+    // The sender believed this replica leads; it does not (any more): no second hop.
+    if (request.headers.has(forwardedHeader)) return retryable("leader changing, retry");
+    return options.leaderUrl() ?? retryable("no leader elected yet, retry");
+  }
+
+  return async function forwardWrite(request: Request): Promise<Response | undefined> {
+    const leader = route(request);
+    if (typeof leader !== "string") return leader;
+    const { pathname } = new URL(request.url);
+    const headers = forwardedHeaders(request, options.identity);
+    const proposedId = isCreate(request.method, pathname)
+      ? `stack-${randomBytes(8).toString("hex")}`
+      : undefined;
+    if (proposedId) headers.set(proposedStackIdHeader, proposedId);
+    const relayed = await relay(leader, request, headers);
+    if (!relayed) {
       // The leader may have committed the create (its Service exists) just before it went away.
       const committed = proposedId ? await options.committedStack(proposedId) : undefined;
-      if (committed)
-        return new Response(committed, { status: 201, headers: { "content-type": "application/json" } });
-      return retryable("leader unreachable, retry");
+      return committed
+        ? new Response(committed, { status: 201, headers: { "content-type": "application/json" } })
+        : retryable("leader unreachable, retry");
     }
-    await options.caughtUp(request.method, url.pathname, answer.status, text);
-    const relayed = new Headers();
-    for (const name of ["content-type", "retry-after"]) {
-      const value = answer.headers.get(name);
-      if (value) relayed.set(name, value);
-    }
-    return new Response(text, { status: answer.status, headers: relayed });
+    await options.caughtUp(request.method, pathname, relayed.answer.status, relayed.text);
+    return new Response(relayed.text, {
+      status: relayed.answer.status,
+      headers: relayedHeaders(relayed.answer),
+    });
   };
+}
+
+const isCreate = (method: string, pathname: string) =>
+  method === "POST" && pathname.replace(/\/$/, "") === "/stacks";
+
+/** The request's own headers (the key among them) less hop-by-hop ones, marked as forwarded. */
+function forwardedHeaders(request: Request, identity: string): Headers {
+  const headers = new Headers();
+  request.headers.forEach((value, name) => {
+    if (!headersNotForwarded.has(name.toLowerCase())) headers.set(name, value);
+  });
+  headers.set(forwardedHeader, identity);
+  return headers;
+}
+
+/** What of the leader's answer the client sees: its body, status, content type and Retry-After. */
+function relayedHeaders(answer: Response): Headers {
+  const relayed = new Headers();
+  for (const name of ["content-type", "retry-after"]) {
+    const value = answer.headers.get(name);
+    if (value) relayed.set(name, value);
+  }
+  return relayed;
 }

@@ -30,31 +30,38 @@ export function recordTerminalStates(
   logger: Logger,
   sleep: (ms: number) => Promise<void> = (ms) => Bun.sleep(ms),
 ) {
-  async function write(update: StackUpdate, record: TerminalRecord): Promise<void> {
+  /** One attempt; true when done (written, or the Service is gone), false when worth retrying. */
+  async function attempt(update: StackUpdate, record: TerminalRecord, retryInMs: number | undefined) {
     const { namespace, service_name: serviceName, stack_id: stackId } = update.stack;
     const body = { metadata: { annotations: { [terminalAnnotation]: JSON.stringify(record) } } };
-    for (let attempt = 0; ; attempt += 1) {
-      try {
-        await kube.transport.send("PATCH", `/api/v1/namespaces/${namespace}/services/${serviceName}`, {
-          body,
-          contentType: "application/merge-patch+json",
-        });
-        return;
-      } catch (error) {
-        const failure = toKubeApiError(error);
-        if (isNotFound(failure)) return;
-        const delay = retryDelaysMs[attempt];
-        logger.warn("cannot record the stack's terminal status on its Service", {
-          stackId,
-          status: record.status,
-          error: failure.message,
-          ...(delay === undefined ? { givingUp: true } : { retryInMs: delay }),
-        });
-        if (delay === undefined) return;
-        await sleep(delay);
-      }
+    try {
+      await kube.transport.send("PATCH", `/api/v1/namespaces/${namespace}/services/${serviceName}`, {
+        body,
+        contentType: "application/merge-patch+json",
+      });
+      return true;
+    } catch (error) {
+      const failure = toKubeApiError(error);
+      if (isNotFound(failure)) return true;
+      logger.warn("cannot record the stack's terminal status on its Service", {
+        stackId,
+        status: record.status,
+        error: failure.message,
+        ...(retryInMs === undefined ? { givingUp: true } : { retryInMs }),
+      });
+      return false;
     }
   }
+
+  async function write(update: StackUpdate, record: TerminalRecord): Promise<void> {
+    for (let index = 0; index <= retryDelaysMs.length; index += 1) {
+      const delay = retryDelaysMs[index];
+      if (await attempt(update, record, delay)) return;
+      if (delay === undefined) return;
+      await sleep(delay);
+    }
+  }
+
   return (update: StackUpdate): void => {
     const record = terminalRecordOf(update);
     if (record) void write(update, record);
