@@ -232,8 +232,12 @@ async function lifecycle(kube: KubeClient): Promise<void> {
     STACK_SCHEDULER_INTERVAL: "1s",
   });
   expect((await second.call("GET", `/stacks/${lost}`)).body.status).toBe("node_deleted");
-  const left = await listNetworkPolicies(admin.transport, stacksNamespace, isolationSelector);
-  expect(left.map((policy) => policy.metadata?.name)).toEqual([]);
+  // The new leader removes them as it takes over, which ends just after it holds the Lease.
+  await eventually("the isolation policies to be removed", async () =>
+    (await listNetworkPolicies(admin.transport, stacksNamespace, isolationSelector)).length === 0
+      ? true
+      : undefined,
+  );
   const expiring = await createStack(second);
   await eventually("TTL expiry", async () =>
     (await second.call("GET", `/stacks/${expiring}`)).status === 404 ? true : undefined,
