@@ -84,17 +84,21 @@ describe("faults against a control plane of the tests' own", () => {
       client.abort();
       expect(await answer).toBe("aborted");
       signal(state.pids["kube-scheduler"], "SIGCONT");
-      await eventually("everything to be rolled back", async () => {
-        const objects = await objectsIn(namespace);
-        return objects.pods.length + objects.services.length === 0 ? true : undefined;
-      });
+      await eventually(
+        "everything to be rolled back",
+        async () => {
+          const objects = await objectsIn(namespace);
+          return objects.pods.length + objects.services.length === 0 ? true : undefined;
+        },
+        60_000,
+      );
       const stacks = (await (await stackd.api("/stacks")).json()) as { stacks: unknown[] };
       expect(stacks.stacks).toEqual([]);
     } finally {
       signal(state.pids["kube-scheduler"], "SIGCONT");
       await stackd.kill();
     }
-  }, 60_000);
+  }, 120_000);
 
   it("answers creates and deletes within their bounds while the API server is stopped for 60 s, and leaves nothing behind", async () => {
     const namespace = await createTestNamespace(kube, "fault-apiserver");

@@ -40,6 +40,18 @@ async function create(
   };
 }
 
+/** A create retried while it is answered 503 with Retry-After, as the API tells clients to. */
+async function createRetrying(replica: StackdProcess): Promise<Awaited<ReturnType<typeof create>>> {
+  return eventually(
+    "a create that is not a retryable 503",
+    async () => {
+      const answer = await create(replica);
+      return answer.status === 503 && answer.retryAfter ? undefined : answer;
+    },
+    60_000,
+  );
+}
+
 async function listedIds(replica: StackdProcess): Promise<string[]> {
   const response = await replica.api("/stacks");
   const answer = (await response.json()) as { stacks: Array<{ stack_id: string }> };
@@ -94,7 +106,7 @@ describe("three replicas with leader election", () => {
     const leader = await set.leader();
     const created: string[] = [];
     for (const replica of set.replicas) {
-      const answer = await create(replica);
+      const answer = await createRetrying(replica);
       expect(answer.status).toBe(201);
       created.push(answer.stackId ?? "");
       // The replica that took the write shows it at once, whichever replica led.
@@ -198,7 +210,7 @@ describe("three replicas with leader election", () => {
     );
     await set.leader();
     // A stack the old leader has never heard of: its orphan sweep would delete it if it still acted.
-    const fresh = await create(other);
+    const fresh = await createRetrying(other);
     expect(fresh.status).toBe(201);
     await Bun.sleep(3_000);
     leader.child?.kill("SIGCONT");
@@ -248,16 +260,18 @@ describe("TTL after a takeover", () => {
     set = new ReplicaSet(kube, namespace, { ...fastSweep, STACK_TTL: "10s" });
     for (let index = 0; index < 2; index += 1) await set.add();
     const leader = await set.leader();
-    const created = await create(leader);
+    const created = await createRetrying(leader);
     expect(created.status).toBe(201);
-    const createdAt = performance.now();
+    const createdAt = Date.parse(
+      ((await (await leader.api(`/stacks/${created.stackId}`)).json()) as { created_at: string }).created_at,
+    );
     await leader.kill();
     await eventually(
       "the new leader to tear the stack down at its TTL",
       async () => ((await clusterState()).services.includes(created.stackId ?? "") ? undefined : true),
       30_000,
     );
-    const elapsed = performance.now() - createdAt;
+    const elapsed = Date.now() - createdAt;
     // Not before its TTL; after it by at most the takeover (lease duration) and the teardown.
     expect(elapsed).toBeGreaterThan(9_500);
     expect(elapsed).toBeLessThan(10_000 + testLease.durationMs + 5_000);
@@ -273,8 +287,8 @@ describe("two instances with leader election on one namespace", () => {
       const redReplica = await red.add();
       await set.leader();
       await red.leader();
-      const fromBlue = await create(blue);
-      const fromRed = await create(redReplica);
+      const fromBlue = await createRetrying(blue);
+      const fromRed = await createRetrying(redReplica);
       expect([fromBlue.status, fromRed.status]).toEqual([201, 201]);
       await Bun.sleep(4_000);
       expect(await listedIds(blue)).toEqual([fromBlue.stackId ?? ""]);
