@@ -11,6 +11,11 @@ export interface KubeRequest {
   signal?: AbortSignal;
   /** Disable Bun's idle timeout, for long-lived watch streams. */
   stream?: boolean;
+  /**
+   * Skip the client rate limiter: for the leader Lease, whose renewals must not queue behind a burst
+   * of creates (a 500-create burst queues ~8 s at the default QPS, close to the renew deadline).
+   */
+  unthrottled?: boolean;
 }
 
 interface BunTlsOptions {
@@ -86,13 +91,16 @@ export class KubeTransport {
   }
 
   /** The raw response for a full URL; throws KubeApiError (status 0) only when no answer came. */
-  async fetchUrl(url: string, init: RequestInit & { stream?: boolean }): Promise<Response> {
+  async fetchUrl(
+    url: string,
+    init: RequestInit & { stream?: boolean; unthrottled?: boolean },
+  ): Promise<Response> {
     const headers = new Headers(init.headers);
     for (const [name, value] of Object.entries(await this.#connection.credentials.headers()))
       headers.set(name, value);
     if (!headers.has("accept")) headers.set("accept", "application/json");
-    const { stream, signal, ...rest } = init;
-    if (this.#limiter && !stream) await this.#limiter.acquire();
+    const { stream, unthrottled, signal, ...rest } = init;
+    if (this.#limiter && !stream && !unthrottled) await this.#limiter.acquire();
     // Checked last, after any wait for the limiter: a leader that lost its lease meanwhile writes nothing.
     const refusal = this.#writeFence?.(String(init.method ?? "GET"), new URL(url).pathname);
     if (refusal) throw new KubeApiError(0, "NotLeader", refusal);
@@ -153,6 +161,7 @@ export class KubeTransport {
       ...(body === undefined ? {} : { body }),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.stream ? { stream: true } : {}),
+      ...(options.unthrottled ? { unthrottled: true } : {}),
     });
   }
 
