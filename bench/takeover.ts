@@ -42,8 +42,7 @@ const leaseEnv = {
 Object.assign(env, leaseEnv);
 const first = await set.add();
 const second = await set.add();
-const leader = await set.leader(60_000);
-const follower = leader === first ? second : first;
+let leader = await set.leader(60_000);
 
 const body = JSON.stringify({ target_port: 80, pod_spec: podSpecYaml() });
 async function create(replica: StackdProcess): Promise<number> {
@@ -52,19 +51,28 @@ async function create(replica: StackdProcess): Promise<number> {
   return response?.status ?? 0;
 }
 
-log(`loading ${stackCount} stacks through the leader, 50 at a time`);
+log(`loading ${stackCount} stacks through both replicas, 50 at a time`);
 const loadStarted = performance.now();
-let next = 0;
+let created = 0;
 let failed = 0;
+let turn = 0;
 await Promise.all(
   Array.from({ length: 50 }, async () => {
-    while (next < stackCount) {
-      next += 1;
-      if ((await create(leader)) !== 201) failed += 1;
+    while (created < stackCount) {
+      turn += 1;
+      const status = await create(turn % 2 === 0 ? first : second);
+      if (status === 201) created += 1;
+      else failed += 1;
+      if (failed > stackCount / 10) throw new Error(`more than ${stackCount / 10} creates failed; giving up`);
+      if (turn % 1000 === 0) log(`${created} created, ${failed} refused (retried)`);
     }
   }),
 );
-log(`loaded in ${((performance.now() - loadStarted) / 1000).toFixed(1)} s (${failed} failed creates)`);
+log(
+  `loaded in ${((performance.now() - loadStarted) / 1000).toFixed(1)} s (${failed} creates refused and retried)`,
+);
+leader = await set.leader(60_000);
+const follower = leader === first ? second : first;
 await Bun.sleep(5_000);
 
 log("kill -9 of the leader; creating through the follower until one is served");
@@ -73,6 +81,7 @@ await leader.kill();
 let servedAt = 0;
 while (servedAt === 0) {
   if ((await create(follower)) === 201) servedAt = Date.now();
+  else if (Date.now() - killedAt > 120_000) throw new Error("no create served within 120 s of the kill");
   else await Bun.sleep(100);
 }
 const lease = await kube.transport.send<V1Lease>(
