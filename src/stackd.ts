@@ -3,6 +3,7 @@ import type { Config } from "./config/config.ts";
 import { createApp } from "./http/app.ts";
 import { bindOrFail } from "./http/listen.ts";
 import type { InspectionObserver } from "./inspection.ts";
+import { BatchDeletes, deleteThrough } from "./jobs/batch-deletes.ts";
 import { createKubeClient, type KubeClient } from "./kube/client.ts";
 import { LeaseElector } from "./leadership/lease-elector.ts";
 import { committedStack, readYourWrites } from "./leadership/read-your-writes.ts";
@@ -27,6 +28,9 @@ import { createStackEffects, provideStackEffects } from "./stacks/stack-effects.
 import { StackReads } from "./stacks/stack-reads.ts";
 import { StackService } from "./stacks/stack-service.ts";
 import { recordTerminalStates } from "./stacks/terminal-records.ts";
+import { TtlExtensions } from "./stacks/ttl-extensions.ts";
+import { recordExpiries } from "./stacks/ttl-records.ts";
+import { BatchDeleteStore } from "./store/batch-delete-store.ts";
 import { openStackdDatabase } from "./store/database.ts";
 import { EventHistory } from "./store/event-history.ts";
 import { StackStore } from "./store/stack-store.ts";
@@ -167,6 +171,18 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
       metrics.createDuration.observe({ result }, seconds);
     },
   });
+  const ttl = new TtlExtensions({
+    actors,
+    reads,
+    defaultTtlMs: config.stackTtlMs,
+    limits: config.lifetime,
+    recordExpiry: recordExpiries(kube),
+  });
+  const batchDeletes = new BatchDeletes({
+    store: new BatchDeleteStore(db),
+    deleteStack: deleteThrough(service),
+    logger: logger.child({ component: "batch-delete" }),
+  });
   const sync: ClusterSync = new ClusterSync({
     kube,
     namespace: config.namespace,
@@ -224,6 +240,7 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
     await sync.start();
     startIsolationPasses();
     acting = true;
+    batchDeletes.resume();
     logger.info("stackd ready", {
       restoredStacks: stacks.length,
       namespace: config.namespace,
@@ -257,6 +274,7 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
         sync.lead(actors);
         startIsolationPasses();
         acting = true;
+        batchDeletes.resume();
         logger.info("leading: this replica now runs every stack and takes writes", {
           stacks: current.length,
           takeoverMs: Math.round(performance.now() - started),
@@ -281,6 +299,7 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
       onStartedLeading: () => void takeOver(),
       onStoppedLeading: () => {
         acting = false;
+        void batchDeletes.stop();
         clearInterval(isolationTimer);
         actors.stopAll();
         dependencies.onLeadershipLost?.();
@@ -304,6 +323,8 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
   const app = createApp({
     commands: service,
     queries: reads,
+    ttl,
+    batchDeletes,
     logger,
     apiKeyEnabled: config.apiKeyEnabled,
     apiKey: config.apiKey,
@@ -353,6 +374,8 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
     actors,
     reads,
     service,
+    ttl,
+    batchDeletes,
     sync,
     ports,
     store,
@@ -384,6 +407,7 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
       clearInterval(isolationTimer);
       await elector?.stop();
       await sync.stop();
+      await batchDeletes.stop();
       feed.stop();
       actors.stopAll();
       reads.stop();

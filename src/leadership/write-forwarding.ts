@@ -13,6 +13,12 @@ export const proposedStackIdHeader = "x-stackd-stack-id";
 /** The form of a stack id (and so of a proposed one). */
 export const stackIdPattern = /^stack-[0-9a-f]{16}$/;
 
+/** GETs only the leader can answer: batch delete jobs live in the database of the replica that runs them. */
+const leaderOnlyReads = [/^\/stacks\/batch-delete\/[^/]+$/];
+
+/** True for a GET path that a follower must forward to the leader rather than answer itself. */
+export const isLeaderOnlyRead = (path: string) => leaderOnlyReads.some((pattern) => pattern.test(path));
+
 /** Hop-by-hop and length headers: fetch sets its own. */
 const headersNotForwarded = new Set([
   "host",
@@ -54,7 +60,8 @@ const retryable = (message: string) =>
 
 /**
  * Every replica serves every route: reads from its own watch-fed state, writes by the leader. On a
- * replica that does not lead, a write (`POST`, `DELETE`, ...) is sent as it came to the leader named
+ * replica that does not lead, a write (`POST`, `DELETE`, ...), or a read of what only the leader holds
+ * (`isLeaderOnlyRead`), is sent as it came to the leader named
  * in the Lease, and the leader's answer is returned unchanged, so the client cannot tell. While no
  * replica leads (a takeover in progress) or the leader cannot be reached, the answer is a 503 with
  * `Retry-After`, which clients may retry.
@@ -62,9 +69,13 @@ const retryable = (message: string) =>
 export function createWriteForwarder(options: WriteForwardingOptions) {
   const send = options.fetch ?? fetch;
   const log = options.logger.child({ component: "forwarding" });
+  const handledHere = (request: Request, url: URL) =>
+    options.handlesWrites() ||
+    request.method === "HEAD" ||
+    (request.method === "GET" && !isLeaderOnlyRead(url.pathname.replace(/\/$/, "")));
   return async function forwardWrite(request: Request): Promise<Response | undefined> {
-    if (request.method === "GET" || request.method === "HEAD" || options.handlesWrites()) return undefined;
     const url = new URL(request.url);
+    if (handledHere(request, url)) return undefined;
     if (request.headers.has(forwardedHeader)) {
       // The sender believed this replica leads; it does not (any more): no second hop.
       return retryable("leader changing, retry");
@@ -79,7 +90,8 @@ export function createWriteForwarder(options: WriteForwardingOptions) {
     const creating = request.method === "POST" && url.pathname.replace(/\/$/, "") === "/stacks";
     const proposedId = creating ? `stack-${randomBytes(8).toString("hex")}` : undefined;
     if (proposedId) headers.set(proposedStackIdHeader, proposedId);
-    const body = request.method === "DELETE" ? undefined : await request.arrayBuffer();
+    const body =
+      request.method === "DELETE" || request.method === "GET" ? undefined : await request.arrayBuffer();
     let answer: Response;
     let text: string;
     try {

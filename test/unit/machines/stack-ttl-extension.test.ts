@@ -4,7 +4,7 @@ import { statusOf } from "../../../machines/stack.machine.ts";
 import type { StackEvent, StackResume } from "../../../machines/stack.types.ts";
 import type { LifetimeLimits } from "../../../machines/ttl-extension.ts";
 import { provideStackEffects } from "../../../src/stacks/stack-effects.ts";
-import { testIdentity } from "./stack-identity.ts";
+import { quietEffects, testIdentity } from "../../helpers/stack-fixtures.ts";
 
 const minute = 60_000;
 const hour = 60 * minute;
@@ -24,14 +24,9 @@ function runningStack(resume: StackResume = running) {
   const clock = new SimulatedClock();
   const teardowns: number[] = [];
   const machine = provideStackEffects(
-    {
-      provision: async () => ({ created: true }),
-      expose: async (input) => ({ nodePort: input.nodePort }),
-      restoreService: async (input) => ({ nodePort: input.nodePort }),
-      teardown: async () => {
-        teardowns.push(clock.now());
-      },
-    },
+    quietEffects(async () => {
+      teardowns.push(clock.now());
+    }),
     { now: () => clock.now(), schedulingTimeoutMs: 20_000 },
   );
   const actor = createActor(machine, { input: { identity: testIdentity, nodePort: 31001, resume }, clock });

@@ -9,7 +9,7 @@ import type {
   StackInput,
   StackResume,
 } from "../../../machines/stack.types.ts";
-import { testIdentity } from "./stack-identity.ts";
+import { testIdentity } from "../../helpers/stack-fixtures.ts";
 
 const hour = 3_600_000;
 
