@@ -1,4 +1,9 @@
-import { type Static, Type } from "@sinclair/typebox";
+import { FormatRegistry, type Static, Type } from "@sinclair/typebox";
+
+// TypeBox checks only formats it knows (stack-record.ts registers the same one for stack records).
+if (!FormatRegistry.Has("date-time")) {
+  FormatRegistry.Set("date-time", (value) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/.test(value));
+}
 
 /** How many errors a job keeps (its counters keep counting past them). */
 export const maxJobErrors = 100;
