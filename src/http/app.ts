@@ -57,7 +57,7 @@ const publicPaths = new Set(["/dashboard", "/openapi", "/openapi/json", "/livez"
 
 const pathOf = (request: Request) => new URL(request.url).pathname.replace(/\/$/, "");
 
-const apiDescription = `The REST API of container-provisioner-k8s (v1.1), served unchanged, plus stackd's live stream.
+const apiDescription = `The REST API of container-provisioner-k8s (v1.1), served unchanged, plus batch delete, TTL extend and stackd's live stream.
 
 Authenticate with the \`X-API-KEY\` header or the \`api_key\` query parameter.
 

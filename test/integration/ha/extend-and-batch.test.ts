@@ -23,12 +23,9 @@ afterEach(async () => {
 });
 
 // biome-ignore lint/suspicious/noExplicitAny: answers are asserted field by field.
-async function call(
-  replica: StackdProcess,
-  path: string,
-  method = "GET",
-  body?: unknown,
-): Promise<{ status: number; body: any }> {
+type Answer = { status: number; body: any };
+
+async function call(replica: StackdProcess, path: string, method = "GET", body?: unknown): Promise<Answer> {
   const response = await replica.api(path, {
     method,
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
