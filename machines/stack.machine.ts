@@ -1,4 +1,4 @@
-import { assign, fromPromise, type SnapshotFrom, setup } from "xstate";
+import { assign, cancel, fromPromise, raise, type SnapshotFrom, setup } from "xstate";
 import {
   type CreateFailure,
   type PodOutput,
@@ -13,6 +13,7 @@ import {
   type TeardownInput,
 } from "./stack.types.ts";
 import { teardownStates } from "./teardown-states.ts";
+import { extendedExpiry, extensionRefusal } from "./ttl-extension.ts";
 
 const missing = (name: string) => () => Promise.reject(new Error(`actor ${name} was not provided`));
 
@@ -21,6 +22,12 @@ const toNodeDeleted = {
   guard: "isOurNode",
   target: "#stack.live.node_deleted",
   actions: ["reasonNodeDeleted", "touch"],
+} as const;
+
+/** A TTL extension the limits allow: the new expiry, and the TTL timer armed again for it. */
+const extendTtl = {
+  guard: "extensionAllowed",
+  actions: ["extendTtl", "touch", "cancelTtl", "armTtl"],
 } as const;
 
 const provisionInput = ({ context }: { context: StackContext }): ProvisionInput => ({
@@ -32,7 +39,8 @@ const provisionInput = ({ context }: { context: StackContext }): ProvisionInput 
 /**
  * One stack's life. While `live` it is creating (provisioning → scheduling → starting), running,
  * stopped, failed or node_deleted; a user delete or the TTL takes it to `deleting`, a failed create to
- * `rollingBack`. The machine does no I/O: `provisionResources` (the Pod), `exposeService` (the
+ * `rollingBack`. A scheduled stack that is creating or running takes `ttl.extend` (within the limits the
+ * event carries): its expiry moves and the TTL timer is armed again. The machine does no I/O: `provisionResources` (the Pod), `exposeService` (the
  * Service, once the Pod is scheduled), `teardownResources` and `restoreService` are supplied by src/, and so are the `ttl` and `schedulingTimeout` delays, computed
  * from absolute times so that a stack restored after a restart re-arms them correctly.
  *
@@ -75,6 +83,8 @@ export const stackMachine = setup({
     podReady: ({ context }) => Boolean(context.pod?.ready),
     podGone: ({ context }) => context.pod?.exists === false,
     isOurNode: ({ context, event }) => event.type === "node.deleted" && event.nodeName === context.nodeName,
+    extensionAllowed: ({ context, event }) =>
+      event.type === "ttl.extend" && extensionRefusal(context, event) === null,
   },
   actions: {
     recordPod: assign(({ event }) =>
@@ -98,6 +108,13 @@ export const stackMachine = setup({
     abandonCreate: assign(({ event }) =>
       event.type === "create.abandon" ? { createFailure: event.failure } : {},
     ),
+    extendTtl: assign(({ context, event }) =>
+      event.type === "ttl.extend" ? { ttlExpiresAt: extendedExpiry(context, event) } : {},
+    ),
+    // The TTL timer: its delay is computed from context.ttlExpiresAt, so arming it again after an
+    // extension (or in a restored actor) counts from the absolute expiry.
+    armTtl: raise({ type: "ttl.expired" }, { id: "ttl", delay: "ttl" }),
+    cancelTtl: cancel("ttl"),
   },
 }).createMachine({
   id: "stack",
@@ -120,8 +137,10 @@ export const stackMachine = setup({
   states: {
     live: {
       initial: "routing",
-      after: { ttl: { target: "deleting", actions: "reasonTtl" } },
+      entry: "armTtl",
+      exit: "cancelTtl",
       on: {
+        "ttl.expired": { target: "deleting", actions: "reasonTtl" },
         "user.delete": { target: "deleting", actions: ["reasonDeleted", "touch"] },
         // Sent only before the 201 is answered, so the stack may already run: it still rolls back.
         "create.abandon": { target: "rollingBack", actions: "abandonCreate" },
@@ -240,7 +259,11 @@ export const stackMachine = setup({
                 { guard: "podReady", target: "#stack.live.running" },
                 { guard: "podGone", target: "#stack.live.failed", actions: "reasonPodGone" },
               ],
-              on: { "pod.changed": { actions: ["recordPod", "touch"] }, "node.deleted": toNodeDeleted },
+              on: {
+                "pod.changed": { actions: ["recordPod", "touch"] },
+                "node.deleted": toNodeDeleted,
+                "ttl.extend": extendTtl,
+              },
             },
           },
         },
@@ -270,7 +293,11 @@ export const stackMachine = setup({
             { guard: "podSucceeded", target: "stopped", actions: "reasonCompleted" },
             { guard: "podGone", target: "failed", actions: "reasonPodGone" },
           ],
-          on: { "pod.changed": { actions: ["recordPod", "touch"] }, "node.deleted": toNodeDeleted },
+          on: {
+            "pod.changed": { actions: ["recordPod", "touch"] },
+            "node.deleted": toNodeDeleted,
+            "ttl.extend": extendTtl,
+          },
         },
         stopped: { tags: ["stopped", "scheduled"] },
         failed: { tags: ["failed", "scheduled"], on: { "node.deleted": toNodeDeleted } },

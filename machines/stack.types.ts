@@ -1,3 +1,5 @@
+import type { TtlExtensionRequest } from "./ttl-extension.ts";
+
 /** The public statuses of a stack, as the REST API reports them; each is also a tag of the machine's states. */
 export const stackStatuses = ["creating", "running", "stopped", "failed", "node_deleted"] as const;
 
@@ -18,7 +20,7 @@ export interface PodFacts {
   unschedulableReason: string | null;
 }
 
-/** Facts fixed at creation. */
+/** Facts fixed at creation, but for `ttlExpiresAt`, which an extension moves. */
 export interface StackIdentity {
   stackId: string;
   namespace: string;
@@ -91,7 +93,11 @@ export type StackEvent =
   | { type: "stack.acknowledged" }
   /** The create is given up from outside (its deadline passed, or its client went away): roll back. */
   | { type: "create.abandon"; failure: CreateFailure }
-  | { type: "service.gone"; at: number };
+  | { type: "service.gone"; at: number }
+  /** Let the stack live `ttlMs` from `at`, within `limits` (see ttl-extension.ts). */
+  | ({ type: "ttl.extend" } & TtlExtensionRequest)
+  /** Raised by the machine's own TTL timer. */
+  | { type: "ttl.expired" };
 
 export interface ProvisionInput {
   identity: StackIdentity;

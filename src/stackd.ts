@@ -3,6 +3,7 @@ import type { Config } from "./config/config.ts";
 import { createApp } from "./http/app.ts";
 import { bindOrFail } from "./http/listen.ts";
 import type { InspectionObserver } from "./inspection.ts";
+import { BatchDeletes, deleteThrough } from "./jobs/batch-deletes.ts";
 import { createKubeClient, type KubeClient } from "./kube/client.ts";
 import { LeaseElector } from "./leadership/lease-elector.ts";
 import { committedStack, readYourWrites } from "./leadership/read-your-writes.ts";
@@ -28,6 +29,9 @@ import { createStackEffects, provideStackEffects } from "./stacks/stack-effects.
 import { StackReads } from "./stacks/stack-reads.ts";
 import { StackService } from "./stacks/stack-service.ts";
 import { recordTerminalStates } from "./stacks/terminal-records.ts";
+import { TtlExtensions } from "./stacks/ttl-extensions.ts";
+import { recordExpiries } from "./stacks/ttl-records.ts";
+import { BatchDeleteStore } from "./store/batch-delete-store.ts";
 import { openStackdDatabase } from "./store/database.ts";
 import { EventHistory } from "./store/event-history.ts";
 import { StackStore } from "./store/stack-store.ts";
@@ -150,6 +154,18 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
       metrics.createDuration.observe({ result }, seconds);
     },
   });
+  const ttl = new TtlExtensions({
+    actors,
+    reads,
+    defaultTtlMs: config.stackTtlMs,
+    limits: config.lifetime,
+    recordExpiry: recordExpiries(kube),
+  });
+  const batchDeletes = new BatchDeletes({
+    store: new BatchDeleteStore(db),
+    deleteStack: deleteThrough(service),
+    logger: logger.child({ component: "batch-delete" }),
+  });
   const sync: ClusterSync = new ClusterSync({
     kube,
     namespace: config.namespace,
@@ -198,6 +214,7 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
     await sync.start();
     startIsolationPasses();
     acting = true;
+    batchDeletes.resume();
     logger.info("stackd ready", {
       restoredStacks: restored,
       namespace: config.namespace,
@@ -223,6 +240,7 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
         sync.lead(actors);
         startIsolationPasses();
         acting = true;
+        batchDeletes.resume();
         logger.info("leading: this replica now runs every stack and takes writes", {
           stacks: taken,
           takeoverMs: Math.round(performance.now() - started),
@@ -247,6 +265,7 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
       onStartedLeading: () => void takeOver(),
       onStoppedLeading: () => {
         acting = false;
+        void batchDeletes.stop();
         clearInterval(isolationTimer);
         actors.stopAll();
         dependencies.onLeadershipLost?.();
@@ -270,6 +289,8 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
   const app = createApp({
     commands: service,
     queries: reads,
+    ttl,
+    batchDeletes,
     logger,
     apiKeyEnabled: config.apiKeyEnabled,
     apiKey: config.apiKey,
@@ -306,6 +327,8 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
     actors,
     reads,
     service,
+    ttl,
+    batchDeletes,
     sync,
     ports,
     store,
@@ -337,6 +360,7 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
       clearInterval(isolationTimer);
       await elector?.stop();
       await sync.stop();
+      await batchDeletes.stop();
       feed.stop();
       actors.stopAll();
       reads.stop();

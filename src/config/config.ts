@@ -30,6 +30,11 @@ export const ConfigSchema = Type.Object({
   apiKey: Type.String(),
   namespace: Type.String({ minLength: 1 }),
   stackTtlMs: Type.Integer({ minimum: 1 }),
+  /** The limits of `POST /stacks/{id}/extend`; null is no limit. */
+  lifetime: Type.Object({
+    maxLifetimeMs: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
+    renewWindowMs: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
+  }),
   reconcileIntervalMs: Type.Integer({ minimum: 1 }),
   nodePortMin: Type.Integer({ minimum: 1, maximum: 65535 }),
   nodePortMax: Type.Integer({ minimum: 1, maximum: 65535 }),
@@ -108,6 +113,22 @@ function instanceName(env: Env): string {
   return text;
 }
 
+/** A duration that may be left unset (null: no limit); when set, a positive one. */
+function optionalDuration(env: Env, name: string): number | null {
+  return read(env, name, "") === "" ? null : duration(env, name, "0");
+}
+
+/** STACK_MAX_LIFETIME and STACK_RENEW_WINDOW; a lifetime shorter than STACK_TTL would refuse every stack. */
+function lifetimeLimits(env: Env, stackTtlMs: number): Config["lifetime"] {
+  const maxLifetimeMs = optionalDuration(env, "STACK_MAX_LIFETIME");
+  if (maxLifetimeMs !== null && maxLifetimeMs < stackTtlMs)
+    throw new ConfigError(
+      "STACK_MAX_LIFETIME",
+      `must be unset or at least STACK_TTL (${stackTtlMs / 1000}s), got ${maxLifetimeMs / 1000}s`,
+    );
+  return { maxLifetimeMs, renewWindowMs: optionalDuration(env, "STACK_RENEW_WINDOW") };
+}
+
 const logLevels = ["debug", "info", "warn", "error"] as const;
 
 /** Where kubectl would look for a kubeconfig: the KUBECONFIG list, else ~/.kube/config. */
@@ -162,13 +183,15 @@ export function loadConfig(env: Env): Config {
   const instance = instanceName(env);
   const namespace = read(env, "STACK_NAMESPACE", "stacks");
   const kubeContext = read(env, "K8S_CONTEXT", "");
+  const stackTtlMs = duration(env, "STACK_TTL", "2h");
   const config: Config = {
     instance,
     http,
     apiKeyEnabled,
     apiKey,
     namespace,
-    stackTtlMs: duration(env, "STACK_TTL", "2h"),
+    stackTtlMs,
+    lifetime: lifetimeLimits(env, stackTtlMs),
     reconcileIntervalMs: duration(env, "STACK_SCHEDULER_INTERVAL", "10s"),
     nodePortMin,
     nodePortMax,

@@ -3,15 +3,20 @@ import { Elysia } from "elysia";
 import type { OpenAPIV3 } from "openapi-types";
 import type { Registry } from "prom-client";
 import { unauthorized } from "../errors/app-error.ts";
+import type { BatchDeleteJobs } from "../jobs/batch-deletes.ts";
+import { isLeaderOnlyRead } from "../leadership/write-forwarding.ts";
 import type { ChangeFeed } from "../live/change-feed.ts";
 import type { Logger } from "../log/logger.ts";
 import type { PodPolicy } from "../podspec/pod-policy.ts";
 import type { ReadinessCheck } from "../stacks/readiness.ts";
 import type { StackCommands } from "../stacks/stack-service.ts";
+import type { TtlCommands } from "../stacks/ttl-extensions.ts";
 import { createAccessLog } from "./access-log.ts";
 import { createApiKeyCheck, presentedApiKey } from "./auth.ts";
+import { batchDeleteRoutes } from "./batch-delete.routes.ts";
 import { dashboardRoutes } from "./dashboard.routes.ts";
 import { errorResponse, renderError } from "./errors.ts";
+import { extendRoutes } from "./extend.routes.ts";
 import { healthRoutes } from "./health.routes.ts";
 import { liveRoutes } from "./live.routes.ts";
 import { metricsRoutes } from "./metrics.routes.ts";
@@ -26,6 +31,10 @@ export interface AppOptions {
   apiKey: string;
   maxBodyBytes: number;
   podPolicy?: PodPolicy;
+  /** `POST /stacks/{id}/extend`; route tests without it leave it out. */
+  ttl?: TtlCommands;
+  /** `POST /stacks/batch-delete` and its jobs; route tests without them leave them out. */
+  batchDeletes?: BatchDeleteJobs;
   /** The live stream; route tests without one leave it out. */
   live?: {
     feed: ChangeFeed;
@@ -35,8 +44,8 @@ export interface AppOptions {
   };
   readiness?: () => ReadinessCheck[];
   /**
-   * On a replica that does not lead: sends a write to the leader and answers with its response
-   * (undefined when this replica handles the request itself).
+   * On a replica that does not lead: sends a write, or a read only the leader can answer (a batch
+   * delete job), to the leader and answers with its response (undefined when this replica handles it).
    */
   forwardWrite?: (request: Request) => Promise<Response | undefined>;
   /** Prometheus metrics at /metrics, and whether they need the API key (default: no). */
@@ -48,7 +57,7 @@ const publicPaths = new Set(["/dashboard", "/openapi", "/openapi/json", "/livez"
 
 const pathOf = (request: Request) => new URL(request.url).pathname.replace(/\/$/, "");
 
-const apiDescription = `The REST API of container-provisioner-k8s (v1.1), served unchanged, plus stackd's live stream.
+const apiDescription = `The REST API of container-provisioner-k8s (v1.1), served unchanged, plus batch delete, TTL extend and stackd's live stream.
 
 Authenticate with the \`X-API-KEY\` header or the \`api_key\` query parameter.
 
@@ -104,7 +113,7 @@ export function createApp(options: AppOptions) {
       if (options.apiKeyEnabled && !keyMatches(presentedApiKey(request))) {
         return access.refused(request, errorResponse(unauthorized(), logger));
       }
-      if (options.forwardWrite && request.method !== "GET")
+      if (options.forwardWrite && (request.method !== "GET" || isLeaderOnlyRead(path)))
         return options
           .forwardWrite(request)
           .then((forwarded) => (forwarded ? access.refused(request, forwarded) : undefined));
@@ -137,6 +146,12 @@ export function createApp(options: AppOptions) {
     .use(healthRoutes(options.readiness ? { readiness: options.readiness } : {}))
     .use(dashboardRoutes())
     .use(stackRoutes(options))
+    .use(options.ttl ? extendRoutes({ ttl: options.ttl, maxBodyBytes: options.maxBodyBytes }) : new Elysia())
+    .use(
+      options.batchDeletes
+        ? batchDeleteRoutes({ jobs: options.batchDeletes, maxBodyBytes: options.maxBodyBytes })
+        : new Elysia(),
+    )
     .use(options.metrics ? metricsRoutes(options.metrics.registry) : new Elysia());
   return options.live ? app.use(liveRoutes({ ...options.live, logger })) : app;
 }

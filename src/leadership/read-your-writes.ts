@@ -7,7 +7,7 @@ const pollMs = 10;
 
 /**
  * After the leader answered a forwarded write, waits (at most 2 s) until this follower's cluster view
- * shows it: the created stack present, the deleted one gone or stopped. A client that writes through
+ * shows it: the created stack present, the deleted one gone or stopped, the extended one's new expiry. A client that writes through
  * one replica and reads through the same one then sees its write, as it would on the leader.
  */
 export function readYourWrites(view: Pick<ClusterView, "get">) {
@@ -27,8 +27,14 @@ function expectation(
   view: Pick<ClusterView, "get">,
 ): (() => boolean) | undefined {
   if (method === "POST" && path === "/stacks" && status === 201) {
-    const stackId = stackIdIn(body);
+    const stackId = fieldIn(body, "stack_id");
     return stackId ? () => view.get(stackId) !== undefined : undefined;
+  }
+  const extended = /^\/stacks\/([^/]+)\/extend$/.exec(path)?.[1];
+  if (method === "POST" && extended && status === 200) {
+    const expiry = fieldIn(body, "ttl_expires_at");
+    const stackId = decodeURIComponent(extended);
+    return expiry ? () => view.get(stackId)?.ttl_expires_at === expiry : undefined;
   }
   const deleted = /^\/stacks\/([^/]+)$/.exec(path)?.[1];
   if (method === "DELETE" && deleted && status === 200) {
@@ -41,11 +47,11 @@ function expectation(
   return undefined;
 }
 
-function stackIdIn(body: string): string | undefined {
+function fieldIn(body: string, field: "stack_id" | "ttl_expires_at"): string | undefined {
   try {
     const parsed: unknown = JSON.parse(body);
-    const stackId = (parsed as { stack_id?: unknown }).stack_id;
-    return typeof stackId === "string" ? stackId : undefined;
+    const value = (parsed as Record<string, unknown>)[field];
+    return typeof value === "string" ? value : undefined;
   } catch {
     return undefined;
   }

@@ -13,6 +13,12 @@ export const proposedStackIdHeader = "x-stackd-stack-id";
 /** The form of a stack id (and so of a proposed one). */
 export const stackIdPattern = /^stack-[0-9a-f]{16}$/;
 
+/** GET paths whose answer only the leader holds (batch delete jobs live in its database). */
+const leaderOnlyReads = [/^\/stacks\/batch-delete\/[^/]+$/];
+
+/** True for a GET path that a follower must forward to the leader rather than answer itself. */
+export const isLeaderOnlyRead = (path: string) => leaderOnlyReads.some((pattern) => pattern.test(path));
+
 /** Hop-by-hop and length headers: fetch sets its own. */
 const headersNotForwarded = new Set([
   "host",
@@ -54,8 +60,8 @@ const retryable = (message: string) =>
 
 /**
  * Every replica serves every route: reads from its own watch-fed state, writes by the leader. On a
- * replica that does not lead, a write (`POST`, `DELETE`, ...) is sent as it came to the leader named
- * in the Lease, and the leader's answer is returned unchanged, so the client cannot tell. While no
+ * replica that does not lead, a write (`POST`, `DELETE`, ...), or a read of what only the leader holds
+ * (`isLeaderOnlyRead`), is sent as it came to the leader named in the Lease, and the leader's answer is returned unchanged, so the client cannot tell. While no
  * replica leads (a takeover in progress) or the leader cannot be reached, the answer is a 503 with
  * `Retry-After`, which clients may retry.
  */
@@ -65,7 +71,8 @@ export function createWriteForwarder(options: WriteForwardingOptions) {
   /** The leader's answer, or null when no answer came (the leader is gone or unreachable). */
   async function relay(leader: string, request: Request, headers: Headers) {
     const url = new URL(request.url);
-    const body = request.method === "DELETE" ? undefined : await request.arrayBuffer();
+    const body =
+      request.method === "DELETE" || request.method === "GET" ? undefined : await request.arrayBuffer();
     try {
       const answer = await send(`${leader}${url.pathname}${url.search}`, {
         method: request.method,
@@ -84,9 +91,14 @@ export function createWriteForwarder(options: WriteForwardingOptions) {
     }
   }
 
+  const handledHere = (request: Request) =>
+    options.handlesWrites() ||
+    request.method === "HEAD" ||
+    (request.method === "GET" && !isLeaderOnlyRead(new URL(request.url).pathname.replace(/\/$/, "")));
+
   /** Where a request goes: handled here (undefined), refused (a Response), or the leader's URL. */
   function route(request: Request): undefined | Response | string {
-    if (request.method === "GET" || request.method === "HEAD" || options.handlesWrites()) return undefined;
+    if (handledHere(request)) return undefined;
     // The sender believed this replica leads; it does not (any more): no second hop.
     if (request.headers.has(forwardedHeader)) return retryable("leader changing, retry");
     return options.leaderUrl() ?? retryable("no leader elected yet, retry");

@@ -11,6 +11,9 @@ export interface FeedSubscription {
   close(): void;
 }
 
+/** The reason of the change message a TTL extension sends (its status and previous status are the same). */
+export const ttlExtendedReason = "ttl_extended";
+
 interface Subscriber {
   stackId: string | undefined;
   deliver: (message: string, seq: number) => void;
@@ -106,7 +109,10 @@ export class ChangeFeed {
     return JSON.stringify(message);
   }
 
-  /** One message per created stack, per status change and per removal; restores and other record changes are silent. */
+  /**
+   * One message per created stack, per status change, per TTL extension (`ttl_extended`, the status
+   * unchanged) and per removal; restores and other record changes are silent.
+   */
   #onUpdate(update: StackUpdate): void {
     if (update.kind === "restored") return;
     if (update.kind === "created") {
@@ -116,6 +122,8 @@ export class ChangeFeed {
     if (update.kind === "removed") this.#publish(update, "deleted", update.previousStatus, update.reason);
     else if (update.stack.status !== update.previousStatus)
       this.#publish(update, update.stack.status, update.previousStatus, update.reason);
+    else if (update.previousTtlExpiresAt !== undefined)
+      this.#publish(update, update.stack.status, update.previousStatus, ttlExtendedReason);
   }
 
   #publish(

@@ -9,7 +9,10 @@ export const LiveMessage = {
     seq: Type.Integer(),
     stacks: Type.Array(StackRecord),
   }),
-  /** One status change. `seq` grows by one per change across the whole service. */
+  /**
+   * One status change, or a TTL extension (`reason` "ttl_extended", the status unchanged). `seq` grows by
+   * one per change across the whole service.
+   */
   change: Type.Object({
     type: Type.Literal("change"),
     seq: Type.Integer(),

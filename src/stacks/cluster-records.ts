@@ -5,6 +5,7 @@ import type { PodFacts, StackStatus } from "../../machines/stack.types.ts";
 import { podFacts } from "./pod-facts.ts";
 import type { StoredStack } from "./stack-record.ts";
 import { recordAnnotation, stackLabels, terminalAnnotation } from "./stack-resources.ts";
+import { expiryOf } from "./ttl-records.ts";
 
 const ServiceRecord = Type.Object({
   created_at: Type.String(),
@@ -108,7 +109,7 @@ export function stackFromService(
     service_name: service.metadata?.name ?? `svc-${stackId}`,
     status,
     status_reason: reason,
-    ttl_expires_at: record.ttl_expires_at,
+    ttl_expires_at: expiryOf(record.ttl_expires_at, service),
     created_at: record.created_at,
     updated_at: new Date(now).toISOString(),
     requested_cpu_milli: record.requested_cpu_milli,

@@ -6,7 +6,7 @@ import {
   stackFromService,
   stackIdOf,
 } from "./cluster-records.ts";
-import type { StackUpdate } from "./stack-actors.ts";
+import { type StackUpdate, ttlMove } from "./stack-actors.ts";
 import { type StoredStack, sameStoredStack } from "./stack-record.ts";
 
 /** The raw objects the watches see, as ClusterSync hands them over. */
@@ -135,9 +135,16 @@ export class ClusterView implements ClusterMirror {
     // updated_at is the time of the last change the view saw, not of every recomputation.
     const candidate = { ...stored, updated_at: entry.stored.updated_at };
     if (sameStoredStack(entry.stored, candidate)) return;
-    const previousStatus = entry.stored.status;
+    const previous = entry.stored;
     entry.stored = stored;
-    this.#emit({ kind: "changed", stack: stored, previousStatus, reason: stored.status_reason, at: now });
+    this.#emit({
+      kind: "changed",
+      stack: stored,
+      previousStatus: previous.status,
+      reason: stored.status_reason,
+      at: now,
+      ...ttlMove(previous, stored),
+    });
   }
 
   #remove(stackId: string): void {

@@ -2,7 +2,7 @@ import type { Logger } from "../log/logger.ts";
 import type { StackUpdate } from "./stack-actors.ts";
 
 /**
- * One line per stack transition (created, each status change with its reason, removed), and a debug
+ * One line per stack transition (created, each status change with its reason, a TTL extension, removed), and a debug
  * line for every other change of a record. Records carry no secrets: pod specs are not logged.
  */
 export function lifecycleLog(logger: Logger): (update: StackUpdate) => void {
@@ -24,6 +24,12 @@ export function lifecycleLog(logger: Logger): (update: StackUpdate) => void {
         previousStatus: update.previousStatus,
         reason: update.reason,
         nodeId: stack.node_id,
+      });
+    else if (update.previousTtlExpiresAt !== undefined)
+      stacks.info("stack ttl extended", {
+        ...fields,
+        previousTtlExpiresAt: update.previousTtlExpiresAt,
+        ttlExpiresAt: stack.ttl_expires_at,
       });
     else
       stacks.debug("stack record changed", { ...fields, nodeId: stack.node_id, updatedAt: stack.updated_at });

@@ -33,7 +33,13 @@ export type StackUpdate =
       previousStatus: StackStatus;
       reason: string | null;
       at: number;
+      /** The expiry before this change, set only when the change moved it (an extension). */
+      previousTtlExpiresAt?: string;
     };
+
+/** `previousTtlExpiresAt` of a change from `previous` to `next`: present only when the expiry moved. */
+export const ttlMove = (previous: StoredStack, next: StoredStack) =>
+  previous.ttl_expires_at === next.ttl_expires_at ? {} : { previousTtlExpiresAt: previous.ttl_expires_at };
 
 /** Anything that tells listeners of stack updates: the actors, or a follower's cluster view. */
 export interface StackUpdateSource {
@@ -204,15 +210,16 @@ export class StackActors implements StackUpdateSource {
     }
     const stored = storedStackOf(snapshot.context, statusOf(snapshot));
     if (sameStoredStack(entry.stored, stored)) return;
-    const previousStatus = entry.stored.status;
+    const previous = entry.stored;
     entry.stored = stored;
     this.#persist(stackId, stored);
     this.#emit({
       kind: "changed",
       stack: stored,
-      previousStatus,
+      previousStatus: previous.status,
       reason: stored.status_reason,
       at: this.#now(),
+      ...ttlMove(previous, stored),
     });
   }
 

@@ -61,6 +61,12 @@ export const recordAnnotation = "stackd.io/record";
 /** The Service annotation with the terminal status a stack reached (failed, stopped, node_deleted) and why. */
 export const terminalAnnotation = "stackd.io/terminal";
 
+/**
+ * The Service annotation with the expiry a `POST /stacks/{id}/extend` set; it wins over the record's
+ * `ttl_expires_at` when later (kept apart so that an extension does not rewrite the record and its spec).
+ */
+export const ttlAnnotation = "stackd.io/ttl";
+
 /** What a stack's Service carries of it: the facts fixed at creation (its status is read from the Pod). */
 export function serviceRecordOf(identity: StackIdentity): string {
   return JSON.stringify({

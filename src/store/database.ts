@@ -51,6 +51,13 @@ const migrations: string[] = [
   // Leases are read back from the records' node_port; the live history keeps each pod_spec once.
   `DROP TABLE port_leases;
    CREATE TABLE stack_specs (stack_id TEXT PRIMARY KEY, pod_spec TEXT NOT NULL);`,
+  // Batch delete jobs (POST /stacks/batch-delete), one JSON document each.
+  `CREATE TABLE batch_delete_jobs (
+     job_id TEXT PRIMARY KEY,
+     created_at INTEGER NOT NULL,
+     finished INTEGER NOT NULL,
+     job TEXT NOT NULL
+   );`,
 ];
 
 /** Opens (creating if needed) stackd's SQLite database in WAL mode and applies pending migrations. */

@@ -31,11 +31,12 @@ afterAll(async () => {
   await service.stop();
 });
 
-/** The documented path template that a concrete path matches, e.g. /stacks/{stack_id}. */
+/** The documented path template that a concrete path matches, e.g. /stacks/{stack_id}; static segments win, as in the router. */
 function templateOf(path: string): string | undefined {
-  return Object.keys(document.paths).find((template) =>
-    new RegExp(`^${template.replace(/\{[^}]+\}/g, "[^/]+")}$`).test(path),
-  );
+  const parameters = (template: string) => template.split("{").length;
+  return Object.keys(document.paths)
+    .filter((template) => new RegExp(`^${template.replace(/\{[^}]+\}/g, "[^/]+")}$`).test(path))
+    .sort((a, b) => parameters(a) - parameters(b))[0];
 }
 
 /** Sends a real request and checks the answer's status and body against the OpenAPI document. */
@@ -89,6 +90,9 @@ describe("the OpenAPI document", () => {
         "get /stacks/{stack_id}",
         "get /stacks/{stack_id}/status",
         "delete /stacks/{stack_id}",
+        "post /stacks/{stack_id}/extend",
+        "post /stacks/batch-delete",
+        "get /stacks/batch-delete/{job_id}",
         "get /ws/stacks",
       ].sort(),
     );
@@ -126,7 +130,22 @@ describe("the OpenAPI document", () => {
     expect((await conforms("GET", `/stacks/${stackId}`)).status).toBe(200);
     expect((await conforms("GET", "/stacks")).status).toBe(200);
     expect((await conforms("GET", "/stats")).status).toBe(200);
+    expect((await conforms("POST", `/stacks/${stackId}/extend`, { body: '{"ttl":"3h"}' })).status).toBe(200);
+    expect((await conforms("POST", `/stacks/${stackId}/extend`, { body: '{"ttl":"soon"}' })).status).toBe(
+      400,
+    );
+    expect((await conforms("POST", "/stacks/batch-delete", { body: '{"stack_ids":[]}' })).status).toBe(400);
+    const batch = await conforms("POST", "/stacks/batch-delete", {
+      body: '{"stack_ids":["stack-ffffffffffffffff"]}',
+    });
+    expect(batch.status).toBe(202);
+    const jobPath = `/stacks/batch-delete/${(batch.body as { job_id: string }).job_id}`;
+    await eventually("the batch delete to finish", async () =>
+      ((await conforms("GET", jobPath)).body as { status: string }).status === "completed" ? true : undefined,
+    );
+    expect((await conforms("GET", "/stacks/batch-delete/job-ffffffffffffffff")).status).toBe(404);
     expect((await conforms("DELETE", `/stacks/${stackId}`)).status).toBe(200);
+    expect((await conforms("POST", `/stacks/${stackId}/extend`)).status).toBe(404);
     expect((await conforms("GET", `/stacks/${stackId}`)).status).toBe(404);
     expect((await conforms("GET", `/stacks/${stackId}/status`)).status).toBe(404);
     expect((await conforms("DELETE", `/stacks/${stackId}`)).status).toBe(404);
@@ -140,6 +159,9 @@ describe("the OpenAPI document", () => {
       "get /stacks/{stack_id}",
       "get /stacks/{stack_id}/status",
       "delete /stacks/{stack_id}",
+      "post /stacks/{stack_id}/extend",
+      "post /stacks/batch-delete",
+      "get /stacks/batch-delete/{job_id}",
       "get /dashboard",
       "get /ws/stacks",
     ]) {

@@ -58,6 +58,12 @@ describe("loadConfig", () => {
     expect(config.networkIsolation).toBe(false);
   });
 
+  it("sets no lifetime limits unless STACK_MAX_LIFETIME and STACK_RENEW_WINDOW say so", () => {
+    expect(loadConfig(base).lifetime).toEqual({ maxLifetimeMs: null, renewWindowMs: null });
+    const limited = loadConfig({ ...base, STACK_MAX_LIFETIME: "6h", STACK_RENEW_WINDOW: "15m" });
+    expect(limited.lifetime).toEqual({ maxLifetimeMs: 6 * 3_600_000, renewWindowMs: 15 * 60_000 });
+  });
+
   it("requires API_KEY while auth is enabled, and not otherwise", () => {
     expect(errorOf({}).variable).toBe("API_KEY");
     expect(loadConfig({ API_KEY_ENABLED: "false" }).apiKeyEnabled).toBe(false);
@@ -77,6 +83,9 @@ describe("loadConfig", () => {
     ["STACK_REQUIRE_INGRESS_NETWORK_POLICY", "sometimes", "true or false"],
     ["STACK_NETWORK_ISOLATION", "true", 'must be "on" or "off"'],
     ["STACK_NETWORK_ISOLATION", "strict", 'must be "on" or "off"'],
+    ["STACK_MAX_LIFETIME", "1h", "at least STACK_TTL"],
+    ["STACK_MAX_LIFETIME", "forever", "invalid duration"],
+    ["STACK_RENEW_WINDOW", "0", "positive duration"],
   ])("stops start-up on a bad %s (%p)", (variable, value, message) => {
     const error = errorOf({ ...base, [variable]: value });
     expect(error.variable).toBe(variable);

@@ -2,6 +2,7 @@ import { describe, expect, it } from "bun:test";
 import {
   createWriteForwarder,
   forwardedHeader,
+  isLeaderOnlyRead,
   proposedStackIdHeader,
   stackIdPattern,
 } from "../../../src/leadership/write-forwarding.ts";
@@ -104,6 +105,19 @@ describe("createWriteForwarder", () => {
     const lost = await forwarder({ answer: dying }).forward(post());
     expect(lost?.status).toBe(503);
     expect(lost?.headers.get("retry-after")).toBe("1");
+  });
+
+  it("forwards a read of a batch delete job, which only the leader holds, and no other read", async () => {
+    const { forward, sent } = forwarder({ answer: () => new Response('{"job_id":"job-1"}') });
+    const answer = await forward(new Request("http://replica-1/stacks/batch-delete/job-1?api_key=k"));
+    expect(answer?.status).toBe(200);
+    expect(sent[0]?.method).toBe("GET");
+    expect(sent[0]?.url).toBe("http://leader:8081/stacks/batch-delete/job-1?api_key=k");
+    expect(await forward(new Request("http://replica-1/stacks/stack-1"))).toBeUndefined();
+    expect(await forward(new Request("http://replica-1/stacks/stack-1/status"))).toBeUndefined();
+    expect(sent).toHaveLength(1);
+    expect(isLeaderOnlyRead("/stacks/batch-delete/job-1")).toBe(true);
+    expect(isLeaderOnlyRead("/stacks/batch-delete")).toBe(false);
   });
 
   it("forwards a DELETE without a body", async () => {

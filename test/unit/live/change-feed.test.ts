@@ -199,6 +199,25 @@ describe("ChangeFeed publishing", () => {
     expect(feed.latestSeq()).toBe(2);
   });
 
+  it("publishes a TTL extension as a change with reason ttl_extended, the status unchanged and the new expiry", () => {
+    const { actors, feed } = harness();
+    actors.push(created("stack-a"));
+    const { delivered } = subscribe(feed);
+    const extended = new Date(createdAt + 7_200_000).toISOString();
+    actors.push({
+      kind: "changed",
+      stack: storedStack("stack-a", { status: "running", ttl_expires_at: extended }),
+      previousStatus: "running",
+      reason: null,
+      at: createdAt + 5_000,
+      previousTtlExpiresAt: storedStack("stack-a").ttl_expires_at,
+    });
+    expect(delivered).toHaveLength(1);
+    const change = asChange(delivered[0]?.message);
+    expect(change).toMatchObject({ status: "running", previous_status: "running", reason: "ttl_extended" });
+    expect(change.stack.ttl_expires_at).toBe(extended);
+  });
+
   it("publishes one change when the status changes, with the previous status and the reason", () => {
     const { actors, feed } = harness();
     actors.push(created("stack-a"));

@@ -9,21 +9,11 @@ import type {
   StackInput,
   StackResume,
 } from "../../../machines/stack.types.ts";
+import { testIdentity } from "../../helpers/stack-fixtures.ts";
 
 const hour = 3_600_000;
 
-const identity = {
-  stackId: "stack-0123456789abcdef",
-  namespace: "stacks",
-  podName: "stack-0123456789abcdef",
-  serviceName: "svc-stack-0123456789abcdef",
-  targetPort: 80,
-  podSpecYaml: "kind: Pod\n",
-  createdAt: 0,
-  ttlExpiresAt: 2 * hour,
-  requestedCpuMilli: 100,
-  requestedMemoryBytes: 134_217_728,
-};
+const identity = testIdentity;
 
 const pod = (facts: Partial<PodFacts>): PodFacts => ({
   exists: true,

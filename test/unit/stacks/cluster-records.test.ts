@@ -6,7 +6,9 @@ import {
   recordAnnotation,
   serviceRecordOf,
   terminalAnnotation,
+  ttlAnnotation,
 } from "../../../src/stacks/stack-resources.ts";
+import { expiryOf } from "../../../src/stacks/ttl-records.ts";
 
 const nodes = {
   has: (name: string) => name === "stack-node-1",
@@ -167,5 +169,23 @@ describe("terminalOf", () => {
     expect(
       terminalOf(withTerminal(JSON.stringify({ status: "running", reason: "", at: "" }))),
     ).toBeUndefined();
+  });
+});
+
+describe("expiryOf", () => {
+  const recordExpiry = "2026-11-28T22:00:00.000Z";
+  const withTtl = (text: string): V1Service => ({ metadata: { annotations: { [ttlAnnotation]: text } } });
+
+  it("takes the expiry an extension wrote on the Service over the record's", () => {
+    const extended = JSON.stringify({ ttl_expires_at: "2026-11-28T23:30:00.000Z" });
+    expect(expiryOf(recordExpiry, withTtl(extended))).toBe("2026-11-28T23:30:00.000Z");
+  });
+
+  it("keeps the record's expiry when the annotation is missing, unreadable or earlier", () => {
+    expect(expiryOf(recordExpiry, {})).toBe(recordExpiry);
+    expect(expiryOf(recordExpiry, withTtl("{oops"))).toBe(recordExpiry);
+    expect(expiryOf(recordExpiry, withTtl(JSON.stringify({ ttl_expires_at: "soon" })))).toBe(recordExpiry);
+    const earlier = JSON.stringify({ ttl_expires_at: "2026-11-28T21:00:00.000Z" });
+    expect(expiryOf(recordExpiry, withTtl(earlier))).toBe(recordExpiry);
   });
 });

@@ -6,7 +6,6 @@ import type {
   ProvisionInput,
   ProvisionOutput,
 } from "../../../machines/stack.types.ts";
-import { AppError } from "../../../src/errors/app-error.ts";
 import { silentLogger } from "../../../src/log/logger.ts";
 import { PortAllocator } from "../../../src/ports/port-allocator.ts";
 import { StackActors, type StackUpdate } from "../../../src/stacks/stack-actors.ts";
@@ -16,6 +15,7 @@ import type { StoredStack } from "../../../src/stacks/stack-record.ts";
 import { type NewStack, StackService } from "../../../src/stacks/stack-service.ts";
 import { openDatabase } from "../../../src/store/database.ts";
 import { StackStore } from "../../../src/store/stack-store.ts";
+import { refusal } from "../../helpers/stack-fixtures.ts";
 
 const hour = 3_600_000;
 
@@ -107,15 +107,6 @@ function world(scenario: Scenario = {}) {
 }
 
 const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
-
-async function refusal(promise: Promise<unknown>): Promise<AppError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  if (!(error instanceof AppError)) throw new Error(`expected an AppError, got ${String(error)}`);
-  return error;
-}
 
 describe("StackService.create", () => {
   it("answers the record once the pod is scheduled, with node, public IP and leased port", async () => {

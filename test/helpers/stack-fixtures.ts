@@ -1,0 +1,41 @@
+import type { StackIdentity } from "../../machines/stack.types.ts";
+import { AppError } from "../../src/errors/app-error.ts";
+import type { StackEffects } from "../../src/stacks/stack-effects.ts";
+
+const hour = 3_600_000;
+
+/** A stack created at 0 that expires at 2 h: the identity the machine tests start from. */
+export const testIdentity: StackIdentity = {
+  stackId: "stack-0123456789abcdef",
+  namespace: "stacks",
+  podName: "stack-0123456789abcdef",
+  serviceName: "svc-stack-0123456789abcdef",
+  targetPort: 80,
+  podSpecYaml: "kind: Pod\n",
+  createdAt: 0,
+  ttlExpiresAt: 2 * hour,
+  requestedCpuMilli: 100,
+  requestedMemoryBytes: 134_217_728,
+};
+
+/** Stack effects that succeed at once and do nothing; `teardown` is told of each teardown. */
+export function quietEffects(
+  teardown: () => Promise<void> = async () => {},
+): Pick<StackEffects, "provision" | "expose" | "restoreService" | "teardown"> {
+  return {
+    provision: async () => ({ created: true }),
+    expose: async (input) => ({ nodePort: input.nodePort }),
+    restoreService: async (input) => ({ nodePort: input.nodePort }),
+    teardown,
+  };
+}
+
+/** The AppError a promise is rejected with; fails the test when it resolves or throws anything else. */
+export async function refusal(promise: Promise<unknown>): Promise<AppError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  if (!(error instanceof AppError)) throw new Error(`expected an AppError, got ${String(error)}`);
+  return error;
+}
