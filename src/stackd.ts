@@ -25,6 +25,7 @@ import { readinessChecks } from "./stacks/readiness.ts";
 import { StackActors } from "./stacks/stack-actors.ts";
 import { createStackEffects, provideStackEffects } from "./stacks/stack-effects.ts";
 import { StackReads } from "./stacks/stack-reads.ts";
+import { leasesOf } from "./stacks/stack-record.ts";
 import { StackService } from "./stacks/stack-service.ts";
 import { recordTerminalStates } from "./stacks/terminal-records.ts";
 import { openStackdDatabase } from "./store/database.ts";
@@ -216,10 +217,7 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
       for (const stack of adopted) store.save(stack);
     }
     const stacks = [...loaded.stacks, ...adopted];
-    ports.sync(
-      await sync.clusterNodePorts(),
-      stacks.map((stack) => ({ port: stack.node_port, stackId: stack.stack_id })),
-    );
+    ports.sync(await sync.clusterNodePorts(), leasesOf(stacks));
     actors.restore(stacks);
     await sync.start();
     startIsolationPasses();
@@ -242,10 +240,7 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
           (stack) => stack.status === "stopped" && stack.status_reason === "deleted",
         );
         store.replaceAll(current);
-        ports.sync(
-          await sync.clusterNodePorts(),
-          current.map((stack) => ({ port: stack.node_port, stackId: stack.stack_id })),
-        );
+        ports.sync(await sync.clusterNodePorts(), leasesOf(current));
         actors.restore(current);
         for (const [stackId, state] of view?.podStates() ?? []) {
           actors.podChanged(stackId, state.facts, state.nodePublicIp);
@@ -304,6 +299,7 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
   const app = createApp({
     commands: service,
     queries: reads,
+    stackEnv: (stackId) => sync.stackEnv(stackId),
     logger,
     apiKeyEnabled: config.apiKeyEnabled,
     apiKey: config.apiKey,
