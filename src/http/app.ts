@@ -21,6 +21,8 @@ import { type StackQueries, stackRoutes } from "./stacks.routes.ts";
 export interface AppOptions {
   commands: StackCommands;
   queries: StackQueries;
+  /** The per-stack env values of a stack's Pod, for `GET /stacks/{id}?include=env`. */
+  stackEnv?: (stackId: string) => Record<string, string> | null;
   logger: Logger;
   apiKeyEnabled: boolean;
   apiKey: string;
