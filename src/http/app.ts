@@ -50,7 +50,9 @@ const publicPaths = new Set(["/dashboard", "/openapi", "/openapi/json", "/livez"
 
 const pathOf = (request: Request) => new URL(request.url).pathname.replace(/\/$/, "");
 
-const apiDescription = `The REST API of container-provisioner-k8s (v1.1), served unchanged, plus stackd's live stream.
+const apiDescription = `The REST API of container-provisioner-k8s (v1.1), served unchanged, with v1.2's list form of
+\`target_port\` (several ports, UDP), owner \`labels\`, per-stack \`env\` (returned only with \`include=env\`),
+filters and paging, plus stackd's live stream.
 
 Authenticate with the \`X-API-KEY\` header or the \`api_key\` query parameter.
 

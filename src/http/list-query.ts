@@ -112,9 +112,3 @@ export const pageParameters: OpenAPIV3.ParameterObject[] = [
     "the next_cursor of the previous page; pages follow creation time, then id, so a stack created or deleted meanwhile never shifts the others",
   ),
 ];
-
-export const includeParameter: OpenAPIV3.ParameterObject = queryParameter(
-  "include",
-  "`env`: also return the per-stack env values",
-  { type: "string", enum: ["env"] },
-);

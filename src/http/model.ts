@@ -62,6 +62,11 @@ export const stackModel = {
   list: Type.Object({ stacks: Type.Array(StackRecord) }),
   record: StackRecord,
   recordWithEnv: StackRecordWithEnv,
+  /** `GET /stacks/{id}`'s query, for the document: the value is checked by the route (a 400 that names it). */
+  readQuery: Type.Object(
+    { include: Type.Optional(Type.String({ description: "`env`: also return the per-stack env values" })) },
+    { additionalProperties: true },
+  ),
   page: Type.Object({
     stacks: Type.Array(StackRecord),
     next_cursor: Type.Optional(

@@ -10,7 +10,6 @@ import { newStackOf, parseJsonBody } from "./create-request.ts";
 import { invalidCreateBody, json } from "./errors.ts";
 import {
   filterParameters,
-  includeParameter,
   includesEnv,
   pageParameters,
   parseStackFilter,
@@ -99,7 +98,8 @@ export function stackRoutes({
             201,
           ),
         {
-          parse: "createStackBody",
+          // The named parser reads every body; "json" after it only puts the body's schema in the OpenAPI document.
+          parse: ["createStackBody", "json"],
           body: stackModel.createBody,
           response: {
             201: stackModel.record,
@@ -123,11 +123,11 @@ export function stackRoutes({
         },
         {
           params: stackModel.stackParams,
+          query: stackModel.readQuery,
           response: { 200: stackModel.recordWithEnv, ...errorAnswers(400, 401, 404) },
           detail: {
             summary: "One stack (with its env values when asked with include=env)",
             tags: ["stacks"],
-            parameters: [includeParameter],
           },
         },
       )
