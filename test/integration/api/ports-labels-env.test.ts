@@ -125,7 +125,6 @@ describe("POST /stacks with the v1.2 port list", () => {
       "node_port",
       "target_port",
       "node_public_ip",
-      "ports",
     ]);
     expect((await serviceOf(stack.stack_id)).spec?.ports?.[0]).toMatchObject({ name: "stack", port: 80 });
     const refused = await service.call("POST", "/stacks", { target_port: "80", pod_spec: contractPodSpec });

@@ -259,7 +259,6 @@ describe("reads and deletes (no cluster)", () => {
       node_port: 31001,
       target_port: 80,
       node_public_ip: "203.0.113.11",
-      ports: record.ports,
     });
     expect((await call("GET", "/stacks")).body).toEqual({ stacks: [record] });
     expect((await call("GET", "/stats")).body.total_stacks).toBe(1);

@@ -121,7 +121,6 @@ describe("the stack record rebuilt from the cluster", () => {
       "node_port",
       "target_port",
       "node_public_ip",
-      "ports",
     ]);
     const v12 = apiRecordOf(leaderRecord(identityOfForm("v1.2"), [31001, 31002]));
     expect("target_port" in v12 || "node_port" in v12).toBe(false);
