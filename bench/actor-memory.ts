@@ -36,9 +36,9 @@ const machine = provideStackEffects(
       queueMicrotask(() => holder.actors?.podChanged(input.identity.stackId, running, "203.0.113.11"));
       return { created: true };
     },
-    expose: async (input) => ({ nodePort: input.nodePort }),
+    expose: async (input) => ({ nodePorts: input.nodePorts }),
     teardown: async () => {},
-    restoreService: async (input) => ({ nodePort: input.nodePort }),
+    restoreService: async (input) => ({ nodePorts: input.nodePorts }),
   },
   { now: () => clock.now(), schedulingTimeoutMs: 20_000 },
 );
@@ -67,7 +67,9 @@ for (const target of [1_000, 10_000]) {
     await service.create({
       manifest: sanitised.pod as never,
       podSpecYaml: sanitised.yaml,
+      ports: [{ containerPort: 80, protocol: "TCP" }],
       targetPort: 80,
+      labels: {},
       requestedCpuMilli: sanitised.requestedCpuMilli,
       requestedMemoryBytes: sanitised.requestedMemoryBytes,
     });

@@ -66,7 +66,9 @@ export async function measureFloor(options: {
         namespace,
         podName: id,
         serviceName: `svc-${id}`,
+        ports: [{ containerPort: 80, protocol: "TCP" }],
         targetPort: 80,
+        labels: {},
         podSpecYaml: "",
         createdAt: 0,
         ttlExpiresAt: 0,
@@ -86,7 +88,7 @@ export async function measureFloor(options: {
       await Promise.all([
         kube.transport.send("POST", `/api/v1/namespaces/${namespace}/pods`, { body: pod }),
         kube.transport.send("POST", `/api/v1/namespaces/${namespace}/services`, {
-          body: stackService(identity, options.firstPort + index, "TCP", defaultInstance),
+          body: stackService(identity, [options.firstPort + index], defaultInstance),
         }),
       ]);
       await scheduled;

@@ -32,7 +32,7 @@ const extendTtl = {
 
 const provisionInput = ({ context }: { context: StackContext }): ProvisionInput => ({
   identity: context,
-  nodePort: context.nodePort,
+  nodePorts: context.nodePorts,
   manifest: context.manifest,
 });
 
@@ -120,7 +120,7 @@ export const stackMachine = setup({
   id: "stack",
   context: ({ input }) => ({
     ...input.identity,
-    nodePort: input.nodePort,
+    nodePorts: input.nodePorts,
     nodeName: input.resume?.nodeName ?? null,
     nodePublicIp: input.resume?.nodePublicIp ?? null,
     updatedAt: input.resume?.updatedAt ?? input.identity.createdAt,
@@ -241,7 +241,7 @@ export const stackMachine = setup({
                   {
                     target: "starting",
                     actions: assign(({ context, event }) => ({
-                      nodePort: "nodePort" in event.output ? event.output.nodePort : context.nodePort,
+                      nodePorts: "nodePorts" in event.output ? event.output.nodePorts : context.nodePorts,
                     })),
                   },
                 ],
@@ -281,7 +281,7 @@ export const stackMachine = setup({
                 onDone: {
                   target: "serving",
                   actions: assign(({ context, event }) => ({
-                    nodePort: "nodePort" in event.output ? event.output.nodePort : context.nodePort,
+                    nodePorts: "nodePorts" in event.output ? event.output.nodePorts : context.nodePorts,
                   })),
                 },
                 onError: { target: "serving" },

@@ -20,13 +20,24 @@ export interface PodFacts {
   unschedulableReason: string | null;
 }
 
+/** One port a stack exposes through its Service: a declared container port and its protocol. */
+export interface StackPort {
+  containerPort: number;
+  protocol: "TCP" | "UDP";
+}
+
 /** Facts fixed at creation, but for `ttlExpiresAt`, which an extension moves. */
 export interface StackIdentity {
   stackId: string;
   namespace: string;
   podName: string;
   serviceName: string;
-  targetPort: number;
+  /** The exposed ports in request order; each gets its own NodePort (same index in `nodePorts`). */
+  ports: StackPort[];
+  /** The v1.1 request's integer `target_port`, kept for its answers; null for the v1.2 array form. */
+  targetPort: number | null;
+  /** The owner's labels (`labels` of the create request). */
+  labels: Record<string, string>;
   podSpecYaml: string;
   createdAt: number;
   ttlExpiresAt: number;
@@ -52,7 +63,8 @@ export interface CreateFailure {
 export type TransitionReason = string;
 
 export interface StackContext extends StackIdentity {
-  nodePort: number;
+  /** One NodePort per exposed port, in the order of `ports`. */
+  nodePorts: number[];
   nodeName: string | null;
   nodePublicIp: string | null;
   updatedAt: number;
@@ -80,7 +92,7 @@ export interface StackResume {
 
 export interface StackInput {
   identity: StackIdentity;
-  nodePort: number;
+  nodePorts: number[];
   /** The sanitised Pod to create; absent for a restored stack. */
   manifest?: PodManifest;
   resume?: StackResume;
@@ -101,7 +113,7 @@ export type StackEvent =
 
 export interface ProvisionInput {
   identity: StackIdentity;
-  nodePort: number;
+  nodePorts: number[];
   /** The sanitised Pod; null when it must be read back from `identity.podSpecYaml`. */
   manifest: PodManifest | null;
 }
@@ -109,8 +121,8 @@ export interface ProvisionInput {
 /** The stack's Pod was created (or already existed), or why the create was given up. */
 export type PodOutput = { created: true } | { failure: CreateFailure };
 
-/** The port the Service finally got (another one if the first was taken), or why the create was given up. */
-export type ProvisionOutput = { nodePort: number } | { failure: CreateFailure };
+/** The ports the Service finally got (others where the first were taken), or why the create was given up. */
+export type ProvisionOutput = { nodePorts: number[] } | { failure: CreateFailure };
 
 export interface TeardownInput {
   identity: StackIdentity;

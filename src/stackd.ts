@@ -291,6 +291,7 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
     queries: reads,
     ttl,
     batchDeletes,
+    stackEnv: (stackId) => sync.stackEnv(stackId),
     logger,
     apiKeyEnabled: config.apiKeyEnabled,
     apiKey: config.apiKey,

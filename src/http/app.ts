@@ -26,6 +26,8 @@ import { type StackQueries, stackRoutes } from "./stacks.routes.ts";
 export interface AppOptions {
   commands: StackCommands;
   queries: StackQueries;
+  /** The per-stack env values of a stack's Pod, for `GET /stacks/{id}?include=env`. */
+  stackEnv?: (stackId: string) => Record<string, string> | null;
   logger: Logger;
   apiKeyEnabled: boolean;
   apiKey: string;
@@ -57,7 +59,9 @@ const publicPaths = new Set(["/dashboard", "/openapi", "/openapi/json", "/livez"
 
 const pathOf = (request: Request) => new URL(request.url).pathname.replace(/\/$/, "");
 
-const apiDescription = `The REST API of container-provisioner-k8s (v1.1), served unchanged, plus batch delete, TTL extend and stackd's live stream.
+const apiDescription = `The REST API of container-provisioner-k8s (v1.1), served unchanged, with v1.2's list form of
+\`target_port\` (several ports, UDP), owner \`labels\`, per-stack \`env\` (returned only with \`include=env\`),
+filters and paging, batch delete, TTL extend, plus stackd's live stream.
 
 Authenticate with the \`X-API-KEY\` header or the \`api_key\` query parameter.
 

@@ -2,7 +2,9 @@ import type { PodManifest } from "../../machines/stack.types.ts";
 import { AppError, invalidRequest } from "../errors/app-error.ts";
 import { InvalidPodSpecError, InvalidTargetPortError } from "../podspec/errors.ts";
 import { defaultPodPolicy, type PodPolicy } from "../podspec/pod-policy.ts";
-import { sanitizePodSpec } from "../podspec/sanitize-pod-spec.ts";
+import { type ExposeRequest, sanitizePodSpec } from "../podspec/sanitize-pod-spec.ts";
+import { checkStackEnv, withStackEnv } from "../podspec/stack-env.ts";
+import { checkStackLabels } from "../podspec/stack-labels.ts";
 import type { NewStack } from "../stacks/stack-service.ts";
 import type { CreateStackBody } from "./model.ts";
 
@@ -16,14 +18,29 @@ export function parseJsonBody(text: string): unknown {
   }
 }
 
-/** Validates and hardens the pod spec of a schema-checked `POST /stacks` body, or throws a precise 400. */
+/** What the body asks to expose: v1.1's integer, or v1.2's list. */
+function exposeRequestOf(body: CreateStackBody): ExposeRequest {
+  const target = body.target_port;
+  return typeof target === "number"
+    ? target
+    : target.map((port) => ({ containerPort: port.container_port, protocol: port.protocol }));
+}
+
+/**
+ * Validates and hardens the pod spec of a schema-checked `POST /stacks` body, and checks its labels
+ * and env, or throws a precise 400. The env values go into the Pod to create only, never `pod_spec`.
+ */
 export function newStackOf(body: CreateStackBody, policy: PodPolicy = defaultPodPolicy): NewStack {
   try {
-    const sanitised = sanitizePodSpec(body.pod_spec, body.target_port, policy);
+    const sanitised = sanitizePodSpec(body.pod_spec, exposeRequestOf(body), policy);
+    const labels = checkStackLabels(body.labels ?? {});
+    const env = checkStackEnv(body.env ?? {}, sanitised.pod);
     return {
-      manifest: sanitised.pod as unknown as PodManifest,
+      manifest: withStackEnv(sanitised.pod, env) as unknown as PodManifest,
       podSpecYaml: sanitised.yaml,
-      targetPort: body.target_port,
+      ports: sanitised.exposedPorts.map(({ containerPort, protocol }) => ({ containerPort, protocol })),
+      targetPort: typeof body.target_port === "number" ? body.target_port : null,
+      labels,
       requestedCpuMilli: sanitised.requestedCpuMilli,
       requestedMemoryBytes: sanitised.requestedMemoryBytes,
     };

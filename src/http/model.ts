@@ -1,6 +1,19 @@
 import { type Static, Type } from "@sinclair/typebox";
 import { LiveMessage } from "../live/messages.ts";
-import { StackRecord, StackStatusRecord } from "../stacks/stack-record.ts";
+import { maxExposedPorts } from "../podspec/sanitize-pod-spec.ts";
+import { maxStackEnv } from "../podspec/stack-env.ts";
+import { maxStackLabels } from "../podspec/stack-labels.ts";
+import { PortProtocol, StackRecord, StackRecordWithEnv, StackStatusRecord } from "../stacks/stack-record.ts";
+
+/** One entry of the v1.2 array form of `target_port`. */
+const PortRequestBody = Type.Object(
+  {
+    container_port: Type.Integer({ description: "a declared containerPort (1-65535)", examples: [53] }),
+    protocol: PortProtocol,
+  },
+  { additionalProperties: false },
+);
+
 import { StackStats } from "../stacks/stack-stats.ts";
 
 /** Every `{"error": ...}` answer. */
@@ -12,8 +25,33 @@ export const ErrorBody = Type.Object({
 export const stackModel = {
   createBody: Type.Object(
     {
-      target_port: Type.Integer({ description: "the container port to expose (1-65535)", examples: [80] }),
+      target_port: Type.Union(
+        [
+          Type.Integer({
+            description: "v1.1: the one container port to expose (1-65535); the pod declares exactly one",
+            examples: [80],
+          }),
+          Type.Array(PortRequestBody, {
+            minItems: 1,
+            maxItems: maxExposedPorts,
+            description: `v1.2: 1 to ${maxExposedPorts} declared container ports to expose (any subset), each on its own NodePort; no port and protocol twice`,
+          }),
+        ],
+        { description: "an integer (v1.1) or a list of ports (v1.2)" },
+      ),
       pod_spec: Type.String({ description: "the challenge's Pod manifest as YAML" }),
+      labels: Type.Optional(
+        Type.Record(Type.String(), Type.String(), {
+          description: `at most ${maxStackLabels} owner labels (label names without a prefix, label values); set on the Pod as label.stackd.io/<key> and returned in every record`,
+          examples: [{ team: "7", challenge: "web" }],
+        }),
+      ),
+      env: Type.Optional(
+        Type.Record(Type.String(), Type.String(), {
+          description: `at most ${maxStackEnv} variables injected into every container (a per-stack flag, say); never returned but by GET /stacks/{id}?include=env, never logged or streamed`,
+          examples: [{ FLAG: "flag{...}" }],
+        }),
+      ),
     },
     { additionalProperties: true },
   ),
@@ -23,6 +61,21 @@ export const stackModel = {
   deleted: Type.Object({ deleted: Type.Literal(true), stack_id: Type.String() }),
   list: Type.Object({ stacks: Type.Array(StackRecord) }),
   record: StackRecord,
+  recordWithEnv: StackRecordWithEnv,
+  /** `GET /stacks/{id}`'s query, for the document: the value is checked by the route (a 400 that names it). */
+  readQuery: Type.Object(
+    { include: Type.Optional(Type.String({ description: "`env`: also return the per-stack env values" })) },
+    { additionalProperties: true },
+  ),
+  page: Type.Object({
+    stacks: Type.Array(StackRecord),
+    next_cursor: Type.Optional(
+      Type.Union([Type.String(), Type.Null()], {
+        description:
+          "only with `limit` or `cursor`: pass it as `cursor` for the next page; null on the last page",
+      }),
+    ),
+  }),
   status: StackStatusRecord,
   stats: StackStats,
   health: Type.Object({ status: Type.Literal("ok") }),

@@ -8,15 +8,27 @@ import { statusRecordOf } from "../stacks/stack-record.ts";
 import type { NewStack, StackCommands } from "../stacks/stack-service.ts";
 import { newStackOf, parseJsonBody } from "./create-request.ts";
 import { invalidCreateBody, json } from "./errors.ts";
+import {
+  filterParameters,
+  includesEnv,
+  pageParameters,
+  parseStackFilter,
+  parseStackPage,
+} from "./list-query.ts";
 import { errorAnswers, stackModel } from "./model.ts";
 import { readBodyText } from "./read-body.ts";
 
 /** What the stack routes read; `StackReads` in production, a fake in route tests. */
-export type StackQueries = Pick<StackReads, "get" | "getJson" | "listBytes" | "stats">;
+export type StackQueries = Pick<StackReads, "get" | "getJson" | "list" | "stats">;
 
 export interface StackRoutesOptions {
   commands: StackCommands;
   queries: StackQueries;
+  /**
+   * The per-stack env values of a stack, read back from its Pod (null when its Pod is not seen), for
+   * `GET /stacks/{id}?include=env`; without it that answer has `env: null`.
+   */
+  stackEnv?: (stackId: string) => Record<string, string> | null;
   maxBodyBytes: number;
   /** What the allowlist lets through beyond its fixed rules (the operator's widenings); defaults otherwise. */
   podPolicy?: PodPolicy;
@@ -33,9 +45,12 @@ function withProposedId(stack: NewStack, request: Request): NewStack {
   return proposed && stackIdPattern.test(proposed) ? { ...stack, stackId: proposed } : stack;
 }
 
+const queryOf = (request: Request) => new URL(request.url).searchParams;
+
 export function stackRoutes({
   commands,
   queries,
+  stackEnv = () => null,
   maxBodyBytes,
   podPolicy = defaultPodPolicy,
 }: StackRoutesOptions) {
@@ -48,14 +63,33 @@ export function stackRoutes({
         if (!Value.Check(stackModel.createBody, body)) throw invalidCreateBody(body);
         return body;
       })
-      .get("/stats", () => queries.stats(), {
-        response: { 200: stackModel.stats, ...errorAnswers(401) },
-        detail: { summary: "Counts of stacks, NodePorts and reserved resources", tags: ["stacks"] },
+      .get("/stats", ({ request }) => queries.stats(parseStackFilter(queryOf(request))), {
+        response: { 200: stackModel.stats, ...errorAnswers(400, 401) },
+        detail: {
+          summary: "Counts of stacks, NodePorts and reserved resources",
+          description:
+            "With `label`, `status` or `node`, only the matching stacks count, and `used_node_ports` is the NodePorts they hold.",
+          tags: ["stacks"],
+          parameters: filterParameters,
+        },
       })
-      .get("/stacks", () => jsonBytes(queries.listBytes()), {
-        response: { 200: stackModel.list, ...errorAnswers(401) },
-        detail: { summary: "Every stack", tags: ["stacks"] },
-      })
+      .get(
+        "/stacks",
+        ({ request }) => {
+          const query = queryOf(request);
+          return jsonBytes(queries.list(parseStackFilter(query), parseStackPage(query)));
+        },
+        {
+          response: { 200: stackModel.page, ...errorAnswers(400, 401) },
+          detail: {
+            summary: "Every stack, or those matching a filter, or one page of them",
+            description:
+              "Without parameters the contract's answer. `label`, `status` and `node` filter; `limit` or `cursor` pages (then `next_cursor` is set, null on the last page) in the order of `created_at`, then `stack_id`.",
+            tags: ["stacks"],
+            parameters: [...filterParameters, ...pageParameters],
+          },
+        },
+      )
       .post(
         "/stacks",
         async ({ body, request }) =>
@@ -64,7 +98,8 @@ export function stackRoutes({
             201,
           ),
         {
-          parse: "createStackBody",
+          // The named parser reads every body; "json" after it only puts the body's schema in the OpenAPI document.
+          parse: ["createStackBody", "json"],
           body: stackModel.createBody,
           response: {
             201: stackModel.record,
@@ -79,15 +114,21 @@ export function stackRoutes({
       )
       .get(
         "/stacks/:stack_id",
-        ({ params }) => {
+        ({ params, request }) => {
+          const withEnv = includesEnv(queryOf(request));
           const body = queries.getJson(params.stack_id);
           if (body === undefined) throw stackNotFound();
-          return json(body);
+          if (!withEnv) return json(body);
+          return json(`${body.slice(0, -1)},"env":${JSON.stringify(stackEnv(params.stack_id))}}`);
         },
         {
           params: stackModel.stackParams,
-          response: { 200: stackModel.record, ...errorAnswers(401, 404) },
-          detail: { summary: "One stack", tags: ["stacks"] },
+          query: stackModel.readQuery,
+          response: { 200: stackModel.recordWithEnv, ...errorAnswers(400, 401, 404) },
+          detail: {
+            summary: "One stack (with its env values when asked with include=env)",
+            tags: ["stacks"],
+          },
         },
       )
       .get(

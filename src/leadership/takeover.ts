@@ -1,6 +1,7 @@
 import type { PortAllocator } from "../ports/port-allocator.ts";
 import type { ClusterView } from "../stacks/cluster-view.ts";
 import type { StackActors } from "../stacks/stack-actors.ts";
+import { leasesOf } from "../stacks/stack-record.ts";
 import type { StackStore } from "../store/stack-store.ts";
 
 export interface TakeoverParts {
@@ -26,10 +27,7 @@ export async function takeOverFromView({
 }: TakeoverParts): Promise<number> {
   const current = view.stacks();
   store.replaceAll(current);
-  ports.sync(
-    await clusterNodePorts(),
-    current.map((stack) => ({ port: stack.node_port, stackId: stack.stack_id })),
-  );
+  ports.sync(await clusterNodePorts(), leasesOf(current));
   actors.restore(current);
   for (const [stackId, state] of view.podStates()) {
     actors.podChanged(stackId, state.facts, state.nodePublicIp);

@@ -11,13 +11,13 @@ export class InvalidPodSpecError extends Error {
   }
 }
 
-/** A target_port that is not a port number at all. */
+/** A target_port that is not a port number at all, or a port list that repeats or overflows. */
 export class InvalidTargetPortError extends Error {
   override readonly name = "InvalidTargetPortError";
   readonly code = "INVALID_TARGET_PORT";
   readonly status = 400;
 
-  constructor() {
-    super("invalid target_port: must be between 1 and 65535");
+  constructor(reason = "must be between 1 and 65535") {
+    super(`invalid target_port: ${reason}`);
   }
 }

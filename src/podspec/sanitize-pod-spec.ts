@@ -22,13 +22,28 @@ export interface V1PodLike {
   status: Record<string, never>;
 }
 
+/** One entry of the v1.2 array form of `target_port`. */
+export interface PortRequest {
+  containerPort: number;
+  protocol: "TCP" | "UDP";
+}
+
+/** What a create exposes: v1.1's one integer `target_port`, or v1.2's list of ports. */
+export type ExposeRequest = number | readonly PortRequest[];
+
+/** The most ports one stack may expose (each takes a NodePort). */
+export const maxExposedPorts = 24;
+
 export interface SanitizedPodSpec {
   pod: V1PodLike;
   /** What the API returns as `pod_spec`. */
   yaml: string;
   requestedCpuMilli: number;
   requestedMemoryBytes: number;
+  /** The first exposed port (v1.1's only one). */
   exposedPort: ExposedPort;
+  /** Every exposed port, in request order. */
+  exposedPorts: ExposedPort[];
 }
 
 /** The spec when it is a mapping, to read the grace period before the walk (which refuses anything else). */
@@ -55,16 +70,50 @@ function exposedPortFor(ports: readonly ExposedPort[], targetPort: number): Expo
   return port;
 }
 
+/** The array form: 1 to 24 ports, each a port number, none listed twice (TCP and UDP of one number are two). */
+function checkPortList(requested: readonly PortRequest[]): void {
+  if (requested.length < 1 || requested.length > maxExposedPorts) {
+    throw new InvalidTargetPortError(`must list 1 to ${maxExposedPorts} ports, got ${requested.length}`);
+  }
+  const seen = new Set<string>();
+  requested.forEach((port, index) => {
+    const { containerPort, protocol } = port;
+    if (!Number.isInteger(containerPort) || containerPort < 1 || containerPort > 65535) {
+      throw new InvalidTargetPortError(`target_port[${index}].container_port must be between 1 and 65535`);
+    }
+    const key = `${containerPort}/${protocol}`;
+    if (seen.has(key))
+      throw new InvalidTargetPortError(`target_port[${index}] repeats ${protocol} port ${containerPort}`);
+    seen.add(key);
+  });
+}
+
+/** The array form: any subset of the declared ports, each matched by number and protocol. */
+function exposedPortsFor(declared: readonly ExposedPort[], requested: readonly PortRequest[]): ExposedPort[] {
+  return requested.map((port, index) => {
+    const match = declared.find(
+      (candidate) => candidate.containerPort === port.containerPort && candidate.protocol === port.protocol,
+    );
+    if (match === undefined) {
+      fail(
+        `target_port[${index}]: no container declares ${port.protocol} containerPort ${port.containerPort}`,
+      );
+    }
+    return match;
+  });
+}
+
 /**
  * Validates a user's pod YAML against stackd's allowlist and the operator's policy, and returns the sanitised
  * Pod, its YAML and what it reserves. Throws InvalidTargetPortError or InvalidPodSpecError with a precise reason.
  */
 export function sanitizePodSpec(
   podSpecYaml: string,
-  targetPort: number,
+  expose: ExposeRequest,
   policy: PodPolicy = defaultPodPolicy,
 ): SanitizedPodSpec {
-  checkTargetPort(targetPort);
+  if (typeof expose === "number") checkTargetPort(expose);
+  else checkPortList(expose);
   const document = readPodYaml(podSpecYaml, policy);
   checkKind(document);
   const context: WalkContext = { policy, gracePeriodSeconds: gracePeriodOf(specOf(document), policy) };
@@ -72,7 +121,8 @@ export function sanitizePodSpec(
   const metadata = (read.metadata ?? {}) as JsonObject;
   const spec = (read.spec as JsonObject | undefined) ?? fail("spec is required");
   const { containers, initContainers, requested, ports } = sanitiseContainers(spec, policy.podSecurity);
-  const exposedPort = exposedPortFor(ports, targetPort);
+  const exposedPorts =
+    typeof expose === "number" ? [exposedPortFor(ports, expose)] : exposedPortsFor(ports, expose);
   if (!Number.isSafeInteger(requested.cpuMilli) || !Number.isSafeInteger(requested.memoryBytes)) {
     fail("the pod requests more cpu or memory than can be counted");
   }
@@ -92,6 +142,7 @@ export function sanitizePodSpec(
     yaml: toGoStyleYaml(pod),
     requestedCpuMilli: requested.cpuMilli,
     requestedMemoryBytes: requested.memoryBytes,
-    exposedPort,
+    exposedPort: exposedPorts[0] as ExposedPort,
+    exposedPorts,
   };
 }

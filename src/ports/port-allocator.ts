@@ -10,9 +10,9 @@ export interface PortAllocatorOptions {
 
 /**
  * The port-allocator actor. XState processes each event to completion before `send` returns, so
- * reading the snapshot right after a request gives that request's own answer. Answers are values: a
- * port, or null when the range has none free. Leases are not stored on their own: each stack's record
- * carries its port, and `sync` learns them back at start.
+ * reading the snapshot right after a request gives that request's own answer. Answers are values:
+ * ports, or null when the range has too few free. Leases are not stored on their own: each stack's
+ * record carries its ports, and `sync` learns them back at start.
  */
 export class PortAllocator {
   #actor: Actor<typeof portAllocatorMachine>;
@@ -31,16 +31,22 @@ export class PortAllocator {
     this.#actor.send({ type: "ports.sync", taken: clusterPorts, leases });
   }
 
-  /** Leases a free port to `stackId` (the same port again if it already holds one); null when none is free. */
-  lease(stackId: string): number | null {
-    this.#actor.send({ type: "lease.request", stackId });
+  /**
+   * Leases `count` free ports to `stackId`, all or none (the same ports again if it already holds
+   * some); null when the range has fewer than `count` free, and then nothing is leased.
+   */
+  lease(stackId: string, count = 1): number[] | null {
+    this.#actor.send({ type: "lease.request", stackId, count });
     return this.#granted(stackId);
   }
 
-  /** Marks the stack's current port as taken by someone else and leases another; null when none is free. */
-  replace(stackId: string): number | null {
-    this.#actor.send({ type: "lease.replace", stackId });
-    return this.#granted(stackId);
+  /** Marks one of the stack's ports as taken by someone else and leases another in its place; null when none is free. */
+  replace(stackId: string, port: number): number | null {
+    const before = this.#actor.getSnapshot().context.portOf[stackId] ?? [];
+    const index = before.indexOf(port);
+    this.#actor.send({ type: "lease.replace", stackId, port });
+    const granted = this.#granted(stackId);
+    return granted === null || index < 0 ? null : (granted[index] ?? null);
   }
 
   release(stackId: string): void {
@@ -61,13 +67,13 @@ export class PortAllocator {
     return max - min + 1 - used;
   }
 
-  /** How many leases are held. */
+  /** How many ports are leased (a stack with several exposed ports holds several). */
   leasedCount(): number {
-    return Object.keys(this.#actor.getSnapshot().context.portOf).length;
+    return Object.keys(this.#actor.getSnapshot().context.leases).length;
   }
 
-  #granted(stackId: string): number | null {
+  #granted(stackId: string): number[] | null {
     const grant = this.#actor.getSnapshot().context.lastGrant;
-    return grant && grant.stackId === stackId ? grant.port : null;
+    return grant && grant.stackId === stackId ? grant.ports : null;
   }
 }

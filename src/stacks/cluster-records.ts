@@ -3,14 +3,20 @@ import { type Static, Type } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import type { PodFacts, StackStatus } from "../../machines/stack.types.ts";
 import { podFacts } from "./pod-facts.ts";
-import type { StoredStack } from "./stack-record.ts";
+import { PortProtocol, type StackPortRecord, type StoredStack } from "./stack-record.ts";
 import { recordAnnotation, stackLabels, terminalAnnotation } from "./stack-resources.ts";
 import { expiryOf } from "./ttl-records.ts";
 
+/**
+ * The `stackd.io/record` annotation. `target_port` is there for v1.1 creates only; `ports` and `labels`
+ * are missing from the records of stackd versions before them (one port, the Service's, and no labels).
+ */
 const ServiceRecord = Type.Object({
   created_at: Type.String(),
   ttl_expires_at: Type.String(),
-  target_port: Type.Integer(),
+  target_port: Type.Optional(Type.Integer()),
+  ports: Type.Optional(Type.Array(Type.Object({ container_port: Type.Integer(), protocol: PortProtocol }))),
+  labels: Type.Optional(Type.Record(Type.String(), Type.String())),
   requested_cpu_milli: Type.Integer(),
   requested_memory_bytes: Type.Integer(),
   pod_spec: Type.String(),
@@ -79,6 +85,26 @@ export function statusFromCluster(
   return { status: "creating", reason: null };
 }
 
+/** The record's ports with the NodePorts the Service holds for them (matched by port and protocol). */
+function portsOf(service: V1Service, record: ServiceRecord): StackPortRecord[] {
+  const servicePorts = service.spec?.ports ?? [];
+  const protocolOf = (protocol: string | undefined) => (protocol === "UDP" ? "UDP" : "TCP");
+  const declared =
+    record.ports ??
+    (record.target_port === undefined
+      ? []
+      : [{ container_port: record.target_port, protocol: protocolOf(servicePorts[0]?.protocol) }]);
+  return declared.map((port) => ({
+    container_port: port.container_port,
+    protocol: port.protocol,
+    node_port:
+      servicePorts.find(
+        (candidate) =>
+          candidate.port === port.container_port && protocolOf(candidate.protocol) === port.protocol,
+      )?.nodePort ?? 0,
+  }));
+}
+
 /**
  * A stack rebuilt from its Service's record annotation and the state of its Pod; undefined for a
  * Service that is not a stack's (no stack id, or no readable record). Such stacks count as
@@ -92,6 +118,7 @@ export function stackFromService(
   const stackId = stackIdOf(service);
   const record = readJson<ServiceRecord>(ServiceRecord, service.metadata?.annotations?.[recordAnnotation]);
   if (!stackId || !record) return undefined;
+  const ports = portsOf(service, record);
   const { status, reason } = statusFromCluster(
     Boolean(service.metadata?.deletionTimestamp),
     terminalOf(service),
@@ -104,8 +131,9 @@ export function stackFromService(
     node_id: pod?.facts.nodeName ?? "",
     node_public_ip: pod?.nodePublicIp ?? null,
     pod_spec: record.pod_spec,
-    target_port: record.target_port,
-    node_port: service.spec?.ports?.[0]?.nodePort ?? 0,
+    ...(record.target_port === undefined
+      ? {}
+      : { target_port: record.target_port, node_port: ports[0]?.node_port ?? 0 }),
     service_name: service.metadata?.name ?? `svc-${stackId}`,
     status,
     status_reason: reason,
@@ -114,6 +142,8 @@ export function stackFromService(
     updated_at: new Date(now).toISOString(),
     requested_cpu_milli: record.requested_cpu_milli,
     requested_memory_bytes: record.requested_memory_bytes,
+    ports,
+    labels: record.labels ?? {},
     acknowledged: true,
   };
 }

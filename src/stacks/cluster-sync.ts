@@ -3,6 +3,7 @@ import type { KubeClient } from "../kube/client.ts";
 import { isNotFound, toKubeApiError } from "../kube/errors.ts";
 import { ResourceWatch, type WatchHealth } from "../kube/watch.ts";
 import type { Logger } from "../log/logger.ts";
+import { stackEnvOf } from "../podspec/stack-env.ts";
 import type { PortAllocator } from "../ports/port-allocator.ts";
 import type { ClusterMirror } from "./cluster-view.ts";
 import { instanceSelector, scopeToInstance } from "./instance-scope.ts";
@@ -105,6 +106,8 @@ export class ClusterSync {
   #watches: ResourceWatch<V1Node | V1Pod | V1Service>[] = [];
   #pods = new Map<string, OwnedObject>();
   #services = new Map<string, OwnedObject>();
+  /** Each seen Pod's per-stack env values, by stack id (on every replica, for `?include=env`). */
+  #podEnv = new Map<string, Record<string, string>>();
   #sweepTimer: ReturnType<typeof setInterval> | undefined;
   #now: () => number;
   #actors: StackActors | null;
@@ -130,6 +133,11 @@ export class ClusterSync {
     this.#actors = actors;
     this.#mirror = undefined;
     if (!this.#sweepTimer) this.#startSweeps();
+  }
+
+  /** The per-stack env values the stack's Pod carries ({} when none), or null when its Pod is not seen. */
+  stackEnv(stackId: string): Record<string, string> | null {
+    return this.#podEnv.get(stackId) ?? null;
   }
 
   /** Every nodePort that Services anywhere in the cluster use (for the port allocator). */
@@ -260,6 +268,8 @@ export class ClusterSync {
     const stackId = stackIdOf(pod);
     if (!stackId) return;
     this.#track(this.#pods, deleted, pod);
+    if (deleted) this.#podEnv.delete(stackId);
+    else this.#podEnv.set(stackId, stackEnvOf(pod) ?? {});
     this.#mirror?.pod(deleted, pod);
     if (deleted) this.#podVanished(stackId, pod.spec?.nodeName ?? null);
     else this.#deliver(stackId, pod);
@@ -279,6 +289,11 @@ export class ClusterSync {
 
   #syncPods(pods: V1Pod[]): void {
     this.#pods = ownedMap(pods);
+    this.#podEnv = new Map();
+    for (const pod of pods) {
+      const stackId = stackIdOf(pod);
+      if (stackId) this.#podEnv.set(stackId, stackEnvOf(pod) ?? {});
+    }
     this.#mirror?.pods(pods);
     const present = new Set<string>();
     for (const pod of pods) {

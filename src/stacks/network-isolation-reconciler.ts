@@ -83,13 +83,13 @@ export class NetworkIsolation {
   }
 
   /**
-   * Creates or repairs one stack's ingress policy (its exposed port); a no-op while isolation is off.
+   * Creates or repairs one stack's ingress policy (its exposed ports); a no-op while isolation is off.
    * One request for a new stack (create first; an existing policy costs a read and maybe a replace).
    */
-  async ensureStackIngressPolicy(stackId: string, port: number, protocol: "TCP" | "UDP"): Promise<void> {
+  async ensureStackIngressPolicy(stackId: string, ports: ExposedPort[]): Promise<void> {
     if (!this.enabled) return;
     const { kube, namespace } = this.#options;
-    const desired = stackIngressPolicy(namespace, stackId, [{ port, protocol }], this.#instance);
+    const desired = stackIngressPolicy(namespace, stackId, ports, this.#instance);
     await applyNetworkPolicy(kube.transport, namespace, desired, null);
   }
 

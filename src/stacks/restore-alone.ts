@@ -4,6 +4,7 @@ import type { PortAllocator } from "../ports/port-allocator.ts";
 import type { StackStore } from "../store/stack-store.ts";
 import { adoptFromCluster } from "./cluster-adoption.ts";
 import type { StackActors } from "./stack-actors.ts";
+import { leasesOf } from "./stack-record.ts";
 
 export interface RestoreAloneParts {
   kube: KubeClient;
@@ -35,10 +36,7 @@ export async function restoreAlone(parts: RestoreAloneParts): Promise<number> {
     for (const stack of adopted) store.save(stack);
   }
   const stacks = [...loaded.stacks, ...adopted];
-  parts.ports.sync(
-    await parts.clusterNodePorts(),
-    stacks.map((stack) => ({ port: stack.node_port, stackId: stack.stack_id })),
-  );
+  parts.ports.sync(await parts.clusterNodePorts(), leasesOf(stacks));
   parts.actors.restore(stacks);
   return stacks.length;
 }

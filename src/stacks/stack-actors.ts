@@ -13,7 +13,14 @@ import type { Logger } from "../log/logger.ts";
 import type { PortAllocator } from "../ports/port-allocator.ts";
 import type { StackStore } from "../store/stack-store.ts";
 import type { ProvidedStackMachine } from "./stack-effects.ts";
-import { identityOf, resumeOf, type StoredStack, sameStoredStack, storedStackOf } from "./stack-record.ts";
+import {
+  identityOf,
+  nodePortsOf,
+  resumeOf,
+  type StoredStack,
+  sameStoredStack,
+  storedStackOf,
+} from "./stack-record.ts";
 
 export type StackActor = Actor<ProvidedStackMachine>;
 type StackSnapshot = SnapshotFrom<ProvidedStackMachine>;
@@ -87,15 +94,19 @@ export class StackActors implements StackUpdateSource {
     this.#now = options.now ?? Date.now;
   }
 
-  /** Starts the actor of a new stack, which provisions `manifest`; its port is already leased. */
-  spawn(identity: StackIdentity, nodePort: number, manifest: PodManifest): StackActor {
-    return this.#start({ identity, nodePort, manifest });
+  /** Starts the actor of a new stack, which provisions `manifest`; its ports are already leased. */
+  spawn(identity: StackIdentity, nodePorts: number[], manifest: PodManifest): StackActor {
+    return this.#start({ identity, nodePorts, manifest });
   }
 
   /** Recreates the actors of stored stacks; expired TTLs fire at once, creates nobody was told of roll back. */
   restore(stacks: StoredStack[]): void {
     for (const stored of stacks) {
-      const input = { identity: identityOf(stored), nodePort: stored.node_port, resume: resumeOf(stored) };
+      const input = {
+        identity: identityOf(stored),
+        nodePorts: nodePortsOf(stored),
+        resume: resumeOf(stored),
+      };
       this.#start(input, stored);
     }
   }

@@ -48,12 +48,42 @@ export function classifyCreateError(error: KubeApiError): CreateFailure {
 /** How many nodePorts one create tries before giving up (each 422 "already allocated" costs one). */
 export const maxPortAttempts = 10;
 
-/** The protocol of the container port the Service exposes. */
-function protocolOf(pod: V1Pod, targetPort: number): "TCP" | "UDP" {
-  const port = pod.spec?.containers
-    .flatMap((container) => container.ports ?? [])
-    .find((candidate) => candidate.containerPort === targetPort);
-  return port?.protocol === "UDP" ? "UDP" : "TCP";
+/**
+ * Which of the Service's ports a 422 "provided port is already allocated" names (by index into
+ * spec.ports); every port when the answer names none that can be read.
+ */
+export function takenPortIndexes(error: KubeApiError, count: number): number[] {
+  const named = new Set<number>();
+  const fields = [
+    ...(error.details?.causes ?? [])
+      .filter((cause) => /already allocated/i.test(cause.message ?? ""))
+      .map((cause) => cause.field ?? ""),
+    ...error.message.matchAll(
+      /(spec\.ports\[\d+\]\.nodePort): Invalid value: \d+: provided port is already allocated/gi,
+    ),
+  ];
+  for (const field of fields) {
+    const text = typeof field === "string" ? field : (field[1] ?? "");
+    const index = /^spec\.ports\[(\d+)\]\.nodePort$/.exec(text)?.[1];
+    if (index !== undefined && Number(index) < count) named.add(Number(index));
+  }
+  return named.size > 0
+    ? [...named].sort((a, b) => a - b)
+    : Array.from({ length: count }, (_, index) => index);
+}
+
+/** The NodePorts an existing Service holds for the stack's ports (ours where it has none). */
+function nodePortsOfService(service: V1Service, input: ProvisionInput, ours: number[]): number[] {
+  const servicePorts = service.spec?.ports ?? [];
+  return input.identity.ports.map(
+    (port, index) =>
+      servicePorts.find(
+        (candidate) =>
+          candidate.port === port.containerPort && (candidate.protocol ?? "TCP") === port.protocol,
+      )?.nodePort ??
+      ours[index] ??
+      0,
+  );
 }
 
 export interface StackEffectsOptions {
@@ -76,7 +106,8 @@ const samePortRetryDelayMs = 100;
 /** The API server also refuses unknown and duplicate fields instead of dropping them. */
 const strict = { fieldValidation: "Strict" };
 
-type ServiceAttempt = { nodePort: number } | { taken: true } | { failure: CreateFailure };
+/** The Service was made (with these NodePorts), or these of its ports (indexes) are someone else's, or why not. */
+type ServiceAttempt = { nodePorts: number[] } | { taken: number[] } | { failure: CreateFailure };
 
 /** The Kubernetes I/O behind the stack machine's `provisionResources`, `restoreService` and `teardownResources`. */
 export function createStackEffects({
@@ -89,8 +120,13 @@ export function createStackEffects({
   isolation,
 }: StackEffectsOptions) {
   /** A missing ingress policy only means no traffic yet: logged, and repaired by the next isolation pass. */
-  async function allowIngress(stackId: string, port: number, protocol: "TCP" | "UDP"): Promise<void> {
-    await isolation?.ensureStackIngressPolicy(stackId, port, protocol).catch((error: unknown) =>
+  async function allowIngress(input: ProvisionInput): Promise<void> {
+    const { stackId } = input.identity;
+    const exposed = input.identity.ports.map((port) => ({
+      port: port.containerPort,
+      protocol: port.protocol,
+    }));
+    await isolation?.ensureStackIngressPolicy(stackId, exposed).catch((error: unknown) =>
       logger.warn("cannot create the stack's ingress policy; the next isolation pass retries", {
         stackId,
         error,
@@ -115,63 +151,65 @@ export function createStackEffects({
     }
   }
 
-  /** Creates the Service, or adopts the one a crashed attempt left; `taken` when the nodePort is someone else's. */
-  async function tryCreateService(
-    input: ProvisionInput,
-    nodePort: number,
-    protocol: "TCP" | "UDP",
-  ): Promise<ServiceAttempt> {
+  /** Creates the Service, or adopts the one a crashed attempt left; `taken` names the nodePorts that are someone else's. */
+  async function tryCreateService(input: ProvisionInput, nodePorts: number[]): Promise<ServiceAttempt> {
     const { namespace, serviceName } = input.identity;
     try {
       // Raw JSON on the hot path: client-node's model serialiser costs more than building the request.
       await transport.send("POST", `/api/v1/namespaces/${namespace}/services`, {
-        body: stackService(input.identity, nodePort, protocol, instance),
+        body: stackService(input.identity, nodePorts, instance),
         query: strict,
       });
-      return { nodePort };
+      return { nodePorts };
     } catch (error) {
       const failure = toKubeApiError(error);
-      if (isNodePortAllocated(failure)) return { taken: true };
+      if (isNodePortAllocated(failure)) return { taken: takenPortIndexes(failure, nodePorts.length) };
       if (!isAlreadyExists(failure)) return { failure: classifyCreateError(failure) };
       const existing = await transport.send<V1Service>(
         "GET",
         `/api/v1/namespaces/${namespace}/services/${serviceName}`,
       );
-      return { nodePort: existing.spec?.ports?.[0]?.nodePort ?? nodePort };
+      return { nodePorts: nodePortsOfService(existing, input, nodePorts) };
     }
   }
 
-  /** Tries the input's own port `retries` times, waiting a little longer each time; `taken` if it stays taken. */
-  async function retrySamePort(input: ProvisionInput, protocol: "TCP" | "UDP", retries: number) {
+  /** Tries the input's own ports `retries` times, waiting a little longer each time; `taken` if they stay taken. */
+  async function retrySamePorts(input: ProvisionInput, retries: number): Promise<ServiceAttempt> {
     for (let retry = 1; retry <= retries; retry += 1) {
-      const result = await tryCreateService(input, input.nodePort, protocol);
+      const result = await tryCreateService(input, input.nodePorts);
       if (!("taken" in result)) return result;
       await sleep(samePortRetryDelayMs * retry);
     }
-    return { taken: true } as const;
+    return { taken: [] };
+  }
+
+  /** Leases another nodePort in place of each taken one; false when the range has none left. */
+  function replaceTaken(stackId: string, nodePorts: number[], taken: number[]): boolean {
+    for (const index of taken) {
+      const nodePort = nodePorts[index] as number;
+      logger.info("nodePort taken outside stackd; leasing another", { stackId, nodePort });
+      const next = ports.replace(stackId, nodePort);
+      if (next === null) return false;
+      nodePorts[index] = next;
+    }
+    return true;
   }
 
   /**
-   * Creates the Service, leasing another nodePort each time the API server says the port is taken.
-   * `samePortRetries` first retries the same port (a Service just deleted may still hold it briefly).
+   * Creates the Service, leasing another nodePort for each port the API server says is taken (the
+   * others are kept). `samePortRetries` first retries the same ports (a Service just deleted may still
+   * hold them briefly).
    */
-  async function createService(
-    input: ProvisionInput,
-    protocol: "TCP" | "UDP",
-    samePortRetries = 0,
-  ): Promise<ProvisionOutput> {
-    const { stackId } = input.identity;
-    let nodePort = input.nodePort;
-    const early = await retrySamePort(input, protocol, samePortRetries);
+  async function createService(input: ProvisionInput, samePortRetries = 0): Promise<ProvisionOutput> {
+    const nodePorts = [...input.nodePorts];
+    const early = await retrySamePorts(input, samePortRetries);
     if (!("taken" in early)) return early;
     for (let attempt = 1; attempt <= maxPortAttempts; attempt += 1) {
-      const result = await tryCreateService(input, nodePort, protocol);
+      const result = await tryCreateService(input, nodePorts);
       if (!("taken" in result)) return result;
       if (attempt === maxPortAttempts) break;
-      logger.info("nodePort taken outside stackd; leasing another", { stackId, nodePort });
-      const next = ports.replace(stackId);
-      if (next === null) return { failure: { code: "no_port", message: "no available nodeport" } };
-      nodePort = next;
+      if (!replaceTaken(input.identity.stackId, nodePorts, result.taken))
+        return { failure: { code: "no_port", message: "no available nodeport" } };
     }
     return { failure: { code: "no_port", message: `no free nodePort after ${maxPortAttempts} attempts` } };
   }
@@ -188,18 +226,15 @@ export function createStackEffects({
      * Service carries the stack's durable record. A failure leaves cleanup to the rollback.
      */
     async expose(input: ProvisionInput): Promise<ProvisionOutput> {
-      const protocol = protocolOf(podOf(input), input.identity.targetPort);
-      const service = await createService(input, protocol);
-      if ("nodePort" in service)
-        await allowIngress(input.identity.stackId, input.identity.targetPort, protocol);
+      const service = await createService(input);
+      if ("nodePorts" in service) await allowIngress(input);
       return service;
     },
 
     /** Creates the stack's Service again after it was deleted outside stackd; returns its nodePort. */
     async restoreService(input: ProvisionInput): Promise<ProvisionOutput> {
       logger.warn("service deleted outside stackd; creating it again", { stackId: input.identity.stackId });
-      const protocol = protocolOf(podOf(input), input.identity.targetPort);
-      const result = await createService(input, protocol, samePortRetries);
+      const result = await createService(input, samePortRetries);
       if ("failure" in result)
         logger.warn("cannot create the service again", {
           stackId: input.identity.stackId,

@@ -1,4 +1,12 @@
 import type { StackUpdate, StackUpdateSource } from "./stack-actors.ts";
+import {
+  cursorOf,
+  isNoFilter,
+  matchesFilter,
+  positionKey,
+  type StackFilter,
+  type StackPage,
+} from "./stack-filter.ts";
 import { apiRecordOf, type StackRecord, type StoredStack } from "./stack-record.ts";
 import { type StackStats, stackStats } from "./stack-stats.ts";
 
@@ -16,6 +24,8 @@ export class StackReads {
   #entries = new Map<string, ReadEntry>();
   /** Cached `GET /stacks` body; dropped whenever any stack's JSON changes, appears or goes. */
   #listBytes: Uint8Array<ArrayBuffer> | undefined;
+  /** Paging keys of every stack, sorted; built on the first paged read, then kept up to date. */
+  #ordered: string[] | undefined;
   #leasedPorts: () => number;
   #unsubscribe: () => void;
 
@@ -51,10 +61,54 @@ export class StackReads {
     return this.#listBytes;
   }
 
-  /** `GET /stats`: only stacks that hold cluster resources (creating, running) count as active and reserved. */
-  stats(): StackStats {
+  /**
+   * `GET /stacks` with a filter and maybe a page: the matching stacks as `{"stacks":[...]}`, and with a
+   * page also `next_cursor` (null on the last page). Pages follow (created_at, stack_id).
+   */
+  list(filter: StackFilter, page?: StackPage): Uint8Array<ArrayBuffer> {
+    if (page) return this.#page(filter, page);
+    if (isNoFilter(filter)) return this.listBytes();
+    let body = "[";
+    for (const entry of this.#entries.values()) {
+      if (!matchesFilter(entry.stored, filter)) continue;
+      body += body.length === 1 ? entry.json : `,${entry.json}`;
+    }
+    return new TextEncoder().encode(`{"stacks":${body}]}`);
+  }
+
+  #page(filter: StackFilter, page: StackPage): Uint8Array<ArrayBuffer> {
+    const ordered = this.#orderedKeys();
+    const start = page.after ? upperBound(ordered, positionKey(page.after.createdAt, page.after.stackId)) : 0;
+    const matches: ReadEntry[] = [];
+    let more = false;
+    for (let index = start; index < ordered.length && !more; index += 1) {
+      const entry = this.#entries.get(stackIdOfKey(ordered[index] as string));
+      if (!entry || !matchesFilter(entry.stored, filter)) continue;
+      if (matches.length === page.limit) more = true;
+      else matches.push(entry);
+    }
+    const last = matches.at(-1)?.stored;
+    const next =
+      more && last
+        ? JSON.stringify(cursorOf({ createdAt: last.created_at, stackId: last.stack_id }))
+        : "null";
+    const stacks = matches.map((entry) => entry.json).join(",");
+    return new TextEncoder().encode(`{"stacks":[${stacks}],"next_cursor":${next}}`);
+  }
+
+  /**
+   * `GET /stats`: only stacks that hold cluster resources (creating, running) count as active and reserved.
+   * With a filter, only matching stacks count, and `used_node_ports` is the NodePorts they hold.
+   */
+  stats(filter?: StackFilter): StackStats {
+    const filtered = filter !== undefined && !isNoFilter(filter);
     const active = [];
+    let total = 0;
+    let ports = 0;
     for (const { stored } of this.#entries.values()) {
+      if (filtered && !matchesFilter(stored, filter)) continue;
+      total += 1;
+      ports += stored.ports.length;
       if (stored.status !== "creating" && stored.status !== "running") continue;
       active.push({
         nodeName: stored.node_id === "" ? null : stored.node_id,
@@ -62,7 +116,7 @@ export class StackReads {
         requestedMemoryBytes: stored.requested_memory_bytes,
       });
     }
-    return stackStats(this.#entries.size, active, this.#leasedPorts());
+    return stackStats(total, active, filtered ? ports : this.#leasedPorts());
   }
 
   /** How many stacks are in each status (for metrics). */
@@ -76,13 +130,50 @@ export class StackReads {
     this.#unsubscribe();
     this.#entries.clear();
     this.#listBytes = undefined;
+    this.#ordered = undefined;
+  }
+
+  #orderedKeys(): string[] {
+    this.#ordered ??= [...this.#entries.values()]
+      .map(({ stored }) => positionKey(stored.created_at, stored.stack_id))
+      .sort();
+    return this.#ordered;
   }
 
   #apply(update: StackUpdate): void {
-    const stackId = update.stack.stack_id;
+    const { stack } = update;
+    const stackId = stack.stack_id;
     this.#listBytes = undefined;
-    if (update.kind === "removed") this.#entries.delete(stackId);
-    else
-      this.#entries.set(stackId, { stored: update.stack, json: JSON.stringify(apiRecordOf(update.stack)) });
+    const known = this.#entries.has(stackId);
+    if (update.kind === "removed") {
+      this.#entries.delete(stackId);
+      if (known && this.#ordered) removeSorted(this.#ordered, positionKey(stack.created_at, stackId));
+      return;
+    }
+    this.#entries.set(stackId, { stored: stack, json: JSON.stringify(apiRecordOf(stack)) });
+    if (!known && this.#ordered) insertSorted(this.#ordered, positionKey(stack.created_at, stackId));
   }
+}
+
+const stackIdOfKey = (key: string) => key.slice(key.indexOf("\u0000") + 1);
+
+/** The index of the first key greater than `key`. */
+function upperBound(sorted: string[], key: string): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((sorted[middle] as string) <= key) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+function insertSorted(sorted: string[], key: string): void {
+  sorted.splice(upperBound(sorted, key), 0, key);
+}
+
+function removeSorted(sorted: string[], key: string): void {
+  const index = upperBound(sorted, key) - 1;
+  if (sorted[index] === key) sorted.splice(index, 1);
 }

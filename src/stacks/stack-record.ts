@@ -29,6 +29,22 @@ if (!FormatRegistry.Has("date-time")) {
 
 const nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
 
+export const PortProtocol = Type.Union([Type.Literal("TCP"), Type.Literal("UDP")]);
+
+/** One exposed port of a stack and the NodePort it got. */
+export const StackPortRecord = Type.Object({
+  container_port: Type.Integer({ examples: [80] }),
+  protocol: PortProtocol,
+  node_port: Type.Integer({ examples: [31538] }),
+});
+export type StackPortRecord = Static<typeof StackPortRecord>;
+
+/** The owner's labels given at create (`labels`), Kubernetes label names and values. */
+export const StackLabels = Type.Record(Type.String(), Type.String(), {
+  description: "the labels given at create (empty when none); filter with `label=key=value`",
+  examples: [{ team: "7", challenge: "web" }],
+});
+
 /**
  * A stack record exactly as the REST API returns it: the one schema of a stack. The live stream's
  * records are this schema, the stored row is this schema plus `acknowledged`, and types derive from it.
@@ -42,8 +58,14 @@ export const StackRecord = Type.Object({
   node_id: Type.String({ description: "the node the pod is bound to, empty before scheduling" }),
   node_public_ip: nullable(Type.String({ description: "the node's ExternalIP, null when it has none" })),
   pod_spec: Type.String({ description: "the sanitised Pod manifest as YAML" }),
-  target_port: Type.Integer(),
-  node_port: Type.Integer(),
+  target_port: Type.Optional(
+    Type.Integer({
+      description: "the v1.1 integer target_port; absent for stacks created with the array form",
+    }),
+  ),
+  node_port: Type.Optional(
+    Type.Integer({ description: "the NodePort of a v1.1 stack's target_port; absent for the array form" }),
+  ),
   service_name: Type.String(),
   status: StackStatusSchema,
   status_reason: nullable(Type.String({ description: "why the stack failed or stopped" })),
@@ -52,8 +74,27 @@ export const StackRecord = Type.Object({
   updated_at: Type.String({ format: "date-time" }),
   requested_cpu_milli: Type.Integer(),
   requested_memory_bytes: Type.Integer(),
+  ports: Type.Array(StackPortRecord, {
+    description: "every exposed port with its NodePort, in request order",
+  }),
+  labels: StackLabels,
 });
 export type StackRecord = Static<typeof StackRecord>;
+
+/**
+ * `GET /stacks/{id}?include=env`: the record with the per-stack env values, as the stack's Pod carries
+ * them (null when its Pod is not, or no longer, there). No other read returns them.
+ */
+export const StackRecordWithEnv = Type.Composite([
+  StackRecord,
+  Type.Object({
+    env: Type.Optional(
+      Type.Union([Type.Record(Type.String(), Type.String()), Type.Null()], {
+        description: "only with `?include=env`: the `env` values given at create",
+      }),
+    ),
+  }),
+]);
 
 /** The persisted form: the API record plus whether the client was told of the create. */
 export const StoredStack = Type.Composite([StackRecord, Type.Object({ acknowledged: Type.Boolean() })]);
@@ -64,9 +105,12 @@ export const StackStatusRecord = Type.Object({
   stack_id: Type.String(),
   status: StackStatusSchema,
   ttl: Type.String({ format: "date-time", description: "when the TTL runs out" }),
-  node_port: Type.Integer(),
-  target_port: Type.Integer(),
+  node_port: Type.Optional(Type.Integer({ description: "v1.1 stacks only" })),
+  target_port: Type.Optional(Type.Integer({ description: "v1.1 stacks only" })),
   node_public_ip: nullable(Type.String()),
+  ports: Type.Optional(
+    Type.Array(StackPortRecord, { description: "stacks created with the list form only" }),
+  ),
 });
 export type StackStatusRecord = Static<typeof StackStatusRecord>;
 
@@ -81,8 +125,9 @@ export function storedStackOf(context: StackContext, status: StackStatus): Store
     node_id: context.nodeName ?? "",
     node_public_ip: context.nodePublicIp,
     pod_spec: context.podSpecYaml,
-    target_port: context.targetPort,
-    node_port: context.nodePort,
+    ...(context.targetPort === null
+      ? {}
+      : { target_port: context.targetPort, node_port: context.nodePorts[0] ?? 0 }),
     service_name: context.serviceName,
     status,
     status_reason: context.reason,
@@ -91,6 +136,12 @@ export function storedStackOf(context: StackContext, status: StackStatus): Store
     updated_at: iso(context.updatedAt),
     requested_cpu_milli: context.requestedCpuMilli,
     requested_memory_bytes: context.requestedMemoryBytes,
+    ports: context.ports.map((port, index) => ({
+      container_port: port.containerPort,
+      protocol: port.protocol,
+      node_port: context.nodePorts[index] ?? 0,
+    })),
+    labels: context.labels,
     acknowledged: context.acknowledged,
   };
 }
@@ -101,12 +152,40 @@ export function apiRecordOf(stored: StoredStack): StackRecord {
   return record;
 }
 
+function samePorts(a: StackPortRecord[], b: StackPortRecord[]): boolean {
+  if (a.length !== b.length) return false;
+  return a.every(
+    (port, index) =>
+      port.container_port === b[index]?.container_port &&
+      port.protocol === b[index]?.protocol &&
+      port.node_port === b[index]?.node_port,
+  );
+}
+
+function sameLabels(a: Record<string, string>, b: Record<string, string>): boolean {
+  if (a === b) return true;
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
+}
+
 /** True when two stored records say the same thing, field by field. */
 export function sameStoredStack(a: StoredStack | undefined, b: StoredStack): boolean {
   if (!a) return false;
-  for (const key in b) if (a[key as keyof StoredStack] !== b[key as keyof StoredStack]) return false;
+  if (a.target_port !== b.target_port || a.node_port !== b.node_port) return false;
+  if (!samePorts(a.ports, b.ports) || !sameLabels(a.labels, b.labels)) return false;
+  for (const key in b) {
+    if (key === "ports" || key === "labels") continue;
+    if (a[key as keyof StoredStack] !== b[key as keyof StoredStack]) return false;
+  }
   return true;
 }
+
+/** The NodePorts of a stored stack, in the order of its ports. */
+export const nodePortsOf = (stored: StoredStack): number[] => stored.ports.map((port) => port.node_port);
+
+/** The NodePort leases the stacks hold, for the port allocator. */
+export const leasesOf = (stacks: StoredStack[]) =>
+  stacks.flatMap((stack) => stack.ports.map((port) => ({ port: port.node_port, stackId: stack.stack_id })));
 
 /** The facts fixed at creation, read back from a stored record. */
 export function identityOf(stored: StoredStack): StackIdentity {
@@ -115,7 +194,9 @@ export function identityOf(stored: StoredStack): StackIdentity {
     namespace: stored.namespace,
     podName: stored.pod_id,
     serviceName: stored.service_name,
-    targetPort: stored.target_port,
+    ports: stored.ports.map((port) => ({ containerPort: port.container_port, protocol: port.protocol })),
+    targetPort: stored.target_port ?? null,
+    labels: stored.labels,
     podSpecYaml: stored.pod_spec,
     createdAt: Date.parse(stored.created_at),
     ttlExpiresAt: Date.parse(stored.ttl_expires_at),
@@ -136,13 +217,17 @@ export function resumeOf(stored: StoredStack): StackResume {
   };
 }
 
-/** The contract's short status form of a record. */
+/**
+ * The contract's short status form of a record: exactly the v1.1 fields for a stack created with the
+ * integer `target_port`, and `ports` instead of `node_port`/`target_port` for one created with the list.
+ */
 export function statusRecordOf(record: StackRecord): StackStatusRecord {
+  const common = { stack_id: record.stack_id, status: record.status, ttl: record.ttl_expires_at };
+  if (record.target_port === undefined)
+    return { ...common, node_public_ip: record.node_public_ip, ports: record.ports };
   return {
-    stack_id: record.stack_id,
-    status: record.status,
-    ttl: record.ttl_expires_at,
-    node_port: record.node_port,
+    ...common,
+    node_port: record.node_port ?? 0,
     target_port: record.target_port,
     node_public_ip: record.node_public_ip,
   };

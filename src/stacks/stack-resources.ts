@@ -1,5 +1,5 @@
 import type { V1Pod, V1Service } from "@kubernetes/client-node";
-import type { StackIdentity } from "../../machines/stack.types.ts";
+import type { StackIdentity, StackPort } from "../../machines/stack.types.ts";
 
 /**
  * Labels that mark stackd's objects; the stack-id label is also the Service's selector, and
@@ -14,6 +14,9 @@ export const stackLabels = {
 } as const;
 
 export const managedBySelector = `${stackLabels.managedBy}=stackd`;
+
+/** The prefix under which a stack's own labels (`labels` of the create request) are set on its Pod. */
+export const ownerLabelPrefix = "label.stackd.io/";
 
 /** The labels of a stack's Pod and Service, made by the stackd instance named `instance`. */
 export function labelsFor(stackId: string, instance: string): Record<string, string> {
@@ -44,7 +47,13 @@ export function stackPod(sanitised: V1Pod, identity: StackIdentity, placement: S
     metadata: {
       name: identity.podName,
       namespace: identity.namespace,
-      labels: { ...metadata.labels, ...labelsFor(identity.stackId, placement.instance) },
+      labels: {
+        ...metadata.labels,
+        ...Object.fromEntries(
+          Object.entries(identity.labels).map(([key, value]) => [`${ownerLabelPrefix}${key}`, value]),
+        ),
+        ...labelsFor(identity.stackId, placement.instance),
+      },
       ...(metadata.annotations ? { annotations: metadata.annotations } : {}),
     },
     spec: {
@@ -54,7 +63,6 @@ export function stackPod(sanitised: V1Pod, identity: StackIdentity, placement: S
   };
 }
 
-/** The stack's NodePort Service: one port, port = targetPort = target_port, selecting the stack's pod. */
 /** The Service annotation that keeps what the cluster cannot tell of a stack, so a lost database loses no stack. */
 export const recordAnnotation = "stackd.io/record";
 
@@ -72,19 +80,25 @@ export function serviceRecordOf(identity: StackIdentity): string {
   return JSON.stringify({
     created_at: new Date(identity.createdAt).toISOString(),
     ttl_expires_at: new Date(identity.ttlExpiresAt).toISOString(),
-    target_port: identity.targetPort,
+    ...(identity.targetPort === null ? {} : { target_port: identity.targetPort }),
+    ports: identity.ports.map((port) => ({ container_port: port.containerPort, protocol: port.protocol })),
+    labels: identity.labels,
     requested_cpu_milli: identity.requestedCpuMilli,
     requested_memory_bytes: identity.requestedMemoryBytes,
     pod_spec: identity.podSpecYaml,
   });
 }
 
-export function stackService(
-  identity: StackIdentity,
-  nodePort: number,
-  protocol: "TCP" | "UDP",
-  instance: string,
-): V1Service {
+/** The Service port name of an exposed port: `stack` for a v1.1 stack's one port, else `p-<port>-<proto>`. */
+export function servicePortName(identity: Pick<StackIdentity, "targetPort">, port: StackPort): string {
+  return identity.targetPort === null ? `p-${port.containerPort}-${port.protocol.toLowerCase()}` : "stack";
+}
+
+/**
+ * The stack's NodePort Service, selecting the stack's pod: one port per exposed port (port = targetPort =
+ * the container port), each on its own NodePort (`nodePorts`, in the order of `identity.ports`).
+ */
+export function stackService(identity: StackIdentity, nodePorts: number[], instance: string): V1Service {
   return {
     apiVersion: "v1",
     kind: "Service",
@@ -97,15 +111,13 @@ export function stackService(
     spec: {
       type: "NodePort",
       selector: { [stackLabels.stackId]: identity.stackId },
-      ports: [
-        {
-          name: "stack",
-          port: identity.targetPort,
-          targetPort: identity.targetPort as never,
-          nodePort,
-          protocol,
-        },
-      ],
+      ports: identity.ports.map((port, index) => ({
+        name: servicePortName(identity, port),
+        port: port.containerPort,
+        targetPort: port.containerPort as never,
+        nodePort: nodePorts[index] as number,
+        protocol: port.protocol,
+      })),
     },
   };
 }

@@ -1,6 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { waitFor } from "xstate";
-import type { CreateFailure, PodManifest, StackIdentity, StackOutcome } from "../../machines/stack.types.ts";
+import type {
+  CreateFailure,
+  PodManifest,
+  StackIdentity,
+  StackOutcome,
+  StackPort,
+} from "../../machines/stack.types.ts";
 import { AppError, internalError, noPortAvailable, stackNotFound } from "../errors/app-error.ts";
 import type { StackActor, StackActors } from "./stack-actors.ts";
 import type { StackReads } from "./stack-reads.ts";
@@ -8,10 +14,17 @@ import type { StackRecord } from "./stack-record.ts";
 
 /** A validated, sanitised create request. */
 export interface NewStack {
-  /** The sanitised Pod (user metadata, hardened spec), as also rendered in `podSpecYaml`. */
+  /**
+   * The Pod to create: the sanitised one rendered in `podSpecYaml`, plus the per-stack `env` values,
+   * which are never rendered, stored or logged.
+   */
   manifest: PodManifest;
   podSpecYaml: string;
-  targetPort: number;
+  /** The ports to expose, one NodePort each. */
+  ports: StackPort[];
+  /** The v1.1 integer `target_port`; null for the array form. */
+  targetPort: number | null;
+  labels: Record<string, string>;
   requestedCpuMilli: number;
   requestedMemoryBytes: number;
   /** The id a forwarding follower chose (so it can find the stack if the leader dies); else a new one. */
@@ -40,7 +53,7 @@ export const createFailureErrors: Record<CreateFailure["code"], (message: string
 export interface StackServiceOptions {
   actors: StackActors;
   reads: StackReads;
-  ports: { lease(stackId: string): number | null };
+  ports: { lease(stackId: string, count: number): number[] | null };
   namespace: string;
   stackTtlMs: number;
   /** How long `POST /stacks` may take in all; past it the create is rolled back and answered 503. */
@@ -100,22 +113,24 @@ export class StackService implements StackCommands {
       throw createFailureErrors.abandoned("the client went away before the stack was created");
     const stackId = request.stackId ?? `stack-${randomBytes(8).toString("hex")}`;
     if (actors.has(stackId)) throw internalError(new Error(`stack id ${stackId} is already in use`));
-    const nodePort = ports.lease(stackId);
-    if (nodePort === null) throw noPortAvailable();
+    const nodePorts = ports.lease(stackId, request.ports.length);
+    if (nodePorts === null) throw noPortAvailable();
     const createdAt = this.#now();
     const identity: StackIdentity = {
       stackId,
       namespace,
       podName: stackId,
       serviceName: `svc-${stackId}`,
+      ports: request.ports,
       targetPort: request.targetPort,
+      labels: request.labels,
       podSpecYaml: request.podSpecYaml,
       createdAt,
       ttlExpiresAt: createdAt + stackTtlMs,
       requestedCpuMilli: request.requestedCpuMilli,
       requestedMemoryBytes: request.requestedMemoryBytes,
     };
-    const actor = actors.spawn(identity, nodePort, request.manifest);
+    const actor = actors.spawn(identity, nodePorts, request.manifest);
     const abandon = (message: string) =>
       actor.send({ type: "create.abandon", failure: { code: "abandoned", message } });
     const onClientGone = () => abandon("the client went away before the stack was created");

@@ -1,6 +1,7 @@
 import type { Database } from "bun:sqlite";
 import { Value } from "@sinclair/typebox/value";
 import { StoredStack } from "../stacks/stack-record.ts";
+import { upgradeStoredRecord } from "./legacy-records.ts";
 
 /** What `StackStore.load` read: the valid records, and the ids of rows that no longer match the schema. */
 export interface LoadedStacks {
@@ -52,7 +53,7 @@ export class StackStore {
     for (const row of this.#all.all()) {
       let record: unknown;
       try {
-        record = JSON.parse(row.record);
+        record = upgradeStoredRecord(JSON.parse(row.record));
       } catch {
         record = undefined;
       }

@@ -10,7 +10,9 @@ export const testIdentity: StackIdentity = {
   namespace: "stacks",
   podName: "stack-0123456789abcdef",
   serviceName: "svc-stack-0123456789abcdef",
+  ports: [{ containerPort: 80, protocol: "TCP" }],
   targetPort: 80,
+  labels: {},
   podSpecYaml: "kind: Pod\n",
   createdAt: 0,
   ttlExpiresAt: 2 * hour,
@@ -24,8 +26,8 @@ export function quietEffects(
 ): Pick<StackEffects, "provision" | "expose" | "restoreService" | "teardown"> {
   return {
     provision: async () => ({ created: true }),
-    expose: async (input) => ({ nodePort: input.nodePort }),
-    restoreService: async (input) => ({ nodePort: input.nodePort }),
+    expose: async (input) => ({ nodePorts: input.nodePorts }),
+    restoreService: async (input) => ({ nodePorts: input.nodePorts }),
     teardown,
   };
 }

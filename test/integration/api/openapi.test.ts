@@ -169,6 +169,43 @@ describe("the OpenAPI document", () => {
     }
   });
 
+  it("matches the v1.2 answers: port lists, labels, filters, pages and include=env", async () => {
+    const request = {
+      target_port: [
+        { container_port: 53, protocol: "TCP" },
+        { container_port: 53, protocol: "UDP" },
+      ],
+      pod_spec: contractPodSpec.replace(
+        "- containerPort: 80\n          protocol: TCP",
+        "- containerPort: 53\n          protocol: TCP\n        - containerPort: 53\n          protocol: UDP",
+      ),
+      labels: { team: "7" },
+      env: { FLAG: "flag{openapi}" },
+    };
+    const post = document.paths["/stacks"]?.post as {
+      requestBody?: { content?: Record<string, { schema?: object }> };
+    };
+    const bodySchema = post.requestBody?.content?.["application/json"]?.schema;
+    expect(bodySchema).toBeDefined();
+    expect(ajv.validate(bodySchema as object, request) ? "valid" : ajv.errorsText(ajv.errors)).toBe("valid");
+    const created = await conforms("POST", "/stacks", { body: JSON.stringify(request) });
+    expect(created.status).toBe(201);
+    const stackId = String((created.body as { stack_id: string }).stack_id);
+    await eventually("env seen on the Pod", async () => {
+      const answer = await conforms("GET", `/stacks/${stackId}?include=env`);
+      return (answer.body as { env?: { FLAG?: string } | null }).env?.FLAG ? true : undefined;
+    });
+    expect((await conforms("GET", `/stacks/${stackId}?include=spec`)).status).toBe(400);
+    expect((await conforms("GET", `/stacks/${stackId}/status`)).status).toBe(200);
+    expect((await conforms("GET", "/stacks?label=team=7&status=creating&status=running")).status).toBe(200);
+    const page = await conforms("GET", "/stacks?limit=1");
+    expect(page.body).toHaveProperty("next_cursor");
+    expect((await conforms("GET", "/stacks?limit=0")).status).toBe(400);
+    expect((await conforms("GET", "/stats?label=team=7")).status).toBe(200);
+    expect((await conforms("GET", "/stats?label=bad")).status).toBe(400);
+    expect((await conforms("DELETE", `/stacks/${stackId}`)).status).toBe(200);
+  });
+
   it("matches the live stream's real messages with the documented components", async () => {
     const client = new LiveClient(`${base.replace("http", "ws")}/ws/stacks?api_key=${testApiKey}`);
     expect(await client.opened()).toBe(true);

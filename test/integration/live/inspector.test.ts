@@ -18,7 +18,7 @@ interface InspectionMessage {
   sessionId: string;
   snapshot?: {
     value: unknown;
-    context?: { stackId?: string; min?: number; portOf?: Record<string, number> };
+    context?: { stackId?: string; min?: number; portOf?: Record<string, number[]> };
   };
 }
 
@@ -117,7 +117,7 @@ describe("Stately inspector (STACKD_INSPECT)", () => {
             m.snapshot.context.portOf?.[created.stack_id] !== undefined,
         ),
       );
-      expect(lease.snapshot?.context?.portOf?.[created.stack_id]).toBe(created.node_port);
+      expect(lease.snapshot?.context?.portOf?.[created.stack_id]).toEqual([created.node_port]);
     } finally {
       await api(`/stacks/${created.stack_id}`, { method: "DELETE" });
     }

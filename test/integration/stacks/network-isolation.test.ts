@@ -142,7 +142,7 @@ describe("NetworkIsolation against the API server", () => {
 
   it("keeps an ingress policy without a Service while it is younger than the orphan grace", async () => {
     const { isolation, names } = await scene({ orphanGraceMs: 3_600_000 });
-    await isolation.ensureStackIngressPolicy("stack-00000000000000c3", 8080, "TCP");
+    await isolation.ensureStackIngressPolicy("stack-00000000000000c3", [{ port: 8080, protocol: "TCP" }]);
     expect((await isolation.reconcile()).deleted).toEqual([]);
     expect(await names()).toContain("ingress-stack-00000000000000c3");
   });
@@ -150,18 +150,18 @@ describe("NetworkIsolation against the API server", () => {
   it("ensureStackIngressPolicy creates, leaves alone and repairs; removeStackIngressPolicy deletes, twice too", async () => {
     const { isolation, read, tamper, names } = await scene();
     const stackId = "stack-00000000000000d4";
-    await isolation.ensureStackIngressPolicy(stackId, 31337, "UDP");
+    await isolation.ensureStackIngressPolicy(stackId, [{ port: 31337, protocol: "UDP" }]);
     const created = await read(`ingress-${stackId}`);
     expect(created.spec).toEqual(
       stackIngressPolicy("", stackId, [{ port: 31337, protocol: "UDP" }]).spec as never,
     );
     expect(created.metadata?.labels).toMatchObject(labelsFor(stackId, defaultInstance));
-    await isolation.ensureStackIngressPolicy(stackId, 31337, "UDP");
+    await isolation.ensureStackIngressPolicy(stackId, [{ port: 31337, protocol: "UDP" }]);
     expect((await read(`ingress-${stackId}`)).metadata?.resourceVersion).toBe(
       created.metadata?.resourceVersion as string,
     );
     await tamper(`ingress-${stackId}`, { podSelector: {}, policyTypes: ["Ingress"] });
-    await isolation.ensureStackIngressPolicy(stackId, 31337, "UDP");
+    await isolation.ensureStackIngressPolicy(stackId, [{ port: 31337, protocol: "UDP" }]);
     expect((await read(`ingress-${stackId}`)).spec).toEqual(created.spec as never);
     await isolation.removeStackIngressPolicy(stackId);
     await isolation.removeStackIngressPolicy(stackId);
@@ -213,7 +213,7 @@ describe("NetworkIsolation against the API server", () => {
       "ingress-stack-00000000000000a1",
       "stackd-isolation",
     ]);
-    await off.ensureStackIngressPolicy("stack-00000000000000e5", 80, "TCP");
+    await off.ensureStackIngressPolicy("stack-00000000000000e5", [{ port: 80, protocol: "TCP" }]);
     expect(await names()).toEqual([fixturePolicy, "operators-own"]);
     await isolation.reconcile();
     expect(await off.reconcile()).toEqual(nothingDone);

@@ -29,7 +29,7 @@ function fakeApp() {
     queries: {
       get: () => undefined,
       getJson: () => undefined,
-      listBytes: () => new Uint8Array(),
+      list: () => new TextEncoder().encode('{"stacks":[]}'),
       stats: () => ({
         total_stacks: 0,
         active_stacks: 0,

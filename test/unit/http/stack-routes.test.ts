@@ -2,6 +2,7 @@ import { describe, expect, it } from "bun:test";
 import { stackNotFound } from "../../../src/errors/app-error.ts";
 import { createApp } from "../../../src/http/app.ts";
 import { silentLogger } from "../../../src/log/logger.ts";
+import type { StackFilter, StackPage } from "../../../src/stacks/stack-filter.ts";
 import type { StackRecord } from "../../../src/stacks/stack-record.ts";
 import type { NewStack, StackCommands } from "../../../src/stacks/stack-service.ts";
 import { contractPodSpec } from "../../helpers/stackd.ts";
@@ -25,12 +26,15 @@ const record: StackRecord = {
   updated_at: "2026-11-28T20:00:00.000Z",
   requested_cpu_milli: 100,
   requested_memory_bytes: 134217728,
+  ports: [{ container_port: 80, protocol: "TCP", node_port: 31001 }],
+  labels: {},
 };
 
 /** A fake service and read side: records what the routes asked, answers from one record. */
 function fakeApp(options: { apiKeyEnabled?: boolean; maxBodyBytes?: number } = {}) {
   const created: NewStack[] = [];
   const deleted: string[] = [];
+  const listed: Array<{ filter: StackFilter; page: StackPage | undefined }> = [];
   const commands: StackCommands = {
     async create(request) {
       created.push(request);
@@ -46,7 +50,10 @@ function fakeApp(options: { apiKeyEnabled?: boolean; maxBodyBytes?: number } = {
     queries: {
       get: (stackId) => (stackId === record.stack_id ? record : undefined),
       getJson: (stackId) => (stackId === record.stack_id ? JSON.stringify(record) : undefined),
-      listBytes: () => new TextEncoder().encode(JSON.stringify({ stacks: [record] })),
+      list: (filter, page) => {
+        listed.push({ filter, page });
+        return new TextEncoder().encode(JSON.stringify({ stacks: [record] }));
+      },
       stats: () => ({
         total_stacks: 1,
         active_stacks: 1,
@@ -56,6 +63,7 @@ function fakeApp(options: { apiKeyEnabled?: boolean; maxBodyBytes?: number } = {
         reserved_memory_bytes: 134217728,
       }),
     },
+    stackEnv: (stackId) => (stackId === record.stack_id ? { FLAG: "flag{per-stack}" } : null),
     logger: silentLogger,
     apiKeyEnabled: options.apiKeyEnabled ?? true,
     apiKey: key,
@@ -77,7 +85,7 @@ function fakeApp(options: { apiKeyEnabled?: boolean; maxBodyBytes?: number } = {
       type: response.headers.get("content-type"),
     };
   };
-  return { app, call, created, deleted };
+  return { app, call, created, deleted, listed };
 }
 
 describe("POST /stacks body validation (no cluster)", () => {
@@ -259,5 +267,243 @@ describe("reads and deletes (no cluster)", () => {
       body: { deleted: true, stack_id: record.stack_id },
     });
     expect(deleted).toEqual([record.stack_id]);
+  });
+});
+
+const dnsSpec = [
+  "apiVersion: v1",
+  "kind: Pod",
+  "spec:",
+  "  containers:",
+  "    - name: dns",
+  "      image: coredns/coredns",
+  "      env: [{name: MODE, value: ctf}]",
+  "      ports: [{containerPort: 53, protocol: TCP}, {containerPort: 53, protocol: UDP}, {containerPort: 9153}]",
+  "      resources: {limits: {cpu: 100m, memory: 64Mi}}",
+].join("\n");
+
+const createWith = (fields: Record<string, unknown>) =>
+  JSON.stringify({ pod_spec: dnsSpec, target_port: [{ container_port: 53, protocol: "UDP" }], ...fields });
+
+describe("POST /stacks with the v1.2 port list, labels and env (no cluster)", () => {
+  it.each([
+    [
+      "an empty port list",
+      createWith({ target_port: [] }),
+      "invalid request body: target_port must list 1 to 24 ports, got 0",
+    ],
+    [
+      "25 ports",
+      createWith({
+        target_port: Array.from({ length: 25 }, (_, i) => ({ container_port: 1000 + i, protocol: "TCP" })),
+      }),
+      "invalid request body: target_port must list 1 to 24 ports, got 25",
+    ],
+    [
+      "an entry without protocol",
+      createWith({ target_port: [{ container_port: 53 }] }),
+      "invalid request body: target_port[0].protocol is required",
+    ],
+    [
+      "a lowercase protocol",
+      createWith({ target_port: [{ container_port: 53, protocol: "udp" }] }),
+      'invalid request body: target_port[0].protocol must be "TCP" or "UDP"',
+    ],
+    [
+      "a string container_port",
+      createWith({ target_port: [{ container_port: "53", protocol: "UDP" }] }),
+      "invalid request body: target_port[0].container_port must be an integer",
+    ],
+    [
+      "an unknown field in an entry",
+      createWith({ target_port: [{ container_port: 53, protocol: "UDP", node_port: 31000 }] }),
+      "invalid request body: target_port[0].node_port is not allowed",
+    ],
+    [
+      "a port twice",
+      createWith({
+        target_port: [
+          { container_port: 53, protocol: "UDP" },
+          { container_port: 53, protocol: "UDP" },
+        ],
+      }),
+      "invalid target_port: target_port[1] repeats UDP port 53",
+    ],
+    [
+      "an undeclared port",
+      createWith({ target_port: [{ container_port: 80, protocol: "TCP" }] }),
+      "invalid pod spec: target_port[0]: no container declares TCP containerPort 80",
+    ],
+    [
+      "labels that are not an object",
+      createWith({ labels: ["team"] }),
+      "invalid request body: labels must be an object of strings",
+    ],
+    [
+      "a numeric label value",
+      createWith({ labels: { team: 7 } }),
+      "invalid request body: labels must be an object of strings",
+    ],
+    [
+      "a prefixed label key",
+      createWith({ labels: { "example.com/team": "7" } }),
+      'invalid labels: "example.com/team" is not a label name',
+    ],
+    [
+      "a label value with a space",
+      createWith({ labels: { team: "team 7" } }),
+      "invalid labels: labels.team must be a label value",
+    ],
+    [
+      "17 labels",
+      createWith({ labels: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, "v"])) }),
+      "invalid labels: at most 16 labels, got 17",
+    ],
+    [
+      "a numeric env value",
+      createWith({ env: { FLAG: 1 } }),
+      "invalid request body: env must be an object of strings",
+    ],
+    [
+      "an env name with a dash",
+      createWith({ env: { "MY-FLAG": "x" } }),
+      'invalid env: "MY-FLAG" is not a variable name',
+    ],
+    [
+      "a KUBERNETES_ name",
+      createWith({ env: { KUBERNETES_SERVICE_HOST: "x" } }),
+      "invalid env: KUBERNETES_SERVICE_HOST is reserved",
+    ],
+    [
+      "a name the pod spec sets",
+      createWith({ env: { MODE: "x" } }),
+      'invalid env: MODE is already set by the pod spec (container "dns")',
+    ],
+    [
+      "33 variables",
+      createWith({ env: Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`V${i}`, "v"])) }),
+      "invalid env: at most 32 variables, got 33",
+    ],
+  ])("answers 400 for %s", async (_, body, message) => {
+    const { call, created } = fakeApp();
+    const answer = await call("POST", "/stacks", body);
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toStartWith(message);
+    expect(created).toEqual([]);
+  });
+
+  it("never quotes an env value in a refusal", async () => {
+    const { call } = fakeApp();
+    const secret = "flag{do-not-echo}";
+    const env = Object.fromEntries([
+      ["MODE", secret],
+      ...Array.from({ length: 40 }, (_, i) => [`V${i}`, secret]),
+    ]);
+    for (const body of [createWith({ env: { MODE: secret } }), createWith({ env })]) {
+      const answer = await call("POST", "/stacks", body);
+      expect(answer.status).toBe(400);
+      expect(JSON.stringify(answer.body)).not.toContain(secret);
+    }
+  });
+
+  it("hands the service the ports, labels, and the env in the Pod to create but never in pod_spec", async () => {
+    const { call, created } = fakeApp();
+    const answer = await call(
+      "POST",
+      "/stacks",
+      createWith({
+        target_port: [
+          { container_port: 53, protocol: "UDP" },
+          { container_port: 53, protocol: "TCP" },
+        ],
+        labels: { team: "7", challenge: "dns" },
+        env: { FLAG: "flag{per-stack}" },
+      }),
+    );
+    expect(answer.status).toBe(201);
+    const [request] = created;
+    if (!request) throw new Error("the service was not asked to create");
+    expect(request.targetPort).toBeNull();
+    expect(request.ports).toEqual([
+      { containerPort: 53, protocol: "UDP" },
+      { containerPort: 53, protocol: "TCP" },
+    ]);
+    expect(request.labels).toEqual({ team: "7", challenge: "dns" });
+    expect(request.podSpecYaml).not.toContain("flag{per-stack}");
+    const manifest = request.manifest as {
+      metadata: { annotations: Record<string, string> };
+      spec: { containers: Array<{ env: unknown[] }> };
+    };
+    expect(manifest.spec.containers[0]?.env).toEqual([
+      { name: "MODE", value: "ctf" },
+      { name: "FLAG", value: "flag{per-stack}" },
+    ]);
+    expect(manifest.metadata.annotations["stackd.io/env"]).toBe('["FLAG"]');
+  });
+
+  it("keeps the v1.1 request as it was: an integer target_port, no labels", async () => {
+    const { call, created } = fakeApp();
+    await call("POST", "/stacks", JSON.stringify({ target_port: 80, pod_spec: contractPodSpec }));
+    expect(created[0]).toMatchObject({
+      targetPort: 80,
+      ports: [{ containerPort: 80, protocol: "TCP" }],
+      labels: {},
+    });
+  });
+});
+
+describe("GET filters, paging and include=env (no cluster)", () => {
+  it("passes no filter and no page for a bare GET /stacks, and the parsed ones otherwise", async () => {
+    const { call, listed } = fakeApp();
+    await call("GET", "/stacks");
+    await call("GET", `/stacks?api_key=${key}`);
+    await call(
+      "GET",
+      "/stacks?label=team=7&label=challenge=web&status=running&status=creating&node=n1&limit=2",
+    );
+    expect(listed[0]).toEqual({ filter: { labels: [], statuses: null, nodes: null }, page: undefined });
+    expect(listed[1]).toEqual(listed[0] as never);
+    expect(listed[2]).toEqual({
+      filter: {
+        labels: [
+          ["team", "7"],
+          ["challenge", "web"],
+        ],
+        statuses: new Set(["running", "creating"]),
+        nodes: new Set(["n1"]),
+      },
+      page: { limit: 2, after: null },
+    });
+  });
+
+  it.each([
+    [
+      "/stacks?label=team",
+      'invalid query: label must be key=value with a label name and a label value, got "team"',
+    ],
+    ["/stats?label=a/b=c", "invalid query: label must be key=value"],
+    [
+      "/stacks?status=gone",
+      "invalid query: status must be one of creating, running, stopped, failed, node_deleted",
+    ],
+    ["/stats?status=gone", "invalid query: status must be one of"],
+    ["/stacks?limit=0", "invalid query: limit must be an integer between 1 and 1000"],
+    ["/stacks?limit=1001", "invalid query: limit must be an integer between 1 and 1000"],
+    ["/stacks?limit=ten", "invalid query: limit must be an integer between 1 and 1000"],
+    ["/stacks?cursor=bm9wZQ", "invalid query: cursor is not one this API gave"],
+    [`/stacks/${record.stack_id}?include=spec`, 'invalid query: include must be "env", got "spec"'],
+  ])("answers 400 for %s", async (path, message) => {
+    const { call } = fakeApp();
+    const answer = await call("GET", path);
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toStartWith(message);
+  });
+
+  it("returns the env values only with include=env", async () => {
+    const { call } = fakeApp();
+    const plain = await call("GET", `/stacks/${record.stack_id}`);
+    expect(plain.body).toEqual(record);
+    const withEnv = await call("GET", `/stacks/${record.stack_id}?include=env`);
+    expect(withEnv.body).toEqual({ ...record, env: { FLAG: "flag{per-stack}" } });
   });
 });

@@ -31,6 +31,8 @@ function storedStack(stackId: string, overrides: Partial<StoredStack> = {}): Sto
     updated_at: new Date(createdAt).toISOString(),
     requested_cpu_milli: 100,
     requested_memory_bytes: 134_217_728,
+    ports: [{ container_port: 80, protocol: "TCP", node_port: 31001 }],
+    labels: {},
     acknowledged: false,
     ...overrides,
   };

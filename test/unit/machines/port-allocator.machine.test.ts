@@ -6,10 +6,14 @@ function allocator(min: number, max: number) {
   const actor = createActor(portAllocatorMachine, { input: { min, max } });
   actor.start();
   const request = (stackId: string) => {
-    actor.send({ type: "lease.request", stackId });
-    return actor.getSnapshot().context.lastGrant?.port ?? null;
+    actor.send({ type: "lease.request", stackId, count: 1 });
+    return actor.getSnapshot().context.lastGrant?.ports[0] ?? null;
   };
-  return { actor, request };
+  const requestMany = (stackId: string, count: number) => {
+    actor.send({ type: "lease.request", stackId, count });
+    return actor.getSnapshot().context.lastGrant?.ports ?? null;
+  };
+  return { actor, request, requestMany };
 }
 
 describe("portAllocatorMachine", () => {
@@ -50,11 +54,52 @@ describe("portAllocatorMachine", () => {
   it("replaces a lease whose port turned out to be taken, and never offers that port again", () => {
     const { actor, request } = allocator(31001, 31002);
     expect(request("a")).toBe(31001);
-    actor.send({ type: "lease.replace", stackId: "a" });
-    expect(actor.getSnapshot().context.lastGrant).toEqual({ stackId: "a", port: 31002 });
+    actor.send({ type: "lease.replace", stackId: "a", port: 31001 });
+    expect(actor.getSnapshot().context.lastGrant).toEqual({ stackId: "a", ports: [31002] });
     actor.send({ type: "lease.release", stackId: "a" });
     expect(request("b")).toBe(31002);
     expect(request("c")).toBeNull();
+  });
+
+  it("leases several ports to one stack at once, and all of them again to the same stack", () => {
+    const { requestMany } = allocator(31001, 31010);
+    expect(requestMany("a", 3)).toEqual([31001, 31002, 31003]);
+    expect(requestMany("a", 3)).toEqual([31001, 31002, 31003]);
+    expect(requestMany("b", 2)).toEqual([31004, 31005]);
+  });
+
+  it("leases all the ports asked for or none: 24 asked with 10 free leases nothing", () => {
+    const { actor, requestMany, request } = allocator(31001, 31010);
+    expect(requestMany("big", 24)).toBeNull();
+    expect(actor.getSnapshot().context.leases).toEqual({});
+    expect(actor.getSnapshot().context.portOf).toEqual({});
+    expect(requestMany("fits", 10)).toHaveLength(10);
+    expect(request("more")).toBeNull();
+  });
+
+  it("replaces one port of a multi-port lease in place and releases every port at once", () => {
+    const { actor, requestMany } = allocator(31001, 31006);
+    expect(requestMany("a", 3)).toEqual([31001, 31002, 31003]);
+    actor.send({ type: "lease.replace", stackId: "a", port: 31002 });
+    expect(actor.getSnapshot().context.portOf.a).toEqual([31001, 31004, 31003]);
+    actor.send({ type: "lease.release", stackId: "a" });
+    expect(actor.getSnapshot().context.leases).toEqual({});
+    expect(requestMany("b", 6)).toBeNull();
+    expect(requestMany("c", 5)).toHaveLength(5);
+  });
+
+  it("learns multi-port leases from records at sync", () => {
+    const { actor, requestMany } = allocator(31001, 31004);
+    actor.send({
+      type: "ports.sync",
+      taken: [],
+      leases: [
+        { port: 31001, stackId: "old" },
+        { port: 31003, stackId: "old" },
+      ],
+    });
+    expect(actor.getSnapshot().context.portOf.old).toEqual([31001, 31003]);
+    expect(requestMany("new", 2)).toEqual([31002, 31004]);
   });
 
   it("gives 500 concurrent requests 500 different ports", async () => {

@@ -29,7 +29,10 @@ function runningStack(resume: StackResume = running) {
     }),
     { now: () => clock.now(), schedulingTimeoutMs: 20_000 },
   );
-  const actor = createActor(machine, { input: { identity: testIdentity, nodePort: 31001, resume }, clock });
+  const actor = createActor(machine, {
+    input: { identity: testIdentity, nodePorts: [31001], resume },
+    clock,
+  });
   actor.start();
   const extend = (ttlMs: number, limits: LifetimeLimits = noLimits) => {
     const event: StackEvent = { type: "ttl.extend", ttlMs, at: clock.now(), limits };

@@ -45,13 +45,13 @@ function start(harness: Harness = {}) {
       ),
       exposeService: fromPromise(
         ({ input }: { input: ProvisionInput }): Promise<ProvisionOutput> =>
-          harness.expose ? harness.expose(input) : Promise.resolve({ nodePort: input.nodePort }),
+          harness.expose ? harness.expose(input) : Promise.resolve({ nodePorts: input.nodePorts }),
       ),
       restoreService: fromPromise(
         ({ input }: { input: ProvisionInput }): Promise<ProvisionOutput> =>
           harness.restoreService
             ? harness.restoreService(input)
-            : Promise.resolve({ nodePort: input.nodePort }),
+            : Promise.resolve({ nodePorts: input.nodePorts }),
       ),
       teardownResources: fromPromise(async () => {
         teardowns.push("teardown");
@@ -66,7 +66,7 @@ function start(harness: Harness = {}) {
   });
   const input: StackInput = {
     identity,
-    nodePort: 31001,
+    nodePorts: [31001],
     ...(harness.resume ? { resume: harness.resume } : {}),
     ...(harness.manifest ? { manifest: harness.manifest } : {}),
   };
@@ -106,18 +106,18 @@ describe("stackMachine", () => {
   });
 
   it("keeps the port the Service finally got when the first was taken", async () => {
-    const { actor } = start({ expose: async () => ({ nodePort: 31002 }) });
+    const { actor } = start({ expose: async () => ({ nodePorts: [31002] }) });
     await flush();
     actor.send({ type: "pod.changed", pod: pod({ nodeName: "n1" }), nodePublicIp: null, at: 1 });
     await flush();
-    expect(actor.getSnapshot().context.nodePort).toBe(31002);
+    expect(actor.getSnapshot().context.nodePorts).toEqual([31002]);
   });
 
   it("creates the Service only once the pod is scheduled, and is not scheduled for the API before that", async () => {
     const exposed: number[] = [];
     const { actor } = start({
       expose: async (input) => {
-        exposed.push(input.nodePort);
+        exposed.push(...input.nodePorts);
         return new Promise(() => {});
       },
     });
@@ -238,8 +238,8 @@ describe("stackMachine", () => {
     const restored: number[] = [];
     const { actor, status } = start({
       restoreService: async (input) => {
-        restored.push(input.nodePort);
-        return { nodePort: 31009 };
+        restored.push(...input.nodePorts);
+        return { nodePorts: [31009] };
       },
     });
     await flush();
@@ -251,7 +251,7 @@ describe("stackMachine", () => {
     await flush();
     expect(restored).toEqual([31001]);
     expect(actor.getSnapshot().value).toEqual({ live: { running: "serving" } });
-    expect(actor.getSnapshot().context.nodePort).toBe(31009);
+    expect(actor.getSnapshot().context.nodePorts).toEqual([31009]);
   });
 
   it("ignores a Service that disappears while the stack is being deleted", async () => {
@@ -378,7 +378,7 @@ describe("stackMachine", () => {
       },
       expose: async (input) => {
         seen.push(input.manifest);
-        return { nodePort: input.nodePort };
+        return { nodePorts: input.nodePorts };
       },
       manifest,
     });

@@ -2,6 +2,7 @@ import { stringify } from "yaml";
 import { InvalidPodSpecError } from "../../../src/podspec/errors.ts";
 import {
   defaultPodPolicy,
+  type ExposeRequest,
   type JsonObject,
   type PodPolicy,
   type SanitizedPodSpec,
@@ -52,7 +53,7 @@ export function podYaml({ spec = {}, containers = [container()], top = {} }: Pod
 /** The InvalidPodSpecError the spec is rejected with. */
 export function rejectionOf(
   yaml: string,
-  targetPort = 80,
+  targetPort: ExposeRequest = 80,
   policy: Partial<PodPolicy> = {},
 ): InvalidPodSpecError {
   try {

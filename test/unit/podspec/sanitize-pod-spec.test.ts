@@ -1,7 +1,7 @@
 import { describe, expect, it } from "bun:test";
 import { join } from "node:path";
 import { InvalidPodSpecError, InvalidTargetPortError } from "../../../src/podspec/errors.ts";
-import { sanitizePodSpec } from "../../../src/podspec/sanitize-pod-spec.ts";
+import { type ExposeRequest, sanitizePodSpec } from "../../../src/podspec/sanitize-pod-spec.ts";
 import { hostileCorpus } from "./hostile-corpus.ts";
 import { container, helper, podYaml, rejectionOf } from "./pod-spec-fixtures.ts";
 import { refusalTemplates, templatesNotProduced } from "./refusal-templates.ts";
@@ -10,7 +10,7 @@ interface RejectedCase {
   name: string;
   yaml: string;
   reason: string | RegExp;
-  targetPort?: number;
+  targetPort?: ExposeRequest;
 }
 
 const resources = (requests: Record<string, unknown>, limits?: Record<string, unknown>) => ({
@@ -297,6 +297,12 @@ const rejected: RejectedCase[] = [
     targetPort: 8080,
     reason: 'target_port 8080 does not match the containerPort 80 of container "app"',
   },
+  {
+    name: "rejects a port of the array form that no container declares with that protocol",
+    yaml: podYaml(),
+    targetPort: [{ containerPort: 80, protocol: "UDP" }],
+    reason: "target_port[0]: no container declares UDP containerPort 80",
+  },
   // Metadata
   {
     name: "rejects labels that are not strings",
@@ -368,5 +374,63 @@ describe("target_port", () => {
     }
     expect(thrown).toBeInstanceOf(InvalidTargetPortError);
     expect(thrown).toMatchObject({ code: "INVALID_TARGET_PORT", status: 400 });
+  });
+});
+
+describe("target_port as a list of ports (v1.2)", () => {
+  const dnsAndWeb = podYaml({
+    containers: [
+      container({
+        ports: [
+          { containerPort: 53, protocol: "TCP" },
+          { containerPort: 53, protocol: "UDP" },
+        ],
+      }),
+      container({ name: "web", ports: [{ containerPort: 8080 }] }),
+    ],
+  });
+
+  it("exposes any subset of the declared ports, in request order, TCP and UDP of one number apart", () => {
+    const result = sanitizePodSpec(dnsAndWeb, [
+      { containerPort: 8080, protocol: "TCP" },
+      { containerPort: 53, protocol: "UDP" },
+      { containerPort: 53, protocol: "TCP" },
+    ]);
+    expect(result.exposedPorts.map(({ containerPort, protocol }) => `${containerPort}/${protocol}`)).toEqual([
+      "8080/TCP",
+      "53/UDP",
+      "53/TCP",
+    ]);
+    expect(sanitizePodSpec(dnsAndWeb, [{ containerPort: 53, protocol: "UDP" }]).exposedPorts).toHaveLength(1);
+  });
+
+  it.each<[string, ExposeRequest, string]>([
+    ["an empty list", [], "invalid target_port: must list 1 to 24 ports, got 0"],
+    [
+      "25 ports",
+      Array.from({ length: 25 }, (_, index) => ({ containerPort: 1000 + index, protocol: "TCP" as const })),
+      "invalid target_port: must list 1 to 24 ports, got 25",
+    ],
+    [
+      "a port out of range",
+      [{ containerPort: 70000, protocol: "TCP" }],
+      "invalid target_port: target_port[0].container_port must be between 1 and 65535",
+    ],
+    [
+      "the same port and protocol twice",
+      [
+        { containerPort: 53, protocol: "UDP" },
+        { containerPort: 53, protocol: "UDP" },
+      ],
+      "invalid target_port: target_port[1] repeats UDP port 53",
+    ],
+  ])("refuses %s before reading the YAML", (_name, expose, message) => {
+    expect(() => sanitizePodSpec("not: [valid", expose)).toThrow(message);
+  });
+
+  it("refuses a listed port that no container declares with that protocol", () => {
+    expect(() => sanitizePodSpec(dnsAndWeb, [{ containerPort: 8080, protocol: "UDP" }])).toThrow(
+      "invalid pod spec: target_port[0]: no container declares UDP containerPort 8080",
+    );
   });
 });

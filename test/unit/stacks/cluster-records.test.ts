@@ -20,7 +20,9 @@ const identity = (stackId: string): StackIdentity => ({
   namespace: "stacks",
   podName: stackId,
   serviceName: `svc-${stackId}`,
+  ports: [{ containerPort: 80, protocol: "TCP" }],
   targetPort: 80,
+  labels: {},
   podSpecYaml: "apiVersion: v1\nkind: Pod\n",
   createdAt: Date.parse("2026-11-28T20:00:00.000Z"),
   ttlExpiresAt: Date.parse("2026-11-28T22:00:00.000Z"),
@@ -72,6 +74,8 @@ describe("stacksFromCluster", () => {
       updated_at: "2026-11-28T21:00:00.000Z",
       requested_cpu_milli: 100,
       requested_memory_bytes: 134_217_728,
+      ports: [{ container_port: 80, protocol: "TCP", node_port: 31005 }],
+      labels: {},
       acknowledged: true,
     });
   });

@@ -39,7 +39,9 @@ const identity: StackIdentity = {
   namespace: "stacks",
   podName: stackId,
   serviceName: `svc-${stackId}`,
+  ports: [{ containerPort: 80, protocol: "TCP" }],
   targetPort: 80,
+  labels: {},
   podSpecYaml,
   createdAt: Date.parse("2025-01-01T00:00:00.000Z"),
   ttlExpiresAt: Date.parse("2025-01-01T01:00:00.000Z"),
@@ -199,11 +201,11 @@ function harness(range: { min: number; max: number } = { min: 31000, max: 31009 
     logger: silentLogger,
     sleep,
   });
-  const nodePort = ports.lease(stackId);
-  if (nodePort === null) throw new Error("the range has no port for the stack");
+  const [nodePort] = ports.lease(stackId) ?? [];
+  if (nodePort === undefined) throw new Error("the range has no port for the stack");
   const input = (manifestOverride: PodManifest | null = manifest()): ProvisionInput => ({
     identity,
-    nodePort,
+    nodePorts: [nodePort],
     manifest: manifestOverride,
   });
   return { ports, transport, effects, nodePort, input, sleeps };
@@ -218,7 +220,7 @@ describe("provision and expose", () => {
 
   it("creates only the Service when exposing, and answers the leased nodePort", async () => {
     const { effects, transport, nodePort, input } = harness();
-    expect(await effects.expose(input())).toEqual({ nodePort });
+    expect(await effects.expose(input())).toEqual({ nodePorts: [nodePort] });
     expect(transport.calls.map((call) => `${call.method} ${call.path}`)).toEqual([`POST ${servicesPath}`]);
   });
 
@@ -246,9 +248,79 @@ describe("provision and expose", () => {
 
   it("exposes a UDP container port with a UDP Service", async () => {
     const { effects, transport, input } = harness();
-    await effects.expose(input(manifest({ protocol: "UDP" })));
+    const udp = { ...identity, ports: [{ containerPort: 80, protocol: "UDP" as const }] };
+    await effects.expose({ ...input(manifest({ protocol: "UDP" })), identity: udp });
     const [call] = transport.callsTo("POST", servicesPath);
     expect((call?.body as V1Service | undefined)?.spec?.ports?.[0]?.protocol).toBe("UDP");
+  });
+
+  describe("with several ports (the v1.2 array form)", () => {
+    const multi = {
+      ...identity,
+      targetPort: null,
+      ports: [
+        { containerPort: 53, protocol: "TCP" as const },
+        { containerPort: 53, protocol: "UDP" as const },
+        { containerPort: 8080, protocol: "TCP" as const },
+      ],
+    };
+    const servicePorts = (call: { body?: unknown } | undefined) =>
+      (call?.body as V1Service | undefined)?.spec?.ports;
+
+    it("posts one Service port per exposed port, named p-<port>-<proto>, each on its own leased nodePort", async () => {
+      const { effects, transport, input } = harness();
+      const result = await effects.expose({ ...input(), identity: multi, nodePorts: [31001, 31002, 31003] });
+      expect(result).toEqual({ nodePorts: [31001, 31002, 31003] });
+      expect(servicePorts(transport.callsTo("POST", servicesPath)[0])).toEqual([
+        { name: "p-53-tcp", port: 53, targetPort: 53 as never, nodePort: 31001, protocol: "TCP" },
+        { name: "p-53-udp", port: 53, targetPort: 53 as never, nodePort: 31002, protocol: "UDP" },
+        { name: "p-8080-tcp", port: 8080, targetPort: 8080 as never, nodePort: 31003, protocol: "TCP" },
+      ]);
+    });
+
+    it("leases another port only for the port the API server names as taken, and keeps the others", async () => {
+      const ports = new PortAllocator({ min: 31000, max: 31009 });
+      const transport = new ScriptedTransport();
+      const effects = createStackEffects({
+        kube: { transport } as unknown as KubeClient,
+        ports,
+        nodeRole: "stack",
+        instance: "ctf-a",
+        logger: silentLogger,
+        sleep: async () => {},
+      });
+      const leased = ports.lease(stackId, 3) ?? [];
+      expect(leased).toEqual([31000, 31001, 31002]);
+      transport.on(
+        "POST",
+        servicesPath,
+        KubeApiError.fromResponse(
+          422,
+          JSON.stringify({
+            kind: "Status",
+            status: "Failure",
+            reason: "Invalid",
+            code: 422,
+            message: `Service "svc-${stackId}" is invalid: spec.ports[1].nodePort: Invalid value: 31001: provided port is already allocated`,
+            details: {
+              causes: [
+                {
+                  reason: "FieldValueInvalid",
+                  message: "Invalid value: 31001: provided port is already allocated",
+                  field: "spec.ports[1].nodePort",
+                },
+              ],
+            },
+          }),
+        ),
+      );
+      const result = await effects.expose({ identity: multi, nodePorts: leased, manifest: null });
+      expect(result).toEqual({ nodePorts: [31000, 31003, 31002] });
+      expect(ports.lease(stackId, 3)).toEqual([31000, 31003, 31002]);
+      ports.release(stackId);
+      expect(ports.leasedCount()).toBe(0);
+      expect(ports.lease("stack-other", 7)).not.toContain(31001);
+    });
   });
 
   describe("the Pod it posts", () => {
@@ -338,9 +410,9 @@ describe("provision and expose", () => {
       const { effects, transport, nodePort, input, ports } = harness();
       transport.on("POST", servicesPath, refusal.portTaken(nodePort));
       const result = await effects.expose(input());
-      expect(result).toEqual({ nodePort: nodePort + 1 });
+      expect(result).toEqual({ nodePorts: [nodePort + 1] });
       expect(transport.postedNodePorts()).toEqual([nodePort, nodePort + 1]);
-      expect(ports.lease(stackId)).toBe(nodePort + 1);
+      expect(ports.lease(stackId)).toEqual([nodePort + 1]);
     });
 
     it("never leases the refused port again, even after the stack releases its lease", async () => {
@@ -348,8 +420,8 @@ describe("provision and expose", () => {
       transport.on("POST", servicesPath, refusal.portTaken(nodePort));
       await effects.expose(input());
       ports.release(stackId);
-      const others = ["stack-b", "stack-c", "stack-d", "stack-e", "stack-f"].map((other) =>
-        ports.lease(other),
+      const others = ["stack-b", "stack-c", "stack-d", "stack-e", "stack-f"].map(
+        (other) => ports.lease(other)?.[0] ?? null,
       );
       expect(others).toEqual([31002, 31003, 31004, 31001, null]);
       expect(others).not.toContain(nodePort);
@@ -381,7 +453,7 @@ describe("provision and expose", () => {
         call < maxPortAttempts ? refusal.portTaken(31000 + call - 1) : {},
       );
       const result = await effects.expose(input());
-      expect(result).toEqual({ nodePort: 31000 + maxPortAttempts - 1 });
+      expect(result).toEqual({ nodePorts: [31000 + maxPortAttempts - 1] });
     });
   });
 
@@ -390,8 +462,8 @@ describe("provision and expose", () => {
       const { effects, transport, input } = harness();
       transport
         .on("POST", servicesPath, refusal.alreadyExists("services"))
-        .on("GET", servicePath, { spec: { ports: [{ nodePort: 31007 }] } });
-      expect(await effects.expose(input())).toEqual({ nodePort: 31007 });
+        .on("GET", servicePath, { spec: { ports: [{ port: 80, protocol: "TCP", nodePort: 31007 }] } });
+      expect(await effects.expose(input())).toEqual({ nodePorts: [31007] });
       expect(transport.callsTo("GET", servicePath)).toHaveLength(1);
     });
 
@@ -400,7 +472,7 @@ describe("provision and expose", () => {
       transport
         .on("POST", servicesPath, refusal.alreadyExists("services"))
         .on("GET", servicePath, { spec: {} });
-      expect(await effects.expose(input())).toEqual({ nodePort });
+      expect(await effects.expose(input())).toEqual({ nodePorts: [nodePort] });
     });
   });
 
@@ -514,14 +586,14 @@ describe("provision and expose", () => {
 describe("restoreService", () => {
   it("creates only the Service again and answers its nodePort", async () => {
     const { effects, transport, nodePort, input } = harness();
-    expect(await effects.restoreService(input(null))).toEqual({ nodePort });
+    expect(await effects.restoreService(input(null))).toEqual({ nodePorts: [nodePort] });
     expect(transport.calls.map((call) => `${call.method} ${call.path}`)).toEqual([`POST ${servicesPath}`]);
   });
 
   it("retries the same port while the API server still holds it just after the delete", async () => {
     const { effects, transport, nodePort, input, sleeps, ports } = harness();
     transport.on("POST", servicesPath, refusal.portTaken(nodePort), refusal.portTaken(nodePort));
-    expect(await effects.restoreService(input(null))).toEqual({ nodePort });
+    expect(await effects.restoreService(input(null))).toEqual({ nodePorts: [nodePort] });
     expect(sleeps).toEqual([100, 200]);
     expect(ports.leasedCount()).toBe(1);
   });
@@ -530,7 +602,7 @@ describe("restoreService", () => {
     const { effects, transport, nodePort, input } = harness();
     const taken = refusal.portTaken(nodePort);
     transport.on("POST", servicesPath, taken, taken, taken, taken, taken, taken);
-    expect(await effects.restoreService(input(null))).toEqual({ nodePort: nodePort + 1 });
+    expect(await effects.restoreService(input(null))).toEqual({ nodePorts: [nodePort + 1] });
   });
 });
 

@@ -22,7 +22,9 @@ const hour = 3_600_000;
 const newStack: NewStack = {
   manifest: { apiVersion: "v1", kind: "Pod", spec: { containers: [{ name: "app", image: "nginx" }] } },
   podSpecYaml: "apiVersion: v1\nkind: Pod\n",
+  ports: [{ containerPort: 80, protocol: "TCP" }],
   targetPort: 80,
+  labels: {},
   requestedCpuMilli: 100,
   requestedMemoryBytes: 134_217_728,
 };
@@ -61,7 +63,7 @@ function world(scenario: Scenario = {}) {
   ports.sync([]);
   const teardowns: string[] = [];
   const provisioned: ProvisionInput[] = [];
-  const servicePorts = new Map<string, number>();
+  const servicePorts = new Map<string, number[]>();
   const machine = provideStackEffects(
     {
       provision: async (input) => {
@@ -70,13 +72,13 @@ function world(scenario: Scenario = {}) {
         if (!scenario.provision) bind(stackId);
         const answer = scenario.provision
           ? await scenario.provision(input, self)
-          : { nodePort: input.nodePort };
+          : { nodePorts: input.nodePorts };
         if ("failure" in answer) return answer;
-        servicePorts.set(stackId, answer.nodePort);
+        servicePorts.set(stackId, answer.nodePorts);
         return { created: true };
       },
-      expose: async (input) => ({ nodePort: servicePorts.get(input.identity.stackId) ?? input.nodePort }),
-      restoreService: async (input) => ({ nodePort: input.nodePort }),
+      expose: async (input) => ({ nodePorts: servicePorts.get(input.identity.stackId) ?? input.nodePorts }),
+      restoreService: async (input) => ({ nodePorts: input.nodePorts }),
       teardown: async ({ identity }) => {
         teardowns.push(identity.stackId);
         await scenario.teardown?.();
@@ -173,7 +175,7 @@ describe("StackService.create", () => {
             null,
           ),
         );
-        return { nodePort: input.nodePort };
+        return { nodePorts: input.nodePorts };
       },
     });
     const error = await refusal(service.create(newStack));
@@ -197,7 +199,7 @@ describe("StackService.create", () => {
   });
 
   it("answers 503 when the scheduler never reports within STACK_SCHEDULING_TIMEOUT", async () => {
-    const { service, clock, ports } = world({ provision: async (input) => ({ nodePort: input.nodePort }) });
+    const { service, clock, ports } = world({ provision: async (input) => ({ nodePorts: input.nodePorts }) });
     const answer = refusal(service.create(newStack));
     await flush();
     clock.increment(20_000);
@@ -232,7 +234,7 @@ describe("StackService.create", () => {
       provision: async (input, self) => {
         client.abort();
         self.bind(input.identity.stackId);
-        return { nodePort: input.nodePort };
+        return { nodePorts: input.nodePorts };
       },
     });
     const error = await refusal(service.create(newStack, client.signal));
@@ -260,17 +262,17 @@ describe("StackService.create", () => {
       portRange: [30000, 32767],
       provision: async (input, self) => {
         await new Promise((resolve) => setTimeout(resolve, Math.floor(random() * 5)));
-        let nodePort = input.nodePort;
+        let [nodePort = -1] = input.nodePorts;
         // Every fifth stack meets a port taken outside stackd and leases another, as the retry loop does.
-        if (random() < 0.2) nodePort = self.ports.replace(input.identity.stackId) ?? -1;
+        if (random() < 0.2) nodePort = self.ports.replace(input.identity.stackId, nodePort) ?? -1;
         self.bind(input.identity.stackId);
-        return { nodePort };
+        return { nodePorts: [nodePort] };
       },
     });
     const records = await Promise.all(Array.from({ length: 500 }, () => service.create(newStack)));
     const nodePorts = records.map((record) => record.node_port);
     expect(new Set(nodePorts).size).toBe(500);
-    expect(nodePorts.every((port) => port >= 30000 && port <= 32767)).toBe(true);
+    expect(nodePorts.every((port = 0) => port >= 30000 && port <= 32767)).toBe(true);
     expect(ports.leasedCount()).toBe(500);
   });
 

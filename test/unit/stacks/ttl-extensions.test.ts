@@ -35,6 +35,8 @@ const running: StoredStack = {
   updated_at: iso(createdAt),
   requested_cpu_milli: 100,
   requested_memory_bytes: 134_217_728,
+  ports: [{ container_port: 80, protocol: "TCP", node_port: 31001 }],
+  labels: {},
   acknowledged: true,
 };
 

@@ -1,0 +1,36 @@
+import { parse } from "yaml";
+
+/** The protocol of the container port `port` in a stored pod spec (TCP when it cannot tell). */
+function protocolIn(podSpec: unknown, port: unknown): "TCP" | "UDP" {
+  try {
+    const pod = parse(String(podSpec)) as {
+      spec?: { containers?: Array<{ ports?: Array<{ containerPort?: number; protocol?: string }> }> };
+    };
+    const declared = (pod.spec?.containers ?? []).flatMap((container) => container.ports ?? []);
+    return declared.find((candidate) => candidate.containerPort === port)?.protocol === "UDP" ? "UDP" : "TCP";
+  } catch {
+    return "TCP";
+  }
+}
+
+/**
+ * A stored record written before stacks had `ports` and `labels`, brought to today's schema: its one
+ * port (target_port on node_port, with the protocol its pod spec declares) and no labels. Anything
+ * else is returned as it is, for the schema check to judge.
+ */
+export function upgradeStoredRecord(record: unknown): unknown {
+  if (typeof record !== "object" || record === null || "ports" in record) return record;
+  const legacy = record as Record<string, unknown>;
+  if (typeof legacy.target_port !== "number" || typeof legacy.node_port !== "number") return record;
+  return {
+    ...legacy,
+    ports: [
+      {
+        container_port: legacy.target_port,
+        protocol: protocolIn(legacy.pod_spec, legacy.target_port),
+        node_port: legacy.node_port,
+      },
+    ],
+    labels: {},
+  };
+}
