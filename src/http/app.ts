@@ -52,8 +52,9 @@ const apiDescription = `The REST API of container-provisioner-k8s (v1.1), served
 
 Authenticate with the \`X-API-KEY\` header or the \`api_key\` query parameter.
 
-The WebSocket \`/ws/stacks\` (query: \`stack_id\`, \`since\`, \`api_key\`) sends JSON messages whose schemas are the
-components LiveSnapshotMessage, LiveChangeMessage, LiveResyncMessage and LiveHeartbeatMessage.`;
+The WebSocket \`/ws/stacks\` (query: \`stack_id\`, \`since\`, \`fields\`, \`api_key\`) sends JSON messages whose schemas are the
+components LiveSnapshotMessage, LiveChangeMessage, LiveResyncMessage and LiveHeartbeatMessage; with
+\`fields=summary\` its records lack \`pod_spec\` (LiveSummarySnapshotMessage, LiveSummaryChangeMessage).`;
 
 const errorContent = { "application/json": { schema: ErrorBody } };
 
@@ -63,7 +64,7 @@ const liveStreamOperation: OpenAPIV3.PathItemObject = {
     tags: ["live"],
     summary: "The live stream of stack changes (WebSocket)",
     description:
-      "Upgrades to a WebSocket. Without `since` the first message is a snapshot; then one change message per status change, in `seq` order, and heartbeats. Messages: LiveSnapshotMessage, LiveChangeMessage, LiveResyncMessage, LiveHeartbeatMessage.",
+      "Upgrades to a WebSocket. Without `since` the first message is a snapshot; then one change message per status change, in `seq` order, and heartbeats. Messages: LiveSnapshotMessage, LiveChangeMessage, LiveResyncMessage, LiveHeartbeatMessage. With `fields=summary` every record (snapshot, change, replay) lacks `pod_spec`: LiveSummarySnapshotMessage and LiveSummaryChangeMessage; `GET /stacks/{stack_id}` gives a stack's whole record.",
     parameters: [
       {
         name: "stack_id",
@@ -78,6 +79,14 @@ const liveStreamOperation: OpenAPIV3.PathItemObject = {
         required: false,
         schema: { type: "integer", minimum: 0 },
         description: "replay the changes after this seq, or resync with a snapshot",
+      },
+      {
+        name: "fields",
+        in: "query",
+        required: false,
+        schema: { type: "string", enum: ["full", "summary"], default: "full" },
+        description:
+          "`summary`: records without `pod_spec`, for clients that list many stacks (the dashboard); default `full`, the whole records",
       },
     ],
     responses: {

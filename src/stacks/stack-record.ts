@@ -55,6 +55,10 @@ export const StackRecord = Type.Object({
 });
 export type StackRecord = Static<typeof StackRecord>;
 
+/** A record without its `pod_spec`: what the live stream's `fields=summary` form carries. */
+export const StackSummaryRecord = Type.Omit(StackRecord, ["pod_spec"]);
+export type StackSummaryRecord = Static<typeof StackSummaryRecord>;
+
 /** The persisted form: the API record plus whether the client was told of the create. */
 export const StoredStack = Type.Composite([StackRecord, Type.Object({ acknowledged: Type.Boolean() })]);
 export type StoredStack = Static<typeof StoredStack>;
@@ -99,6 +103,12 @@ export function storedStackOf(context: StackContext, status: StackStatus): Store
 export function apiRecordOf(stored: StoredStack): StackRecord {
   const { acknowledged: _acknowledged, ...record } = stored;
   return record;
+}
+
+/** The summary form of a record (drops `pod_spec`). */
+export function summaryRecordOf(record: StackRecord): StackSummaryRecord {
+  const { pod_spec: _podSpec, ...summary } = record;
+  return summary;
 }
 
 /** True when two stored records say the same thing, field by field. */
