@@ -10,7 +10,7 @@ import type { ReadinessCheck } from "../stacks/readiness.ts";
 import type { StackCommands } from "../stacks/stack-service.ts";
 import { createAccessLog } from "./access-log.ts";
 import { createApiKeyCheck, presentedApiKey } from "./auth.ts";
-import { dashboardRoutes } from "./dashboard.routes.ts";
+import { dashboardPublicPaths, dashboardRoutes } from "./dashboard.routes.ts";
 import { errorResponse, renderError } from "./errors.ts";
 import { healthRoutes } from "./health.routes.ts";
 import { liveRoutes } from "./live.routes.ts";
@@ -44,7 +44,7 @@ export interface AppOptions {
 }
 
 /** Paths that hold no data and so need no key: the dashboard (it asks for the key), the API description, probes. */
-const publicPaths = new Set(["/dashboard", "/openapi", "/openapi/json", "/livez", "/readyz"]);
+const publicPaths = new Set([...dashboardPublicPaths, "/openapi", "/openapi/json", "/livez", "/readyz"]);
 
 const pathOf = (request: Request) => new URL(request.url).pathname.replace(/\/$/, "");
 
