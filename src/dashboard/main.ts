@@ -5,7 +5,13 @@ import { followLiveStream } from "./live-stream.ts";
 import { SelectionBar } from "./selection-bar.ts";
 import { stackRowRenderer, tickCountdown } from "./stack-row.ts";
 import { StackStore } from "./stack-store.ts";
-import { buildView, defaultQuery, type SortColumn, type StackView, type ViewQuery } from "./stack-view.ts";
+import {
+  defaultQuery,
+  type SortColumn,
+  type StackView,
+  StackViewModel,
+  type ViewQuery,
+} from "./stack-view.ts";
 import { StatsPanel } from "./stats-panel.ts";
 import { VirtualList } from "./virtual-list.ts";
 
@@ -41,8 +47,8 @@ function drawSortMarks(query: ViewQuery): void {
 function startConsole(api: ApiClient): void {
   const store = new StackStore();
   const query: ViewQuery = { ...defaultQuery };
+  const model = new StackViewModel(query);
   let view: StackView = { items: [], stackIds: [], nodes: [] };
-  let viewMembership = -1;
   let queryChanged = true;
   let snapshotSeen = false;
   let firstRenderMarked = false;
@@ -61,10 +67,12 @@ function startConsole(api: ApiClient): void {
 
   function frame(): void {
     frameRequested = false;
-    if (queryChanged || viewMembership !== store.membership) {
-      view = buildView(store.values(), query);
-      viewMembership = store.membership;
+    const { replaced, changes } = store.takeChanges();
+    if (queryChanged || replaced) model.rebuild(store.values(), query);
+    else if (changes.size > 0) model.apply(changes);
+    if (queryChanged || replaced || changes.size > 0) {
       queryChanged = false;
+      view = model.view();
       list.setItems(view.items);
       drawViewFacts();
     }

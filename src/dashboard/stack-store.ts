@@ -10,8 +10,10 @@ export class StackStore {
   #deleteErrors = new Map<string, string>();
   #selected = new Set<string>();
   #clock = 0;
-  /** Grows when a stack appears, goes or changes: the filtered and sorted view must be made again. */
-  membership = 0;
+  /** Stacks that appeared, changed (their record) or went since `takeChanges`; `undefined` for gone. */
+  #changes = new Map<string, StackSummary | undefined>();
+  /** Every stack was replaced since `takeChanges` (a snapshot). */
+  #replaced = false;
 
   get size(): number {
     return this.#stacks.size;
@@ -36,13 +38,22 @@ export class StackStore {
     for (const stackId of this.#selected) if (!this.#stacks.has(stackId)) this.#selected.delete(stackId);
     for (const stackId of this.#deleteErrors.keys())
       if (!this.#stacks.has(stackId)) this.#deleteErrors.delete(stackId);
-    this.membership += 1;
+    this.#replaced = true;
+    this.#changes.clear();
+  }
+
+  /** What changed since the last call: all (a snapshot came), or the stacks whose records changed. */
+  takeChanges(): { replaced: boolean; changes: Map<string, StackSummary | undefined> } {
+    const taken = { replaced: this.#replaced, changes: this.#changes };
+    this.#replaced = false;
+    this.#changes = new Map();
+    return taken;
   }
 
   upsert(stack: StackSummary): void {
     this.#stacks.set(stack.stack_id, stack);
     this.#touch(stack.stack_id);
-    this.membership += 1;
+    if (!this.#replaced) this.#changes.set(stack.stack_id, stack);
   }
 
   /** Merges fields into a known stack (an extended TTL read from the API's answer). */
@@ -56,7 +67,7 @@ export class StackStore {
     this.#selected.delete(stackId);
     this.#deleteErrors.delete(stackId);
     this.#versions.delete(stackId);
-    this.membership += 1;
+    if (!this.#replaced) this.#changes.set(stackId, undefined);
   }
 
   isSelected(stackId: string): boolean {

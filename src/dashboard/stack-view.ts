@@ -98,7 +98,7 @@ export function stackFilter(query: ViewQuery): (stack: StackSummary) => boolean 
 }
 
 /** The value a column sorts by. */
-export function sortValue(stack: StackSummary, column: SortColumn): string | number {
+export function sortValue(stack: StackSummary, column: SortColumn): string {
   switch (column) {
     case "stack":
       return stack.stack_id;
@@ -119,42 +119,162 @@ export function sortValue(stack: StackSummary, column: SortColumn): string | num
   }
 }
 
-interface Keyed {
-  stack: StackSummary;
+interface Entry {
+  stackId: string;
   group: string;
-  value: string | number;
+  /** The sort value then the id (the tie-break), so that one string comparison orders two stacks of a group. */
+  rest: string;
 }
 
-const order = (a: string | number, b: string | number) => (a < b ? -1 : a > b ? 1 : 0);
+const order = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-/** Filters, sorts and (optionally) groups the stacks per node: the list the page shows. */
-export function buildView(stacks: Iterable<StackSummary>, query: ViewQuery): StackView {
-  const passes = stackFilter(query);
-  const nodes = new Set<string>();
-  const keyed: Keyed[] = [];
-  for (const stack of stacks) {
-    nodes.add(nodeOf(stack));
-    if (!passes(stack)) continue;
-    keyed.push({ stack, group: query.groupByNode ? nodeOf(stack) : "", value: sortValue(stack, query.sort) });
+/**
+ * The list the page shows, kept up to date as stacks change: filtered, sorted and optionally grouped
+ * per node. A change of a few stacks moves only their entries (binary search), so a burst of changes
+ * at 10,000 stacks costs no full sort; a new query sorts everything once.
+ */
+export class StackViewModel {
+  #query: ViewQuery;
+  #passes: (stack: StackSummary) => boolean;
+  #entries: Entry[] = [];
+  /** The entry of each stack that passes the filters. */
+  #entryOf = new Map<string, Entry>();
+  /** How many stacks (shown or not) each node holds. */
+  #nodeCounts = new Map<string, number>();
+  /** The node each known stack was counted under. */
+  #nodeOf = new Map<string, string>();
+  #view: StackView | undefined;
+
+  constructor(query: ViewQuery) {
+    this.#query = { ...query };
+    this.#passes = stackFilter(query);
   }
-  const direction = query.descending ? -1 : 1;
-  keyed.sort(
-    (a, b) =>
-      order(a.group, b.group) ||
-      direction * order(a.value, b.value) ||
-      order(a.stack.stack_id, b.stack.stack_id),
-  );
-  const items: ViewItem[] = [];
-  const stackIds: string[] = [];
-  let heading: { kind: "node"; key: string; node: string; count: number } | undefined;
-  for (const { stack, group } of keyed) {
-    if (query.groupByNode && heading?.node !== group) {
-      heading = { kind: "node", key: `node:${group}`, node: group, count: 0 };
-      items.push(heading);
+
+  get query(): ViewQuery {
+    return this.#query;
+  }
+
+  /** Applies a new query to every stack: one full filter and sort. */
+  rebuild(stacks: Iterable<StackSummary>, query: ViewQuery = this.#query): void {
+    this.#query = { ...query };
+    this.#passes = stackFilter(query);
+    this.#entries = [];
+    this.#entryOf.clear();
+    this.#nodeCounts.clear();
+    this.#nodeOf.clear();
+    for (const stack of stacks) {
+      this.#count(stack.stack_id, nodeOf(stack));
+      if (!this.#passes(stack)) continue;
+      const entry = this.#entryFor(stack);
+      this.#entries.push(entry);
+      this.#entryOf.set(stack.stack_id, entry);
     }
-    if (heading) heading.count += 1;
-    items.push({ kind: "stack", key: stack.stack_id, stackId: stack.stack_id });
-    stackIds.push(stack.stack_id);
+    this.#entries = this.#sorted(this.#entries);
+    this.#view = undefined;
   }
-  return { items, stackIds, nodes: [...nodes].sort() };
+
+  /** Moves the stacks that changed (`undefined`: gone) to their new place, leaving the others be. */
+  apply(changes: Iterable<[string, StackSummary | undefined]>): void {
+    for (const [stackId, stack] of changes) {
+      const old = this.#entryOf.get(stackId);
+      if (old) {
+        this.#entries.splice(this.#position(old), 1);
+        this.#entryOf.delete(stackId);
+      }
+      this.#count(stackId, stack ? nodeOf(stack) : undefined);
+      if (!stack || !this.#passes(stack)) continue;
+      const entry = this.#entryFor(stack);
+      this.#entries.splice(this.#position(entry), 0, entry);
+      this.#entryOf.set(stackId, entry);
+    }
+    this.#view = undefined;
+  }
+
+  view(): StackView {
+    this.#view ??= this.#build();
+    return this.#view;
+  }
+
+  #entryFor(stack: StackSummary): Entry {
+    const group = this.#query.groupByNode ? nodeOf(stack) : "";
+    return {
+      stackId: stack.stack_id,
+      group,
+      rest: `${sortValue(stack, this.#query.sort)}\u0000${stack.stack_id}`,
+    };
+  }
+
+  /** Groups ascending, then the value (and id) in the query's direction. */
+  #compare(a: Entry, b: Entry): number {
+    return order(a.group, b.group) || (this.#query.descending ? -1 : 1) * order(a.rest, b.rest);
+  }
+
+  /**
+   * The entries in `#compare`'s order, sorted as strings by the engine's own sort (no comparison function,
+   * which a cold page would run 100,000 times in its interpreter), each group's run then reversed if descending.
+   */
+  #sorted(entries: Entry[]): Entry[] {
+    const byKey = new Map<string, Entry>();
+    for (const entry of entries) byKey.set(`${entry.group}\u0001${entry.rest}`, entry);
+    const sorted = [...byKey.keys()].sort().map((key) => byKey.get(key) as Entry);
+    if (!this.#query.descending) return sorted;
+    const result: Entry[] = [];
+    let start = 0;
+    for (let index = 1; index <= sorted.length; index += 1) {
+      if (index < sorted.length && sorted[index]?.group === sorted[start]?.group) continue;
+      for (let back = index - 1; back >= start; back -= 1) result.push(sorted[back] as Entry);
+      start = index;
+    }
+    return result;
+  }
+
+  /** Where an entry is, or would go, in the sorted list (binary search: entries are unique by id). */
+  #position(entry: Entry): number {
+    let low = 0;
+    let high = this.#entries.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (this.#compare(this.#entries[middle] as Entry, entry) < 0) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
+
+  #count(stackId: string, node: string | undefined): void {
+    const before = this.#nodeOf.get(stackId);
+    if (before === node) return;
+    if (before !== undefined) {
+      const left = (this.#nodeCounts.get(before) ?? 1) - 1;
+      if (left === 0) this.#nodeCounts.delete(before);
+      else this.#nodeCounts.set(before, left);
+    }
+    if (node === undefined) this.#nodeOf.delete(stackId);
+    else {
+      this.#nodeOf.set(stackId, node);
+      this.#nodeCounts.set(node, (this.#nodeCounts.get(node) ?? 0) + 1);
+    }
+  }
+
+  #build(): StackView {
+    const items: ViewItem[] = [];
+    const stackIds: string[] = [];
+    let heading: { kind: "node"; key: string; node: string; count: number } | undefined;
+    for (const { stackId, group } of this.#entries) {
+      if (this.#query.groupByNode && heading?.node !== group) {
+        heading = { kind: "node", key: `node:${group}`, node: group, count: 0 };
+        items.push(heading);
+      }
+      if (heading) heading.count += 1;
+      items.push({ kind: "stack", key: stackId, stackId });
+      stackIds.push(stackId);
+    }
+    return { items, stackIds, nodes: [...this.#nodeCounts.keys()].sort() };
+  }
+}
+
+/** Filters, sorts and (optionally) groups the stacks per node in one go: the list the page shows. */
+export function buildView(stacks: Iterable<StackSummary>, query: ViewQuery): StackView {
+  const model = new StackViewModel(query);
+  model.rebuild(stacks);
+  return model.view();
 }
