@@ -14,10 +14,13 @@ export class DetailsPanel {
   #stackId: string | undefined;
   #shownVersion = -1;
   #extendSupported = true;
+  #changed: () => void;
 
-  constructor(api: ApiClient, store: StackStore) {
+  /** `changed` is told when the panel changed a stack in the store (an extended TTL). */
+  constructor(api: ApiClient, store: StackStore, changed: () => void) {
     this.#api = api;
     this.#store = store;
+    this.#changed = changed;
     byId("copy-address").onclick = () => this.#copyAddress();
     byId("extend-form").onsubmit = (event) => {
       event.preventDefault();
@@ -111,6 +114,7 @@ export class DetailsPanel {
       if (answer.status >= 200 && answer.status < 300) {
         const expires = answer.body?.ttl_expires_at;
         if (typeof expires === "string") this.#store.patch(stackId, { ttl_expires_at: expires });
+        this.#changed();
         result.textContent = typeof expires === "string" ? `extended: expires ${expires}` : "extended";
         return;
       }

@@ -55,7 +55,7 @@ function startConsole(api: ApiClient): void {
   let frameRequested = false;
 
   const list = new VirtualList(byId("stack-list"), byId("stack-canvas"), rowHeight, stackRowRenderer(store));
-  const details = new DetailsPanel(api, store);
+  const details = new DetailsPanel(api, store, schedule);
   const stats = new StatsPanel(api, (node) => setQuery({ node }));
   const selection = new SelectionBar(api, store, () => view.stackIds, schedule);
 

@@ -66,8 +66,10 @@ export class SelectionBar {
   async #delete(stackIds: string[]): Promise<void> {
     byId("batch").classList.remove("hidden");
     byId("batch-errors").replaceChildren();
-    byId("batch-progress").textContent = `deleting ${stackIds.length} stacks…`;
-    byId("batch-progress").className = "";
+    const progress = byId("batch-progress");
+    progress.textContent = `deleting ${stackIds.length} stacks…`;
+    progress.className = "";
+    progress.dataset.status = "starting";
     try {
       let oneByOne = false;
       const job = await batchDelete(this.#api, stackIds, (progress, viaDeletes) => {

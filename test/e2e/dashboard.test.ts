@@ -1,12 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { mkdirSync } from "node:fs";
-import { join, resolve } from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { launchChromium, pageErrors } from "../helpers/browser.ts";
-import { deleteTestNamespace, testKubeClient } from "../helpers/cluster.ts";
+import { closeBrowserTest, launchChromium, pageErrors, screenshots } from "../helpers/browser.ts";
+import { testKubeClient } from "../helpers/cluster.ts";
 import { startTestStackd, type TestStackd, testApiKey } from "../helpers/stackd.ts";
 
-const artifacts = resolve(import.meta.dir, "../../test-artifacts");
 const kube = testKubeClient();
 let service: TestStackd;
 let browser: Browser;
@@ -15,7 +12,6 @@ let base = "";
 let errors: string[] = [];
 
 beforeAll(async () => {
-  mkdirSync(artifacts, { recursive: true });
   const started = Date.now();
   service = await startTestStackd(kube, { STACK_TTL: "2h" });
   base = `http://127.0.0.1:${service.stackd.listen(0).port}`;
@@ -26,14 +22,9 @@ beforeAll(async () => {
   console.error(`[e2e] Chromium ready in ${Date.now() - started} ms`);
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await service?.stop();
-  if (service) await deleteTestNamespace(kube, service.namespace);
-});
+afterAll(() => closeBrowserTest(kube, browser, service));
 
-const shot = (name: string) =>
-  page.screenshot({ path: join(artifacts, `dashboard-${name}.png`), fullPage: true });
+const shot = screenshots(() => page, "dashboard");
 
 describe("the dashboard in headless Chromium", () => {
   it("serves the page without a key and refuses a wrong key", async () => {

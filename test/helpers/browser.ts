@@ -1,5 +1,9 @@
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
+import type { KubeClient } from "../../src/kube/client.ts";
+import { deleteTestNamespace } from "./cluster.ts";
+import type { TestStackd } from "./stackd.ts";
 
 export const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
@@ -42,4 +46,23 @@ export async function openDashboard(page: Page, base: string, apiKey: string): P
   await page.click("#login-form button");
   await page.waitForSelector("#connection.live");
   await page.waitForSelector("body[data-rendered=true]");
+}
+
+const artifacts = resolve(import.meta.dir, "../../test-artifacts");
+
+/** Saves full-page screenshots of the page as `test-artifacts/<prefix>-<name>.png`. */
+export function screenshots(page: () => Page, prefix: string): (name: string) => Promise<Buffer> {
+  mkdirSync(artifacts, { recursive: true });
+  return (name) => page().screenshot({ path: join(artifacts, `${prefix}-${name}.png`), fullPage: true });
+}
+
+/** Ends a browser test: the browser, then stackd and its namespace (whichever were started). */
+export async function closeBrowserTest(
+  kube: KubeClient,
+  browser: Browser | undefined,
+  service: TestStackd | undefined,
+): Promise<void> {
+  await browser?.close();
+  await service?.stop();
+  if (service) await deleteTestNamespace(kube, service.namespace);
 }
