@@ -14,7 +14,7 @@ import type { TtlCommands } from "../stacks/ttl-extensions.ts";
 import { createAccessLog } from "./access-log.ts";
 import { createApiKeyCheck, presentedApiKey } from "./auth.ts";
 import { batchDeleteRoutes } from "./batch-delete.routes.ts";
-import { dashboardRoutes } from "./dashboard.routes.ts";
+import { dashboardPublicPaths, dashboardRoutes } from "./dashboard.routes.ts";
 import { errorResponse, renderError } from "./errors.ts";
 import { extendRoutes } from "./extend.routes.ts";
 import { healthRoutes } from "./health.routes.ts";
@@ -55,7 +55,7 @@ export interface AppOptions {
 }
 
 /** Paths that hold no data and so need no key: the dashboard (it asks for the key), the API description, probes. */
-const publicPaths = new Set(["/dashboard", "/openapi", "/openapi/json", "/livez", "/readyz"]);
+const publicPaths = new Set([...dashboardPublicPaths, "/openapi", "/openapi/json", "/livez", "/readyz"]);
 
 const pathOf = (request: Request) => new URL(request.url).pathname.replace(/\/$/, "");
 
@@ -65,8 +65,9 @@ filters and paging, batch delete, TTL extend, plus stackd's live stream.
 
 Authenticate with the \`X-API-KEY\` header or the \`api_key\` query parameter.
 
-The WebSocket \`/ws/stacks\` (query: \`stack_id\`, \`since\`, \`api_key\`) sends JSON messages whose schemas are the
-components LiveSnapshotMessage, LiveChangeMessage, LiveResyncMessage and LiveHeartbeatMessage.`;
+The WebSocket \`/ws/stacks\` (query: \`stack_id\`, \`since\`, \`fields\`, \`api_key\`) sends JSON messages whose schemas are the
+components LiveSnapshotMessage, LiveChangeMessage, LiveResyncMessage and LiveHeartbeatMessage; with
+\`fields=summary\` its records lack \`pod_spec\` (LiveSummarySnapshotMessage, LiveSummaryChangeMessage).`;
 
 const errorContent = { "application/json": { schema: ErrorBody } };
 
@@ -76,7 +77,7 @@ const liveStreamOperation: OpenAPIV3.PathItemObject = {
     tags: ["live"],
     summary: "The live stream of stack changes (WebSocket)",
     description:
-      "Upgrades to a WebSocket. Without `since` the first message is a snapshot; then one change message per status change, in `seq` order, and heartbeats. Messages: LiveSnapshotMessage, LiveChangeMessage, LiveResyncMessage, LiveHeartbeatMessage.",
+      "Upgrades to a WebSocket. Without `since` the first message is a snapshot; then one change message per status change, in `seq` order, and heartbeats. Messages: LiveSnapshotMessage, LiveChangeMessage, LiveResyncMessage, LiveHeartbeatMessage. With `fields=summary` every record (snapshot, change, replay) lacks `pod_spec`: LiveSummarySnapshotMessage and LiveSummaryChangeMessage; `GET /stacks/{stack_id}` gives a stack's whole record.",
     parameters: [
       {
         name: "stack_id",
@@ -91,6 +92,14 @@ const liveStreamOperation: OpenAPIV3.PathItemObject = {
         required: false,
         schema: { type: "integer", minimum: 0 },
         description: "replay the changes after this seq, or resync with a snapshot",
+      },
+      {
+        name: "fields",
+        in: "query",
+        required: false,
+        schema: { type: "string", enum: ["full", "summary"], default: "full" },
+        description:
+          "`summary`: records without `pod_spec`, for clients that list many stacks (the dashboard); default `full`, the whole records",
       },
     ],
     responses: {

@@ -36,6 +36,7 @@ export function liveRoutes({
     query: t.Object({
       stack_id: t.Optional(t.String()),
       since: t.Optional(t.Numeric({ minimum: 0 })),
+      fields: t.Optional(t.Union([t.Literal("full"), t.Literal("summary")])),
       api_key: t.Optional(t.String()),
     }),
     // Documented by hand in app.ts: OpenAPI has no WebSocket method.
@@ -43,7 +44,7 @@ export function liveRoutes({
     sendPings: true,
     idleTimeout: 120,
     open(ws) {
-      const { stack_id: stackId, since } = ws.data.query;
+      const { stack_id: stackId, since, fields } = ws.data.query;
       const state = { closed: false };
       const send = (message: string, seq: number) => {
         if (state.closed) return;
@@ -67,7 +68,11 @@ export function liveRoutes({
         if (connection) connection.lastSeq = seq;
       };
       const subscription = feed.open(
-        { ...(stackId ? { stackId } : {}), ...(since === undefined ? {} : { since: Number(since) }) },
+        {
+          ...(stackId ? { stackId } : {}),
+          ...(since === undefined ? {} : { since: Number(since) }),
+          ...(fields ? { fields } : {}),
+        },
         send,
       );
       const heartbeat = setInterval(() => {

@@ -90,6 +90,8 @@ export const liveMessageComponents = {
   LiveChangeMessage: LiveMessage.change,
   LiveResyncMessage: LiveMessage.resync,
   LiveHeartbeatMessage: LiveMessage.heartbeat,
+  LiveSummarySnapshotMessage: LiveMessage.summarySnapshot,
+  LiveSummaryChangeMessage: LiveMessage.summaryChange,
 };
 
 /** The error answers a route may give, by status, for its `response` schema. */

@@ -1,7 +1,7 @@
 import type { Logger } from "../log/logger.ts";
 import type { StackUpdate, StackUpdateSource } from "../stacks/stack-actors.ts";
-import type { StackReads } from "../stacks/stack-reads.ts";
-import { apiRecordOf } from "../stacks/stack-record.ts";
+import type { RecordFields, StackReads } from "../stacks/stack-reads.ts";
+import { apiRecordOf, summaryRecordOf } from "../stacks/stack-record.ts";
 import type { EventHistory } from "../store/event-history.ts";
 import type { ChangeMessage, ResyncMessage } from "./messages.ts";
 
@@ -16,7 +16,16 @@ export const ttlExtendedReason = "ttl_extended";
 
 interface Subscriber {
   stackId: string | undefined;
+  /** `summary`: every record it is sent lacks `pod_spec` (the stream's `fields=summary`). */
+  fields: RecordFields;
   deliver: (message: string, seq: number) => void;
+}
+
+/** What a subscriber asks for: one stack or all, a replay after `since` or a snapshot, whole records or summaries. */
+export interface FeedOptions {
+  stackId?: string;
+  since?: number;
+  fields?: RecordFields;
 }
 
 /**
@@ -73,9 +82,10 @@ export class ChangeFeed {
    * Registers a subscriber and returns what it must be sent first. Everything happens synchronously,
    * so no change can slip between the snapshot (or replay) and the live messages.
    */
-  open(options: { stackId?: string; since?: number }, deliver: Subscriber["deliver"]): FeedSubscription {
-    const subscriber: Subscriber = { stackId: options.stackId, deliver };
-    const initial = this.#initial(options);
+  open(options: FeedOptions, deliver: Subscriber["deliver"]): FeedSubscription {
+    const fields = options.fields ?? "full";
+    const subscriber: Subscriber = { stackId: options.stackId, fields, deliver };
+    const initial = this.#initial({ ...options, fields });
     this.#subscribers.add(subscriber);
     return { initial, close: () => this.#subscribers.delete(subscriber) };
   }
@@ -85,22 +95,28 @@ export class ChangeFeed {
     this.#subscribers.clear();
   }
 
-  #initial({ stackId, since }: { stackId?: string; since?: number }): string[] {
-    if (since === undefined) return [this.#snapshot(stackId)];
+  #initial({ stackId, since, fields }: FeedOptions & { fields: RecordFields }): string[] {
+    const resync = (reason: ResyncMessage["reason"]) => [
+      this.#resync(reason),
+      this.#snapshot(stackId, fields),
+    ];
+    if (since === undefined) return [this.#snapshot(stackId, fields)];
     const { oldest, latest } = this.#history.bounds();
-    if (since > this.#seq) return [this.#resync("since_in_future"), this.#snapshot(stackId)];
-    if (since < this.#streamBase) return [this.#resync("other_stream"), this.#snapshot(stackId)];
+    if (since > this.#seq) return resync("since_in_future");
+    if (since < this.#streamBase) return resync("other_stream");
     // A change the history failed to record lies after `since`: a replay would skip it silently.
     if (this.#lostSeq !== undefined && since < this.#lostSeq && this.#lostSeq <= this.#seq)
-      return [this.#resync("history_gap"), this.#snapshot(stackId)];
-    if (since < latest && oldest > since + 1) return [this.#resync("since_too_old"), this.#snapshot(stackId)];
-    return this.#history.since(since, stackId);
+      return resync("history_gap");
+    if (since < latest && oldest > since + 1) return resync("since_too_old");
+    return fields === "summary"
+      ? this.#history.summariesSince(since, stackId)
+      : this.#history.since(since, stackId);
   }
 
-  #snapshot(stackId: string | undefined): string {
+  #snapshot(stackId: string | undefined, fields: RecordFields): string {
     const head = `{"type":"snapshot","seq":${this.#seq},"stacks":`;
-    if (stackId === undefined) return `${head}${this.#reads.listArrayJson()}}`;
-    const one = this.#reads.getJson(stackId);
+    if (stackId === undefined) return `${head}${this.#reads.listArrayJson(fields)}}`;
+    const one = this.#reads.getJson(stackId, fields);
     return `${head}[${one ?? ""}]}`;
   }
 
@@ -145,6 +161,12 @@ export class ChangeFeed {
       stack: apiRecordOf(update.stack),
     };
     const text = JSON.stringify(message);
+    let summaryText: string | undefined;
+    const textFor = (fields: RecordFields) => {
+      if (fields === "full") return text;
+      summaryText ??= JSON.stringify({ ...message, stack: summaryRecordOf(message.stack) });
+      return summaryText;
+    };
     try {
       this.#history.append(this.#seq, stackId, update.at, text, update.stack.pod_spec);
     } catch (error) {
@@ -154,7 +176,7 @@ export class ChangeFeed {
     }
     for (const subscriber of this.#subscribers) {
       if (subscriber.stackId === undefined || subscriber.stackId === stackId)
-        subscriber.deliver(text, this.#seq);
+        subscriber.deliver(textFor(subscriber.fields), this.#seq);
     }
   }
 }

@@ -1,5 +1,18 @@
 import { type Static, Type } from "@sinclair/typebox";
-import { StackRecord, StackStatusSchema } from "../stacks/stack-record.ts";
+import { StackRecord, StackStatusSchema, StackSummaryRecord } from "../stacks/stack-record.ts";
+
+function changeMessage<R extends typeof StackRecord | typeof StackSummaryRecord>(record: R) {
+  return Type.Object({
+    type: Type.Literal("change"),
+    seq: Type.Integer(),
+    stack_id: Type.String(),
+    status: Type.Union([StackStatusSchema, Type.Literal("deleted")]),
+    previous_status: Type.Union([StackStatusSchema, Type.Null()]),
+    reason: Type.Union([Type.String(), Type.Null()]),
+    at: Type.String(),
+    stack: record,
+  });
+}
 
 /** The live stream's messages, defined once; the README documents them from here. */
 export const LiveMessage = {
@@ -13,16 +26,15 @@ export const LiveMessage = {
    * One status change, or a TTL extension (`reason` "ttl_extended", the status unchanged). `seq` grows by
    * one per change across the whole service.
    */
-  change: Type.Object({
-    type: Type.Literal("change"),
+  change: changeMessage(StackRecord),
+  /** With `fields=summary`: the snapshot's records lack `pod_spec` (`GET /stacks/{id}` has it). */
+  summarySnapshot: Type.Object({
+    type: Type.Literal("snapshot"),
     seq: Type.Integer(),
-    stack_id: Type.String(),
-    status: Type.Union([StackStatusSchema, Type.Literal("deleted")]),
-    previous_status: Type.Union([StackStatusSchema, Type.Null()]),
-    reason: Type.Union([Type.String(), Type.Null()]),
-    at: Type.String(),
-    stack: StackRecord,
+    stacks: Type.Array(StackSummaryRecord),
   }),
+  /** With `fields=summary`: a change whose record lacks `pod_spec`. */
+  summaryChange: changeMessage(StackSummaryRecord),
   /** The client must drop its state and use the snapshot that follows. */
   resync: Type.Object({
     type: Type.Literal("resync"),
@@ -40,6 +52,8 @@ export const LiveMessage = {
 
 export type SnapshotMessage = Static<typeof LiveMessage.snapshot>;
 export type ChangeMessage = Static<typeof LiveMessage.change>;
+export type SummarySnapshotMessage = Static<typeof LiveMessage.summarySnapshot>;
+export type SummaryChangeMessage = Static<typeof LiveMessage.summaryChange>;
 export type ResyncMessage = Static<typeof LiveMessage.resync>;
 export type HeartbeatMessage = Static<typeof LiveMessage.heartbeat>;
 export type LiveMessageType = SnapshotMessage | ChangeMessage | ResyncMessage | HeartbeatMessage;

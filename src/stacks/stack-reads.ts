@@ -7,14 +7,26 @@ import {
   type StackFilter,
   type StackPage,
 } from "./stack-filter.ts";
-import { apiRecordOf, type StackRecord, type StoredStack } from "./stack-record.ts";
+import { apiRecordOf, type StackRecord, type StoredStack, summaryRecordOf } from "./stack-record.ts";
 import { type StackStats, stackStats } from "./stack-stats.ts";
 
 interface ReadEntry {
   stored: StoredStack;
   /** The stack's API JSON, encoded once per change. */
   json: string;
+  /** The same without `pod_spec`, encoded when first asked for. */
+  summaryJson?: string;
 }
+
+/** Which form of each record a read returns: the whole API record, or its summary (no `pod_spec`). */
+export type RecordFields = "full" | "summary";
+
+const summaryJsonOf = (entry: ReadEntry) => {
+  entry.summaryJson ??= JSON.stringify(summaryRecordOf(apiRecordOf(entry.stored)));
+  return entry.summaryJson;
+};
+const jsonOf = (entry: ReadEntry, fields: RecordFields) =>
+  fields === "summary" ? summaryJsonOf(entry) : entry.json;
 
 /**
  * The read side: each stack's API JSON cached since its last change, the `GET /stacks` body, stats
@@ -39,17 +51,18 @@ export class StackReads {
     return entry ? apiRecordOf(entry.stored) : undefined;
   }
 
-  /** The stack's API JSON, cached since its last change. */
-  getJson(stackId: string): string | undefined {
-    return this.#entries.get(stackId)?.json;
+  /** The stack's API JSON (or its summary's), cached since its last change. */
+  getJson(stackId: string, fields: RecordFields = "full"): string | undefined {
+    const entry = this.#entries.get(stackId);
+    return entry ? jsonOf(entry, fields) : undefined;
   }
 
-  /** The records as a JSON array, built from each stack's cached JSON. */
-  listArrayJson(): string {
+  /** The records (or their summaries) as a JSON array, built from each stack's cached JSON. */
+  listArrayJson(fields: RecordFields = "full"): string {
     let body = "[";
     let first = true;
     for (const entry of this.#entries.values()) {
-      body += first ? entry.json : `,${entry.json}`;
+      body += first ? jsonOf(entry, fields) : `,${jsonOf(entry, fields)}`;
       first = false;
     }
     return `${body}]`;

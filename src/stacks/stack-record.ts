@@ -96,6 +96,10 @@ export const StackRecordWithEnv = Type.Composite([
   }),
 ]);
 
+/** A record without its `pod_spec`: what the live stream's `fields=summary` form carries. */
+export const StackSummaryRecord = Type.Omit(StackRecord, ["pod_spec"]);
+export type StackSummaryRecord = Static<typeof StackSummaryRecord>;
+
 /** The persisted form: the API record plus whether the client was told of the create. */
 export const StoredStack = Type.Composite([StackRecord, Type.Object({ acknowledged: Type.Boolean() })]);
 export type StoredStack = Static<typeof StoredStack>;
@@ -166,6 +170,12 @@ function sameLabels(a: Record<string, string>, b: Record<string, string>): boole
   if (a === b) return true;
   const keys = Object.keys(a);
   return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
+}
+
+/** The summary form of a record (drops `pod_spec`). */
+export function summaryRecordOf(record: StackRecord): StackSummaryRecord {
+  const { pod_spec: _podSpec, ...summary } = record;
+  return summary;
 }
 
 /** True when two stored records say the same thing, field by field. */

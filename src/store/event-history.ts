@@ -67,6 +67,17 @@ export class EventHistory {
     );
   }
 
+  /** The same messages in the summary form: their record has no `pod_spec` member at all. */
+  summariesSince(seq: number, stackId?: string): string[] {
+    const rows = stackId ? this.#sinceForStack.all(seq, stackId) : this.#since.all(seq);
+    // Inside a JSON string every quote is escaped, so `"pod_spec":""` can only be the member itself.
+    return rows.map((row) =>
+      row.message.includes(`${emptySpec},`)
+        ? row.message.replace(`${emptySpec},`, "")
+        : row.message.replace(`,${emptySpec}`, ""),
+    );
+  }
+
   /** Lowest and highest seq kept (0 and 0 when empty). */
   bounds(): { oldest: number; latest: number } {
     const row = this.#bounds.get();

@@ -1,53 +1,30 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { existsSync, mkdirSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { type Browser, chromium, type Page } from "playwright-core";
-import { deleteTestNamespace, testKubeClient } from "../helpers/cluster.ts";
+import type { Browser, Page } from "playwright-core";
+import { closeBrowserTest, launchChromium, pageErrors, screenshots } from "../helpers/browser.ts";
+import { testKubeClient } from "../helpers/cluster.ts";
 import { startTestStackd, type TestStackd, testApiKey } from "../helpers/stackd.ts";
 
-const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const artifacts = resolve(import.meta.dir, "../../test-artifacts");
 const kube = testKubeClient();
 let service: TestStackd;
 let browser: Browser;
 let page: Page;
 let base = "";
+let errors: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(chromiumPath)) {
-    throw new Error(`no Chromium at ${chromiumPath}: apt-get install chromium (or set CHROMIUM_PATH)`);
-  }
-  mkdirSync(artifacts, { recursive: true });
   const started = Date.now();
   service = await startTestStackd(kube, { STACK_TTL: "2h" });
   base = `http://127.0.0.1:${service.stackd.listen(0).port}`;
   console.error(`[e2e] stackd ready in ${Date.now() - started} ms`);
-  browser = await chromium.launch({
-    timeout: 60_000,
-    executablePath: chromiumPath,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  errors = pageErrors(page);
   console.error(`[e2e] Chromium ready in ${Date.now() - started} ms`);
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await service?.stop();
-  if (service) await deleteTestNamespace(kube, service.namespace);
-});
+afterAll(() => closeBrowserTest(kube, browser, service));
 
-const shot = (name: string) =>
-  page.screenshot({ path: join(artifacts, `dashboard-${name}.png`), fullPage: true });
+const shot = screenshots(() => page, "dashboard");
 
 describe("the dashboard in headless Chromium", () => {
   it("serves the page without a key and refuses a wrong key", async () => {
@@ -63,7 +40,7 @@ describe("the dashboard in headless Chromium", () => {
     await page.click("#login-form button");
     await page.waitForSelector("#connection.live");
     await page.click("#create-button");
-    const row = page.locator("tr.stack").first();
+    const row = page.locator(".stack").first();
     await row.locator(".status.running").waitFor({ timeout: 20_000 });
     const stackId = await row.getAttribute("data-stack-id");
     expect(stackId).toMatch(/^stack-[0-9a-f]{16}$/);
@@ -72,7 +49,7 @@ describe("the dashboard in headless Chromium", () => {
   });
 
   it("shows details: node, copyable address, sanitised spec and a TTL countdown; and the node chart", async () => {
-    await page.locator("tr.stack").first().click();
+    await page.locator(".stack").first().click();
     await page.waitForSelector("#details:not(.hidden)");
     const address = await page.textContent("#detail-address");
     expect(address).toMatch(/^203\.0\.113\.1[12]:\d+$/);
@@ -95,9 +72,13 @@ describe("the dashboard in headless Chromium", () => {
   });
 
   it("deletes a stack with its button and the row disappears", async () => {
-    await page.locator("tr.stack button.danger").first().click();
+    await page.locator(".stack button.danger").first().click();
     await page.waitForSelector("#no-stacks:not(.hidden)", { timeout: 20_000 });
-    expect(await page.locator("tr.stack").count()).toBe(0);
+    expect(await page.locator(".stack").count()).toBe(0);
     await shot("deleted");
+  });
+
+  it("ran without a script error", () => {
+    expect(errors).toEqual([]);
   });
 });

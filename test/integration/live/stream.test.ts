@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { Value } from "@sinclair/typebox/value";
+import { LiveMessage } from "../../../src/live/messages.ts";
 import { deleteTestNamespace, testKubeClient } from "../../helpers/cluster.ts";
 import { podSpecYaml, startTestStackd, type TestStackd, testApiKey } from "../../helpers/stackd.ts";
 import { LiveClient } from "../../helpers/ws-client.ts";
@@ -129,6 +131,29 @@ describe("/ws/stacks", () => {
     const client = new LiveClient(`${base}?api_key=${testApiKey}&since=abc`);
     expect(await client.opened()).toBe(false);
     expect(client.messages).toHaveLength(0);
+  });
+
+  it("sends records without pod_spec with fields=summary, snapshot and changes alike", async () => {
+    const existing = await create();
+    const client = new LiveClient(`${base}?api_key=${testApiKey}&fields=summary`);
+    const snapshot = await client.waitFor("the snapshot", () => client.messages[0]);
+    expect(Value.Check(LiveMessage.summarySnapshot, snapshot)).toBe(true);
+    if (snapshot.type !== "snapshot") throw new Error("no snapshot");
+    const listed = snapshot.stacks.find((stack) => stack.stack_id === existing.stack_id);
+    expect(listed).toMatchObject({ stack_id: existing.stack_id, node_port: existing.node_port });
+    expect(listed).not.toHaveProperty("pod_spec");
+    const created = await create();
+    const change = await client.waitFor("the create", () =>
+      client.changes().find((message) => message.stack_id === created.stack_id),
+    );
+    expect(Value.Check(LiveMessage.summaryChange, change)).toBe(true);
+    expect(change.stack).not.toHaveProperty("pod_spec");
+    client.close();
+  });
+
+  it("refuses an unknown fields value with a 400 before upgrading", async () => {
+    const client = new LiveClient(`${base}?api_key=${testApiKey}&fields=everything`);
+    expect(await client.opened()).toBe(false);
   });
 
   it("sends heartbeats on an idle connection", async () => {

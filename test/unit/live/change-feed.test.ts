@@ -612,3 +612,77 @@ describe("ChangeFeed streams across replicas", () => {
     expect(above[0]).toMatchObject({ type: "resync", reason: "since_in_future" });
   });
 });
+
+/** Parses a `fields=summary` message: snapshots and changes must match the summary schemas (no `pod_spec`). */
+function parseSummary(text: string): LiveMessageType {
+  const message = JSON.parse(text) as LiveMessageType;
+  const schema =
+    message.type === "snapshot"
+      ? LiveMessage.summarySnapshot
+      : message.type === "change"
+        ? LiveMessage.summaryChange
+        : LiveMessage[message.type];
+  expect([...Value.Errors(schema, message)].map((error) => `${error.path}: ${error.message}`)).toEqual([]);
+  expect(text).not.toContain("pod_spec");
+  return message;
+}
+
+describe("ChangeFeed with fields=summary", () => {
+  it("sends a snapshot whose records lack pod_spec and keep every other field", () => {
+    const { actors, feed } = harness();
+    actors.push(created("stack-a"));
+    actors.push(changed("stack-b", "creating", "failed", "ErrImagePull"));
+    const [snapshot] = feed.open({ fields: "summary" }, () => {}).initial.map(parseSummary);
+    expect(snapshot).toMatchObject({ type: "snapshot", seq: 2 });
+    const { pod_spec: _spec, acknowledged: _ack, ...rest } = storedStack("stack-a");
+    expect((snapshot as { stacks: unknown[] }).stacks[0]).toEqual(rest);
+  });
+
+  it("narrows a summary snapshot to the named stack", () => {
+    const { actors, feed } = harness();
+    actors.push(created("stack-a"));
+    actors.push(created("stack-b"));
+    const [snapshot] = feed
+      .open({ fields: "summary", stackId: "stack-b" }, () => {})
+      .initial.map(parseSummary);
+    expect((snapshot as { stacks: Array<{ stack_id: string }> }).stacks.map((s) => s.stack_id)).toEqual([
+      "stack-b",
+    ]);
+  });
+
+  it("delivers changes without pod_spec to summary subscribers and with it to the others", () => {
+    const { actors, feed } = harness();
+    const summaries: string[] = [];
+    const full: string[] = [];
+    feed.open({ fields: "summary" }, (text) => summaries.push(text));
+    feed.open({}, (text) => full.push(text));
+    actors.push(created("stack-a"));
+    actors.push(changed("stack-a", "creating", "failed", "ErrImagePull"));
+    expect(summaries.map(parseSummary).map((message) => asChange(message).status)).toEqual([
+      "creating",
+      "failed",
+    ]);
+    expect(asChange(parseSummary(summaries[1] ?? "")).stack.status_reason).toBe("ErrImagePull");
+    expect(full.map(parse).map((message) => asChange(message).stack.pod_spec)).toEqual([
+      "kind: Pod\n",
+      "kind: Pod\n",
+    ]);
+  });
+
+  it("replays the history after since without pod_spec", () => {
+    const { actors, feed } = harness();
+    actors.push(created("stack-a"));
+    actors.push(changed("stack-a", "creating", "running"));
+    actors.push(removed("stack-a", "running", "deleted"));
+    const replay = feed.open({ fields: "summary", since: 1 }, () => {}).initial.map(parseSummary);
+    expect(replay.map((message) => asChange(message).status)).toEqual(["running", "deleted"]);
+    expect(asChange(replay[0]).stack).toMatchObject({ stack_id: "stack-a", node_port: 31001 });
+  });
+
+  it("resyncs a summary client with a summary snapshot", () => {
+    const { actors, feed } = harness();
+    actors.push(created("stack-a"));
+    const initial = feed.open({ fields: "summary", since: 99 }, () => {}).initial.map(parseSummary);
+    expect(initial.map((message) => message.type)).toEqual(["resync", "snapshot"]);
+  });
+});
