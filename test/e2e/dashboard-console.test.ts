@@ -10,9 +10,10 @@ import {
 import { eventually, testKubeClient } from "../helpers/cluster.ts";
 import { podSpecYaml, startTestStackd, type TestStackd, testApiKey } from "../helpers/stackd.ts";
 
-// The operations console against a real stackd and cluster. Batch delete, TTL extend and stack labels are
-// being built on other branches: their routes are mocked here (page.route), labels are added to the live
-// stream's records as they arrive (page.routeWebSocket), and the real server's 404s test the fallbacks.
+// The operations console against a real stackd and cluster. Answers that are hard to provoke for real (a
+// job with errors, a 409, an older stackd's 404s) are mocked with page.route; labels are set on the live
+// stream's records as they arrive (page.routeWebSocket). The real batch delete and extend routes are
+// tested against the cluster in test/integration/api/.
 
 const kube = testKubeClient();
 let service: TestStackd;
@@ -253,9 +254,13 @@ describe("the dashboard as an operations console", () => {
   });
 
   it("says so when the server has no extend route (an older stackd's 404)", async () => {
+    await page.route("**/stacks/*/extend", (route: Route) =>
+      route.fulfill({ status: 404, json: { error: "not found" } }),
+    );
     await page.click("#extend-button");
     await page.waitForSelector("#extend-result:has-text('cannot extend')");
     expect(await page.isDisabled("#extend-button")).toBe(true);
+    await page.unroute("**/stacks/*/extend");
   });
 
   it("shows a failed delete in the row and as a notice", async () => {
@@ -326,6 +331,10 @@ describe("the dashboard as an operations console", () => {
   });
 
   it("selects every stack shown and deletes them one by one when the server has no batch route", async () => {
+    // An older stackd: its router answers 404 for the batch route.
+    await page.route("**/stacks/batch-delete**", (route: Route) =>
+      route.fulfill({ status: 404, json: { error: "not found" } }),
+    );
     await page.selectOption("#filter-status", "failed");
     await expectShown([stacks.alpha.stack_id, stacks.broken.stack_id]);
     await page.check("#select-all");
@@ -338,6 +347,24 @@ describe("the dashboard as an operations console", () => {
     );
     await page.selectOption("#filter-status", "");
     await expectShown([stacks.gamma.stack_id]);
+    await page.unroute("**/stacks/batch-delete**");
+  });
+
+  it("deletes the selected stacks through the real batch delete route", async () => {
+    const first = await create();
+    const second = await create();
+    await row(first.stack_id).waitFor();
+    await row(second.stack_id).waitFor();
+    await row(first.stack_id).locator("input[data-action=select]").check();
+    await row(second.stack_id).locator("input[data-action=select]").check();
+    await page.click("#delete-selected");
+    await page.click("#confirm-delete-yes");
+    await page.waitForSelector("#batch-progress[data-status=completed]", { timeout: 30_000 });
+    expect(await page.textContent("#batch-progress")).toBe(
+      "completed: 2 deleted, 0 not found, 0 failed of 2",
+    );
+    await row(first.stack_id).waitFor({ state: "detached", timeout: 20_000 });
+    await row(second.stack_id).waitFor({ state: "detached", timeout: 20_000 });
   });
 
   it("ran without a script error", () => {
