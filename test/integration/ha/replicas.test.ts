@@ -242,8 +242,10 @@ describe("three replicas with leader election", () => {
     for (const old of [...set.replicas]) {
       const replacement = await set.add();
       serving.add(replacement);
-      // As a Service does: the terminating pod leaves the endpoints first, then gets SIGTERM.
+      // As deploy/ has it: the pod leaves the endpoints, its preStop sleep lets requests already routed to
+      // it arrive (a request picked just before could otherwise meet a closed listener), then SIGTERM.
       serving.delete(old);
+      await Bun.sleep(1_000);
       old.child?.kill("SIGTERM");
       await old.child?.exited;
       await set.leader();
