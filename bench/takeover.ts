@@ -6,6 +6,7 @@ import { createTestNamespace } from "../test/helpers/cluster.ts";
 import { ReplicaSet } from "../test/helpers/replicas.ts";
 import { podSpecYaml } from "../test/helpers/stackd.ts";
 import { StackdProcess } from "../test/helpers/stackd-process.ts";
+import { fakeNode } from "../tools/cluster/fixture.ts";
 import { freshBenchCluster } from "./bench-cluster.ts";
 
 /**
@@ -23,6 +24,18 @@ const log = (message: string) => console.error(`[bench:takeover] ${message}`);
 const { kube, kubeconfigPath } = await freshBenchCluster(log);
 process.env.STACKD_TEST_KUBECONFIG = kubeconfigPath;
 const namespace = await createTestNamespace(kube, "bench-takeover");
+// kwok nodes with room for every stack (the fixture's nodes hold about a thousand small pods).
+for (let index = 0; index < Math.ceil(stackCount / 900); index += 1) {
+  const node = fakeNode(
+    { name: `takeover-${Date.now()}-${index}`, role: "stack" },
+    {
+      cpu: "4000",
+      memory: "16Ti",
+      pods: "1000",
+    },
+  );
+  await kube.core.createNode({ body: node });
+}
 // The lease timings of deploy/ (the defaults); fast client limits so that loading is not the test.
 const leaseSeconds = 15;
 const env = {
