@@ -20,6 +20,22 @@ export const testIdentity: StackIdentity = {
   requestedMemoryBytes: 134_217_728,
 };
 
+/** The identity of a v1.1 stack `stackId` made at 20:00 that expires at 22:00 (cluster-record tests). */
+export const clusterIdentity = (stackId: string): StackIdentity => ({
+  stackId,
+  namespace: "stacks",
+  podName: stackId,
+  serviceName: `svc-${stackId}`,
+  ports: [{ containerPort: 80, protocol: "TCP" }],
+  targetPort: 80,
+  labels: {},
+  podSpecYaml: "apiVersion: v1\nkind: Pod\n",
+  createdAt: Date.parse("2026-11-28T20:00:00.000Z"),
+  ttlExpiresAt: Date.parse("2026-11-28T22:00:00.000Z"),
+  requestedCpuMilli: 100,
+  requestedMemoryBytes: 134_217_728,
+});
+
 /** Stack effects that succeed at once and do nothing; `teardown` is told of each teardown. */
 export function quietEffects(
   teardown: () => Promise<void> = async () => {},

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "bun:test";
 import type { V1Pod, V1Service } from "@kubernetes/client-node";
-import type { PodFacts, StackIdentity } from "../../../machines/stack.types.ts";
+import type { PodFacts } from "../../../machines/stack.types.ts";
 import { stacksFromCluster, statusFromCluster, terminalOf } from "../../../src/stacks/cluster-records.ts";
 import {
   recordAnnotation,
@@ -9,26 +9,14 @@ import {
   ttlAnnotation,
 } from "../../../src/stacks/stack-resources.ts";
 import { expiryOf } from "../../../src/stacks/ttl-records.ts";
+import { clusterIdentity } from "../../helpers/stack-fixtures.ts";
 
 const nodes = {
   has: (name: string) => name === "stack-node-1",
   externalIp: (name: string | null | undefined) => (name === "stack-node-1" ? "203.0.113.11" : null),
 };
 
-const identity = (stackId: string): StackIdentity => ({
-  stackId,
-  namespace: "stacks",
-  podName: stackId,
-  serviceName: `svc-${stackId}`,
-  ports: [{ containerPort: 80, protocol: "TCP" }],
-  targetPort: 80,
-  labels: {},
-  podSpecYaml: "apiVersion: v1\nkind: Pod\n",
-  createdAt: Date.parse("2026-11-28T20:00:00.000Z"),
-  ttlExpiresAt: Date.parse("2026-11-28T22:00:00.000Z"),
-  requestedCpuMilli: 100,
-  requestedMemoryBytes: 134_217_728,
-});
+const identity = clusterIdentity;
 
 const service = (stackId: string, annotation?: string, deleting = false): V1Service => ({
   metadata: {

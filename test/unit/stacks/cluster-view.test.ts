@@ -1,6 +1,5 @@
 import { describe, expect, it } from "bun:test";
 import type { V1Pod, V1Service } from "@kubernetes/client-node";
-import type { StackIdentity } from "../../../machines/stack.types.ts";
 import { ClusterView } from "../../../src/stacks/cluster-view.ts";
 import type { StackUpdate } from "../../../src/stacks/stack-actors.ts";
 import {
@@ -8,21 +7,9 @@ import {
   serviceRecordOf,
   terminalAnnotation,
 } from "../../../src/stacks/stack-resources.ts";
+import { clusterIdentity } from "../../helpers/stack-fixtures.ts";
 
-const identity = (stackId: string): StackIdentity => ({
-  stackId,
-  namespace: "stacks",
-  podName: stackId,
-  serviceName: `svc-${stackId}`,
-  ports: [{ containerPort: 80, protocol: "TCP" }],
-  targetPort: 80,
-  labels: {},
-  podSpecYaml: "kind: Pod\n",
-  createdAt: Date.parse("2026-11-28T20:00:00.000Z"),
-  ttlExpiresAt: Date.parse("2026-11-28T22:00:00.000Z"),
-  requestedCpuMilli: 100,
-  requestedMemoryBytes: 1024,
-});
+const identity = clusterIdentity;
 
 const service = (stackId: string, annotations: Record<string, string> = {}): V1Service => ({
   metadata: {
