@@ -5,6 +5,7 @@ import { bindOrFail } from "./http/listen.ts";
 import type { InspectionObserver } from "./inspection.ts";
 import { BatchDeletes, deleteThrough } from "./jobs/batch-deletes.ts";
 import { createKubeClient, type KubeClient } from "./kube/client.ts";
+import { leadershipStatus } from "./leadership/leadership-role.ts";
 import { LeaseElector } from "./leadership/lease-elector.ts";
 import { committedStack, readYourWrites } from "./leadership/read-your-writes.ts";
 import { takeOverFromView } from "./leadership/takeover.ts";
@@ -313,6 +314,13 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
     ...(elector && view
       ? { forwardWrite: writeForwarderFor(config, elector, view, () => acting, logger) }
       : {}),
+    leadership: () =>
+      leadershipStatus({
+        elected: elector !== undefined,
+        holdsLease: elector?.isLeading() ?? false,
+        acting,
+        leader: elector?.leader()?.identity ?? null,
+      }),
     readiness: () =>
       readinessChecks({
         watches: sync.health(),
@@ -384,6 +392,7 @@ function writeForwarderFor(
       const leader = elector.leader();
       return leader && leader.identity !== config.leaderElection.identity ? leader.url : null;
     },
+    takingOver: () => elector.isLeading() && !acting(),
     identity: config.leaderElection.identity,
     timeoutMs: config.schedulingTimeoutMs + createDeadlineSlackMs + 5_000,
     caughtUp: readYourWrites(view),

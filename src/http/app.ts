@@ -4,6 +4,7 @@ import type { OpenAPIV3 } from "openapi-types";
 import type { Registry } from "prom-client";
 import { unauthorized } from "../errors/app-error.ts";
 import type { BatchDeleteJobs } from "../jobs/batch-deletes.ts";
+import type { LeadershipStatus } from "../leadership/leadership-role.ts";
 import { isLeaderOnlyRead } from "../leadership/write-forwarding.ts";
 import type { ChangeFeed } from "../live/change-feed.ts";
 import type { Logger } from "../log/logger.ts";
@@ -45,6 +46,8 @@ export interface AppOptions {
     onSlowClientDropped?: () => void;
   };
   readiness?: () => ReadinessCheck[];
+  /** This replica's leadership role for `/readyz`; absent in route tests. */
+  leadership?: () => LeadershipStatus;
   /**
    * On a replica that does not lead: sends a write, or a read only the leader can answer (a batch
    * delete job), to the leader and answers with its response (undefined when this replica handles it).
@@ -156,7 +159,12 @@ export function createApp(options: AppOptions) {
         },
       }),
     )
-    .use(healthRoutes(options.readiness ? { readiness: options.readiness } : {}))
+    .use(
+      healthRoutes({
+        ...(options.readiness ? { readiness: options.readiness } : {}),
+        ...(options.leadership ? { leadership: options.leadership } : {}),
+      }),
+    )
     .use(dashboardRoutes())
     .use(stackRoutes(options))
     .use(options.ttl ? extendRoutes({ ttl: options.ttl, maxBodyBytes: options.maxBodyBytes }) : new Elysia())

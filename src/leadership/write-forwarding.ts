@@ -31,8 +31,10 @@ const headersNotForwarded = new Set([
 export interface WriteForwardingOptions {
   /** This replica leads and has taken over (its actors run): it handles writes itself. */
   handlesWrites: () => boolean;
-  /** The leader's write URL as its Lease says, or null when no replica leads. */
+  /** The leader's write URL as its Lease says, or null when no replica leads (or this one does). */
   leaderUrl: () => string | null;
+  /** This replica holds the Lease and is still taking over: writes wait for it, not for another. */
+  takingOver?: () => boolean;
   /** This replica's identity (for the loop guard and the logs). */
   identity: string;
   /** The longest a forwarded write may take before the follower answers 503. */
@@ -101,6 +103,7 @@ export function createWriteForwarder(options: WriteForwardingOptions) {
     if (handledHere(request)) return undefined;
     // The sender believed this replica leads; it does not (any more): no second hop.
     if (request.headers.has(forwardedHeader)) return retryable("leader changing, retry");
+    if (options.takingOver?.()) return retryable("this replica is taking over as leader, retry");
     return options.leaderUrl() ?? retryable("no leader elected yet, retry");
   }
 

@@ -68,7 +68,7 @@ export class ReplicaSet {
     return (await this.lease())?.spec?.holderIdentity ?? "";
   }
 
-  /** The replica that holds the lease and answers writes itself, once there is one. */
+  /** The replica that holds the lease and has taken over (it answers writes itself), once there is one. */
   async leader(timeoutMs = 30_000): Promise<StackdProcess> {
     return eventually(
       "a replica to lead",
@@ -77,8 +77,7 @@ export class ReplicaSet {
         const index = Number(holder.replace("replica-", ""));
         const replica = holder === "" ? undefined : this.#byIdentity(index);
         if (!replica) return undefined;
-        const ready = await replica.api("/readyz").catch(() => undefined);
-        return ready?.ok ? replica : undefined;
+        return (await leadershipRoleOf(replica)) === "leader" ? replica : undefined;
       },
       timeoutMs,
     );
@@ -100,4 +99,13 @@ export class ReplicaSet {
     await Promise.all(this.replicas.map((replica) => replica.kill()));
     for (const dir of this.#dirs) rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The leadership role a replica's `/readyz` reports, or undefined when it does not answer. */
+export async function leadershipRoleOf(replica: StackdProcess): Promise<string | undefined> {
+  const answer = await replica.api("/readyz").catch(() => undefined);
+  const body = (await answer?.json().catch(() => undefined)) as
+    | { leadership?: { role?: string } }
+    | undefined;
+  return body?.leadership?.role;
 }

@@ -113,7 +113,9 @@ describe("the OpenAPI document", () => {
     expect((await conforms("GET", "/healthz")).status).toBe(200);
     expect((await conforms("GET", "/healthz", { key: null })).status).toBe(401);
     expect((await conforms("GET", "/livez", { key: null })).status).toBe(200);
-    expect((await conforms("GET", "/readyz", { key: null })).status).toBe(200);
+    const ready = await conforms("GET", "/readyz", { key: null });
+    expect(ready.status).toBe(200);
+    expect((ready.body as { leadership: unknown }).leadership).toEqual({ role: "single", leader: null });
     expect((await conforms("GET", "/dashboard", { key: null })).status).toBe(200);
     expect((await conforms("GET", "/ws/stacks", { key: null })).status).toBe(401);
     expect((await conforms("POST", "/stacks", { body: "{" })).status).toBe(400);

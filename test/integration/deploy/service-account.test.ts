@@ -88,7 +88,8 @@ afterAll(async () => {
 
 /**
  * stackd in-process on `kube` (the ServiceAccount's token), in the copy's stacks namespace, on the test's
- * database, electing itself leader as `identity` on the copy's Lease; returns once it holds the Lease.
+ * database, electing itself leader as `identity` on the copy's Lease; returns once it holds the Lease
+ * and has taken over.
  * The terms are short so that a second identity takes over quickly even if the first never gave it up.
  */
 async function startStackd(
@@ -96,7 +97,7 @@ async function startStackd(
   identity: string,
   env: Record<string, string>,
 ): Promise<TestStackd> {
-  running = await startTestStackd(
+  const started = await startTestStackd(
     kube,
     {
       K8S_KUBECONFIG: kubeconfigPath,
@@ -114,6 +115,7 @@ async function startStackd(
       dbDir,
     },
   );
+  running = started;
   await eventually(`the Lease ${stackdNamespace}/${leaseName} to be held by ${identity}`, async () => {
     const lease = await admin.transport.send<{ spec?: { holderIdentity?: string } }>(
       "GET",
@@ -121,7 +123,12 @@ async function startStackd(
     );
     return lease.spec?.holderIdentity === identity ? true : undefined;
   });
-  return running;
+  // Holding the Lease comes first; writes are taken once the takeover from the cluster is done.
+  await eventually(`${identity} to have taken over`, async () => {
+    const ready = await started.call("GET", "/readyz", undefined, {});
+    return ready.body?.leadership?.role === "leader" ? true : undefined;
+  });
+  return started;
 }
 
 async function stopStackd(): Promise<void> {

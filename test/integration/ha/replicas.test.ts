@@ -104,6 +104,14 @@ describe("three replicas with leader election", () => {
     set = new ReplicaSet(kube, namespace, fastSweep);
     for (let index = 0; index < 3; index += 1) await set.add();
     const leader = await set.leader();
+    const leaderIdentity = set.identityOf(leader);
+    for (const replica of set.replicas) {
+      const ready = (await (await replica.api("/readyz")).json()) as { leadership: unknown };
+      expect(ready.leadership).toEqual({
+        role: replica === leader ? "leader" : "follower",
+        leader: leaderIdentity,
+      });
+    }
     const created: string[] = [];
     for (const replica of set.replicas) {
       const answer = await createRetrying(replica);

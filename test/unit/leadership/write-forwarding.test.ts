@@ -18,6 +18,7 @@ interface Sent {
 function forwarder(
   options: {
     leads?: boolean;
+    takingOver?: boolean;
     leaderUrl?: string | null;
     answer?: (sent: Sent) => Response | Promise<Response>;
     committed?: string;
@@ -27,6 +28,7 @@ function forwarder(
   const caughtUp: string[] = [];
   const forward = createWriteForwarder({
     handlesWrites: () => options.leads ?? false,
+    takingOver: () => options.takingOver ?? false,
     leaderUrl: () => (options.leaderUrl === undefined ? "http://leader:8081" : options.leaderUrl),
     identity: "replica-1",
     timeoutMs: 1_000,
@@ -87,6 +89,15 @@ describe("createWriteForwarder", () => {
     expect(answer?.status).toBe(503);
     expect(answer?.headers.get("retry-after")).toBe("1");
     expect(await answer?.json()).toEqual({ error: "no leader elected yet, retry" });
+  });
+
+  it("answers 503 with Retry-After, saying so, while this replica takes over", async () => {
+    const { forward, sent } = forwarder({ takingOver: true, leaderUrl: null });
+    const answer = await forward(post());
+    expect(answer?.status).toBe(503);
+    expect(answer?.headers.get("retry-after")).toBe("1");
+    expect(await answer?.json()).toEqual({ error: "this replica is taking over as leader, retry" });
+    expect(sent).toEqual([]);
   });
 
   it("never forwards a forwarded request a second time", async () => {
