@@ -1,0 +1,211 @@
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { V1Pod, V1Service } from "@kubernetes/client-node";
+import { sanitizePodSpec } from "../src/podspec/sanitize-pod-spec.ts";
+import { managedBySelector } from "../src/stacks/stack-resources.ts";
+import { applyNamespaceSecurity, fakeNode } from "../tools/cluster/fixture.ts";
+import { freshBenchCluster } from "./bench-cluster.ts";
+import { isBound } from "./floor.ts";
+import { ObjectWaits } from "./object-waits.ts";
+import { benchPodSpec } from "./pod-spec.ts";
+import { annotationDesign, customResourceDesign, type RecordDesign } from "./record-designs.ts";
+import { measureRecordLists } from "./record-lists.ts";
+import {
+  alternate,
+  createUntilBound,
+  deleteUntilGone,
+  type StackBatch,
+  type StackWaits,
+  writeTerminals,
+} from "./record-phases.ts";
+import { SideBySide } from "./side-by-side.ts";
+import { installStackDefinition } from "./stack-crd.ts";
+import { benchIdentity } from "./stack-identity.ts";
+import { round } from "./stats.ts";
+
+/**
+ * Where a stack's durable record should live (docs/durable-record.md): (a) a Stack custom resource that
+ * owns the Pod and Service, or (b) the JSON annotation on the Service that stackd uses today, measured
+ * side by side in one run, in alternating rounds, with the same transport and no client rate limit.
+ * Its fresh cluster is STACKD_CLUSTER=bench-record unless set, so that it never restarts a cluster
+ * another benchmark is using. Prints a table and writes bench/results/record-store.json.
+ * BENCH_SEQUENTIAL (50), BENCH_CONCURRENT (500), BENCH_BURST_ROUNDS (2), BENCH_TERMINAL (200) and
+ * BENCH_RECORDS (10000) scale it.
+ */
+const repo = resolve(import.meta.dir, "..");
+const sequentialCount = Number(process.env.BENCH_SEQUENTIAL ?? 50);
+const burstCount = Number(process.env.BENCH_CONCURRENT ?? 500);
+const burstRounds = Number(process.env.BENCH_BURST_ROUNDS ?? 2);
+const terminalCount = Number(process.env.BENCH_TERMINAL ?? 200);
+const recordCount = Number(process.env.BENCH_RECORDS ?? 10_000);
+const sequentialRounds = 5;
+const terminalRounds = 4;
+const recordChunks = 10;
+const recordConcurrency = 20;
+const listRounds = 20;
+const nodeRole = "bench-record";
+const log = (message: string) =>
+  console.error(`[record-store ${new Date().toISOString().slice(11, 19)}] ${message}`);
+const loadavg = () => readFileSync("/proc/loadavg", "utf8").trim();
+
+process.env.STACKD_CLUSTER = process.env.STACKD_CLUSTER ?? "bench-record";
+// Room for a Service per stack of both designs: BENCH_RECORDS twice, and the bursts.
+process.env.STACKD_NODEPORT_RANGE = process.env.STACKD_NODEPORT_RANGE ?? "10000-49999";
+const { kube } = await freshBenchCluster(log);
+/** The load average before each phase and at the end: the machine is shared and noisy. */
+const loads = [{ phase: "creates", loadavg: loadavg() }];
+const stamp = Date.now().toString(36);
+const namespace = `record-${stamp}`;
+await applyNamespaceSecurity(kube, namespace);
+const podsAtOnce = 2 * (sequentialCount + burstCount * burstRounds);
+for (let index = 0; index < Math.ceil(podsAtOnce / 900); index += 1) {
+  const node = fakeNode(
+    { name: `record-${stamp}-${index}`, role: nodeRole },
+    { cpu: "4000", memory: "16Ti", pods: "1000" },
+  );
+  await kube.core.createNode({ body: node });
+}
+while (!(await kube.core.readNamespacedServiceAccount({ name: "default", namespace }).catch(() => undefined)))
+  await Bun.sleep(200);
+const crdServedMs = await installStackDefinition(kube, namespace);
+const crdServedAt = performance.now();
+log(`namespace ${namespace}; the Stack CRD was served ${round(crdServedMs)} ms after its create`);
+
+const sanitised = sanitizePodSpec(benchPodSpec, 80);
+const sanitisedPod = sanitised.pod as unknown as V1Pod;
+const designs = [
+  customResourceDesign(kube, sanitisedPod, nodeRole),
+  annotationDesign(kube, sanitisedPod, nodeRole),
+] as const;
+const results = new SideBySide([designs[0].label, designs[1].label]);
+let nextNodePort = 10_000;
+/** `count` new stacks of `design` in `inNamespace`, named `<key>-<group>-<index>`, each with its own nodePort. */
+const batchOf = (
+  design: RecordDesign,
+  group: string,
+  count: number,
+  inNamespace = namespace,
+): StackBatch => ({
+  design,
+  stacks: Array.from({ length: count }, (_, index) => ({
+    identity: benchIdentity(`${design.key}-${group}-${index}`, inNamespace, sanitised),
+    nodePort: nextNodePort++,
+  })),
+});
+const collection = (resource: string) => `/api/v1/namespaces/${namespace}/${resource}`;
+const waits: StackWaits = {
+  pods: new ObjectWaits<V1Pod, "bound" | "gone">({
+    transport: kube.transport,
+    path: collection("pods"),
+    labelSelector: managedBySelector,
+    conditions: {
+      bound: (type, pod) => type !== "DELETED" && isBound(pod),
+      gone: (type) => type === "DELETED",
+    },
+  }),
+  services: new ObjectWaits<V1Service, "gone">({
+    transport: kube.transport,
+    path: collection("services"),
+    labelSelector: managedBySelector,
+    conditions: { gone: (type) => type === "DELETED" },
+  }),
+};
+await Promise.all([waits.pods.start(), waits.services.start()]);
+
+// 1. Creates until the Pod is scheduled: one of each to warm up (not measured), sequential creates,
+// then bursts of `burstCount` at once.
+for (const design of designs) await createUntilBound(batchOf(design, "warm-up", 1), 1, waits);
+const sequentialBatches = new Map<RecordDesign, StackBatch[]>(designs.map((design) => [design, []]));
+const burstBatches = new Map<RecordDesign, StackBatch[]>(designs.map((design) => [design, []]));
+log(`${sequentialCount} sequential creates per design, in ${sequentialRounds * 2} alternating rounds`);
+await alternate(designs, sequentialRounds, async (design, index) => {
+  const batch = batchOf(design, `s${index}`, Math.ceil(sequentialCount / sequentialRounds));
+  sequentialBatches.get(design)?.push(batch);
+  const timings = await createUntilBound(batch, 1, waits);
+  results.add("sequential create: requests answered", "ms", design.label, timings.answered);
+  results.add("sequential create: until Pod scheduled", "ms", design.label, timings.reached);
+});
+await alternate(designs, burstRounds, async (design, index) => {
+  log(`${design.label}: ${burstCount} concurrent creates (round ${index + 1} of ${burstRounds})`);
+  const batch = batchOf(design, `b${index}`, burstCount);
+  burstBatches.get(design)?.push(batch);
+  const timings = await createUntilBound(batch, burstCount, waits);
+  results.add(`${burstCount}-create burst: requests answered`, "ms", design.label, timings.answered);
+  results.add(`${burstCount}-create burst: until Pod scheduled`, "ms", design.label, timings.reached);
+  results.add(`${burstCount}-create burst: until all scheduled`, "ms", design.label, [timings.wallMs]);
+  // Not measured: let kwok bring the burst's pods to Running before the next round.
+  await Bun.sleep(5_000);
+});
+
+loads.push({ phase: "terminal writes", loadavg: loadavg() });
+// 2. Writing a terminal status and reason, on stacks of the first bursts.
+log(`${terminalCount} terminal writes per design, in ${terminalRounds * 2} alternating rounds`);
+await alternate(designs, terminalRounds, async (design, index) => {
+  const perRound = Math.ceil(terminalCount / terminalRounds);
+  const stacks = burstBatches.get(design)?.[0]?.stacks.slice(index * perRound, (index + 1) * perRound) ?? [];
+  results.add("terminal status + reason write", "ms", design.label, await writeTerminals({ design, stacks }));
+});
+
+// 4. Teardown until Pod and Service are gone. The garbage collector finds a new kind within ~30 s of
+// its CRD (its discovery period); wait out the rest of that, so that only steady-state GC is measured.
+await Bun.sleep(Math.max(0, crdServedAt + 35_000 - performance.now()));
+loads.push({ phase: "teardowns", loadavg: loadavg() });
+log("sequential teardowns, then each burst deleted at once");
+await alternate(designs, sequentialRounds, async (design, index) => {
+  const batch = sequentialBatches.get(design)?.[index];
+  if (!batch) return;
+  const timings = await deleteUntilGone(batch, 1, waits);
+  results.add("sequential delete: requests answered", "ms", design.label, timings.answered);
+  results.add("sequential delete: until Pod and Service gone", "ms", design.label, timings.reached);
+});
+await alternate(designs, burstRounds, async (design, index) => {
+  const batch = burstBatches.get(design)?.[index];
+  if (!batch) return;
+  const timings = await deleteUntilGone(batch, batch.stacks.length, waits);
+  results.add(`${burstCount}-delete burst: until Pod and Service gone`, "ms", design.label, timings.reached);
+  results.add(`${burstCount}-delete burst: until all gone`, "ms", design.label, [timings.wallMs]);
+});
+await Promise.all([waits.pods.stop(), waits.services.stop()]);
+
+// 3. Stacks without Pods, `recordCount` of each design, then listed.
+loads.push({ phase: "lists", loadavg: loadavg() });
+log(`${recordCount} stacks without Pods per design, ${recordConcurrency} creates at a time, then lists`);
+const storedRecords = await measureRecordLists({
+  kube,
+  designs,
+  results,
+  count: recordCount,
+  chunks: recordChunks,
+  concurrency: recordConcurrency,
+  listRounds,
+  batchOf,
+  namespaceOf: (design) => `record-list-${design.key}-${stamp}`,
+});
+loads.push({ phase: "end", loadavg: loadavg() });
+
+console.log(`\n${results.table()}\n`);
+console.log(
+  `The Stack CRD was served ${round(crdServedMs)} ms after its create. Load average (2 cores), before each phase: ${loads.map(({ phase, loadavg: load }) => `${phase} ${load.split(" ").slice(0, 3).join(" ")}`).join("; ")}.`,
+);
+const result = {
+  date: new Date().toISOString(),
+  command: "tools/bun.sh run bench:record",
+  config: {
+    sequentialCount,
+    burstCount,
+    burstRounds,
+    terminalCount,
+    recordCount: storedRecords,
+    recordConcurrency,
+  },
+  loadavg: loads,
+  crdServedMs: round(crdServedMs),
+  designs: { first: designs[0].label, second: designs[1].label },
+  ratioIs: "first / second, p50",
+  rows: results.rows(),
+};
+mkdirSync(join(repo, "bench", "results"), { recursive: true });
+writeFileSync(join(repo, "bench", "results", "record-store.json"), `${JSON.stringify(result, null, 2)}\n`);
+log(
+  `wrote bench/results/record-store.json; the cluster stays up (stop it with: STACKD_CLUSTER=${process.env.STACKD_CLUSTER} tools/bun.sh run cluster down)`,
+);
