@@ -18,6 +18,7 @@ export interface RecordListOptions {
   batchOf: (design: RecordDesign, group: string, count: number, namespace: string) => StackBatch;
   /** The namespace that holds the design's stacks (created here). */
   namespaceOf: (design: RecordDesign) => string;
+  log: (message: string) => void;
 }
 
 /**
@@ -39,7 +40,11 @@ export async function measureRecordLists(options: RecordListOptions): Promise<nu
       const stack = batch.stacks[stackIndex];
       if (stack) await design.createRecord(stack.identity, stack.nodePort);
     });
-    createSeconds.set(design, (createSeconds.get(design) ?? 0) + (performance.now() - started) / 1000);
+    const seconds = (performance.now() - started) / 1000;
+    createSeconds.set(design, (createSeconds.get(design) ?? 0) + seconds);
+    options.log(
+      `${design.label}: chunk ${index + 1} of ${options.chunks}, ${round(perChunk / seconds)} creates/s`,
+    );
   });
   const listAll = (design: RecordDesign) =>
     Promise.all(

@@ -78,6 +78,29 @@ const designs = [
   annotationDesign(kube, sanitisedPod, nodeRole),
 ] as const;
 const results = new SideBySide([designs[0].label, designs[1].label]);
+
+/** Writes what is measured so far, so that a run stopped half-way still leaves its numbers. */
+function saveResults(complete: boolean): void {
+  const result = {
+    date: new Date().toISOString(),
+    command: "tools/bun.sh run bench:record",
+    complete,
+    config: { sequentialCount, burstCount, burstRounds, terminalCount, recordCount, recordConcurrency },
+    loadavg: loads,
+    crdServedMs: round(crdServedMs),
+    designs: { first: designs[0].label, second: designs[1].label },
+    ratioIs: "first / second, p50",
+    rows: results.rows(),
+  };
+  mkdirSync(join(repo, "bench", "results"), { recursive: true });
+  writeFileSync(join(repo, "bench", "results", "record-store.json"), `${JSON.stringify(result, null, 2)}\n`);
+}
+
+/** Notes the load average as a phase starts, and saves what the earlier phases measured. */
+function startPhase(phase: string): void {
+  loads.push({ phase, loadavg: loadavg() });
+  saveResults(false);
+}
 let nextNodePort = 10_000;
 /** `count` new stacks of `design` in `inNamespace`, named `<key>-<group>-<index>`, each with its own nodePort. */
 const batchOf = (
@@ -137,7 +160,7 @@ await alternate(designs, burstRounds, async (design, index) => {
   await Bun.sleep(5_000);
 });
 
-loads.push({ phase: "terminal writes", loadavg: loadavg() });
+startPhase("terminal writes");
 // 2. Writing a terminal status and reason, on stacks of the first bursts.
 log(`${terminalCount} terminal writes per design, in ${terminalRounds * 2} alternating rounds`);
 await alternate(designs, terminalRounds, async (design, index) => {
@@ -149,7 +172,7 @@ await alternate(designs, terminalRounds, async (design, index) => {
 // 4. Teardown until Pod and Service are gone. The garbage collector finds a new kind within ~30 s of
 // its CRD (its discovery period); wait out the rest of that, so that only steady-state GC is measured.
 await Bun.sleep(Math.max(0, crdServedAt + 35_000 - performance.now()));
-loads.push({ phase: "teardowns", loadavg: loadavg() });
+startPhase("teardowns");
 log("sequential teardowns, then each burst deleted at once");
 await alternate(designs, sequentialRounds, async (design, index) => {
   const batch = sequentialBatches.get(design)?.[index];
@@ -168,9 +191,9 @@ await alternate(designs, burstRounds, async (design, index) => {
 await Promise.all([waits.pods.stop(), waits.services.stop()]);
 
 // 3. Stacks without Pods, `recordCount` of each design, then listed.
-loads.push({ phase: "lists", loadavg: loadavg() });
+startPhase("lists");
 log(`${recordCount} stacks without Pods per design, ${recordConcurrency} creates at a time, then lists`);
-const storedRecords = await measureRecordLists({
+await measureRecordLists({
   kube,
   designs,
   results,
@@ -180,32 +203,15 @@ const storedRecords = await measureRecordLists({
   listRounds,
   batchOf,
   namespaceOf: (design) => `record-list-${design.key}-${stamp}`,
+  log,
 });
-loads.push({ phase: "end", loadavg: loadavg() });
+startPhase("end");
 
 console.log(`\n${results.table()}\n`);
 console.log(
   `The Stack CRD was served ${round(crdServedMs)} ms after its create. Load average (2 cores), before each phase: ${loads.map(({ phase, loadavg: load }) => `${phase} ${load.split(" ").slice(0, 3).join(" ")}`).join("; ")}.`,
 );
-const result = {
-  date: new Date().toISOString(),
-  command: "tools/bun.sh run bench:record",
-  config: {
-    sequentialCount,
-    burstCount,
-    burstRounds,
-    terminalCount,
-    recordCount: storedRecords,
-    recordConcurrency,
-  },
-  loadavg: loads,
-  crdServedMs: round(crdServedMs),
-  designs: { first: designs[0].label, second: designs[1].label },
-  ratioIs: "first / second, p50",
-  rows: results.rows(),
-};
-mkdirSync(join(repo, "bench", "results"), { recursive: true });
-writeFileSync(join(repo, "bench", "results", "record-store.json"), `${JSON.stringify(result, null, 2)}\n`);
+saveResults(true);
 log(
   `wrote bench/results/record-store.json; the cluster stays up (stop it with: STACKD_CLUSTER=${process.env.STACKD_CLUSTER} tools/bun.sh run cluster down)`,
 );
