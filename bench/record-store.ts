@@ -27,8 +27,9 @@ import { round } from "./stats.ts";
  * Where a stack's durable record should live (docs/durable-record.md): (a) a Stack custom resource that
  * owns the Pod and Service, or (b) the JSON annotation on the Service that stackd uses today, measured
  * side by side in one run, in alternating rounds, with the same transport and no client rate limit.
- * Its fresh cluster is STACKD_CLUSTER=bench-record unless set, so that it never restarts a cluster
- * another benchmark is using. Prints a table and writes bench/results/record-store.json.
+ * Its fresh cluster is STACKD_CLUSTER=record-store unless set, so that it never restarts a cluster
+ * another benchmark is using; not `bench-...`: the cluster tools find a cluster's processes by its
+ * folder's path, so starting the `bench` cluster would also stop every cluster whose name it begins. Prints a table and writes bench/results/record-store.json.
  * BENCH_SEQUENTIAL (50), BENCH_CONCURRENT (500), BENCH_BURST_ROUNDS (2), BENCH_TERMINAL (200) and
  * BENCH_RECORDS (10000) scale it.
  */
@@ -48,7 +49,7 @@ const log = (message: string) =>
   console.error(`[record-store ${new Date().toISOString().slice(11, 19)}] ${message}`);
 const loadavg = () => readFileSync("/proc/loadavg", "utf8").trim();
 
-process.env.STACKD_CLUSTER = process.env.STACKD_CLUSTER ?? "bench-record";
+process.env.STACKD_CLUSTER = process.env.STACKD_CLUSTER ?? "record-store";
 // Room for a Service per stack of both designs: BENCH_RECORDS twice, and the bursts.
 process.env.STACKD_NODEPORT_RANGE = process.env.STACKD_NODEPORT_RANGE ?? "10000-49999";
 const { kube } = await freshBenchCluster(log);
