@@ -18,12 +18,14 @@ export interface StackBatch {
   stacks: Array<{ identity: StackIdentity; nodePort: number }>;
 }
 
-/** Per stack, in ms from its first request: until its requests answered, and until the awaited state. */
+/** Per stack that succeeded, in ms from its first request: until its requests answered, and until the awaited state. */
 export interface StepTimings {
   answered: number[];
   reached: number[];
-  /** From the first request of the batch until the last stack reached the state. */
+  /** From the first request of the batch until the last stack reached the state (or failed). */
   wallMs: number;
+  /** The stacks whose requests failed or whose state never came, each with the error's message. */
+  failures: Map<string, string>;
 }
 
 /**
@@ -49,16 +51,28 @@ async function timeBatch(
   reached: (identity: StackIdentity) => Promise<unknown>,
 ): Promise<StepTimings> {
   const answered: number[] = new Array(batch.stacks.length);
+  const failures = new Map<string, string>();
   const batchStarted = performance.now();
   const durations = await timed(batch.stacks.length, concurrency, async (index) => {
     const stack = batch.stacks[index];
     if (!stack) return;
     const started = performance.now();
-    await act(stack);
-    answered[index] = performance.now() - started;
-    await reached(stack.identity);
+    try {
+      await act(stack);
+      answered[index] = performance.now() - started;
+      await reached(stack.identity);
+    } catch (error) {
+      // An overloaded API server answers 504 after 60 s; count it rather than lose the run.
+      failures.set(stack.identity.stackId, error instanceof Error ? error.message : String(error));
+    }
   });
-  return { answered, reached: durations, wallMs: performance.now() - batchStarted };
+  const succeeded = (_: number, index: number) => !failures.has(batch.stacks[index]?.identity.stackId ?? "");
+  return {
+    answered: answered.filter(succeeded),
+    reached: durations.filter(succeeded),
+    wallMs: performance.now() - batchStarted,
+    failures,
+  };
 }
 
 /** Creates each stack of the batch, `concurrency` at a time, and waits until its Pod is bound to a node. */

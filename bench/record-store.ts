@@ -1,4 +1,3 @@
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { V1Pod, V1Service } from "@kubernetes/client-node";
 import { sanitizePodSpec } from "../src/podspec/sanitize-pod-spec.ts";
@@ -18,7 +17,7 @@ import {
   type StackWaits,
   writeTerminals,
 } from "./record-phases.ts";
-import { SideBySide } from "./side-by-side.ts";
+import { RecordReport } from "./record-report.ts";
 import { installStackDefinition } from "./stack-crd.ts";
 import { benchIdentity } from "./stack-identity.ts";
 import { round } from "./stats.ts";
@@ -29,8 +28,8 @@ import { round } from "./stats.ts";
  * side by side in one run, in alternating rounds, with the same transport and no client rate limit.
  * Its fresh cluster is STACKD_CLUSTER=record-store unless set, so that it never restarts a cluster
  * another benchmark is using; not `bench-...`: the cluster tools find a cluster's processes by its
- * folder's path, so starting the `bench` cluster would also stop every cluster whose name it begins. Prints a table and writes bench/results/record-store.json.
- * BENCH_SEQUENTIAL (50), BENCH_CONCURRENT (500), BENCH_BURST_ROUNDS (2), BENCH_TERMINAL (200) and
+ * folder's path, so starting the `bench` cluster would also stop every cluster whose name it begins.
+ * Prints a table and writes bench/results/record-store.json (after every phase). BENCH_SEQUENTIAL (50), BENCH_CONCURRENT (500), BENCH_BURST_ROUNDS (2), BENCH_TERMINAL (200) and
  * BENCH_RECORDS (10000) scale it.
  */
 const repo = resolve(import.meta.dir, "..");
@@ -47,14 +46,11 @@ const listRounds = 20;
 const nodeRole = "bench-record";
 const log = (message: string) =>
   console.error(`[record-store ${new Date().toISOString().slice(11, 19)}] ${message}`);
-const loadavg = () => readFileSync("/proc/loadavg", "utf8").trim();
 
 process.env.STACKD_CLUSTER = process.env.STACKD_CLUSTER ?? "record-store";
 // Room for a Service per stack of both designs: BENCH_RECORDS twice, and the bursts.
 process.env.STACKD_NODEPORT_RANGE = process.env.STACKD_NODEPORT_RANGE ?? "10000-49999";
 const { kube } = await freshBenchCluster(log);
-/** The load average before each phase and at the end: the machine is shared and noisy. */
-const loads = [{ phase: "creates", loadavg: loadavg() }];
 const stamp = Date.now().toString(36);
 const namespace = `record-${stamp}`;
 await applyNamespaceSecurity(kube, namespace);
@@ -78,30 +74,17 @@ const designs = [
   customResourceDesign(kube, sanitisedPod, nodeRole),
   annotationDesign(kube, sanitisedPod, nodeRole),
 ] as const;
-const results = new SideBySide([designs[0].label, designs[1].label]);
-
-/** Writes what is measured so far, so that a run stopped half-way still leaves its numbers. */
-function saveResults(complete: boolean): void {
-  const result = {
-    date: new Date().toISOString(),
+const report = new RecordReport({
+  labels: [designs[0].label, designs[1].label],
+  path: join(repo, "bench", "results", "record-store.json"),
+  header: {
     command: "tools/bun.sh run bench:record",
-    complete,
     config: { sequentialCount, burstCount, burstRounds, terminalCount, recordCount, recordConcurrency },
-    loadavg: loads,
     crdServedMs: round(crdServedMs),
-    designs: { first: designs[0].label, second: designs[1].label },
-    ratioIs: "first / second, p50",
-    rows: results.rows(),
-  };
-  mkdirSync(join(repo, "bench", "results"), { recursive: true });
-  writeFileSync(join(repo, "bench", "results", "record-store.json"), `${JSON.stringify(result, null, 2)}\n`);
-}
-
-/** Notes the load average as a phase starts, and saves what the earlier phases measured. */
-function startPhase(phase: string): void {
-  loads.push({ phase, loadavg: loadavg() });
-  saveResults(false);
-}
+  },
+  log,
+});
+const { results } = report;
 let nextNodePort = 10_000;
 /** `count` new stacks of `design` in `inNamespace`, named `<key>-<group>-<index>`, each with its own nodePort. */
 const batchOf = (
@@ -136,6 +119,7 @@ const waits: StackWaits = {
 };
 await Promise.all([waits.pods.start(), waits.services.start()]);
 
+report.startPhase("creates");
 // 1. Creates until the Pod is scheduled: one of each to warm up (not measured), sequential creates,
 // then bursts of `burstCount` at once.
 for (const design of designs) await createUntilBound(batchOf(design, "warm-up", 1), 1, waits);
@@ -146,6 +130,7 @@ await alternate(designs, sequentialRounds, async (design, index) => {
   const batch = batchOf(design, `s${index}`, Math.ceil(sequentialCount / sequentialRounds));
   sequentialBatches.get(design)?.push(batch);
   const timings = await createUntilBound(batch, 1, waits);
+  report.dropFailures("sequential create", batch, timings);
   results.add("sequential create: requests answered", "ms", design.label, timings.answered);
   results.add("sequential create: until Pod scheduled", "ms", design.label, timings.reached);
 });
@@ -154,6 +139,7 @@ await alternate(designs, burstRounds, async (design, index) => {
   const batch = batchOf(design, `b${index}`, burstCount);
   burstBatches.get(design)?.push(batch);
   const timings = await createUntilBound(batch, burstCount, waits);
+  report.dropFailures("create burst", batch, timings);
   results.add(`${burstCount}-create burst: requests answered`, "ms", design.label, timings.answered);
   results.add(`${burstCount}-create burst: until Pod scheduled`, "ms", design.label, timings.reached);
   results.add(`${burstCount}-create burst: until all scheduled`, "ms", design.label, [timings.wallMs]);
@@ -161,7 +147,7 @@ await alternate(designs, burstRounds, async (design, index) => {
   await Bun.sleep(5_000);
 });
 
-startPhase("terminal writes");
+report.startPhase("terminal writes");
 // 2. Writing a terminal status and reason, on stacks of the first bursts.
 log(`${terminalCount} terminal writes per design, in ${terminalRounds * 2} alternating rounds`);
 await alternate(designs, terminalRounds, async (design, index) => {
@@ -173,12 +159,13 @@ await alternate(designs, terminalRounds, async (design, index) => {
 // 4. Teardown until Pod and Service are gone. The garbage collector finds a new kind within ~30 s of
 // its CRD (its discovery period); wait out the rest of that, so that only steady-state GC is measured.
 await Bun.sleep(Math.max(0, crdServedAt + 35_000 - performance.now()));
-startPhase("teardowns");
+report.startPhase("teardowns");
 log("sequential teardowns, then each burst deleted at once");
 await alternate(designs, sequentialRounds, async (design, index) => {
   const batch = sequentialBatches.get(design)?.[index];
   if (!batch) return;
   const timings = await deleteUntilGone(batch, 1, waits);
+  report.dropFailures("sequential delete", batch, timings);
   results.add("sequential delete: requests answered", "ms", design.label, timings.answered);
   results.add("sequential delete: until Pod and Service gone", "ms", design.label, timings.reached);
 });
@@ -186,13 +173,14 @@ await alternate(designs, burstRounds, async (design, index) => {
   const batch = burstBatches.get(design)?.[index];
   if (!batch) return;
   const timings = await deleteUntilGone(batch, batch.stacks.length, waits);
+  report.dropFailures("delete burst", batch, timings);
   results.add(`${burstCount}-delete burst: until Pod and Service gone`, "ms", design.label, timings.reached);
   results.add(`${burstCount}-delete burst: until all gone`, "ms", design.label, [timings.wallMs]);
 });
 await Promise.all([waits.pods.stop(), waits.services.stop()]);
 
 // 3. Stacks without Pods, `recordCount` of each design, then listed.
-startPhase("lists");
+report.startPhase("lists");
 log(`${recordCount} stacks without Pods per design, ${recordConcurrency} creates at a time, then lists`);
 await measureRecordLists({
   kube,
@@ -206,13 +194,10 @@ await measureRecordLists({
   namespaceOf: (design) => `record-list-${design.key}-${stamp}`,
   log,
 });
-startPhase("end");
+report.startPhase("end");
 
-console.log(`\n${results.table()}\n`);
-console.log(
-  `The Stack CRD was served ${round(crdServedMs)} ms after its create. Load average (2 cores), before each phase: ${loads.map(({ phase, loadavg: load }) => `${phase} ${load.split(" ").slice(0, 3).join(" ")}`).join("; ")}.`,
-);
-saveResults(true);
+console.log(`\n${report.summary()}\nThe Stack CRD was served ${round(crdServedMs)} ms after its create.`);
+report.save(true);
 log(
   `wrote bench/results/record-store.json; the cluster stays up (stop it with: STACKD_CLUSTER=${process.env.STACKD_CLUSTER} tools/bun.sh run cluster down)`,
 );
