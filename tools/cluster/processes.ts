@@ -32,9 +32,26 @@ function commandLine(pid: number): string {
   }
 }
 
+/**
+ * True when a command line names the folder `dir` itself or a path inside it, as a whole argument, after
+ * `=`, or in a `,` or `:` separated list: `/c/bench` is not named by `/c/bench-record/etcd`, so one cluster never stops another's.
+ */
+export function mentionsFolder(line: string, dir: string): boolean {
+  const folder = dir.replace(/\/+$/, "");
+  let from = 0;
+  for (;;) {
+    const at = line.indexOf(folder, from);
+    if (at < 0) return false;
+    const before = line[at - 1] ?? " ";
+    const after = line[at + folder.length] ?? " ";
+    if (" =,:".includes(before) && "/ ,:".includes(after)) return true;
+    from = at + 1;
+  }
+}
+
 /** True when `pid` is alive and its command line names `marker` (the cluster folder), so it is ours. */
 export function isOurs(pid: number, marker: string): boolean {
-  return isAlive(pid) && commandLine(pid).includes(marker);
+  return isAlive(pid) && mentionsFolder(commandLine(pid), marker);
 }
 
 /** Every live process whose command line names `marker`: leftovers of a run that was killed. */
