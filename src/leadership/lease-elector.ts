@@ -65,6 +65,8 @@ export class LeaseElector {
   #renewedAt = Number.NEGATIVE_INFINITY;
   #observedRecord = "";
   #observedAt = 0;
+  /** The lease duration the observed record states. */
+  #observedDurationMs = 15_000;
   #leader: LeaderInfo | null = null;
   #foreignWarned = false;
   #lastError = "";
@@ -151,11 +153,25 @@ export class LeaseElector {
       await this.#attempt;
       this.#checkDeadline();
       if (!this.#running) return;
-      const wait = Math.max(0, this.#options.retryPeriodMs - (this.#mono() - attemptStarted));
+      const wait = this.#waitBeforeNextAttempt(attemptStarted);
       await new Promise<void>((resolve) => {
         this.#timer = setTimeout(resolve, wait);
       });
     }
+  }
+
+  /**
+   * One retry period after the last attempt started; a follower watching another's lease tries again
+   * as soon as that lease has gone unrenewed for its whole duration on this replica's clock, instead of
+   * at the next retry tick, which could cost up to a retry period on every takeover.
+   */
+  #waitBeforeNextAttempt(attemptStarted: number): number {
+    const now = this.#mono();
+    const retry = Math.max(0, this.#options.retryPeriodMs - (now - attemptStarted));
+    const heldByOther = this.#leader !== null && this.#leader.identity !== this.#options.identity;
+    if (this.#leading || !heldByOther) return retry;
+    const expiresIn = this.#observedAt + this.#observedDurationMs - now;
+    return expiresIn >= 0 && expiresIn < retry ? expiresIn + 1 : retry;
   }
 
   #checkDeadline(): void {
@@ -261,6 +277,7 @@ export class LeaseElector {
       this.#observedRecord = observed;
       this.#observedAt = attemptStarted;
     }
+    this.#observedDurationMs = (lease.spec?.leaseDurationSeconds ?? 15) * 1000;
     const url = lease.metadata?.annotations?.[leaderUrlAnnotation] ?? null;
     this.#leader = holder === "" ? null : { identity: holder, url };
     return holder;
@@ -272,7 +289,7 @@ export class LeaseElector {
     const spec = lease.spec ?? {};
     const holder = this.#observe(lease, attemptStarted);
     const heldByOther = holder !== "" && holder !== identity;
-    const stillValid = this.#observedAt + (spec.leaseDurationSeconds ?? 15) * 1000 > attemptStarted;
+    const stillValid = this.#observedAt + this.#observedDurationMs > attemptStarted;
     if ((heldByOther && stillValid) || this.#stoodDown) return;
     const mine = holder === identity && this.#leading;
     const acquiredAt = mine ? String(spec.acquireTime) : microTime(this.#wall());

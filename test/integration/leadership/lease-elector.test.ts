@@ -22,7 +22,7 @@ afterEach(async () => {
   await deleteTestNamespace(kube, namespace);
 });
 
-function elector(identity: string, events: string[], monotonicNow?: () => number) {
+function elector(identity: string, events: string[], monotonicNow?: () => number, retryPeriodMs = 200) {
   const created = new LeaseElector({
     transport: kube.transport,
     namespace,
@@ -32,7 +32,7 @@ function elector(identity: string, events: string[], monotonicNow?: () => number
     advertiseUrl: `http://${identity}:8081`,
     leaseDurationMs: 3_000,
     renewDeadlineMs: 2_000,
-    retryPeriodMs: 200,
+    retryPeriodMs,
     logger: silentLogger,
     onStartedLeading: () => events.push(`${identity} leads`),
     onStoppedLeading: () => events.push(`${identity} stood down`),
@@ -109,5 +109,23 @@ describe("LeaseElector against the API server", () => {
     await eventually("b to lead", async () => (b.isLeading() ? true : undefined), 10_000);
     // The stale renewTime is never trusted: b waits its own 3 s from first seeing the record.
     expect(performance.now() - started).toBeGreaterThan(2_900);
+  });
+
+  it("tries again the moment the watched lease expires, not at its next retry tick", async () => {
+    const events: string[] = [];
+    await kube.transport.send("POST", `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`, {
+      body: {
+        metadata: { name: "test-lease", namespace },
+        spec: { holderIdentity: "dead", leaseDurationSeconds: 3, renewTime: "2020-01-01T00:00:00.000000Z" },
+      },
+    });
+    // A retry period far longer than the lease: at its ticks b would only try again after 20 s.
+    const b = elector("b", events, undefined, 20_000);
+    const started = performance.now();
+    b.start();
+    await eventually("b to lead", async () => (b.isLeading() ? true : undefined), 15_000);
+    const tookMs = performance.now() - started;
+    expect(tookMs).toBeGreaterThan(2_900);
+    expect(tookMs).toBeLessThan(15_000);
   });
 });
