@@ -22,7 +22,9 @@ export type PortAllocatorEvent =
   /** One of the stack's ports is someone else's: mark it taken and lease another in its place. */
   | { type: "lease.replace"; stackId: string; port: number }
   | { type: "lease.release"; stackId: string }
-  | { type: "port.freed"; port: number };
+  | { type: "port.freed"; port: number }
+  /** NodePorts found in use in the cluster after a sync: taken, unless one of our stacks leases them. */
+  | { type: "ports.taken"; ports: number[] };
 
 /** Up to `count` free ports from the cursor on, in probe order. */
 function findFree(context: PortAllocatorContext, count: number): number[] {
@@ -133,6 +135,13 @@ export const portAllocatorMachine = setup({
             let leases = context.leases;
             for (const port of ports) if (leases[port] === event.stackId) leases = without(leases, port);
             return { leases, portOf: without(context.portOf, event.stackId) };
+          }),
+        },
+        "ports.taken": {
+          actions: assign(({ context, event }) => {
+            const taken = { ...context.taken };
+            for (const port of event.ports) if (context.leases[port] === undefined) taken[port] = true;
+            return { taken };
           }),
         },
         "port.freed": {

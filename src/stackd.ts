@@ -229,6 +229,7 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
       const started = performance.now();
       try {
         isolation = await startNetworkPolicies(networkStartup);
+        const networkPoliciesMs = Math.round(performance.now() - started);
         if (!view) throw new Error("no cluster view to take over from");
         const taken = await takeOverFromView({
           view,
@@ -236,6 +237,10 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
           ports,
           actors,
           clusterNodePorts: () => sync.clusterNodePorts(),
+          onClusterPortsFailed: (error) =>
+            logger.warn("cannot list the cluster's NodePorts; a create that picks a taken one retries", {
+              error,
+            }),
         });
         updates.follow(actors);
         sync.lead(actors);
@@ -243,8 +248,9 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
         acting = true;
         batchDeletes.resume();
         logger.info("leading: this replica now runs every stack and takes writes", {
-          stacks: taken,
+          stacks: taken.stacks,
           takeoverMs: Math.round(performance.now() - started),
+          stepsMs: { networkPolicies: networkPoliciesMs, ...taken.timings },
         });
       } catch (error) {
         logger.error("cannot take over as leader; standing down", { error });

@@ -32,6 +32,14 @@ export class PortAllocator {
   }
 
   /**
+   * Adds nodePorts found in use in the cluster (a list that ran after `sync`) to the taken ones; a port
+   * one of our stacks leases stays leased.
+   */
+  markTaken(clusterPorts: number[]): void {
+    this.#actor.send({ type: "ports.taken", ports: clusterPorts });
+  }
+
+  /**
    * Leases `count` free ports to `stackId`, all or none (the same ports again if it already holds
    * some); null when the range has fewer than `count` free, and then nothing is leased.
    */

@@ -1,8 +1,10 @@
 import type { StackIdentity } from "../../machines/stack.types.ts";
 import { AppError } from "../../src/errors/app-error.ts";
 import type { StackEffects } from "../../src/stacks/stack-effects.ts";
+import type { StoredStack } from "../../src/stacks/stack-record.ts";
 
 const hour = 3_600_000;
+const fixtureCreatedAt = Date.parse("2025-01-01T00:00:00.000Z");
 
 /** A stack created at 0 that expires at 2 h: the identity the machine tests start from. */
 export const testIdentity: StackIdentity = {
@@ -56,4 +58,30 @@ export async function refusal(promise: Promise<unknown>): Promise<AppError> {
   );
   if (!(error instanceof AppError)) throw new Error(`expected an AppError, got ${String(error)}`);
   return error;
+}
+
+/** A stored v1.1 stack `stackId` (creating, NodePort 31001, made 2025-01-01, expiring an hour later). */
+export function storedStackFixture(stackId: string, overrides: Partial<StoredStack> = {}): StoredStack {
+  return {
+    stack_id: stackId,
+    pod_id: stackId,
+    namespace: "stacks",
+    node_id: "",
+    node_public_ip: null,
+    pod_spec: "kind: Pod\n",
+    target_port: 80,
+    node_port: 31001,
+    service_name: `svc-${stackId}`,
+    status: "creating",
+    status_reason: null,
+    ttl_expires_at: new Date(fixtureCreatedAt + 3_600_000).toISOString(),
+    created_at: new Date(fixtureCreatedAt).toISOString(),
+    updated_at: new Date(fixtureCreatedAt).toISOString(),
+    requested_cpu_milli: 100,
+    requested_memory_bytes: 134_217_728,
+    ports: [{ container_port: 80, protocol: "TCP", node_port: 31001 }],
+    labels: {},
+    acknowledged: false,
+    ...overrides,
+  };
 }

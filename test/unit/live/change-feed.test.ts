@@ -7,36 +7,11 @@ import { type ChangeMessage, LiveMessage, type LiveMessageType } from "../../../
 import { createLogger } from "../../../src/log/logger.ts";
 import type { StackActors, StackUpdate } from "../../../src/stacks/stack-actors.ts";
 import { StackReads } from "../../../src/stacks/stack-reads.ts";
-import type { StoredStack } from "../../../src/stacks/stack-record.ts";
 import { openDatabase } from "../../../src/store/database.ts";
 import { EventHistory } from "../../../src/store/event-history.ts";
+import { storedStackFixture } from "../../helpers/stack-fixtures.ts";
 
 const createdAt = Date.parse("2025-01-01T00:00:00.000Z");
-
-function storedStack(stackId: string, overrides: Partial<StoredStack> = {}): StoredStack {
-  return {
-    stack_id: stackId,
-    pod_id: stackId,
-    namespace: "stacks",
-    node_id: "",
-    node_public_ip: null,
-    pod_spec: "kind: Pod\n",
-    target_port: 80,
-    node_port: 31001,
-    service_name: `svc-${stackId}`,
-    status: "creating",
-    status_reason: null,
-    ttl_expires_at: new Date(createdAt + 3_600_000).toISOString(),
-    created_at: new Date(createdAt).toISOString(),
-    updated_at: new Date(createdAt).toISOString(),
-    requested_cpu_milli: 100,
-    requested_memory_bytes: 134_217_728,
-    ports: [{ container_port: 80, protocol: "TCP", node_port: 31001 }],
-    labels: {},
-    acknowledged: false,
-    ...overrides,
-  };
-}
 
 /** The one part of StackActors the feed and the read side use: a listener list the test pushes updates into. */
 class FakeActors {
@@ -58,7 +33,7 @@ class FakeActors {
 
 const created = (stackId: string, at = createdAt): StackUpdate => ({
   kind: "created",
-  stack: storedStack(stackId),
+  stack: storedStackFixture(stackId),
   at,
 });
 
@@ -70,7 +45,7 @@ const changed = (
   at = createdAt + 1_000,
 ): StackUpdate => ({
   kind: "changed",
-  stack: storedStack(stackId, { status, status_reason: reason }),
+  stack: storedStackFixture(stackId, { status, status_reason: reason }),
   previousStatus,
   reason,
   at,
@@ -78,7 +53,7 @@ const changed = (
 
 const removed = (stackId: string, previousStatus: StackStatus, reason: string): StackUpdate => ({
   kind: "removed",
-  stack: storedStack(stackId, { status: previousStatus }),
+  stack: storedStackFixture(stackId, { status: previousStatus }),
   previousStatus,
   reason,
   at: createdAt + 2_000,
@@ -86,7 +61,7 @@ const removed = (stackId: string, previousStatus: StackStatus, reason: string): 
 
 const restored = (stackId: string, status: StackStatus): StackUpdate => ({
   kind: "restored",
-  stack: storedStack(stackId, { status }),
+  stack: storedStackFixture(stackId, { status }),
   at: createdAt + 3_000,
 });
 
@@ -181,7 +156,11 @@ describe("ChangeFeed publishing", () => {
   it("leaves acknowledged out of the published stack record", () => {
     const { actors, feed } = harness();
     const { delivered } = subscribe(feed);
-    actors.push({ kind: "created", stack: storedStack("stack-a", { acknowledged: true }), at: createdAt });
+    actors.push({
+      kind: "created",
+      stack: storedStackFixture("stack-a", { acknowledged: true }),
+      at: createdAt,
+    });
     expect(asChange(delivered[0]?.message).stack).not.toHaveProperty("acknowledged");
   });
 
@@ -192,7 +171,11 @@ describe("ChangeFeed publishing", () => {
     const { delivered } = subscribe(feed);
     actors.push({
       kind: "changed",
-      stack: storedStack("stack-a", { status: "running", node_id: "node-1", node_public_ip: "203.0.113.7" }),
+      stack: storedStackFixture("stack-a", {
+        status: "running",
+        node_id: "node-1",
+        node_public_ip: "203.0.113.7",
+      }),
       previousStatus: "running",
       reason: null,
       at: createdAt + 5_000,
@@ -208,11 +191,11 @@ describe("ChangeFeed publishing", () => {
     const extended = new Date(createdAt + 7_200_000).toISOString();
     actors.push({
       kind: "changed",
-      stack: storedStack("stack-a", { status: "running", ttl_expires_at: extended }),
+      stack: storedStackFixture("stack-a", { status: "running", ttl_expires_at: extended }),
       previousStatus: "running",
       reason: null,
       at: createdAt + 5_000,
-      previousTtlExpiresAt: storedStack("stack-a").ttl_expires_at,
+      previousTtlExpiresAt: storedStackFixture("stack-a").ttl_expires_at,
     });
     expect(delivered).toHaveLength(1);
     const change = asChange(delivered[0]?.message);
@@ -572,7 +555,7 @@ describe("EventHistory storage", () => {
     expect(db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM stack_specs").get()?.n).toBe(1);
     const replayed = subscribe(feed, { since: 0 }).initial;
     const specs = replayed.map((message) => (message.type === "change" ? message.stack.pod_spec : undefined));
-    expect(specs).toEqual([storedStack("stack-a").pod_spec, storedStack("stack-a").pod_spec]);
+    expect(specs).toEqual([storedStackFixture("stack-a").pod_spec, storedStackFixture("stack-a").pod_spec]);
   });
 
   it("stays within LIVE_HISTORY_BYTES by dropping the oldest changes and the specs no change needs", () => {
@@ -634,7 +617,7 @@ describe("ChangeFeed with fields=summary", () => {
     actors.push(changed("stack-b", "creating", "failed", "ErrImagePull"));
     const [snapshot] = feed.open({ fields: "summary" }, () => {}).initial.map(parseSummary);
     expect(snapshot).toMatchObject({ type: "snapshot", seq: 2 });
-    const { pod_spec: _spec, acknowledged: _ack, ...rest } = storedStack("stack-a");
+    const { pod_spec: _spec, acknowledged: _ack, ...rest } = storedStackFixture("stack-a");
     expect((snapshot as { stacks: unknown[] }).stacks[0]).toEqual(rest);
   });
 

@@ -42,6 +42,18 @@ describe("portAllocatorMachine", () => {
     expect(request("newest")).toBeNull();
   });
 
+  it("adds ports found in use after a sync as taken, keeping every lease made meanwhile", () => {
+    const { actor, request } = allocator(31001, 31004);
+    actor.send({ type: "ports.sync", taken: [], leases: [{ port: 31001, stackId: "old" }] });
+    expect(request("meanwhile")).toBe(31002);
+    // The cluster-wide list ran before that lease: it names 31002 too, and 31003 of another Service.
+    actor.send({ type: "ports.taken", ports: [31001, 31002, 31003] });
+    const { leases, taken } = actor.getSnapshot().context;
+    expect(leases).toEqual({ 31001: "old", 31002: "meanwhile" });
+    expect(taken).toEqual({ 31003: true });
+    expect(request("next")).toBe(31004);
+  });
+
   it("reuses a released port only after the rest of the range", () => {
     const { actor, request } = allocator(31001, 31003);
     request("a");

@@ -1,0 +1,67 @@
+import { describe, expect, it } from "bun:test";
+import { takeOverFromView } from "../../../src/leadership/takeover.ts";
+import type { PodState } from "../../../src/stacks/cluster-records.ts";
+import type { StoredStack } from "../../../src/stacks/stack-record.ts";
+import { storedStackFixture } from "../../helpers/stack-fixtures.ts";
+
+/** A view whose stacks have no Pod state yet. */
+function* noPods(): Generator<[string, PodState]> {}
+
+function parts(stacks: StoredStack[], clusterNodePorts: () => Promise<number[]>) {
+  const calls: string[] = [];
+  const failures: unknown[] = [];
+  return {
+    calls,
+    failures,
+    parts: {
+      view: { stacks: () => stacks, podStates: noPods },
+      store: { replaceAll: (all: StoredStack[]) => calls.push(`store ${all.length}`) },
+      ports: {
+        sync: (taken: number[], leases: Array<{ port: number }> = []) =>
+          calls.push(`sync taken=${taken.length} leases=${leases.map((lease) => lease.port).join(",")}`),
+        markTaken: (taken: number[]) => calls.push(`taken ${taken.join(",")}`),
+      },
+      actors: {
+        restore: (all: StoredStack[]) => calls.push(`restore ${all.length}`),
+        podChanged: () => {},
+        nodeDeleted: () => {},
+        requestDelete: (stackId: string) => calls.push(`delete ${stackId}`) > 0,
+      },
+      clusterNodePorts,
+      onClusterPortsFailed: (error: unknown) => failures.push(error),
+    },
+  };
+}
+
+describe("takeOverFromView", () => {
+  it("runs the actors without waiting for the cluster-wide NodePort list, then marks its ports taken", async () => {
+    let answer: (ports: number[]) => void = () => {};
+    const list = new Promise<number[]>((resolve) => {
+      answer = resolve;
+    });
+    const stack = storedStackFixture("stack-a");
+    const { calls, parts: takeover } = parts([stack], () => list);
+    const taken = await takeOverFromView(takeover);
+    expect(taken.stacks).toBe(1);
+    expect(calls).toEqual(["store 1", "sync taken=0 leases=31001", "restore 1"]);
+    answer([31001, 31500]);
+    await list;
+    await Bun.sleep(0);
+    expect(calls.at(-1)).toBe("taken 31001,31500");
+  });
+
+  it("reports a failed cluster-wide list and still takes over", async () => {
+    const { calls, failures, parts: takeover } = parts([], () => Promise.reject(new Error("forbidden")));
+    await takeOverFromView(takeover);
+    await Bun.sleep(0);
+    expect(calls).toContain("restore 0");
+    expect(String(failures[0])).toContain("forbidden");
+  });
+
+  it("finishes the teardown of stacks whose Service was being deleted", async () => {
+    const deleting = storedStackFixture("stack-b", { status: "stopped", status_reason: "deleted" });
+    const { calls, parts: takeover } = parts([deleting], async () => []);
+    await takeOverFromView(takeover);
+    expect(calls).toContain("delete stack-b");
+  });
+});
