@@ -11,7 +11,7 @@ export interface RestoreAloneParts {
   namespace: string;
   instance: string;
   store: StackStore;
-  ports: Pick<PortAllocator, "sync">;
+  ports: Pick<PortAllocator, "sync" | "markTaken">;
   actors: Pick<StackActors, "restore">;
   logger: Logger;
   /** Every nodePort in use in the cluster (a list of all Services). */
@@ -24,6 +24,11 @@ export interface RestoreAloneParts {
  */
 export async function restoreAlone(parts: RestoreAloneParts): Promise<number> {
   const { store, logger } = parts;
+  // Started first, with its failure handled at once (it may fail while the lists below still run).
+  const clusterPorts = parts.clusterNodePorts().catch((error: unknown) => {
+    logger.warn("cannot list the cluster's NodePorts; a create that picks a taken one retries", { error });
+    return [];
+  });
   const loaded = store.load();
   if (loaded.unreadable.length > 0)
     logger.warn("skipping stored stacks that no longer match the schema", { unreadable: loaded.unreadable });
@@ -36,7 +41,10 @@ export async function restoreAlone(parts: RestoreAloneParts): Promise<number> {
     for (const stack of adopted) store.save(stack);
   }
   const stacks = [...loaded.stacks, ...adopted];
-  parts.ports.sync(await parts.clusterNodePorts(), leasesOf(stacks));
+  // As at a takeover: the stacks' own ports now, the rest of the cluster's when its list of every
+  // Service lands (a create meanwhile that picks a taken port gets a 422 and takes the next free one).
+  parts.ports.sync([], leasesOf(stacks));
+  void clusterPorts.then((taken) => parts.ports.markTaken(taken));
   parts.actors.restore(stacks);
   return stacks.length;
 }

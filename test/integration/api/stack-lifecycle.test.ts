@@ -1,6 +1,12 @@
 import { afterAll, afterEach, describe, expect, it } from "bun:test";
 import { fakeNode } from "../../../tools/cluster/fixture.ts";
-import { deleteTestNamespace, eventually, gone, testKubeClient } from "../../helpers/cluster.ts";
+import {
+  createTestNamespace,
+  deleteTestNamespace,
+  eventually,
+  gone,
+  testKubeClient,
+} from "../../helpers/cluster.ts";
 import { podSpecYaml, startTestStackd, type TestStackd, testApiKey } from "../../helpers/stackd.ts";
 
 const kube = testKubeClient();
@@ -160,6 +166,43 @@ describe("stack lifecycle against the real cluster", () => {
       return;
     }
     throw new Error("no free port for the squatter in 5 attempts");
+  });
+
+  it("learns at start the NodePorts that Services elsewhere in the cluster hold, and never leases them", async () => {
+    const elsewhere = await createTestNamespace(kube, "squat");
+    try {
+      for (let attempt = 1; attempt <= 5; attempt += 1) {
+        const port = 30600 + Math.floor(Math.random() * 300);
+        const squatted = await kube.core
+          .createNamespacedService({
+            namespace: elsewhere,
+            body: {
+              metadata: { name: `squatter-${attempt}` },
+              spec: { type: "NodePort", ports: [{ port: 80, nodePort: port }] },
+            },
+          })
+          .then(
+            () => true,
+            () => false,
+          );
+        if (!squatted) continue;
+        const service = await stackd({
+          STACK_NODEPORT_MIN: String(port),
+          STACK_NODEPORT_MAX: String(port + 1),
+        });
+        // The cluster-wide list runs beside the start, not before serving: wait for it to land.
+        await eventually("the squatted port to be known as taken", async () =>
+          service.stackd.ports.freeCount() === 1 ? true : undefined,
+        );
+        const created = await service.call("POST", "/stacks", { target_port: 80, pod_spec: podSpecYaml() });
+        expect(created.status).toBe(201);
+        expect(created.body.node_port).toBe(port + 1);
+        return;
+      }
+      throw new Error("no free port for the squatter in 5 attempts");
+    } finally {
+      await deleteTestNamespace(kube, elsewhere);
+    }
   });
 
   it("answers 400 for a LimitRange violation and 503 for a ResourceQuota violation, leaving nothing behind", async () => {
