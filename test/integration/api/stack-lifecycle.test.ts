@@ -29,6 +29,18 @@ afterAll(async () => {
   for (const service of started.splice(0)) await service.stop();
 });
 
+/** A NodePort Service of no stack on `port`; false when the port is taken already. */
+const squat = (namespace: string, name: string, port: number) =>
+  kube.core
+    .createNamespacedService({
+      namespace,
+      body: { metadata: { name }, spec: { type: "NodePort", ports: [{ port: 80, nodePort: port }] } },
+    })
+    .then(
+      () => true,
+      () => false,
+    );
+
 const statusOf = async (service: TestStackd, stackId: string) =>
   (await service.call("GET", `/stacks/${stackId}`)).body;
 
@@ -147,18 +159,7 @@ describe("stack lifecycle against the real cluster", () => {
         STACK_NODEPORT_MIN: String(port),
         STACK_NODEPORT_MAX: String(port + 1),
       });
-      const squatted = await kube.core
-        .createNamespacedService({
-          namespace: service.namespace,
-          body: {
-            metadata: { name: `squatter-${attempt}` },
-            spec: { type: "NodePort", ports: [{ port: 80, nodePort: port }] },
-          },
-        })
-        .then(
-          () => true,
-          () => false,
-        );
+      const squatted = await squat(service.namespace, `squatter-${attempt}`, port);
       if (!squatted) continue;
       const created = await service.call("POST", "/stacks", { target_port: 80, pod_spec: podSpecYaml() });
       expect(created.status).toBe(201);
@@ -173,18 +174,7 @@ describe("stack lifecycle against the real cluster", () => {
     try {
       for (let attempt = 1; attempt <= 5; attempt += 1) {
         const port = 30600 + Math.floor(Math.random() * 300);
-        const squatted = await kube.core
-          .createNamespacedService({
-            namespace: elsewhere,
-            body: {
-              metadata: { name: `squatter-${attempt}` },
-              spec: { type: "NodePort", ports: [{ port: 80, nodePort: port }] },
-            },
-          })
-          .then(
-            () => true,
-            () => false,
-          );
+        const squatted = await squat(elsewhere, `squatter-${attempt}`, port);
         if (!squatted) continue;
         const service = await stackd({
           STACK_NODEPORT_MIN: String(port),
