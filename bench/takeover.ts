@@ -102,6 +102,7 @@ const lease = await kube.transport.send<V1Lease>(
   `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases/${set.leaseName}`,
 );
 const acquiredAt = Date.parse(String(lease.spec?.acquireTime));
+const takeoverSteps = await takeoverStepsOf(follower);
 const deathToServing = (servedAt - killedAt) / 1000;
 const acquireToServing = (servedAt - acquiredAt) / 1000;
 await set.stopAll();
@@ -129,6 +130,11 @@ console.log(`\nstacks: ${stackCount} (${failed} failed to load); load average ${
 console.log("| figure | measured | goal |\n| --- | ---: | ---: |");
 for (const [name, value, goal] of rows) console.log(`| ${name} | ${value.toFixed(2)} | ${goal} |`);
 console.log(`\nthe restarted replica's first create answered ${restartCreate}`);
+console.log(
+  `the new leader's takeover steps (s): ${Object.entries(takeoverSteps)
+    .map(([step, seconds]) => `${step} ${seconds.toFixed(3)}`)
+    .join(", ")}`,
+);
 mkdirSync(join(repo, "bench", "results"), { recursive: true });
 writeFileSync(
   join(repo, "bench", "results", "takeover.json"),
@@ -142,6 +148,7 @@ writeFileSync(
       acquireToServingSeconds: acquireToServing,
       restartToReadySeconds: restartSeconds,
       restartFirstCreate: restartCreate,
+      takeoverStepsSeconds: takeoverSteps,
     },
     null,
     2,
@@ -151,6 +158,15 @@ log(
   "wrote bench/results/takeover.json; stop the bench cluster with: STACKD_CLUSTER=bench tools/bun.sh run cluster down",
 );
 process.exit(0);
+
+/** The steps of a replica's last takeover, from its `stackd_last_takeover_step_seconds` gauge. */
+async function takeoverStepsOf(replica: StackdProcess): Promise<Record<string, number>> {
+  const text = await (await replica.api("/metrics")).text();
+  const steps: Record<string, number> = {};
+  for (const match of text.matchAll(/^stackd_last_takeover_step_seconds\{step="([^"]+)"\} (\S+)$/gm))
+    steps[match[1] ?? ""] = Number(match[2]);
+  return steps;
+}
 
 function mkdirTemp(): string {
   const dir = join("/tmp", `stackd-bench-${crypto.randomUUID().slice(0, 8)}`);

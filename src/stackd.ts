@@ -247,10 +247,12 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
         startIsolationPasses();
         acting = true;
         batchDeletes.resume();
+        const steps = { networkPolicies: networkPoliciesMs, ...taken.timings };
+        for (const [step, ms] of Object.entries(steps)) metrics.takeoverSteps.set({ step }, ms / 1000);
         logger.info("leading: this replica now runs every stack and takes writes", {
           stacks: taken.stacks,
           takeoverMs: Math.round(performance.now() - started),
-          stepsMs: { networkPolicies: networkPoliciesMs, ...taken.timings },
+          stepsMs: steps,
         });
       } catch (error) {
         logger.error("cannot take over as leader; standing down", { error });

@@ -116,6 +116,12 @@ export function createMetrics() {
       labelNames: ["table"] as const,
       registers,
     }),
+    takeoverSteps: new Gauge({
+      name: "stackd_last_takeover_step_seconds",
+      help: "How long each step of this replica's last takeover as leader took (network policies, view, store, ports, actors, pods).",
+      labelNames: ["step"] as const,
+      registers,
+    }),
     /** Connects the gauges to what they read. */
     bind(next: MetricSources): void {
       sources = next;

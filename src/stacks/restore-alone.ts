@@ -6,6 +6,9 @@ import { adoptFromCluster } from "./cluster-adoption.ts";
 import type { StackActors } from "./stack-actors.ts";
 import { leasesOf } from "./stack-record.ts";
 
+/** At most this many stack ids in one log line (a lost database can mean 10,000 of them). */
+const loggedIds = 20;
+
 export interface RestoreAloneParts {
   kube: KubeClient;
   namespace: string;
@@ -36,7 +39,8 @@ export async function restoreAlone(parts: RestoreAloneParts): Promise<number> {
   const adopted = await adoptFromCluster(parts.kube, parts.namespace, parts.instance, loaded.stacks);
   if (adopted.length > 0) {
     logger.warn("rebuilt stacks the database did not know from the cluster", {
-      stacks: adopted.map((stack) => stack.stack_id),
+      count: adopted.length,
+      stacks: adopted.slice(0, loggedIds).map((stack) => stack.stack_id),
     });
     for (const stack of adopted) store.save(stack);
   }
