@@ -64,19 +64,22 @@ async function create(replica: StackdProcess): Promise<number> {
   return response?.status ?? 0;
 }
 
-log(`loading ${stackCount} stacks through both replicas, 50 at a time`);
+// Fewer at a time than a CTF's peak: loading is set-up here, and an API server past ~8,000 Services on
+// this machine slows down enough that 50 concurrent creates start missing their scheduling deadline.
+const loadConcurrency = Number(process.env.BENCH_TAKEOVER_CONCURRENCY ?? 20);
+log(`loading ${stackCount} stacks through both replicas, ${loadConcurrency} at a time`);
 const loadStarted = performance.now();
 let created = 0;
 let failed = 0;
 let turn = 0;
 await Promise.all(
-  Array.from({ length: 50 }, async () => {
+  Array.from({ length: loadConcurrency }, async () => {
     while (created < stackCount) {
       turn += 1;
       const status = await create(turn % 2 === 0 ? first : second);
       if (status === 201) created += 1;
       else failed += 1;
-      if (failed > stackCount / 10) throw new Error(`more than ${stackCount / 10} creates failed; giving up`);
+      if (failed > stackCount / 4) throw new Error(`more than ${stackCount / 4} creates failed; giving up`);
       if (turn % 1000 === 0) log(`${created} created, ${failed} refused (retried)`);
     }
   }),
