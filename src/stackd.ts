@@ -202,6 +202,7 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
   let acting = false;
 
   if (!replicated) {
+    const restoreStarted = performance.now();
     const restored = await restoreAlone({
       kube,
       namespace: config.namespace,
@@ -212,6 +213,7 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
       logger,
       clusterNodePorts: () => sync.clusterNodePorts(),
     });
+    const watchesStarted = performance.now();
     await sync.start();
     startIsolationPasses();
     acting = true;
@@ -220,6 +222,10 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
       restoredStacks: restored,
       namespace: config.namespace,
       instance: config.instance,
+      stepsMs: {
+        restore: Math.round(watchesStarted - restoreStarted),
+        watches: Math.round(performance.now() - watchesStarted),
+      },
     });
   } else {
     await sync.start();
