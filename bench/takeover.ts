@@ -111,7 +111,8 @@ const acquireToServing = (servedAt - acquiredAt) / 1000;
 await set.stopAll();
 
 log("a single replica (no leader election) restarting on an empty database");
-const single = new StackdProcess(namespace, mkdirTemp(), env);
+// At info, so that its ready line (with how long the restore and the watches' lists took) is printed.
+const single = new StackdProcess(namespace, mkdirTemp(), { ...env, LOG_LEVEL: "info" });
 const restartStarted = Date.now();
 await single.start();
 let readyAt = 0;

@@ -254,13 +254,18 @@ export const stackMachine = setup({
             starting: {
               tags: "scheduled",
               always: [
-                { guard: "podFailed", target: "#stack.live.failed", actions: "reasonFromPod" },
-                { guard: "podSucceeded", target: "#stack.live.stopped", actions: "reasonCompleted" },
+                { guard: "podFailed", target: "#stack.live.failed", actions: ["reasonFromPod", "touch"] },
+                {
+                  guard: "podSucceeded",
+                  target: "#stack.live.stopped",
+                  actions: ["reasonCompleted", "touch"],
+                },
                 { guard: "podReady", target: "#stack.live.running" },
-                { guard: "podGone", target: "#stack.live.failed", actions: "reasonPodGone" },
+                { guard: "podGone", target: "#stack.live.failed", actions: ["reasonPodGone", "touch"] },
               ],
               on: {
-                "pod.changed": { actions: ["recordPod", "touch"] },
+                // The record changes (and is stamped) only when the pod's news moves the stack.
+                "pod.changed": { actions: "recordPod" },
                 "node.deleted": toNodeDeleted,
                 "ttl.extend": extendTtl,
               },
@@ -289,12 +294,13 @@ export const stackMachine = setup({
             },
           },
           always: [
-            { guard: "podFailed", target: "failed", actions: "reasonFromPod" },
-            { guard: "podSucceeded", target: "stopped", actions: "reasonCompleted" },
-            { guard: "podGone", target: "failed", actions: "reasonPodGone" },
+            { guard: "podFailed", target: "failed", actions: ["reasonFromPod", "touch"] },
+            { guard: "podSucceeded", target: "stopped", actions: ["reasonCompleted", "touch"] },
+            { guard: "podGone", target: "failed", actions: ["reasonPodGone", "touch"] },
           ],
           on: {
-            "pod.changed": { actions: ["recordPod", "touch"] },
+            // A running pod's status updates change nothing in the record: no write, no live message.
+            "pod.changed": { actions: "recordPod" },
             "node.deleted": toNodeDeleted,
             "ttl.extend": extendTtl,
           },

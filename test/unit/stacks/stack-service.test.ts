@@ -348,9 +348,16 @@ describe("StackActors persistence and restore", () => {
     const { stack_id } = await service.create(newStack);
     const before = saves;
     clock.increment(1_000);
+    // A pod update that moves nothing (still starting) and another node's loss change no field.
     actors.podChanged(stack_id, facts({ nodeName: "stack-node-1" }), "203.0.113.11");
     actors.nodeDeleted("some-other-node");
-    expect(saves).toBe(before + 1); // the pod event touches updated_at; the other node changes nothing
+    expect(saves).toBe(before);
+    actors.podChanged(stack_id, facts({ nodeName: "stack-node-1", ready: true, phase: "Running" }), null);
+    expect(saves).toBe(before + 1);
+    // Once running, the pod's own status updates (a probe, a restart count) are not the record's news.
+    clock.increment(1_000);
+    actors.podChanged(stack_id, facts({ nodeName: "stack-node-1", ready: true, phase: "Running" }), null);
+    expect(saves).toBe(before + 1);
   });
 
   it("expires a stack at its TTL: torn down, port released, removed with reason ttl_expired", async () => {
