@@ -142,7 +142,8 @@ export class ClusterSync {
 
   /** Every nodePort that Services anywhere in the cluster use (for the port allocator). */
   async clusterNodePorts(): Promise<number[]> {
-    const list = await this.#options.kube.core.listServiceForAllNamespaces();
+    // Plain JSON: the typed list would convert every Service in the cluster into model classes.
+    const list = await this.#options.kube.transport.send<{ items: V1Service[] }>("GET", "/api/v1/services");
     return list.items
       .flatMap((service) => (service.spec?.ports ?? []).map((port) => port.nodePort ?? 0))
       .filter(Boolean);

@@ -42,7 +42,7 @@ export async function restoreAlone(parts: RestoreAloneParts): Promise<number> {
       count: adopted.length,
       stacks: adopted.slice(0, loggedIds).map((stack) => stack.stack_id),
     });
-    for (const stack of adopted) store.save(stack);
+    store.saveAll(adopted);
   }
   const stacks = [...loaded.stacks, ...adopted];
   // As at a takeover: the stacks' own ports now, the rest of the cluster's when its list of every

@@ -34,6 +34,13 @@ export class StackStore {
     this.#upsert.run(stack.stack_id, JSON.stringify(stack));
   }
 
+  /** Saves many records in one transaction (thousands at a start, where one commit each is slow). */
+  saveAll(stacks: StoredStack[]): void {
+    this.#db.transaction(() => {
+      for (const stack of stacks) this.save(stack);
+    })();
+  }
+
   remove(stackId: string): void {
     this.#delete.run(stackId);
   }
