@@ -1,6 +1,10 @@
 import type { ServerWebSocket } from "bun";
 import { dashboardRoutes } from "../src/http/dashboard.routes.ts";
-import type { SummaryChangeMessage, SummarySnapshotMessage } from "../src/live/messages.ts";
+import type {
+  SnapshotPartMessage,
+  SummaryChangeMessage,
+  SummarySnapshotMessage,
+} from "../src/live/messages.ts";
 import type { StackRecord, StackSummaryRecord } from "../src/stacks/stack-record.ts";
 
 const nodeCount = 20;
@@ -42,6 +46,11 @@ function syntheticStack(
  * (`fields=summary`), with `count` synthetic stacks and bursts of creates on demand: the dashboard
  * benchmark's feed, since 10,000 real stacks take minutes to create.
  */
+/** What the synthetic server keeps per socket: the snapshot slice the dashboard asked for (0: none). */
+interface SocketData {
+  slice: number;
+}
+
 export function startSyntheticStackd(count: number) {
   const now = Date.now();
   const stacks = new Map<string, StackSummaryRecord>();
@@ -51,7 +60,7 @@ export function startSyntheticStackd(count: number) {
   }
   let seq = 1_000;
   let nextIndex = count;
-  const sockets = new Set<ServerWebSocket<unknown>>();
+  const sockets = new Set<ServerWebSocket<SocketData>>();
   const dashboard = dashboardRoutes();
   const broadcast = (stack: StackSummaryRecord, previous: SummaryChangeMessage["previous_status"]) => {
     seq += 1;
@@ -70,13 +79,16 @@ export function startSyntheticStackd(count: number) {
   };
   const json = (body: unknown) => Response.json(body);
 
-  const server = Bun.serve({
+  const server = Bun.serve<SocketData>({
     port: 0,
     hostname: "127.0.0.1",
     fetch(request, bunServer) {
-      const { pathname } = new URL(request.url);
+      const { pathname, searchParams } = new URL(request.url);
+      const slice = Number(searchParams.get("snapshot_slice") ?? 0);
       if (pathname === "/ws/stacks")
-        return bunServer.upgrade(request) ? undefined : new Response("", { status: 400 });
+        return bunServer.upgrade(request, { data: { slice } })
+          ? undefined
+          : new Response("", { status: 400 });
       if (pathname === "/dashboard" || pathname.startsWith("/dashboard/")) return dashboard.handle(request);
       if (pathname === "/healthz") return json({ status: "ok" });
       if (pathname === "/stats") return json(statsOf(stacks));
@@ -87,7 +99,24 @@ export function startSyntheticStackd(count: number) {
     websocket: {
       open(socket) {
         sockets.add(socket);
-        const snapshot: SummarySnapshotMessage = { type: "snapshot", seq, stacks: [...stacks.values()] };
+        const all = [...stacks.values()];
+        const { slice } = socket.data;
+        if (slice > 0) {
+          // As stackd sends it with `snapshot_slice`: parts of at most `slice` records, at least one.
+          const parts = Math.max(1, Math.ceil(all.length / slice));
+          for (let part = 1; part <= parts; part += 1) {
+            const message: SnapshotPartMessage = {
+              type: "snapshot_part",
+              seq,
+              part,
+              parts,
+              stacks: all.slice((part - 1) * slice, part * slice),
+            };
+            socket.send(JSON.stringify(message));
+          }
+          return;
+        }
+        const snapshot: SummarySnapshotMessage = { type: "snapshot", seq, stacks: all };
         socket.send(JSON.stringify(snapshot));
       },
       message() {},

@@ -166,6 +166,14 @@ function startConsole(api: ApiClient): void {
       snapshotSeen = true;
       schedule();
     },
+    // The first part draws at once; each next part is placed like a burst of new stacks.
+    onSnapshotPart(stacks, first, last) {
+      if (first) store.beginSnapshot(stacks);
+      else for (const stack of stacks) store.upsert(stack);
+      if (last) store.endSnapshot();
+      snapshotSeen = true;
+      schedule();
+    },
     onChange(stackId, stack) {
       if (stack) store.upsert(stack);
       else store.remove(stackId);

@@ -33,13 +33,26 @@ export class StackStore {
 
   /** Replaces every stack (a snapshot); selections and errors of stacks that are gone are dropped. */
   replaceAll(stacks: StackSummary[]): void {
+    this.beginSnapshot(stacks);
+    this.endSnapshot();
+  }
+
+  /**
+   * The first part of a snapshot: it replaces every stack; `upsert` adds the next parts. Selections
+   * and delete errors wait for `endSnapshot`, since their stacks may come in a later part.
+   */
+  beginSnapshot(stacks: StackSummary[]): void {
     this.#stacks = new Map(stacks.map((stack) => [stack.stack_id, stack]));
     for (const stack of stacks) this.#touch(stack.stack_id);
+    this.#replaced = true;
+    this.#changes.clear();
+  }
+
+  /** The snapshot is whole: selections and errors of stacks it does not hold are dropped. */
+  endSnapshot(): void {
     for (const stackId of this.#selected) if (!this.#stacks.has(stackId)) this.#selected.delete(stackId);
     for (const stackId of this.#deleteErrors.keys())
       if (!this.#stacks.has(stackId)) this.#deleteErrors.delete(stackId);
-    this.#replaced = true;
-    this.#changes.clear();
   }
 
   /** What changed since the last call: all (a snapshot came), or the stacks whose records changed. */

@@ -70,7 +70,8 @@ Authenticate with the \`X-API-KEY\` header or the \`api_key\` query parameter.
 
 The WebSocket \`/ws/stacks\` (query: \`stack_id\`, \`since\`, \`fields\`, \`api_key\`) sends JSON messages whose schemas are the
 components LiveSnapshotMessage, LiveChangeMessage, LiveResyncMessage and LiveHeartbeatMessage; with
-\`fields=summary\` its records lack \`pod_spec\` (LiveSummarySnapshotMessage, LiveSummaryChangeMessage).`;
+\`fields=summary\` its records lack \`pod_spec\` (LiveSummarySnapshotMessage, LiveSummaryChangeMessage); with
+\`snapshot_slice\` a snapshot comes as LiveSnapshotPartMessage parts.`;
 
 const errorContent = { "application/json": { schema: ErrorBody } };
 
@@ -103,6 +104,14 @@ const liveStreamOperation: OpenAPIV3.PathItemObject = {
         schema: { type: "string", enum: ["full", "summary"], default: "full" },
         description:
           "`summary`: records without `pod_spec`, for clients that list many stacks (the dashboard); default `full`, the whole records",
+      },
+      {
+        name: "snapshot_slice",
+        in: "query",
+        required: false,
+        schema: { type: "integer", minimum: 100, maximum: 10000 },
+        description:
+          "send a snapshot of every stack as LiveSnapshotPartMessage messages of at most this many records (the snapshot is whole after part `parts`), so that a client parses 10,000 stacks in small steps",
       },
     ],
     responses: {

@@ -37,6 +37,7 @@ export function liveRoutes({
       stack_id: t.Optional(t.String()),
       since: t.Optional(t.Numeric({ minimum: 0 })),
       fields: t.Optional(t.Union([t.Literal("full"), t.Literal("summary")])),
+      snapshot_slice: t.Optional(t.Numeric({ minimum: 100, maximum: 10_000 })),
       api_key: t.Optional(t.String()),
     }),
     // Documented by hand in app.ts: OpenAPI has no WebSocket method.
@@ -44,7 +45,7 @@ export function liveRoutes({
     sendPings: true,
     idleTimeout: 120,
     open(ws) {
-      const { stack_id: stackId, since, fields } = ws.data.query;
+      const { stack_id: stackId, since, fields, snapshot_slice: snapshotSlice } = ws.data.query;
       const state = { closed: false };
       const send = (message: string, seq: number) => {
         if (state.closed) return;
@@ -72,6 +73,7 @@ export function liveRoutes({
           ...(stackId ? { stackId } : {}),
           ...(since === undefined ? {} : { since: Number(since) }),
           ...(fields ? { fields } : {}),
+          ...(snapshotSlice === undefined ? {} : { snapshotSlice: Number(snapshotSlice) }),
         },
         send,
       );

@@ -92,6 +92,7 @@ export const liveMessageComponents = {
   LiveHeartbeatMessage: LiveMessage.heartbeat,
   LiveSummarySnapshotMessage: LiveMessage.summarySnapshot,
   LiveSummaryChangeMessage: LiveMessage.summaryChange,
+  LiveSnapshotPartMessage: LiveMessage.snapshot_part,
 };
 
 /** The error answers a route may give, by status, for its `response` schema. */

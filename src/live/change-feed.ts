@@ -26,6 +26,8 @@ export interface FeedOptions {
   stackId?: string;
   since?: number;
   fields?: RecordFields;
+  /** Send a snapshot of every stack as `snapshot_part` messages of at most this many records. */
+  snapshotSlice?: number;
 }
 
 /**
@@ -95,12 +97,10 @@ export class ChangeFeed {
     this.#subscribers.clear();
   }
 
-  #initial({ stackId, since, fields }: FeedOptions & { fields: RecordFields }): string[] {
-    const resync = (reason: ResyncMessage["reason"]) => [
-      this.#resync(reason),
-      this.#snapshot(stackId, fields),
-    ];
-    if (since === undefined) return [this.#snapshot(stackId, fields)];
+  #initial({ stackId, since, fields, snapshotSlice }: FeedOptions & { fields: RecordFields }): string[] {
+    const snapshot = () => this.#snapshot(stackId, fields, snapshotSlice);
+    const resync = (reason: ResyncMessage["reason"]) => [this.#resync(reason), ...snapshot()];
+    if (since === undefined) return snapshot();
     const { oldest, latest } = this.#history.bounds();
     if (since > this.#seq) return resync("since_in_future");
     if (since < this.#streamBase) return resync("other_stream");
@@ -113,11 +113,16 @@ export class ChangeFeed {
       : this.#history.since(since, stackId);
   }
 
-  #snapshot(stackId: string | undefined, fields: RecordFields): string {
+  /** One `snapshot` message, or with `slice` (and every stack) its `snapshot_part` messages. */
+  #snapshot(stackId: string | undefined, fields: RecordFields, slice: number | undefined): string[] {
     const head = `{"type":"snapshot","seq":${this.#seq},"stacks":`;
-    if (stackId === undefined) return `${head}${this.#reads.listArrayJson(fields)}}`;
-    const one = this.#reads.getJson(stackId, fields);
-    return `${head}[${one ?? ""}]}`;
+    if (stackId !== undefined) return [`${head}[${this.#reads.getJson(stackId, fields) ?? ""}]}`];
+    if (slice === undefined) return [`${head}${this.#reads.listArrayJson(fields)}}`];
+    const slices = this.#reads.listArrayJsonSlices(fields, slice);
+    return slices.map(
+      (stacks, index) =>
+        `{"type":"snapshot_part","seq":${this.#seq},"part":${index + 1},"parts":${slices.length},"stacks":${stacks}}`,
+    );
   }
 
   #resync(reason: ResyncMessage["reason"]): string {

@@ -33,6 +33,17 @@ export const LiveMessage = {
     seq: Type.Integer(),
     stacks: Type.Array(StackSummaryRecord),
   }),
+  /**
+   * With `snapshot_slice=N`: the snapshot in parts of at most N records, sent in order; the snapshot is
+   * whole after the part whose `part` equals `parts`. Records lack `pod_spec` with `fields=summary`.
+   */
+  snapshot_part: Type.Object({
+    type: Type.Literal("snapshot_part"),
+    seq: Type.Integer(),
+    part: Type.Integer({ minimum: 1 }),
+    parts: Type.Integer({ minimum: 1 }),
+    stacks: Type.Array(Type.Union([StackRecord, StackSummaryRecord])),
+  }),
   /** With `fields=summary`: a change whose record lacks `pod_spec`. */
   summaryChange: changeMessage(StackSummaryRecord),
   /** The client must drop its state and use the snapshot that follows. */
@@ -54,9 +65,15 @@ export type SnapshotMessage = Static<typeof LiveMessage.snapshot>;
 export type ChangeMessage = Static<typeof LiveMessage.change>;
 export type SummarySnapshotMessage = Static<typeof LiveMessage.summarySnapshot>;
 export type SummaryChangeMessage = Static<typeof LiveMessage.summaryChange>;
+export type SnapshotPartMessage = Static<typeof LiveMessage.snapshot_part>;
 export type ResyncMessage = Static<typeof LiveMessage.resync>;
 export type HeartbeatMessage = Static<typeof LiveMessage.heartbeat>;
-export type LiveMessageType = SnapshotMessage | ChangeMessage | ResyncMessage | HeartbeatMessage;
+export type LiveMessageType =
+  | SnapshotMessage
+  | SnapshotPartMessage
+  | ChangeMessage
+  | ResyncMessage
+  | HeartbeatMessage;
 
 /** Close code sent to a client that fell too far behind; it should reconnect with `since`. */
 export const slowConsumerCloseCode = 4008;

@@ -59,13 +59,25 @@ export class StackReads {
 
   /** The records (or their summaries) as a JSON array, built from each stack's cached JSON. */
   listArrayJson(fields: RecordFields = "full"): string {
-    let body = "[";
-    let first = true;
+    return this.listArrayJsonSlices(fields, Number.POSITIVE_INFINITY)[0] ?? "[]";
+  }
+
+  /** The records as JSON arrays of at most `size` records each, in list order; at least one array. */
+  listArrayJsonSlices(fields: RecordFields, size: number): string[] {
+    const slices: string[] = [];
+    let body = "";
+    let count = 0;
     for (const entry of this.#entries.values()) {
-      body += first ? jsonOf(entry, fields) : `,${jsonOf(entry, fields)}`;
-      first = false;
+      if (count === size) {
+        slices.push(`[${body}]`);
+        body = "";
+        count = 0;
+      }
+      body += count === 0 ? jsonOf(entry, fields) : `,${jsonOf(entry, fields)}`;
+      count += 1;
     }
-    return `${body}]`;
+    slices.push(`[${body}]`);
+    return slices;
   }
 
   /** The `GET /stacks` body as UTF-8, rebuilt only after some stack changed since the last call. */

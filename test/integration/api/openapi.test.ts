@@ -105,6 +105,7 @@ describe("the OpenAPI document", () => {
         "LiveChangeMessage",
         "LiveResyncMessage",
         "LiveHeartbeatMessage",
+        "LiveSnapshotPartMessage",
       ]),
     );
   });
@@ -225,6 +226,22 @@ describe("the OpenAPI document", () => {
       const validate = ajv.compile(schema);
       expect(validate(message) ? "valid" : ajv.errorsText(validate.errors)).toBe("valid");
     }
+    client.close();
+  });
+
+  it("matches a snapshot sent in parts with its documented component", async () => {
+    await service.call("POST", "/stacks", { target_port: 80, pod_spec: contractPodSpec });
+    const url = `${base.replace("http", "ws")}/ws/stacks?fields=summary&snapshot_slice=100&api_key=${testApiKey}`;
+    const client = new LiveClient(url);
+    expect(await client.opened()).toBe(true);
+    const part = await client.waitFor("the snapshot's part", () =>
+      client.messages.find((message) => message.type === "snapshot_part"),
+    );
+    expect(part).toMatchObject({ part: 1, parts: 1 });
+    expect((part as { stacks: unknown[] }).stacks.length).toBeGreaterThan(0);
+    expect(JSON.stringify(part)).not.toContain("pod_spec");
+    const validate = ajv.compile(document.components.schemas.LiveSnapshotPartMessage ?? {});
+    expect(validate(part) ? "valid" : ajv.errorsText(validate.errors)).toBe("valid");
     client.close();
   });
 });

@@ -669,3 +669,40 @@ describe("ChangeFeed with fields=summary", () => {
     expect(initial.map((message) => message.type)).toEqual(["resync", "snapshot"]);
   });
 });
+
+describe("ChangeFeed with snapshot_slice", () => {
+  const ids = (message: unknown) =>
+    (message as { stacks: Array<{ stack_id: string }> }).stacks.map((s) => s.stack_id);
+
+  it("sends the snapshot as numbered parts of at most N records, in list order", () => {
+    const { actors, feed } = harness();
+    for (const id of ["stack-a", "stack-b", "stack-c", "stack-d", "stack-e"]) actors.push(created(id));
+    const parts = feed.open({ fields: "summary", snapshotSlice: 2 }, () => {}).initial.map(parseSummary);
+    const numbering = parts.map((part) =>
+      part.type === "snapshot_part" ? `${part.part}/${part.parts}` : part.type,
+    );
+    expect(numbering).toEqual(["1/3", "2/3", "3/3"]);
+    expect(parts.flatMap(ids)).toEqual(["stack-a", "stack-b", "stack-c", "stack-d", "stack-e"]);
+    expect(parts.every((part) => part.seq === 5)).toBe(true);
+  });
+
+  it("sends one empty part when there is no stack", () => {
+    const { feed } = harness();
+    const parts = feed.open({ snapshotSlice: 100 }, () => {}).initial.map((text) => JSON.parse(text));
+    expect(parts).toEqual([{ type: "snapshot_part", seq: 0, part: 1, parts: 1, stacks: [] }]);
+  });
+
+  it("slices the snapshot that follows a resync too, and never a one-stack snapshot", () => {
+    const { actors, feed } = harness();
+    actors.push(created("stack-a"));
+    actors.push(created("stack-b"));
+    const resynced = feed
+      .open({ since: 99, snapshotSlice: 1 }, () => {})
+      .initial.map((text) => JSON.parse(text));
+    expect(resynced.map((message) => message.type)).toEqual(["resync", "snapshot_part", "snapshot_part"]);
+    const one = feed
+      .open({ stackId: "stack-b", snapshotSlice: 1 }, () => {})
+      .initial.map((text) => JSON.parse(text));
+    expect(one.map((message) => message.type)).toEqual(["snapshot"]);
+  });
+});
