@@ -42,7 +42,8 @@ function withLabels(frame: string): string {
     ...record,
     labels: labelsOf.get(record.stack_id) ?? {},
   });
-  if (message.type === "snapshot") message.stacks = message.stacks.map(label);
+  if (message.type === "snapshot" || message.type === "snapshot_part")
+    message.stacks = message.stacks.map(label);
   if (message.type === "change") message.stack = label(message.stack);
   return JSON.stringify(message);
 }
