@@ -41,8 +41,8 @@ function sumOf(metrics: string, name: string, match: string): number {
 
 const rows: Array<{ qps: number; seconds: number; p50Ms: number; failed: number; throttled: number }> = [];
 let portBase = 21000;
-for (const qps of points) {
-  const namespace = `qps-${qps}-${stamp}`;
+for (const [index, qps] of points.entries()) {
+  const namespace = `qps-${qps}-${index}-${stamp}`;
   await kube.core.createNamespace({ body: { metadata: { name: namespace } } });
   await applyNamespaceSecurity(kube, namespace);
   await Bun.sleep(1000);

@@ -51,8 +51,8 @@ describe("loadConfig", () => {
     expect(config.schedulingTimeoutMs).toBe(20_000);
     expect(config.shutdownTimeoutMs).toBe(10_000);
     // The reference's 20 / 40 make a 500-create burst take 48 s; README "Choosing the client rate limit".
-    expect(config.kubeClientQps).toBe(100);
-    expect(config.kubeClientBurst).toBe(200);
+    expect(config.kubeClientQps).toBe(200);
+    expect(config.kubeClientBurst).toBe(400);
     expect(config.dbPath).toBe("./data/stackd.db");
     expect(config.requireIngressNetworkPolicy).toBe(true);
     expect(config.networkIsolation).toBe(false);
