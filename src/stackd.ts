@@ -214,12 +214,12 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
       clusterNodePorts: () => sync.clusterNodePorts(),
     });
     const watchesStarted = performance.now();
-    await sync.start();
+    await sync.start(restored.lists);
     startIsolationPasses();
     acting = true;
     batchDeletes.resume();
     logger.info("stackd ready", {
-      restoredStacks: restored,
+      restoredStacks: restored.stacks,
       namespace: config.namespace,
       instance: config.instance,
       stepsMs: {

@@ -52,6 +52,17 @@ export interface WatchOptions<T> {
   watchTimeoutSeconds?: number;
   /** Resume from this resourceVersion instead of listing first (mainly for tests of expiry). */
   resourceVersion?: string;
+  /**
+   * A list of this collection (same path and selectors) that was already read: delivered as the first
+   * sync, and watched from its resourceVersion, instead of listing again. Later relists list as usual.
+   */
+  initialList?: InitialList<T>;
+}
+
+/** A collection's items and the resourceVersion of the list that returned them. */
+export interface InitialList<T> {
+  items: T[];
+  resourceVersion: string;
 }
 
 interface RawWatchEvent {
@@ -81,9 +92,11 @@ export class ResourceWatch<T extends WatchedObject> {
   #loop: Promise<void> | undefined;
   #synced: Promise<void>;
   #resolveSynced!: () => void;
+  #initialList: InitialList<T> | undefined;
 
   constructor(options: WatchOptions<T>) {
     this.#options = options;
+    this.#initialList = options.initialList;
     this.#health.resourceVersion = options.resourceVersion;
     this.#synced = new Promise((resolve) => {
       this.#resolveSynced = resolve;
@@ -150,14 +163,21 @@ export class ResourceWatch<T extends WatchedObject> {
 
   async #list(): Promise<void> {
     this.#update({ state: "listing" });
+    const seed = this.#initialList;
+    this.#initialList = undefined;
+    const { items, resourceVersion } = seed ?? (await this.#read());
+    this.#options.handlers.onSync(items);
+    this.#update({ resourceVersion, lists: this.#health.lists + 1 });
+    this.#resolveSynced();
+  }
+
+  async #read(): Promise<InitialList<T>> {
     const list = await this.#options.transport.send<{ items: T[]; metadata: { resourceVersion: string } }>(
       "GET",
       this.#options.path,
       { query: this.#selectorQuery() },
     );
-    this.#options.handlers.onSync(list.items);
-    this.#update({ resourceVersion: list.metadata.resourceVersion, lists: this.#health.lists + 1 });
-    this.#resolveSynced();
+    return { items: list.items, resourceVersion: list.metadata.resourceVersion };
   }
 
   async #watchOnce(): Promise<void> {

@@ -1,7 +1,7 @@
 import type { V1Node, V1Pod, V1Service } from "@kubernetes/client-node";
 import type { KubeClient } from "../kube/client.ts";
 import { isNotFound, toKubeApiError } from "../kube/errors.ts";
-import { ResourceWatch, type WatchHealth } from "../kube/watch.ts";
+import { type InitialList, ResourceWatch, type WatchHealth } from "../kube/watch.ts";
 import type { Logger } from "../log/logger.ts";
 import { stackEnvOf } from "../podspec/stack-env.ts";
 import type { PortAllocator } from "../ports/port-allocator.ts";
@@ -11,6 +11,13 @@ import { NodeDirectory } from "./node-directory.ts";
 import { podFacts, podGone } from "./pod-facts.ts";
 import type { StackActors } from "./stack-actors.ts";
 import { stackLabels } from "./stack-resources.ts";
+
+/** The instance's collections as a start already listed them, for the watches to begin from. */
+export interface InstanceLists {
+  nodes: InitialList<V1Node>;
+  pods: InitialList<V1Pod>;
+  services: InitialList<V1Service>;
+}
 
 export interface ClusterSyncOptions {
   kube: KubeClient;
@@ -149,12 +156,16 @@ export class ClusterSync {
       .filter(Boolean);
   }
 
-  /** Starts the watches (nodes first, so pods can be placed) and the orphan sweep. */
-  async start(): Promise<void> {
+  /**
+   * Starts the watches (nodes first, so pods can be placed) and the orphan sweep; with `lists` (read by
+   * the start from the same paths and selectors) the watches begin from them instead of listing again.
+   */
+  async start(lists?: InstanceLists): Promise<void> {
     const { kube, namespace, instance, logger } = this.#options;
     const nodeWatch = new ResourceWatch<V1Node>({
       transport: kube.transport,
       path: "/api/v1/nodes",
+      ...(lists ? { initialList: lists.nodes } : {}),
       logger: logger.child({ watch: "nodes" }),
       handlers: {
         onHealth: (health) => this.#options.onWatchHealth?.("nodes", health),
@@ -175,6 +186,7 @@ export class ClusterSync {
       transport: kube.transport,
       path: `/api/v1/namespaces/${namespace}/pods`,
       labelSelector: instanceSelector(instance),
+      ...(lists ? { initialList: lists.pods } : {}),
       logger: logger.child({ watch: "pods" }),
       handlers: scopeToInstance<V1Pod>(instance, {
         onHealth: (health) => this.#options.onWatchHealth?.("pods", health),
@@ -186,6 +198,7 @@ export class ClusterSync {
       transport: kube.transport,
       path: `/api/v1/namespaces/${namespace}/services`,
       labelSelector: instanceSelector(instance),
+      ...(lists ? { initialList: lists.services } : {}),
       logger: logger.child({ watch: "services" }),
       handlers: scopeToInstance<V1Service>(instance, {
         onHealth: (health) => this.#options.onWatchHealth?.("services", health),

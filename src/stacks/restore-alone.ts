@@ -3,6 +3,7 @@ import type { Logger } from "../log/logger.ts";
 import type { PortAllocator } from "../ports/port-allocator.ts";
 import type { StackStore } from "../store/stack-store.ts";
 import { adoptFromCluster } from "./cluster-adoption.ts";
+import type { InstanceLists } from "./cluster-sync.ts";
 import type { StackActors } from "./stack-actors.ts";
 import { leasesOf } from "./stack-record.ts";
 
@@ -23,9 +24,12 @@ export interface RestoreAloneParts {
 
 /**
  * A single stackd's start (no leader election): the stored stacks, plus those the cluster holds and
- * the database lost (rebuilt from their Services), become actors again. Answers how many.
+ * the database lost (rebuilt from their Services), become actors again. Answers how many, and the
+ * instance's lists it read, for the watches to begin from.
  */
-export async function restoreAlone(parts: RestoreAloneParts): Promise<number> {
+export async function restoreAlone(
+  parts: RestoreAloneParts,
+): Promise<{ stacks: number; lists: InstanceLists }> {
   const { store, logger } = parts;
   // Started first, with its failure handled at once (it may fail while the lists below still run).
   const clusterPorts = parts.clusterNodePorts().catch((error: unknown) => {
@@ -36,7 +40,12 @@ export async function restoreAlone(parts: RestoreAloneParts): Promise<number> {
   if (loaded.unreadable.length > 0)
     logger.warn("skipping stored stacks that no longer match the schema", { unreadable: loaded.unreadable });
   // The cluster is the durable truth: stacks whose records the database lost come back from their Services.
-  const adopted = await adoptFromCluster(parts.kube, parts.namespace, parts.instance, loaded.stacks);
+  const { adopted, lists } = await adoptFromCluster(
+    parts.kube,
+    parts.namespace,
+    parts.instance,
+    loaded.stacks,
+  );
   if (adopted.length > 0) {
     logger.warn("rebuilt stacks the database did not know from the cluster", {
       count: adopted.length,
@@ -50,5 +59,5 @@ export async function restoreAlone(parts: RestoreAloneParts): Promise<number> {
   parts.ports.sync([], leasesOf(stacks));
   void clusterPorts.then((taken) => parts.ports.markTaken(taken));
   parts.actors.restore(stacks);
-  return stacks.length;
+  return { stacks: stacks.length, lists };
 }

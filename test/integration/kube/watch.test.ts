@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import type { V1ConfigMap, V1Pod } from "@kubernetes/client-node";
-import { ResourceWatch, type WatchEventType } from "../../../src/kube/watch.ts";
+import { type InitialList, ResourceWatch, type WatchEventType } from "../../../src/kube/watch.ts";
 import { silentLogger } from "../../../src/log/logger.ts";
 import { restart } from "../../../tools/cluster/control-plane.ts";
 import { clusterDir } from "../../../tools/cluster/paths.ts";
@@ -31,7 +31,11 @@ interface Recorded {
 }
 
 function podWatch(
-  options: { resourceVersion?: string; backoff?: { initialMs: number; maxMs: number } } = {},
+  options: {
+    resourceVersion?: string;
+    backoff?: { initialMs: number; maxMs: number };
+    initialList?: InitialList<V1Pod>;
+  } = {},
 ) {
   const recorded: Recorded = { events: [], latest: new Map(), syncs: 0 };
   const watch = new ResourceWatch<V1Pod>({
@@ -79,6 +83,39 @@ describe("ResourceWatch", () => {
       expect(watch.health().state).toBe("watching");
     } finally {
       await watch.stop();
+    }
+  });
+
+  it("begins from a list already read: delivers it without listing, then every change made after it", async () => {
+    await kube.core.createNamespacedPod({ namespace, body: testPod("seeded") });
+    const read = await kube.transport.send<{ items: V1Pod[]; metadata: { resourceVersion: string } }>(
+      "GET",
+      `/api/v1/namespaces/${namespace}/pods`,
+    );
+    // A change between the list and the watch's start: it must arrive as an event.
+    await kube.core.createNamespacedPod({ namespace, body: testPod("after-the-list") });
+    let lists = 0;
+    // Ordinary requests only (watch streams are not observed): a list of the pods would count here.
+    kube.transport.observeRequests((method, path) => {
+      if (method === "GET" && path.endsWith("/pods")) lists += 1;
+    });
+    const { watch, recorded } = podWatch({
+      initialList: { items: read.items, resourceVersion: read.metadata.resourceVersion },
+    });
+    await watch.start();
+    try {
+      expect(recorded.syncs).toBe(1);
+      await eventually("the pod made after the list", async () =>
+        recorded.latest.has("after-the-list") ? true : undefined,
+      );
+      expect(recorded.latest.has("seeded")).toBe(true);
+      expect(watch.health().lists).toBe(1);
+      expect(lists).toBe(0);
+    } finally {
+      kube.transport.observeRequests(() => {});
+      await watch.stop();
+      await kube.core.deleteNamespacedPod({ name: "seeded", namespace }).catch(() => {});
+      await kube.core.deleteNamespacedPod({ name: "after-the-list", namespace }).catch(() => {});
     }
   });
 
