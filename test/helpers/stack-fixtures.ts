@@ -6,12 +6,18 @@ import type { StoredStack } from "../../src/stacks/stack-record.ts";
 const hour = 3_600_000;
 const fixtureCreatedAt = Date.parse("2025-01-01T00:00:00.000Z");
 
-/** A stack created at 0 that expires at 2 h: the identity the machine tests start from. */
-export const testIdentity: StackIdentity = {
-  stackId: "stack-0123456789abcdef",
+/**
+ * The identity of a v1.1 stack `stackId` (one TCP port 80, Pod and Service named as stackd names them,
+ * 100m and 128 MiB requested), with `overrides` for the times, the YAML or anything else.
+ */
+export const stackIdentityFixture = (
+  stackId: string,
+  overrides: Partial<StackIdentity> = {},
+): StackIdentity => ({
+  stackId,
   namespace: "stacks",
-  podName: "stack-0123456789abcdef",
-  serviceName: "svc-stack-0123456789abcdef",
+  podName: stackId,
+  serviceName: `svc-${stackId}`,
   ports: [{ containerPort: 80, protocol: "TCP" }],
   targetPort: 80,
   labels: {},
@@ -20,23 +26,19 @@ export const testIdentity: StackIdentity = {
   ttlExpiresAt: 2 * hour,
   requestedCpuMilli: 100,
   requestedMemoryBytes: 134_217_728,
-};
+  ...overrides,
+});
+
+/** A stack created at 0 that expires at 2 h: the identity the machine tests start from. */
+export const testIdentity: StackIdentity = stackIdentityFixture("stack-0123456789abcdef");
 
 /** The identity of a v1.1 stack `stackId` made at 20:00 that expires at 22:00 (cluster-record tests). */
-export const clusterIdentity = (stackId: string): StackIdentity => ({
-  stackId,
-  namespace: "stacks",
-  podName: stackId,
-  serviceName: `svc-${stackId}`,
-  ports: [{ containerPort: 80, protocol: "TCP" }],
-  targetPort: 80,
-  labels: {},
-  podSpecYaml: "apiVersion: v1\nkind: Pod\n",
-  createdAt: Date.parse("2026-11-28T20:00:00.000Z"),
-  ttlExpiresAt: Date.parse("2026-11-28T22:00:00.000Z"),
-  requestedCpuMilli: 100,
-  requestedMemoryBytes: 134_217_728,
-});
+export const clusterIdentity = (stackId: string): StackIdentity =>
+  stackIdentityFixture(stackId, {
+    podSpecYaml: "apiVersion: v1\nkind: Pod\n",
+    createdAt: Date.parse("2026-11-28T20:00:00.000Z"),
+    ttlExpiresAt: Date.parse("2026-11-28T22:00:00.000Z"),
+  });
 
 /** Stack effects that succeed at once and do nothing; `teardown` is told of each teardown. */
 export function quietEffects(

@@ -8,6 +8,7 @@ import { silentLogger } from "../../../src/log/logger.ts";
 import { PortAllocator } from "../../../src/ports/port-allocator.ts";
 import { createStackEffects, maxPortAttempts } from "../../../src/stacks/stack-effects.ts";
 import { serviceRecordOf } from "../../../src/stacks/stack-resources.ts";
+import { stackIdentityFixture } from "../../helpers/stack-fixtures.ts";
 
 const stackId = "stack-0123456789abcdef";
 const podsPath = "/api/v1/namespaces/stacks/pods";
@@ -34,20 +35,11 @@ const podSpecYaml = [
   "",
 ].join("\n");
 
-const identity: StackIdentity = {
-  stackId,
-  namespace: "stacks",
-  podName: stackId,
-  serviceName: `svc-${stackId}`,
-  ports: [{ containerPort: 80, protocol: "TCP" }],
-  targetPort: 80,
-  labels: {},
+const identity: StackIdentity = stackIdentityFixture(stackId, {
   podSpecYaml,
   createdAt: Date.parse("2025-01-01T00:00:00.000Z"),
   ttlExpiresAt: Date.parse("2025-01-01T01:00:00.000Z"),
-  requestedCpuMilli: 100,
-  requestedMemoryBytes: 134_217_728,
-};
+});
 
 /** A sanitised manifest that differs from `podSpecYaml`, so a test can tell which one was used. */
 function manifest(overrides: { protocol?: "TCP" | "UDP"; nodeSelector?: Record<string, string> } = {}) {
