@@ -5,7 +5,7 @@ import { bindOrFail } from "./http/listen.ts";
 import type { InspectionObserver } from "./inspection.ts";
 import { BatchDeletes, deleteThrough } from "./jobs/batch-deletes.ts";
 import { createKubeClient, type KubeClient } from "./kube/client.ts";
-import { leadershipStatus } from "./leadership/leadership-role.ts";
+import { type LeadershipStatus, leadershipStatus } from "./leadership/leadership-role.ts";
 import { LeaseElector } from "./leadership/lease-elector.ts";
 import { committedStack, readYourWrites } from "./leadership/read-your-writes.ts";
 import { takeOverFromView } from "./leadership/takeover.ts";
@@ -301,6 +301,13 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
     });
   }
 
+  const leadership = () =>
+    leadershipStatus({
+      elected: elector !== undefined,
+      holdsLease: elector?.isLeading() ?? false,
+      acting,
+      leader: elector?.leader()?.identity ?? null,
+    });
   const app = createApp({
     commands: service,
     queries: reads,
@@ -326,15 +333,9 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
       ? { metrics: { registry: metrics.registry, requireKey: config.metricsRequireKey } }
       : {}),
     ...(elector && view
-      ? { forwardWrite: writeForwarderFor(config, elector, view, () => acting, logger) }
+      ? { forwardWrite: writeForwarderFor(config, elector, view, () => acting, leadership, logger) }
       : {}),
-    leadership: () =>
-      leadershipStatus({
-        elected: elector !== undefined,
-        holdsLease: elector?.isLeading() ?? false,
-        acting,
-        leader: elector?.leader()?.identity ?? null,
-      }),
+    leadership,
     readiness: () =>
       readinessChecks({
         watches: sync.health(),
@@ -398,6 +399,7 @@ function writeForwarderFor(
   elector: LeaseElector,
   view: ClusterView,
   acting: () => boolean,
+  leadership: () => LeadershipStatus,
   logger: Logger,
 ) {
   return createWriteForwarder({
@@ -406,7 +408,7 @@ function writeForwarderFor(
       const leader = elector.leader();
       return leader && leader.identity !== config.leaderElection.identity ? leader.url : null;
     },
-    takingOver: () => elector.isLeading() && !acting(),
+    takingOver: () => leadership().role === "taking_over",
     identity: config.leaderElection.identity,
     timeoutMs: config.schedulingTimeoutMs + createDeadlineSlackMs + 5_000,
     caughtUp: readYourWrites(view),
