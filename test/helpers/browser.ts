@@ -2,8 +2,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import type { KubeClient } from "../../src/kube/client.ts";
-import { deleteTestNamespace } from "./cluster.ts";
-import type { TestStackd } from "./stackd.ts";
+import { stopAndRemove, type TestStackd } from "./stackd.ts";
 
 export const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
@@ -63,6 +62,5 @@ export async function closeBrowserTest(
   service: TestStackd | undefined,
 ): Promise<void> {
   await browser?.close();
-  await service?.stop();
-  if (service) await deleteTestNamespace(kube, service.namespace);
+  await stopAndRemove(kube, service);
 }

@@ -6,7 +6,7 @@ import type { KubeClient } from "../../src/kube/client.ts";
 import { type Logger, silentLogger } from "../../src/log/logger.ts";
 import { createStackd, type Stackd } from "../../src/stackd.ts";
 import { applyStackLimits } from "../../tools/cluster/fixture.ts";
-import { createTestNamespace, testKubeconfigPath } from "./cluster.ts";
+import { createTestNamespace, deleteTestNamespace, testKubeconfigPath } from "./cluster.ts";
 
 export const testApiKey = "test-api-key";
 
@@ -108,4 +108,10 @@ export async function startTestStackd(
       if (!options.dbDir) rmSync(dbDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Stops a test's stackd, if it started, and deletes the namespace it was given. */
+export async function stopAndRemove(kube: KubeClient, service: TestStackd | undefined): Promise<void> {
+  await service?.stop();
+  if (service) await deleteTestNamespace(kube, service.namespace);
 }

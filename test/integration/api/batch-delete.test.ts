@@ -1,18 +1,12 @@
 import { afterEach, describe, expect, it } from "bun:test";
-import {
-  createTestNamespace,
-  deleteTestNamespace,
-  eventually,
-  testKubeClient,
-} from "../../helpers/cluster.ts";
-import { podSpecYaml, startTestStackd, type TestStackd } from "../../helpers/stackd.ts";
+import { createTestNamespace, eventually, testKubeClient } from "../../helpers/cluster.ts";
+import { podSpecYaml, startTestStackd, stopAndRemove, type TestStackd } from "../../helpers/stackd.ts";
 
 const kube = testKubeClient();
 let service: TestStackd | undefined;
 
 afterEach(async () => {
-  await service?.stop();
-  if (service) await deleteTestNamespace(kube, service.namespace);
+  await stopAndRemove(kube, service);
   service = undefined;
 });
 

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from "bun:test";
 import { createLogger } from "../../../src/log/logger.ts";
-import { deleteTestNamespace, eventually, testKubeClient } from "../../helpers/cluster.ts";
-import { podSpecYaml, startTestStackd, type TestStackd } from "../../helpers/stackd.ts";
+import { eventually, testKubeClient } from "../../helpers/cluster.ts";
+import { podSpecYaml, startTestStackd, stopAndRemove, type TestStackd } from "../../helpers/stackd.ts";
 
 const kube = testKubeClient();
 const secretKey = "k3y-never-in-a-log-4f1c9e";
@@ -10,8 +10,7 @@ const raw: string[] = [];
 let service: TestStackd | undefined;
 
 afterAll(async () => {
-  await service?.stop();
-  if (service) await deleteTestNamespace(kube, service.namespace);
+  await stopAndRemove(kube, service);
 });
 
 const logger = createLogger({

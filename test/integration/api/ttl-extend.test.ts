@@ -2,15 +2,14 @@ import { afterEach, describe, expect, it } from "bun:test";
 import type { V1Service } from "@kubernetes/client-node";
 import type { ChangeMessage } from "../../../src/live/messages.ts";
 import { ttlAnnotation } from "../../../src/stacks/stack-resources.ts";
-import { deleteTestNamespace, eventually, testKubeClient } from "../../helpers/cluster.ts";
-import { podSpecYaml, startTestStackd, type TestStackd } from "../../helpers/stackd.ts";
+import { eventually, testKubeClient } from "../../helpers/cluster.ts";
+import { podSpecYaml, startTestStackd, stopAndRemove, type TestStackd } from "../../helpers/stackd.ts";
 
 const kube = testKubeClient();
 let service: TestStackd | undefined;
 
 afterEach(async () => {
-  await service?.stop();
-  if (service) await deleteTestNamespace(kube, service.namespace);
+  await stopAndRemove(kube, service);
   service = undefined;
 });
 
