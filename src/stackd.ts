@@ -237,7 +237,7 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
         isolation = await startNetworkPolicies(networkStartup);
         const networkPoliciesMs = Math.round(performance.now() - started);
         if (!view) throw new Error("no cluster view to take over from");
-        const taken = await takeOverFromView({
+        const taken = takeOverFromView({
           view,
           store,
           ports,

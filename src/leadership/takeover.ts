@@ -30,10 +30,10 @@ export interface TakeoverTimings {
  * stacks whose Service was already being deleted finish their teardown. Answers how many stacks it
  * took and how long each step took.
  */
-export async function takeOverFromView(
+export function takeOverFromView(
   { view, store, ports, actors, clusterNodePorts, onClusterPortsFailed }: TakeoverParts,
   now: () => number = () => performance.now(),
-): Promise<{ stacks: number; timings: TakeoverTimings }> {
+): { stacks: number; timings: TakeoverTimings } {
   let mark = now();
   const lap = () => {
     const at = now();

@@ -41,7 +41,7 @@ describe("takeOverFromView", () => {
     });
     const stack = storedStackFixture("stack-a");
     const { calls, parts: takeover } = parts([stack], () => list);
-    const taken = await takeOverFromView(takeover);
+    const taken = takeOverFromView(takeover);
     expect(taken.stacks).toBe(1);
     expect(calls).toEqual(["store 1", "sync taken=0 leases=31001", "restore 1"]);
     answer([31001, 31500]);
@@ -52,7 +52,7 @@ describe("takeOverFromView", () => {
 
   it("reports a failed cluster-wide list and still takes over", async () => {
     const { calls, failures, parts: takeover } = parts([], () => Promise.reject(new Error("forbidden")));
-    await takeOverFromView(takeover);
+    takeOverFromView(takeover);
     await Bun.sleep(0);
     expect(calls).toContain("restore 0");
     expect(String(failures[0])).toContain("forbidden");
@@ -61,7 +61,7 @@ describe("takeOverFromView", () => {
   it("finishes the teardown of stacks whose Service was being deleted", async () => {
     const deleting = storedStackFixture("stack-b", { status: "stopped", status_reason: "deleted" });
     const { calls, parts: takeover } = parts([deleting], async () => []);
-    await takeOverFromView(takeover);
+    takeOverFromView(takeover);
     expect(calls).toContain("delete stack-b");
   });
 });
