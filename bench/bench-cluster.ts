@@ -1,4 +1,4 @@
-import { createKubeClient, type KubeClient } from "../src/kube/client.ts";
+import { createTypedKubeClient, type TypedKubeClient } from "../src/kube/typed-api.ts";
 import { down, up } from "../tools/cluster/control-plane.ts";
 import { clusterDir, clusterFiles } from "../tools/cluster/paths.ts";
 
@@ -9,7 +9,7 @@ import { clusterDir, clusterFiles } from "../tools/cluster/paths.ts";
  */
 export async function freshBenchCluster(log: (message: string) => void): Promise<{
   kubeconfigPath: string;
-  kube: KubeClient;
+  kube: TypedKubeClient;
 }> {
   process.env.STACKD_CLUSTER = process.env.STACKD_CLUSTER ?? "bench";
   process.env.STACKD_NODEPORT_RANGE = process.env.STACKD_NODEPORT_RANGE ?? "20000-39999";
@@ -17,5 +17,5 @@ export async function freshBenchCluster(log: (message: string) => void): Promise
   await down(dir);
   await up(dir, (message) => log(`cluster: ${message}`));
   const kubeconfigPath = clusterFiles(dir).adminKubeconfig;
-  return { kubeconfigPath, kube: createKubeClient({ kubeconfigPath, requestTimeoutMs: 120_000 }) };
+  return { kubeconfigPath, kube: createTypedKubeClient({ kubeconfigPath, requestTimeoutMs: 120_000 }) };
 }

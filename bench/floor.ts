@@ -1,6 +1,6 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import { defaultInstance } from "../src/config/config.ts";
-import type { KubeClient } from "../src/kube/client.ts";
+import type { TypedKubeClient } from "../src/kube/typed-api.ts";
 import { stackPod, stackService } from "../src/stacks/stack-resources.ts";
 import { ObjectWaits } from "./object-waits.ts";
 import { benchIdentity } from "./stack-identity.ts";
@@ -27,7 +27,7 @@ export const isBound = (pod: V1Pod) => Boolean(pod.spec?.nodeName);
  * Ready (what `running` means), made directly with the transport and a watch, with no stackd in between.
  */
 export async function measureFloor(options: {
-  kube: KubeClient;
+  kube: TypedKubeClient;
   namespace: string;
   nodeRole: string;
   sanitisedPod: V1Pod;

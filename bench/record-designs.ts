@@ -1,7 +1,7 @@
 import type { V1Pod, V1Service } from "@kubernetes/client-node";
 import type { StackIdentity, StackStatus } from "../machines/stack.types.ts";
 import { defaultInstance } from "../src/config/config.ts";
-import type { KubeClient } from "../src/kube/client.ts";
+import type { TypedKubeClient } from "../src/kube/typed-api.ts";
 import { recordAnnotation, serviceRecordOf, stackPod, stackService } from "../src/stacks/stack-resources.ts";
 import { ownedBy, type StackResource, stackResource, stacksPath } from "./stack-crd.ts";
 
@@ -25,7 +25,7 @@ export interface RecordDesign {
 const mergePatch = "application/merge-patch+json";
 
 /** The API calls both designs share: the Pod and Service creates and their deletes. */
-function stackObjects(kube: KubeClient, sanitisedPod: V1Pod, nodeRole: string) {
+function stackObjects(kube: TypedKubeClient, sanitisedPod: V1Pod, nodeRole: string) {
   const placement = { nodeRole, instance: defaultInstance };
   const base = (namespace: string) => `/api/v1/namespaces/${namespace}`;
   return {
@@ -48,7 +48,7 @@ function stackObjects(kube: KubeClient, sanitisedPod: V1Pod, nodeRole: string) {
  * (b), what stackd does today: Pod and Service created together, the record a JSON annotation on the
  * Service; a terminal status rewrites the annotation with the status and reason added.
  */
-export function annotationDesign(kube: KubeClient, sanitisedPod: V1Pod, nodeRole: string): RecordDesign {
+export function annotationDesign(kube: TypedKubeClient, sanitisedPod: V1Pod, nodeRole: string): RecordDesign {
   const objects = stackObjects(kube, sanitisedPod, nodeRole);
   const annotatedService = (identity: StackIdentity, nodePort: number) =>
     stackService(identity, [nodePort], defaultInstance);
@@ -87,7 +87,11 @@ export function annotationDesign(kube: KubeClient, sanitisedPod: V1Pod, nodeRole
  * owned by it and without the annotation; a terminal status is a patch of its status subresource; a
  * teardown deletes the Stack alone and leaves Pod and Service to the garbage collector.
  */
-export function customResourceDesign(kube: KubeClient, sanitisedPod: V1Pod, nodeRole: string): RecordDesign {
+export function customResourceDesign(
+  kube: TypedKubeClient,
+  sanitisedPod: V1Pod,
+  nodeRole: string,
+): RecordDesign {
   const objects = stackObjects(kube, sanitisedPod, nodeRole);
   const createStack = (identity: StackIdentity, nodePort: number) =>
     kube.transport.send<StackResource>("POST", stacksPath(identity.namespace), {

@@ -1,4 +1,4 @@
-import type { KubeClient } from "../src/kube/client.ts";
+import type { TypedKubeClient } from "../src/kube/typed-api.ts";
 import type { RecordDesign } from "./record-designs.ts";
 import { alternate, listRecords, type StackBatch } from "./record-phases.ts";
 import type { SideBySide } from "./side-by-side.ts";
@@ -6,7 +6,7 @@ import { round, timed } from "./stats.ts";
 
 /** What the list measurement needs from the benchmark around it. */
 export interface RecordListOptions {
-  kube: KubeClient;
+  kube: TypedKubeClient;
   designs: readonly [RecordDesign, RecordDesign];
   results: SideBySide;
   /** Stacks per design; rounded up to whole chunks. */

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { V1OwnerReference } from "@kubernetes/client-node";
 import { parse } from "yaml";
 import type { StackIdentity } from "../machines/stack.types.ts";
-import type { KubeClient } from "../src/kube/client.ts";
+import type { TypedKubeClient } from "../src/kube/typed-api.ts";
 import { labelsFor } from "../src/stacks/stack-resources.ts";
 
 export const stackApiVersion = "stackd.io/v1alpha1";
@@ -25,7 +25,7 @@ const stackDefinition = parse(readFileSync(join(import.meta.dir, "stack-crd.yaml
  * Installs the Stack CRD and waits until Stacks can be created (Established, and the new collection
  * served). Answers the milliseconds from the create until then.
  */
-export async function installStackDefinition(kube: KubeClient, namespace: string): Promise<number> {
+export async function installStackDefinition(kube: TypedKubeClient, namespace: string): Promise<number> {
   const started = performance.now();
   const path = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
   await kube.transport.send("POST", path, { body: stackDefinition });

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import type { V1Lease } from "@kubernetes/client-node";
-import { createKubeClient } from "../src/kube/client.ts";
+import { createTypedKubeClient } from "../src/kube/typed-api.ts";
 import { createTestNamespace } from "../test/helpers/cluster.ts";
 import { ReplicaSet } from "../test/helpers/replicas.ts";
 import { podSpecYaml } from "../test/helpers/stackd.ts";
@@ -182,7 +182,7 @@ async function takeoverStepsOf(replica: StackdProcess): Promise<Record<string, n
 function runningBenchCluster() {
   process.env.STACKD_CLUSTER = process.env.STACKD_CLUSTER ?? "bench";
   const kubeconfigPath = clusterFiles(clusterDir()).adminKubeconfig;
-  return { kubeconfigPath, kube: createKubeClient({ kubeconfigPath, requestTimeoutMs: 120_000 }) };
+  return { kubeconfigPath, kube: createTypedKubeClient({ kubeconfigPath, requestTimeoutMs: 120_000 }) };
 }
 
 /** How many stacks (Services of stackd) the namespace holds. */

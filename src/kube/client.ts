@@ -1,13 +1,10 @@
-import type { CoreV1Api } from "@kubernetes/client-node";
 import { connectionFromKubeConfig, type KubeConnectionOptions, loadKubeConfig } from "./connection.ts";
 import { RateLimiter } from "./rate-limiter.ts";
 import { KubeTransport } from "./transport.ts";
-import { createCoreV1Api } from "./typed-api.ts";
 
-/** The Kubernetes access stackd uses: the raw transport (for watches and hot paths) and typed CoreV1. */
+/** The Kubernetes access stackd uses: the transport, which every request and watch goes through. */
 export interface KubeClient {
   transport: KubeTransport;
-  core: CoreV1Api;
   /** The kubeconfig context's namespace, if any. */
   namespace: string | undefined;
 }
@@ -21,5 +18,5 @@ export function createKubeClient(
     ? new RateLimiter(options.qps, options.burst ?? Math.ceil(options.qps * 2))
     : undefined;
   const transport = new KubeTransport(connection, limiter, options.requestTimeoutMs);
-  return { transport, core: createCoreV1Api(transport), namespace: connection.namespace };
+  return { transport, namespace: connection.namespace };
 }

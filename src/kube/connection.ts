@@ -1,6 +1,11 @@
 import { existsSync, readFileSync } from "node:fs";
-import { KubeConfig } from "@kubernetes/client-node";
 import { type CredentialSource, credentialsFor } from "./credentials.ts";
+import {
+  KubeConfigError,
+  kubeconfigFromFile,
+  kubeconfigInCluster,
+  type LoadedKubeConfig,
+} from "./kubeconfig.ts";
 
 /** TLS settings in the shape Bun's fetch takes. */
 export interface KubeTls {
@@ -32,10 +37,8 @@ export interface KubeConnectionOptions {
    * neither a path nor in-cluster config applies; none existing is an error that names them all.
    */
   defaultPaths?: string[];
-}
-
-export class KubeConfigError extends Error {
-  override readonly name = "KubeConfigError";
+  /** In-cluster only: where the service account is mounted (tests point it elsewhere). */
+  serviceAccountDir?: string;
 }
 
 function fileOrData(file: string | undefined, data: string | undefined): string | undefined {
@@ -44,24 +47,11 @@ function fileOrData(file: string | undefined, data: string | undefined): string 
   return undefined;
 }
 
-/** Loads a KubeConfig the way the reference service does: explicit file, else in-cluster, else default. */
-export function loadKubeConfig(options: KubeConnectionOptions): KubeConfig {
-  const kubeConfig = new KubeConfig();
-  try {
-    if (options.kubeconfigPath) kubeConfig.loadFromFile(options.kubeconfigPath);
-    else if (options.inCluster) kubeConfig.loadFromCluster();
-    else kubeConfig.loadFromFile(defaultKubeconfig(options.defaultPaths ?? []));
-  } catch (error) {
-    if (error instanceof KubeConfigError) throw error;
-    throw new KubeConfigError(`cannot load kubeconfig: ${(error as Error).message}`, { cause: error });
-  }
-  if (options.context) {
-    if (!kubeConfig.getContextObject(options.context)) {
-      throw new KubeConfigError(`kubeconfig has no context named "${options.context}"`);
-    }
-    kubeConfig.setCurrentContext(options.context);
-  }
-  return kubeConfig;
+/** Loads the kubeconfig the way the reference service does: explicit file, else in-cluster, else default. */
+export function loadKubeConfig(options: KubeConnectionOptions): LoadedKubeConfig {
+  if (options.kubeconfigPath) return kubeconfigFromFile(options.kubeconfigPath, options.context);
+  if (options.inCluster) return kubeconfigInCluster(process.env, options.serviceAccountDir);
+  return kubeconfigFromFile(defaultKubeconfig(options.defaultPaths ?? []), options.context);
 }
 
 /** The first default kubeconfig that exists (client-node would silently fall back to http://localhost:8080). */
@@ -74,12 +64,10 @@ function defaultKubeconfig(paths: string[]): string {
   );
 }
 
-/** Resolves a KubeConfig's current context into a connection: server, TLS material and credentials. */
-export function connectionFromKubeConfig(kubeConfig: KubeConfig): KubeConnection {
-  const cluster = kubeConfig.getCurrentCluster();
-  if (!cluster?.server) throw new KubeConfigError("kubeconfig's current context names no cluster server");
-  const user = kubeConfig.getCurrentUser();
-  const tls: KubeTls = { rejectUnauthorized: !cluster.skipTLSVerify };
+/** Resolves a kubeconfig's current context into a connection: server, TLS material and credentials. */
+export function connectionFromKubeConfig(kubeConfig: LoadedKubeConfig): KubeConnection {
+  const { cluster, user } = kubeConfig;
+  const tls: KubeTls = { rejectUnauthorized: !cluster.skipTlsVerify };
   try {
     const ca = fileOrData(cluster.caFile, cluster.caData);
     const cert = fileOrData(user?.certFile, user?.certData);
@@ -93,11 +81,10 @@ export function connectionFromKubeConfig(kubeConfig: KubeConfig): KubeConnection
     });
   }
   if (cluster.tlsServerName) tls.serverName = cluster.tlsServerName;
-  const namespace = kubeConfig.getContextObject(kubeConfig.getCurrentContext())?.namespace;
   return {
     server: cluster.server.replace(/\/+$/, ""),
     tls,
     credentials: credentialsFor(kubeConfig),
-    ...(namespace ? { namespace } : {}),
+    ...(kubeConfig.namespace ? { namespace: kubeConfig.namespace } : {}),
   };
 }

@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
-import type { KubeConfig, User } from "@kubernetes/client-node";
-import { ExecAuth } from "@kubernetes/client-node/dist/exec_auth.js";
+import type { KubeConfig } from "@kubernetes/client-node";
+import type { KubeconfigSource, LoadedKubeConfig } from "./kubeconfig.ts";
+
+type KubeconfigFile = Extract<KubeconfigSource, { kind: "file" }>;
 
 /** Produces the request headers that authenticate a user, refreshing rotating tokens as needed. */
 export interface CredentialSource {
@@ -28,50 +30,45 @@ class TokenFileCredentials implements CredentialSource {
   }
 }
 
-/** An exec credential plugin (client.authentication.k8s.io), run through client-node's cached ExecAuth. */
-class ExecCredentials implements CredentialSource {
-  #user: User;
-  #exec = new ExecAuth();
-
-  constructor(user: User) {
-    this.#user = user;
-  }
-
-  async headers(): Promise<Record<string, string>> {
-    const options: { headers: Record<string, string> } = { headers: {} };
-    await this.#exec.applyAuthentication(this.#user, options as never);
-    const value = options.headers.Authorization;
-    return value ? { authorization: value } : {};
-  }
-}
-
-/** Anything else client-node knows (OIDC, cloud auth providers): delegated to the KubeConfig. */
+/**
+ * An exec credential plugin or an auth provider (OIDC, cloud providers): client-node runs it, loaded
+ * on the first request (its import is a quarter of a second that no other user pays), from the same
+ * kubeconfig and context, and it caches and refreshes the credential itself.
+ */
 class DelegatedCredentials implements CredentialSource {
-  #kubeConfig: KubeConfig;
+  #source: KubeconfigFile;
+  #kubeConfig: Promise<KubeConfig> | undefined;
 
-  constructor(kubeConfig: KubeConfig) {
-    this.#kubeConfig = kubeConfig;
+  constructor(source: KubeconfigFile) {
+    this.#source = source;
   }
 
   async headers(): Promise<Record<string, string>> {
+    this.#kubeConfig ??= this.#load();
     const options: { headers?: Record<string, string> } = {};
-    await this.#kubeConfig.applyToHTTPSOptions(options as never);
+    await (await this.#kubeConfig).applyToHTTPSOptions(options as never);
     const value = options.headers?.Authorization;
     return value ? { authorization: value } : {};
+  }
+
+  async #load(): Promise<KubeConfig> {
+    const { KubeConfig } = await import("@kubernetes/client-node");
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromFile(this.#source.path);
+    kubeConfig.setCurrentContext(this.#source.context);
+    return kubeConfig;
   }
 }
 
 const noCredentials: CredentialSource = { headers: async () => ({}) };
 
 /** Chooses how the current user of a kubeconfig authenticates (client certificates are handled by TLS). */
-export function credentialsFor(kubeConfig: KubeConfig): CredentialSource {
-  const user = kubeConfig.getCurrentUser();
+export function credentialsFor(kubeConfig: LoadedKubeConfig): CredentialSource {
+  const { user, source } = kubeConfig;
   if (!user) return noCredentials;
-  if (user.exec || user.authProvider?.name === "exec" || user.authProvider?.config?.exec) {
-    return new ExecCredentials(user);
-  }
-  const tokenFile = user.authProvider?.config?.tokenFile as string | undefined;
-  if (tokenFile) return new TokenFileCredentials(tokenFile);
+  const delegated = source.kind === "file" ? new DelegatedCredentials(source) : noCredentials;
+  if (user.plugin === "exec") return delegated;
+  if (user.tokenFile) return new TokenFileCredentials(user.tokenFile);
   if (user.token) {
     const header = { authorization: `Bearer ${user.token}` };
     return { headers: async () => header };
@@ -82,6 +79,5 @@ export function credentialsFor(kubeConfig: KubeConfig): CredentialSource {
     };
     return { headers: async () => header };
   }
-  if (user.authProvider) return new DelegatedCredentials(kubeConfig);
-  return noCredentials;
+  return user.plugin === "auth-provider" ? delegated : noCredentials;
 }

@@ -1,5 +1,3 @@
-import { ApiException } from "@kubernetes/client-node";
-
 /** The parts of a `metav1.Status` that stackd reads. */
 export interface KubeStatus {
   kind?: string;
@@ -92,10 +90,6 @@ function reasonForStatus(status: number): string {
 /** Normalises anything a Kubernetes call can throw into a KubeApiError (network failures get status 0). */
 export function toKubeApiError(error: unknown): KubeApiError {
   if (error instanceof KubeApiError) return error;
-  if (error instanceof ApiException) {
-    const body = typeof error.body === "string" ? error.body : JSON.stringify(error.body ?? "");
-    return KubeApiError.fromResponse(error.code, body, error);
-  }
   const message = error instanceof Error ? error.message : String(error);
   return new KubeApiError(0, "NetworkError", message, { cause: error });
 }

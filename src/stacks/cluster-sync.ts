@@ -247,10 +247,10 @@ export class ClusterSync {
   async sweepOrphans(): Promise<number> {
     const { kube, namespace } = this.#options;
     const pods = await this.#sweep(this.#pods, "pod", (name) =>
-      kube.core.deleteNamespacedPod({ name, namespace }),
+      kube.transport.send("DELETE", `/api/v1/namespaces/${namespace}/pods/${name}`),
     );
     const services = await this.#sweep(this.#services, "service", (name) =>
-      kube.core.deleteNamespacedService({ name, namespace }),
+      kube.transport.send("DELETE", `/api/v1/namespaces/${namespace}/services/${name}`),
     );
     return pods + services;
   }

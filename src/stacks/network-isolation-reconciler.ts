@@ -116,7 +116,9 @@ export class NetworkIsolation {
     const apiServer = await readApiServerAddresses(kube.transport, apiServerService);
     this.#logGaps(apiServer.gaps);
     const [services, policies] = await Promise.all([
-      kube.core.listNamespacedService({ namespace, labelSelector: instanceSelector(this.#instance) }),
+      kube.transport.send<{ items: V1Service[] }>("GET", `/api/v1/namespaces/${namespace}/services`, {
+        query: { labelSelector: instanceSelector(this.#instance) },
+      }),
       listNetworkPolicies(kube.transport, namespace, isolationSelector),
     ]);
     // Per-stack allowances first: when isolation is first turned on, no running stack is left

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
-import type { KubeClient } from "../../src/kube/client.ts";
+import type { TypedKubeClient } from "../../src/kube/typed-api.ts";
 import { stopAndRemove, type TestStackd } from "./stackd.ts";
 
 export const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -57,7 +57,7 @@ export function screenshots(page: () => Page, prefix: string): (name: string) =>
 
 /** Ends a browser test: the browser, then stackd and its namespace (whichever were started). */
 export async function closeBrowserTest(
-  kube: KubeClient,
+  kube: TypedKubeClient,
   browser: Browser | undefined,
   service: TestStackd | undefined,
 ): Promise<void> {

@@ -1,12 +1,11 @@
 import { afterAll } from "bun:test";
 import { existsSync } from "node:fs";
 import type { V1Pod } from "@kubernetes/client-node";
-import { createKubeClient, type KubeClient } from "../../src/kube/client.ts";
 import { connectionFromKubeConfig, loadKubeConfig } from "../../src/kube/connection.ts";
 import { isNotFound, toKubeApiError } from "../../src/kube/errors.ts";
 import { applyNetworkPolicy, deleteNetworkPolicy } from "../../src/kube/network-policies.ts";
 import { KubeTransport } from "../../src/kube/transport.ts";
-import { createCoreV1Api } from "../../src/kube/typed-api.ts";
+import { createCoreV1Api, createTypedKubeClient, type TypedKubeClient } from "../../src/kube/typed-api.ts";
 import { readState } from "../../tools/cluster/control-plane.ts";
 import { defaultIngressPolicy, podSecurityLabels } from "../../tools/cluster/fixture.ts";
 import { clusterDir, clusterFiles } from "../../tools/cluster/paths.ts";
@@ -20,8 +19,8 @@ export function testKubeconfigPath(): string {
   return path;
 }
 
-export function testKubeClient(): KubeClient {
-  return createKubeClient({ kubeconfigPath: testKubeconfigPath() });
+export function testKubeClient(): TypedKubeClient {
+  return createTypedKubeClient({ kubeconfigPath: testKubeconfigPath() });
 }
 
 /** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
@@ -50,7 +49,7 @@ export async function eventually<T>(
  * policy (so stackd starts with STACK_REQUIRE_INGRESS_NETWORK_POLICY's default), with its default
  * ServiceAccount ready.
  */
-export async function createTestNamespace(kube: KubeClient, prefix: string): Promise<string> {
+export async function createTestNamespace(kube: TypedKubeClient, prefix: string): Promise<string> {
   const name = `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
   await kube.core.createNamespace({
     body: { metadata: { name, labels: { "stackd.test/owned": "true", ...podSecurityLabels } } },
@@ -68,10 +67,10 @@ export async function createTestNamespace(kube: KubeClient, prefix: string): Pro
  * with no permission until the test binds one: for testing what stackd does when RBAC says no.
  */
 export async function serviceAccountClient(
-  admin: KubeClient,
+  admin: TypedKubeClient,
   namespace: string,
   name: string,
-): Promise<KubeClient> {
+): Promise<TypedKubeClient> {
   await admin.core.createNamespacedServiceAccount({ namespace, body: { metadata: { name } } });
   const request = await admin.core.createNamespacedServiceAccountToken({
     name,
@@ -92,7 +91,7 @@ export async function serviceAccountClient(
  * For test files whose every case wants a namespace of its own: returns a maker of test namespaces
  * (`bare` removes the ingress policy that createTestNamespace ships) and deletes them all after the file.
  */
-export function namespacePerCase(kube: KubeClient, prefix: string) {
+export function namespacePerCase(kube: TypedKubeClient, prefix: string) {
   const made: string[] = [];
   afterAll(() => Promise.all(made.map((name) => deleteTestNamespace(kube, name))));
   return async (options: { bare?: boolean } = {}): Promise<string> => {
@@ -112,7 +111,7 @@ export function gone(read: () => Promise<unknown>): Promise<true | undefined> {
   );
 }
 
-export async function deleteTestNamespace(kube: KubeClient, name: string): Promise<void> {
+export async function deleteTestNamespace(kube: TypedKubeClient, name: string): Promise<void> {
   try {
     await kube.core.deleteNamespace({ name });
   } catch (error) {

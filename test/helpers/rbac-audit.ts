@@ -1,8 +1,8 @@
 import { writeFileSync } from "node:fs";
 import { stringify } from "yaml";
-import type { KubeClient } from "../../src/kube/client.ts";
 import { connectionFromKubeConfig, loadKubeConfig } from "../../src/kube/connection.ts";
 import type { KubeTransport } from "../../src/kube/transport.ts";
+import type { TypedKubeClient } from "../../src/kube/typed-api.ts";
 import { testKubeconfigPath } from "./cluster.ts";
 import type { ManifestObject } from "./deploy.ts";
 
@@ -11,7 +11,7 @@ import type { ManifestObject } from "./deploy.ts";
  * cluster (its server and CA) that authenticates with it.
  */
 export async function writeServiceAccountKubeconfig(
-  admin: KubeClient,
+  admin: TypedKubeClient,
   account: { namespace: string; name: string },
   path: string,
 ): Promise<void> {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { V1Lease } from "@kubernetes/client-node";
-import type { KubeClient } from "../../src/kube/client.ts";
+import type { TypedKubeClient } from "../../src/kube/typed-api.ts";
 import { eventually } from "./cluster.ts";
 import { StackdProcess } from "./stackd-process.ts";
 
@@ -16,14 +16,14 @@ export const testLease = { durationMs: 6_000, renewDeadlineMs: 4_000, retryPerio
 export class ReplicaSet {
   readonly replicas: StackdProcess[] = [];
   readonly leaseName: string;
-  #kube: KubeClient;
+  #kube: TypedKubeClient;
   #namespace: string;
   #env: Record<string, string>;
   #dirs: string[] = [];
   #next = 0;
 
   constructor(
-    kube: KubeClient,
+    kube: TypedKubeClient,
     namespace: string,
     env: Record<string, string> = {},
     leaseName = "stackd-test",

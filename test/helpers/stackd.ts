@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../../src/config/config.ts";
-import type { KubeClient } from "../../src/kube/client.ts";
+import type { TypedKubeClient } from "../../src/kube/typed-api.ts";
 import { type Logger, silentLogger } from "../../src/log/logger.ts";
 import { createStackd, type Stackd } from "../../src/stackd.ts";
 import { applyStackLimits } from "../../tools/cluster/fixture.ts";
@@ -70,7 +70,7 @@ export interface TestStackd {
 
 /** Starts stackd in-process against the local cluster, in a namespace of its own with the fixture's limits. */
 export async function startTestStackd(
-  kube: KubeClient,
+  kube: TypedKubeClient,
   env: Record<string, string> = {},
   options: { namespace?: string; dbDir?: string; limits?: boolean; logger?: Logger } = {},
 ): Promise<TestStackd> {
@@ -111,7 +111,7 @@ export async function startTestStackd(
 }
 
 /** Stops a test's stackd, if it started, and deletes the namespace it was given. */
-export async function stopAndRemove(kube: KubeClient, service: TestStackd | undefined): Promise<void> {
+export async function stopAndRemove(kube: TypedKubeClient, service: TestStackd | undefined): Promise<void> {
   await service?.stop();
   if (service) await deleteTestNamespace(kube, service.namespace);
 }

@@ -1,6 +1,6 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createKubeClient } from "../../src/kube/client.ts";
+import { createTypedKubeClient } from "../../src/kube/typed-api.ts";
 import { type ClusterPorts, type ComponentName, componentOrder, componentSpecs } from "./components.ts";
 import { applyFixture } from "./fixture.ts";
 import { writeKubeconfig } from "./kubeconfig-file.ts";
@@ -160,7 +160,7 @@ export function up(dir: string, report: Report): Promise<{ alreadyUp: boolean; m
     const existing = readState(dir);
     if (existing && Object.values(await componentHealth(dir, existing)).every(Boolean)) {
       report(`re-applying fixture: ${fixtureSummary}`);
-      await applyFixture(createKubeClient({ kubeconfigPath: clusterFiles(dir).adminKubeconfig }));
+      await applyFixture(createTypedKubeClient({ kubeconfigPath: clusterFiles(dir).adminKubeconfig }));
       return { alreadyUp: true, ms: Date.now() - started };
     }
     const leftovers = await stopEverything(dir);
@@ -207,7 +207,7 @@ export function up(dir: string, report: Report): Promise<{ alreadyUp: boolean; m
         writeFileSync(files.state, JSON.stringify(state, null, 2));
       }
       report(`applying fixture: ${fixtureSummary}`);
-      await applyFixture(createKubeClient({ kubeconfigPath: files.adminKubeconfig }));
+      await applyFixture(createTypedKubeClient({ kubeconfigPath: files.adminKubeconfig }));
     } catch (error) {
       await stopEverything(dir);
       throw error;

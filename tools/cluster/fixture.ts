@@ -1,7 +1,7 @@
 import type { V1NetworkPolicy, V1Node } from "@kubernetes/client-node";
-import type { KubeClient } from "../../src/kube/client.ts";
 import { isAlreadyExists, toKubeApiError } from "../../src/kube/errors.ts";
 import { applyNetworkPolicy } from "../../src/kube/network-policies.ts";
+import type { TypedKubeClient } from "../../src/kube/typed-api.ts";
 import { stackLabels } from "../../src/stacks/stack-resources.ts";
 
 export const fixtureNamespace = "stacks";
@@ -79,7 +79,7 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 
 const quota = { "requests.cpu": "6", "requests.memory": "6Gi", "limits.cpu": "6", "limits.memory": "6Gi" };
 
 /** The production limits of a stacks namespace: a LimitRange per container and a ResourceQuota, waited on. */
-export async function applyStackLimits(kube: KubeClient, namespace: string): Promise<void> {
+export async function applyStackLimits(kube: TypedKubeClient, namespace: string): Promise<void> {
   const { core } = kube;
   await ignoreExisting(() =>
     core.createNamespacedLimitRange({
@@ -137,7 +137,7 @@ export function defaultIngressPolicy(): V1NetworkPolicy {
 }
 
 /** Labels the namespace for Pod Security (adding the labels to an existing one) and applies its ingress policy. */
-export async function applyNamespaceSecurity(kube: KubeClient, namespace: string): Promise<void> {
+export async function applyNamespaceSecurity(kube: TypedKubeClient, namespace: string): Promise<void> {
   await ignoreExisting(() =>
     kube.core.createNamespace({ body: { metadata: { name: namespace, labels: { ...podSecurityLabels } } } }),
   );
@@ -154,7 +154,7 @@ export async function applyNamespaceSecurity(kube: KubeClient, namespace: string
  * older fixture.
  */
 export async function applyFixture(
-  kube: KubeClient,
+  kube: TypedKubeClient,
   namespace = fixtureNamespace,
   nodes = defaultNodes,
 ): Promise<void> {

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import type { V1Pod } from "@kubernetes/client-node";
 import type { StackIdentity } from "../../../machines/stack.types.ts";
 import { defaultInstance } from "../../../src/config/config.ts";
-import type { KubeClient } from "../../../src/kube/client.ts";
 import { KubeApiError } from "../../../src/kube/errors.ts";
+import type { TypedKubeClient } from "../../../src/kube/typed-api.ts";
 import { defaultPodPolicy, type PodPolicy, sanitizePodSpec } from "../../../src/podspec/sanitize-pod-spec.ts";
 import { stackPod } from "../../../src/stacks/stack-resources.ts";
 import { createTestNamespace, deleteTestNamespace, testKubeClient } from "../../helpers/cluster.ts";
@@ -14,7 +14,7 @@ const kube = testKubeClient();
 const priorityFields = ["priority", "priorityClassName", "preemptionPolicy"];
 
 /** A client for stackd that records every Pod it sends, so a test can see what left stackd. */
-function recordingClient(): { client: KubeClient; sentPods: V1Pod[] } {
+function recordingClient(): { client: TypedKubeClient; sentPods: V1Pod[] } {
   const client = testKubeClient();
   const sentPods: V1Pod[] = [];
   const request = client.transport.request.bind(client.transport);

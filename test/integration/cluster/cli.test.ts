@@ -2,8 +2,8 @@ import { afterAll, describe, expect, it } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { createKubeClient } from "../../../src/kube/client.ts";
 import { deleteNetworkPolicy, listNetworkPolicies } from "../../../src/kube/network-policies.ts";
+import { createTypedKubeClient } from "../../../src/kube/typed-api.ts";
 import { readState } from "../../../tools/cluster/control-plane.ts";
 import { defaultIngressPolicy, podSecurityLabels } from "../../../tools/cluster/fixture.ts";
 import { isAlive } from "../../../tools/cluster/processes.ts";
@@ -36,7 +36,7 @@ describe("bun run cluster", () => {
   }, 120_000);
 
   it("re-applies the fixture on a second `up`, restarting nothing (a cluster of an older fixture catches up)", async () => {
-    const kube = createKubeClient({ kubeconfigPath: join(dir, "kubeconfig") });
+    const kube = createTypedKubeClient({ kubeconfigPath: join(dir, "kubeconfig") });
     const policyName = defaultIngressPolicy().metadata?.name ?? "";
     const stripped = Object.fromEntries(Object.keys(podSecurityLabels).map((key) => [key, null]));
     await kube.transport.send("PATCH", "/api/v1/namespaces/stacks", {

@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { V1NetworkPolicy } from "@kubernetes/client-node";
 import { defaultInstance } from "../../../src/config/config.ts";
-import { createKubeClient, type KubeClient } from "../../../src/kube/client.ts";
 import { listNetworkPolicies, networkPoliciesPath } from "../../../src/kube/network-policies.ts";
+import { createTypedKubeClient, type TypedKubeClient } from "../../../src/kube/typed-api.ts";
 import { isolationSelector, stackIngressPolicyName } from "../../../src/stacks/network-isolation.ts";
 import { labelsFor } from "../../../src/stacks/stack-resources.ts";
 import { fakeNode } from "../../../tools/cluster/fixture.ts";
@@ -71,7 +71,7 @@ beforeAll(async () => {
     kubeconfigPath,
   );
   // The authorizer learns new bindings from a cache: wait until both are in force, on a client of its own.
-  const probe = createKubeClient({ kubeconfigPath });
+  const probe = createTypedKubeClient({ kubeconfigPath });
   await eventually("the Role and the ClusterRole to be in force", async () => {
     await probe.transport.send("GET", `/api/v1/namespaces/${stacksNamespace}/pods`, { query: { limit: 1 } });
     await probe.transport.send("GET", "/api/v1/nodes", { query: { limit: 1 } });
@@ -93,7 +93,7 @@ afterAll(async () => {
  * The terms are short so that a second identity takes over quickly even if the first never gave it up.
  */
 async function startStackd(
-  kube: KubeClient,
+  kube: TypedKubeClient,
   identity: string,
   env: Record<string, string>,
 ): Promise<TestStackd> {
@@ -210,7 +210,7 @@ async function createOrphan(): Promise<string> {
  * node loss. Then a restart with it off (deploy/'s default), which removes the policies: TTL expiry, the
  * orphan sweep, delete. The first stackd creates the Lease, the second takes it over.
  */
-async function lifecycle(kube: KubeClient): Promise<void> {
+async function lifecycle(kube: TypedKubeClient): Promise<void> {
   // A kwok node of its own, with a role no other node has, lost later on.
   await admin.core.createNode({
     body: fakeNode({ name: nodeName, role: nodeName, externalIp: "203.0.113.90" }),
@@ -261,7 +261,7 @@ async function lifecycle(kube: KubeClient): Promise<void> {
 
 describe("deploy/'s RBAC", () => {
   it("runs stackd through a whole lifecycle with no forbidden answer, and every verb it grants is used", async () => {
-    const kube = createKubeClient({ kubeconfigPath });
+    const kube = createTypedKubeClient({ kubeconfigPath });
     const calls = recordCalls(kube.transport);
     const forbidden = () => calls.filter((call) => call.status === 403);
     try {

@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createKubeClient, type KubeClient } from "../../../src/kube/client.ts";
+import { createTypedKubeClient, type TypedKubeClient } from "../../../src/kube/typed-api.ts";
 import { type ClusterState, down, readState, up } from "../../../tools/cluster/control-plane.ts";
 import { clusterFiles } from "../../../tools/cluster/paths.ts";
 import { createTestNamespace, eventually } from "../../helpers/cluster.ts";
@@ -16,14 +16,14 @@ import { StackdProcess } from "../../helpers/stackd-process.ts";
  */
 const clusterDirectory = mkdtempSync(join(tmpdir(), "stackd-faults-"));
 const work = mkdtempSync(join(tmpdir(), "stackd-faults-data-"));
-let kube: KubeClient;
+let kube: TypedKubeClient;
 let kubeconfig = "";
 let state: ClusterState;
 
 beforeAll(async () => {
   await up(clusterDirectory, () => {});
   kubeconfig = clusterFiles(clusterDirectory).adminKubeconfig;
-  kube = createKubeClient({ kubeconfigPath: kubeconfig });
+  kube = createTypedKubeClient({ kubeconfigPath: kubeconfig });
   state = readState(clusterDirectory) as ClusterState;
 }, 120_000);
 

@@ -2,13 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { KubeConfig } from "@kubernetes/client-node";
 import { stringify } from "yaml";
-import { createKubeClient } from "../../../src/kube/client.ts";
 import { connectionFromKubeConfig, loadKubeConfig } from "../../../src/kube/connection.ts";
 import { KubeApiError } from "../../../src/kube/errors.ts";
 import { KubeTransport } from "../../../src/kube/transport.ts";
-import { createCoreV1Api } from "../../../src/kube/typed-api.ts";
+import { createCoreV1Api, createTypedKubeClient } from "../../../src/kube/typed-api.ts";
 import {
   createTestNamespace,
   deleteTestNamespace,
@@ -18,8 +16,8 @@ import {
 
 const admin = testKubeClient();
 const adminConfig = loadKubeConfig({ kubeconfigPath: testKubeconfigPath() });
-const server = adminConfig.getCurrentCluster()?.server ?? "";
-const caData = adminConfig.getCurrentCluster()?.caData ?? "";
+const server = adminConfig.cluster.server;
+const caData = adminConfig.cluster.caData ?? "";
 const scratch = mkdtempSync(join(tmpdir(), "stackd-transport-"));
 let namespace = "";
 let token = "";
@@ -41,7 +39,7 @@ function writeConfig(name: string, cluster: Record<string, unknown>, user: Recor
 }
 
 async function listPodsWith(kubeconfigPath: string): Promise<number> {
-  const client = createKubeClient({ kubeconfigPath });
+  const client = createTypedKubeClient({ kubeconfigPath });
   const list = await client.core.listNamespacedPod({ namespace });
   return list.items.length;
 }
@@ -95,7 +93,7 @@ describe("Kubernetes transport on Bun", () => {
         "1",
       ]),
     );
-    const user = adminConfig.getCurrentUser();
+    const { user } = adminConfig;
     const path = writeConfig(
       "wrong-ca",
       { "certificate-authority-data": Buffer.from(readFileSync(join(otherCa, "ca.crt"))).toString("base64") },
@@ -157,9 +155,9 @@ describe("Kubernetes transport on Bun", () => {
     process.env.KUBERNETES_SERVICE_HOST = url.hostname;
     process.env.KUBERNETES_SERVICE_PORT = url.port;
     try {
-      const config = new KubeConfig();
-      config.loadFromCluster(root);
-      const connection = connectionFromKubeConfig(config);
+      const connection = connectionFromKubeConfig(
+        loadKubeConfig({ inCluster: true, serviceAccountDir: accountDir }),
+      );
       expect(connection.namespace).toBe(namespace);
       const core = createCoreV1Api(new KubeTransport(connection));
       const list = await core.listNamespacedPod({ namespace });
@@ -181,7 +179,7 @@ describe("Kubernetes transport on Bun", () => {
 
   it("reports 403 with the API server's message for an action RBAC forbids", async () => {
     const path = writeConfig("forbidden", { "certificate-authority-data": caData }, { token });
-    const client = createKubeClient({ kubeconfigPath: path });
+    const client = createTypedKubeClient({ kubeconfigPath: path });
     const failure = (await client.core
       .createNamespacedPod({ namespace, body: { metadata: { name: "x" }, spec: { containers: [] } } })
       .catch((error: unknown) => error)) as KubeApiError;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "bun:test";
 import { defaultInstance } from "../../../src/config/config.ts";
-import type { KubeClient } from "../../../src/kube/client.ts";
 import { listNetworkPolicies } from "../../../src/kube/network-policies.ts";
+import type { TypedKubeClient } from "../../../src/kube/typed-api.ts";
 import { createLogger, type LogFields } from "../../../src/log/logger.ts";
 import { NetworkIsolation } from "../../../src/stacks/network-isolation-reconciler.ts";
 import { checkIngressPolicy } from "../../../src/stacks/network-policy.ts";
@@ -18,7 +18,7 @@ const newNamespace = namespacePerCase(admin, "isolation-rbac");
  */
 async function scene(grants: string[]) {
   const namespace = await newNamespace();
-  const stackd: KubeClient = await serviceAccountClient(admin, namespace, "stackd");
+  const stackd: TypedKubeClient = await serviceAccountClient(admin, namespace, "stackd");
   const rbac = `/apis/rbac.authorization.k8s.io/v1/namespaces/${namespace}`;
   for (const name of grants) {
     await admin.transport.send("POST", `${rbac}/roles`, {

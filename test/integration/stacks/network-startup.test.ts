@@ -1,6 +1,6 @@
 import { describe, expect, it } from "bun:test";
-import type { KubeClient } from "../../../src/kube/client.ts";
 import { listNetworkPolicies } from "../../../src/kube/network-policies.ts";
+import type { TypedKubeClient } from "../../../src/kube/typed-api.ts";
 import { silentLogger } from "../../../src/log/logger.ts";
 import { IngressPolicyRequiredError } from "../../../src/stacks/network-policy.ts";
 import { NetworkIsolationStartupError, startNetworkPolicies } from "../../../src/stacks/network-startup.ts";
@@ -11,7 +11,7 @@ const newNamespace = namespacePerCase(admin, "network-startup");
 const bareNamespace = () => newNamespace({ bare: true });
 
 function start(
-  kube: KubeClient,
+  kube: TypedKubeClient,
   namespace: string,
   networkIsolation: boolean,
   requireIngressNetworkPolicy: boolean,

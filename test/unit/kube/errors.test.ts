@@ -14,6 +14,7 @@ import {
   toKubeApiError,
 } from "../../../src/kube/errors.ts";
 import { retryAfterMs } from "../../../src/kube/transport.ts";
+import { typedApiError } from "../../../src/kube/typed-api.ts";
 
 const status = (code: number, reason: string, message: string) =>
   JSON.stringify({ kind: "Status", apiVersion: "v1", status: "Failure", code, reason, message });
@@ -38,14 +39,14 @@ describe("KubeApiError.fromResponse", () => {
 });
 
 describe("toKubeApiError", () => {
-  it("converts client-node's ApiException with its raw Status body", () => {
+  it("converts client-node's ApiException from a typed call with its raw Status body", () => {
     const exception = new ApiException(
       409,
       "Conflict",
       status(409, "AlreadyExists", 'pods "x" already exists'),
       {},
     );
-    const error = toKubeApiError(exception);
+    const error = typedApiError(exception);
     expect(error.status).toBe(409);
     expect(isAlreadyExists(error)).toBe(true);
     expect(isConflict(error)).toBe(false);
