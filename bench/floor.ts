@@ -22,9 +22,16 @@ export const isReady = (pod: V1Pod) =>
 export const isBound = (pod: V1Pod) => Boolean(pod.spec?.nodeName);
 
 /**
- * The floor stackd is compared with: the same Pod and Service creates (issued together, as stackd
- * does), and the wait until the pod is bound to a node (what `POST /stacks` waits for) and until it is
- * Ready (what `running` means), made directly with the transport and a watch, with no stackd in between.
+ * How the floor issues a stack's two creates: `pod-then-service` as stackd does (the Service, its commit
+ * point, only once the Pod is bound), or `together`, at once (what stackd did before the durable record:
+ * the least the API server can take for a stack).
+ */
+export type FloorOrder = "pod-then-service" | "together";
+
+/**
+ * The floor stackd is compared with: the same Pod and Service creates, and the wait until the pod is
+ * bound to a node (what `POST /stacks` waits for) and until it is Ready (what `running` means), made
+ * directly with the transport and a watch, with no stackd in between.
  */
 export async function measureFloor(options: {
   kube: TypedKubeClient;
@@ -35,6 +42,7 @@ export async function measureFloor(options: {
   count: number;
   concurrency: number;
   prefix: string;
+  order?: FloorOrder;
 }): Promise<FloorTimings> {
   const { kube, namespace } = options;
   const pods = new ObjectWaits<V1Pod, "bound" | "ready">({
@@ -56,14 +64,20 @@ export async function measureFloor(options: {
         instance: defaultInstance,
       });
       pod.metadata = { ...pod.metadata, labels: { ...pod.metadata?.labels, "bench-floor": options.prefix } };
-      // The same two creates stackd makes, also issued at the same time.
-      await Promise.all([
-        kube.transport.send("POST", `/api/v1/namespaces/${namespace}/pods`, { body: pod }),
+      const createPod = () =>
+        kube.transport.send("POST", `/api/v1/namespaces/${namespace}/pods`, { body: pod });
+      const createService = () =>
         kube.transport.send("POST", `/api/v1/namespaces/${namespace}/services`, {
           body: stackService(identity, [options.firstPort + index], defaultInstance),
-        }),
-      ]);
-      await pods.until("bound", id);
+        });
+      if (options.order === "pod-then-service") {
+        await createPod();
+        await pods.until("bound", id);
+        await createService();
+      } else {
+        await Promise.all([createPod(), createService()]);
+        await pods.until("bound", id);
+      }
     });
     const deadline = performance.now() + 60_000;
     const allReady = () => [...startedAt.keys()].every((id) => pods.reachedAt("ready", id) !== undefined);

@@ -1,12 +1,11 @@
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { V1Pod } from "@kubernetes/client-node";
-import type { Subprocess } from "bun";
 import { defaultPodSpecLimits, sanitizePodSpec } from "../src/podspec/sanitize-pod-spec.ts";
 import { contractPodSpec as contractExample } from "../test/helpers/stackd.ts";
 import { applyNamespaceSecurity, fakeNode } from "../tools/cluster/fixture.ts";
-import { freePort } from "../tools/cluster/processes.ts";
 import { freshBenchCluster } from "./bench-cluster.ts";
+import { BenchStackd, benchHeaders } from "./bench-stackd.ts";
 import { measureFloor } from "./floor.ts";
 import { benchPodSpec } from "./pod-spec.ts";
 import { round, type Summary, summarise, timed } from "./stats.ts";
@@ -21,7 +20,6 @@ const repo = resolve(import.meta.dir, "..");
 const totalStacks = Number(process.env.BENCH_STACKS ?? 10_000);
 const sequentialCount = Number(process.env.BENCH_SEQUENTIAL ?? 200);
 const concurrentCount = Number(process.env.BENCH_CONCURRENT ?? 500);
-const apiKey = "bench-key";
 const nodeRole = "bench";
 const log = (message: string) =>
   console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
@@ -100,117 +98,28 @@ const floorOptions = {
   sanitisedPod: sanitised.pod as unknown as V1Pod,
 };
 
-const headers = { "x-api-key": apiKey, "content-type": "application/json" };
-const body = JSON.stringify({ target_port: 80, pod_spec: podSpec });
-
-/** A stackd process of one version of the code (this checkout, or a baseline worktree), with its live stream. */
-class BenchStackd {
-  readonly base: string;
-  readonly process: Subprocess;
-  /** When each stack's `running` change arrived on the live stream. */
-  readonly runningAt = new Map<string, number>();
-  failures = 0;
-  #socket: WebSocket | undefined;
-
-  constructor(
-    readonly label: string,
-    cwd: string,
-    stackNamespace: string,
-    portRange: [number, number],
-    /** Environment over the benchmark's (an empty value removes a variable, so stackd's default applies). */
-    overrides: Record<string, string> = {},
-    stderr: "inherit" | "ignore" = "inherit",
-  ) {
-    const port = freePort();
-    this.base = `http://127.0.0.1:${port}`;
-    const env: Record<string, string | undefined> = {
-      ...process.env,
-      API_KEY: apiKey,
-      HTTP_ADDR: `127.0.0.1:${port}`,
-      STACK_NAMESPACE: stackNamespace,
-      STACK_NODE_ROLE: nodeRole,
-      STACK_NODEPORT_MIN: String(portRange[0]),
-      STACK_NODEPORT_MAX: String(portRange[1]),
-      STACK_TTL: "24h",
-      STACK_SCHEDULING_TIMEOUT: "60s",
-      K8S_KUBECONFIG: kubeconfigPath,
-      K8S_CLIENT_QPS: "5000",
-      K8S_CLIENT_BURST: "10000",
-      K8S_REQUEST_TIMEOUT: "120s",
-      DB_PATH: join("/tmp", `stackd-bench-${stamp}-${label.replace(/\W+/g, "-")}.db`),
-      LOG_LEVEL: "warn",
-      ...overrides,
-    };
-    for (const [name, value] of Object.entries(overrides)) if (value === "") delete env[name];
-    this.process = Bun.spawn(["bun", "src/main.ts"], { cwd, env, stdout: "inherit", stderr });
-    // A benchmark that fails half-way must not leave its stackd running against a cluster it restarts.
-    process.on("exit", () => this.process.kill());
-  }
-
-  async ready(): Promise<void> {
-    for (;;) {
-      const ok = await fetch(`${this.base}/healthz`, { headers })
-        .then((response) => response.ok)
-        .catch(() => false);
-      if (ok) break;
-      await Bun.sleep(100);
-    }
-    const socket = new WebSocket(`${this.base.replace("http", "ws")}/ws/stacks?api_key=${apiKey}`);
-    socket.addEventListener("message", (event) => {
-      const message = JSON.parse(String(event.data)) as { type: string; status?: string; stack_id?: string };
-      if (message.type === "change" && message.status === "running" && message.stack_id)
-        this.runningAt.set(message.stack_id, performance.now());
-    });
-    await new Promise((resolve) => socket.addEventListener("open", resolve));
-    this.#socket = socket;
-  }
-
-  rssKb(): number {
-    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${this.process.pid}/status`, "utf8"))?.[1] ?? 0);
-  }
-
-  /** `POST /stacks`; answers the new stack's id and when the request started, or undefined on failure. */
-  async create(): Promise<{ stackId: string; started: number } | undefined> {
-    const started = performance.now();
-    const response = await fetch(`${this.base}/stacks`, { method: "POST", headers, body });
-    if (response.status !== 201) {
-      this.failures += 1;
-      if (this.failures <= 5)
-        log(`${this.label}: create failed: ${response.status} ${await response.text()}`);
-      return undefined;
-    }
-    const { stack_id: stackId } = (await response.json()) as { stack_id: string };
-    return { stackId, started };
-  }
-
-  /** Sequential creates: the POST latency, and the time from its start to `running` on the live stream. */
-  async sequential(count: number): Promise<{ post: number[]; toRunning: number[] }> {
-    const started: Array<{ stackId: string; started: number }> = [];
-    const post = await timed(count, 1, async () => {
-      const created = await this.create();
-      if (created) started.push(created);
-    });
-    const deadline = performance.now() + 60_000;
-    while (started.some(({ stackId }) => !this.runningAt.has(stackId)) && performance.now() < deadline)
-      await Bun.sleep(20);
-    const toRunning = started.map(
-      ({ stackId, started: at }) => (this.runningAt.get(stackId) ?? Number.NaN) - at,
-    );
-    return { post, toRunning };
-  }
-
-  async burst(count: number): Promise<number[]> {
-    return timed(count, count, async () => {
-      await this.create();
-    });
-  }
-
-  async stop(): Promise<void> {
-    this.#socket?.close();
-    this.process.kill("SIGTERM");
-    await this.process.exited;
-  }
-}
+const headers = benchHeaders;
+/** A stackd of this run, stack records in /tmp. */
+const benchStackd = (
+  label: string,
+  cwd: string,
+  stackNamespace: string,
+  portRange: [number, number],
+  overrides: Record<string, string> = {},
+  stderr: "inherit" | "ignore" = "inherit",
+) =>
+  new BenchStackd({
+    label,
+    cwd,
+    namespace: stackNamespace,
+    portRange,
+    kubeconfigPath,
+    nodeRole,
+    dbPath: join("/tmp", `stackd-bench-${stamp}-${label.replace(/\W+/g, "-")}.db`),
+    overrides,
+    stderr,
+    log,
+  });
 
 /** A checkout of `ref` beside the repo, sharing its node_modules, for a side-by-side baseline. */
 async function baselineCheckout(ref: string): Promise<string> {
@@ -227,10 +136,10 @@ async function baselineCheckout(ref: string): Promise<string> {
   return dir;
 }
 
-const current = new BenchStackd("current", repo, namespace, [21000, 32999]);
+const current = benchStackd("current", repo, namespace, [21000, 32999]);
 await current.ready();
 const baseline = baselineRef
-  ? new BenchStackd(
+  ? benchStackd(
       `baseline ${baselineRef}`,
       await baselineCheckout(baselineRef),
       baselineNamespace,
@@ -270,7 +179,7 @@ await baseline?.stop();
 // Issue 10's figures: the burst with stackd's default configuration (client rate limit and request
 // deadline as shipped), and the cost of metrics and access logs on sequential creates, measured as an
 // A/B in alternating rounds so that the machine's drift falls on both sides alike.
-const defaults = new BenchStackd("defaults", repo, defaultsNamespace, [34000, 35999], {
+const defaults = benchStackd("defaults", repo, defaultsNamespace, [34000, 35999], {
   K8S_CLIENT_QPS: "",
   K8S_CLIENT_BURST: "",
   K8S_REQUEST_TIMEOUT: "",
@@ -280,7 +189,7 @@ await defaults.ready();
 log(`defaults: ${concurrentCount} concurrent creates`);
 const defaultsConcurrent = await defaults.burst(concurrentCount);
 await defaults.stop();
-const observed = new BenchStackd(
+const observed = benchStackd(
   "observed",
   repo,
   observedNamespace,
@@ -288,14 +197,7 @@ const observed = new BenchStackd(
   { LOG_LEVEL: "info" },
   "ignore",
 );
-const bare = new BenchStackd(
-  "bare",
-  repo,
-  bareNamespace,
-  [38000, 39999],
-  { METRICS_ENABLED: "false" },
-  "ignore",
-);
+const bare = benchStackd("bare", repo, bareNamespace, [38000, 39999], { METRICS_ENABLED: "false" }, "ignore");
 await Promise.all([observed.ready(), bare.ready()]);
 const observedSequential: number[] = [];
 const bareSequential: number[] = [];
