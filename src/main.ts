@@ -1,8 +1,9 @@
 import { ConfigError, loadConfig } from "./config/config.ts";
 import { type HeldAddress, holdAddress } from "./http/listen.ts";
+import { type KubeClient, kubeClientFromConfig } from "./kube/client.ts";
 import { KubeConfigError } from "./kube/kubeconfig.ts";
 import { createLogger } from "./log/logger.ts";
-import { createStackd } from "./stackd.ts";
+import { startReadingInstanceLists } from "./stacks/instance-lists.ts";
 
 const bootLogger = createLogger();
 
@@ -40,8 +41,30 @@ try {
 /** Exit code of a replica that lost its leader lease: its supervisor starts a fresh follower. */
 const lostLeadershipExitCode = 3;
 
+/** A kubeconfig that cannot be used is a configuration error, like a bad variable: exit code 2. */
+function kubeConfigFailed(error: KubeConfigError): never {
+  logger.error("invalid kubernetes configuration", { error: error.message });
+  process.exit(2);
+}
+
+let kube: KubeClient;
+try {
+  kube = kubeClientFromConfig(config);
+} catch (error) {
+  if (error instanceof KubeConfigError) kubeConfigFailed(error);
+  startupFailed(error);
+}
+// A single stackd's restore waits for these lists above all (most of a second at 10,000 stacks), so
+// they start before the rest of stackd is even loaded, and that loading runs while the API server answers.
+const instanceLists = config.leaderElection.enabled
+  ? undefined
+  : startReadingInstanceLists(kube, config.namespace, config.instance);
+const { createStackd } = await import("./stackd.ts");
+
 const stackd = await createStackd(config, {
   logger,
+  kube,
+  ...(instanceLists ? { instanceLists } : {}),
   onLeadershipLost: () => {
     logger.error("lost the leader lease; exiting so that a fresh replica starts as a follower", {
       exitCode: lostLeadershipExitCode,
@@ -50,11 +73,7 @@ const stackd = await createStackd(config, {
   },
   ...(inspector ? { inspect: inspector.inspect } : {}),
 }).catch((error: unknown) => {
-  if (error instanceof KubeConfigError) {
-    // A kubeconfig that cannot be used is a configuration error, like a bad variable: exit code 2.
-    logger.error("invalid kubernetes configuration", { error: error.message });
-    process.exit(2);
-  }
+  if (error instanceof KubeConfigError) kubeConfigFailed(error);
   return startupFailed(error);
 });
 held.release();

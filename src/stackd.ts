@@ -4,7 +4,7 @@ import { createApp } from "./http/app.ts";
 import { bindOrFail } from "./http/listen.ts";
 import type { InspectionObserver } from "./inspection.ts";
 import { BatchDeletes, deleteThrough } from "./jobs/batch-deletes.ts";
-import { createKubeClient, type KubeClient } from "./kube/client.ts";
+import { type KubeClient, kubeClientFromConfig } from "./kube/client.ts";
 import { type LeadershipStatus, leadershipStatus } from "./leadership/leadership-role.ts";
 import { LeaseElector } from "./leadership/lease-elector.ts";
 import { committedStack, readYourWrites } from "./leadership/read-your-writes.ts";
@@ -19,6 +19,7 @@ import { PortAllocator } from "./ports/port-allocator.ts";
 import type { NodeLookup } from "./stacks/cluster-records.ts";
 import { ClusterSync } from "./stacks/cluster-sync.ts";
 import { ClusterView } from "./stacks/cluster-view.ts";
+import { type InstanceLists, startReadingInstanceLists } from "./stacks/instance-lists.ts";
 import { lifecycleLog } from "./stacks/lifecycle-log.ts";
 import type { NetworkIsolation } from "./stacks/network-isolation-reconciler.ts";
 import { checkIngressPolicy } from "./stacks/network-policy.ts";
@@ -46,6 +47,11 @@ export interface StackdDependencies {
   logger: Logger;
   /** A ready client (tests); otherwise built from the configuration. */
   kube?: KubeClient;
+  /**
+   * Without leader election: the instance's lists, already started (main starts them before it loads
+   * this module); otherwise started here.
+   */
+  instanceLists?: Promise<InstanceLists>;
   inspect?: InspectionObserver;
   /**
    * Leader election only: this replica could not renew its lease in time and has stopped acting.
@@ -60,7 +66,7 @@ export interface StackdDependencies {
  */
 export async function createStackd(config: Config, dependencies: StackdDependencies) {
   const { logger, inspect } = dependencies;
-  const kube = dependencies.kube ?? kubeClientFor(config);
+  const kube = dependencies.kube ?? kubeClientFromConfig(config);
   const metrics = createMetrics();
   const observers = new Map<string, ReturnType<typeof watchObserver>>();
   const watchObservers = (resource: string) => {
@@ -79,6 +85,10 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
     });
   }
   const replicated = config.leaderElection.enabled;
+  // A single stackd's restore reads these; started before anything else, as they take longest.
+  const instanceLists = replicated
+    ? undefined
+    : (dependencies.instanceLists ?? startReadingInstanceLists(kube, config.namespace, config.instance));
   const networkStartup = {
     kube,
     namespace: config.namespace,
@@ -197,37 +207,16 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
         .catch((error: unknown) => logger.warn("network isolation pass failed", { error }));
     }, config.reconcileIntervalMs);
   };
+  const clusterNodePortsFailed = (error: unknown) =>
+    logger.warn("cannot list the cluster's NodePorts; a create that picks a taken one retries", { error });
+  /** Teaches the port allocator every NodePort the cluster's other Services hold, in the background. */
+  const learnClusterNodePorts = () =>
+    void sync.clusterNodePorts().then((taken) => ports.markTaken(taken), clusterNodePortsFailed);
   let elector: LeaseElector | undefined;
   /** True once this replica runs the actors: always without leader election, after takeover with it. */
   let acting = false;
 
-  if (!replicated) {
-    const restoreStarted = performance.now();
-    const restored = await restoreAlone({
-      kube,
-      namespace: config.namespace,
-      instance: config.instance,
-      store,
-      ports,
-      actors,
-      logger,
-      clusterNodePorts: () => sync.clusterNodePorts(),
-    });
-    const watchesStarted = performance.now();
-    await sync.start(restored.lists);
-    startIsolationPasses();
-    acting = true;
-    batchDeletes.resume();
-    logger.info("stackd ready", {
-      restoredStacks: restored.stacks,
-      namespace: config.namespace,
-      instance: config.instance,
-      stepsMs: {
-        restore: Math.round(watchesStarted - restoreStarted),
-        watches: Math.round(performance.now() - watchesStarted),
-      },
-    });
-  } else {
+  if (replicated) {
     await sync.start();
     const leaderElection = config.leaderElection;
     /** The leader takes over from its cluster view: every stack the cluster holds, nothing from SQLite. */
@@ -243,10 +232,7 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
           ports,
           actors,
           clusterNodePorts: () => sync.clusterNodePorts(),
-          onClusterPortsFailed: (error) =>
-            logger.warn("cannot list the cluster's NodePorts; a create that picks a taken one retries", {
-              error,
-            }),
+          onClusterPortsFailed: clusterNodePortsFailed,
         });
         updates.follow(actors);
         sync.lead(actors);
@@ -343,6 +329,38 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
         nodePortsLearned: true,
       }),
   });
+  // Without leader election (the lists exist only then).
+  if (instanceLists) {
+    // Everything above ran while the API server was answering the lists; most starts wait here.
+    const restoreStarted = performance.now();
+    const restored = await restoreAlone({
+      lists: instanceLists,
+      instance: config.instance,
+      store,
+      ports,
+      actors,
+      logger,
+    });
+    const watchesStarted = performance.now();
+    await sync.start(restored.lists);
+    // Only now: the list of every Service in the cluster is as big as the instance's own, and parsing it
+    // during the restore would slow the restore down.
+    learnClusterNodePorts();
+    startIsolationPasses();
+    acting = true;
+    batchDeletes.resume();
+    logger.info("stackd ready", {
+      restoredStacks: restored.stacks,
+      namespace: config.namespace,
+      instance: config.instance,
+      // From the process's start: loading and building everything, then the restore's steps.
+      stepsMs: {
+        build: Math.round(restoreStarted),
+        ...restored.timings,
+        watches: Math.round(performance.now() - watchesStarted),
+      },
+    });
+  }
   let server: Server<unknown> | undefined;
 
   return {
@@ -428,19 +446,6 @@ function timeToRunningObserver(metrics: ReturnType<typeof createMetrics>) {
       return;
     metrics.timeToRunning.observe((update.at - Date.parse(update.stack.created_at)) / 1000);
   };
-}
-
-/** The Kubernetes client the configuration describes (kubeconfig, context or in-cluster; rate limit; deadline). */
-function kubeClientFor(config: Config): KubeClient {
-  return createKubeClient({
-    ...(config.kubeconfigPath ? { kubeconfigPath: config.kubeconfigPath } : {}),
-    ...(config.kubeContext ? { context: config.kubeContext } : {}),
-    inCluster: config.inCluster,
-    defaultPaths: config.kubeconfigDefaultPaths,
-    qps: config.kubeClientQps,
-    burst: config.kubeClientBurst,
-    requestTimeoutMs: config.kubeRequestTimeoutMs,
-  });
 }
 
 export type Stackd = Awaited<ReturnType<typeof createStackd>>;

@@ -1,3 +1,4 @@
+import type { Config } from "../config/config.ts";
 import { connectionFromKubeConfig, type KubeConnectionOptions, loadKubeConfig } from "./connection.ts";
 import { RateLimiter } from "./rate-limiter.ts";
 import { KubeTransport } from "./transport.ts";
@@ -19,4 +20,17 @@ export function createKubeClient(
     : undefined;
   const transport = new KubeTransport(connection, limiter, options.requestTimeoutMs);
   return { transport, namespace: connection.namespace };
+}
+
+/** The Kubernetes client the configuration describes (kubeconfig, context or in-cluster; rate limit; deadline). */
+export function kubeClientFromConfig(config: Config): KubeClient {
+  return createKubeClient({
+    ...(config.kubeconfigPath ? { kubeconfigPath: config.kubeconfigPath } : {}),
+    ...(config.kubeContext ? { context: config.kubeContext } : {}),
+    inCluster: config.inCluster,
+    defaultPaths: config.kubeconfigDefaultPaths,
+    qps: config.kubeClientQps,
+    burst: config.kubeClientBurst,
+    requestTimeoutMs: config.kubeRequestTimeoutMs,
+  });
 }

@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
-import { parse } from "yaml";
 
 /**
  * A kubeconfig read by stackd itself, without client-node: its import alone costs about a quarter of
@@ -73,7 +72,8 @@ function named(config: Entries, list: string, field: string, name: string): Entr
 function readYaml(path: string): Entries {
   let config: unknown;
   try {
-    config = parse(readFileSync(path, "utf8"));
+    // Bun's own parser: the yaml package would add 50 ms to the part of the start that must be quickest.
+    config = Bun.YAML.parse(readFileSync(path, "utf8"));
   } catch (error) {
     throw new KubeConfigError(`cannot load kubeconfig ${path}: ${(error as Error).message}`, {
       cause: error,

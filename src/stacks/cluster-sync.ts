@@ -1,23 +1,17 @@
 import type { V1Node, V1Pod, V1Service } from "@kubernetes/client-node";
 import type { KubeClient } from "../kube/client.ts";
 import { isNotFound, toKubeApiError } from "../kube/errors.ts";
-import { type InitialList, ResourceWatch, type WatchHealth } from "../kube/watch.ts";
+import { ResourceWatch, type WatchHealth } from "../kube/watch.ts";
 import type { Logger } from "../log/logger.ts";
 import { stackEnvOf } from "../podspec/stack-env.ts";
 import type { PortAllocator } from "../ports/port-allocator.ts";
 import type { ClusterMirror } from "./cluster-view.ts";
+import type { InstanceLists } from "./instance-lists.ts";
 import { instanceSelector, scopeToInstance } from "./instance-scope.ts";
 import { NodeDirectory } from "./node-directory.ts";
 import { podFacts, podGone } from "./pod-facts.ts";
 import type { StackActors } from "./stack-actors.ts";
 import { stackLabels } from "./stack-resources.ts";
-
-/** The instance's collections as a start already listed them, for the watches to begin from. */
-export interface InstanceLists {
-  nodes: InitialList<V1Node>;
-  pods: InitialList<V1Pod>;
-  services: InitialList<V1Service>;
-}
 
 export interface ClusterSyncOptions {
   kube: KubeClient;

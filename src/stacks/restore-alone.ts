@@ -1,9 +1,8 @@
-import type { KubeClient } from "../kube/client.ts";
 import type { Logger } from "../log/logger.ts";
 import type { PortAllocator } from "../ports/port-allocator.ts";
 import type { StackStore } from "../store/stack-store.ts";
 import { adoptFromCluster } from "./cluster-adoption.ts";
-import type { InstanceLists } from "./cluster-sync.ts";
+import type { InstanceLists } from "./instance-lists.ts";
 import type { StackActors } from "./stack-actors.ts";
 import { leasesOf } from "./stack-record.ts";
 
@@ -11,41 +10,41 @@ import { leasesOf } from "./stack-record.ts";
 const loggedIds = 20;
 
 export interface RestoreAloneParts {
-  kube: KubeClient;
-  namespace: string;
+  /** The instance's lists, started as early as the process could (see readInstanceLists). */
+  lists: Promise<InstanceLists>;
   instance: string;
   store: StackStore;
-  ports: Pick<PortAllocator, "sync" | "markTaken">;
+  ports: Pick<PortAllocator, "sync">;
   actors: Pick<StackActors, "restore">;
   logger: Logger;
-  /** Every nodePort in use in the cluster (a list of all Services). */
-  clusterNodePorts: () => Promise<number[]>;
+}
+
+/** How long each step of a restore took, in ms (logged by the ready line). */
+export interface RestoreTimings {
+  /** Waiting for the instance's lists once everything else was ready. */
+  listsWait: number;
+  /** Rebuilding the records the database lacked from the lists, and saving them. */
+  adopt: number;
+  actors: number;
 }
 
 /**
  * A single stackd's start (no leader election): the stored stacks, plus those the cluster holds and
  * the database lost (rebuilt from their Services), become actors again. Answers how many, and the
- * instance's lists it read, for the watches to begin from.
+ * instance's lists, for the watches to begin from.
  */
 export async function restoreAlone(
   parts: RestoreAloneParts,
-): Promise<{ stacks: number; lists: InstanceLists }> {
+): Promise<{ stacks: number; lists: InstanceLists; timings: RestoreTimings }> {
   const { store, logger } = parts;
-  // Started first, with its failure handled at once (it may fail while the lists below still run).
-  const clusterPorts = parts.clusterNodePorts().catch((error: unknown) => {
-    logger.warn("cannot list the cluster's NodePorts; a create that picks a taken one retries", { error });
-    return [];
-  });
   const loaded = store.load();
   if (loaded.unreadable.length > 0)
     logger.warn("skipping stored stacks that no longer match the schema", { unreadable: loaded.unreadable });
+  const waitStarted = performance.now();
+  const lists = await parts.lists;
+  const adoptStarted = performance.now();
   // The cluster is the durable truth: stacks whose records the database lost come back from their Services.
-  const { adopted, lists } = await adoptFromCluster(
-    parts.kube,
-    parts.namespace,
-    parts.instance,
-    loaded.stacks,
-  );
+  const adopted = adoptFromCluster(lists, parts.instance, loaded.stacks);
   if (adopted.length > 0) {
     logger.warn("rebuilt stacks the database did not know from the cluster", {
       count: adopted.length,
@@ -54,10 +53,16 @@ export async function restoreAlone(
     store.saveAll(adopted);
   }
   const stacks = [...loaded.stacks, ...adopted];
-  // As at a takeover: the stacks' own ports now, the rest of the cluster's when its list of every
-  // Service lands (a create meanwhile that picks a taken port gets a 422 and takes the next free one).
+  // As at a takeover: the stacks' own ports now, the rest of the cluster's once the start is done (the
+  // caller lists every Service then; a create meanwhile that picks a taken port gets a 422 and takes
+  // the next free one).
   parts.ports.sync([], leasesOf(stacks));
-  void clusterPorts.then((taken) => parts.ports.markTaken(taken));
+  const actorsStarted = performance.now();
   parts.actors.restore(stacks);
-  return { stacks: stacks.length, lists };
+  const timings = {
+    listsWait: Math.round(adoptStarted - waitStarted),
+    adopt: Math.round(actorsStarted - adoptStarted),
+    actors: Math.round(performance.now() - actorsStarted),
+  };
+  return { stacks: stacks.length, lists, timings };
 }

@@ -180,7 +180,7 @@ describe("stack lifecycle against the real cluster", () => {
           STACK_NODEPORT_MIN: String(port),
           STACK_NODEPORT_MAX: String(port + 1),
         });
-        // The cluster-wide list runs beside the start, not before serving: wait for it to land.
+        // The cluster-wide list runs right after the start, not before serving: wait for it to land.
         await eventually("the squatted port to be known as taken", async () =>
           service.stackd.ports.freeCount() === 1 ? true : undefined,
         );
