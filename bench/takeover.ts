@@ -15,7 +15,8 @@ import { freshBenchCluster } from "./bench-cluster.ts";
  * Issue 9's figures: with BENCH_TAKEOVER_STACKS stacks (default 10,000), the time from the leader's
  * kill -9 to a follower's forwarded create being served by the new leader (goal: lease duration + 3 s),
  * from the new leader acquiring the Lease to serving (goal: 3 s), and a single replica restarting on
- * an empty database to serving (goal: 2 s). Prints a table; writes bench/results/takeover.json.
+ * an empty database to serving (goal: 2 s; the median of BENCH_TAKEOVER_STARTS starts, default 5).
+ * Prints a table; writes bench/results/takeover.json.
  *
  *   tools/bun.sh run bench:takeover
  */
@@ -116,30 +117,31 @@ const deathToServing = (servedAt - killedAt) / 1000;
 const acquireToServing = (servedAt - acquiredAt) / 1000;
 await set.stopAll();
 
-log("a single replica (no leader election) restarting on an empty database");
-// At info, so that its ready line (with how long the restore and the watches' lists took) is printed.
-const single = new StackdProcess(namespace, mkdirTemp(), { ...env, LOG_LEVEL: "info" });
-const restartStarted = Date.now();
-await single.start();
-let readyAt = 0;
-while (readyAt === 0) {
-  const answer = await single.api("/readyz").catch(() => undefined);
-  if (answer?.ok) readyAt = Date.now();
-  else await Bun.sleep(20);
+// Several starts, as one start on this shared machine swings by half a second: the figure is the median.
+const startCount = Number(process.env.BENCH_TAKEOVER_STARTS ?? 5);
+log(`a single replica (no leader election) starting on an empty database, ${startCount} times`);
+const startSeconds: number[] = [];
+let restartCreate = 0;
+for (let index = 0; index < startCount; index += 1) {
+  // At info, so that its ready line (with the time each step of the start took) is printed.
+  const single = new StackdProcess(namespace, mkdirTemp(), { ...env, LOG_LEVEL: "info" });
+  startSeconds.push((await single.startUntilReady()) / 1000);
+  if (index === 0) restartCreate = await create(single);
+  await single.kill();
 }
-const restartSeconds = (readyAt - restartStarted) / 1000;
-const restartCreate = await create(single);
-await single.kill();
+const restartSeconds =
+  [...startSeconds].sort((a, b) => a - b)[Math.floor(startSeconds.length / 2)] ?? Number.NaN;
 
 const rows: Array<[string, number, string]> = [
   ["leader kill -9 → new leader serves a create (s)", deathToServing, `≤ ${leaseSeconds + 3}`],
   ["new leader acquires the Lease → serves (s)", acquireToServing, "≤ 3"],
-  ["single replica start on an empty database → /readyz (s)", restartSeconds, "≤ 2"],
+  ["single replica start on an empty database → /readyz, median (s)", restartSeconds, "≤ 2"],
 ];
 console.log(`\nstacks: ${stackCount} (${failed} failed to load); load average ${loadAverage()}\n`);
 console.log("| figure | measured | goal |\n| --- | ---: | ---: |");
 for (const [name, value, goal] of rows) console.log(`| ${name} | ${value.toFixed(2)} | ${goal} |`);
-console.log(`\nthe restarted replica's first create answered ${restartCreate}`);
+console.log(`\nsingle replica starts (s): ${startSeconds.map((seconds) => seconds.toFixed(2)).join(", ")}`);
+console.log(`the restarted replica's first create answered ${restartCreate}`);
 console.log(
   `the new leader's takeover steps (s): ${Object.entries(takeoverSteps)
     .map(([step, seconds]) => `${step} ${seconds.toFixed(3)}`)
@@ -157,6 +159,7 @@ writeFileSync(
       deathToServingSeconds: deathToServing,
       acquireToServingSeconds: acquireToServing,
       restartToReadySeconds: restartSeconds,
+      restartToReadyEachSeconds: startSeconds,
       restartFirstCreate: restartCreate,
       takeoverStepsSeconds: takeoverSteps,
     },

@@ -200,7 +200,8 @@ export class ClusterSync {
           this.#services = ownedMap(services);
           this.#mirror?.services(services);
           const present = new Set([...this.#services.values()].map((owned) => owned.stackId));
-          for (const stack of missingFrom(this.#sink.scheduledStacks(), present))
+          const absent = (stackId: string) => !present.has(stackId);
+          for (const stack of missingFrom(this.#sink.scheduledStacks(absent), present))
             this.#sink.serviceGone(stack.stackId);
         },
         onEvent: (type, service) => {
@@ -310,7 +311,8 @@ export class ClusterSync {
       present.add(stackId);
       this.#deliver(stackId, pod);
     }
-    for (const stack of missingFrom(this.#sink.scheduledStacks(), present)) {
+    const absent = (stackId: string) => !present.has(stackId);
+    for (const stack of missingFrom(this.#sink.scheduledStacks(absent), present)) {
       this.#podVanished(stack.stackId, stack.nodeName);
     }
   }

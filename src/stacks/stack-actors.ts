@@ -72,16 +72,33 @@ interface Entry {
 }
 
 /**
- * Every stack's actor, the single writer of that stack's record: spawns and restores actors, routes
- * cluster facts to them, persists each change of a record (compared field by field), and tells
- * listeners. When an actor finishes, its port and record are released.
+ * A restored stack whose actor does not exist yet: its record (already readable), and the latest pod
+ * facts the watches reported for it, which its actor is told first. Pod facts are levels, so the
+ * latest is all an actor needs.
  */
+interface Deferred {
+  stored: StoredStack;
+  pod?: { pod: PodFacts; nodePublicIp: string | null; at: number };
+}
+
+/** Restored actors created per turn of the event loop, between which requests are served. */
+const actorsPerTurn = 250;
+
 /** How often writes that failed (a full disk, an unwritable file) are tried again. */
 const storeRetryMs = 2_000;
 
+/**
+ * Every stack's actor, the single writer of that stack's record: spawns and restores actors (a
+ * restored stack's actor is created in the background, or at once when something is addressed to
+ * it), routes cluster facts to them, persists each change of a record (compared field by field), and
+ * tells listeners. When an actor finishes, its port and record are released.
+ */
 export class StackActors implements StackUpdateSource {
   #options: StackActorsOptions;
   #entries = new Map<string, Entry>();
+  /** Restored stacks whose actors are still to be created (see restore). */
+  #deferred = new Map<string, Deferred>();
+  #creatingDeferred = false;
   /** Writes not yet in the store, newest per stack: a record to save, or null to remove it. */
   #unsaved = new Map<string, StoredStack | null>();
   #storeError: Error | null = null;
@@ -99,60 +116,82 @@ export class StackActors implements StackUpdateSource {
     return this.#start({ identity, nodePorts, manifest });
   }
 
-  /** Recreates the actors of stored stacks; expired TTLs fire at once, creates nobody was told of roll back. */
+  /**
+   * Brings back stored stacks (a restart, a takeover): their records are readable at once, and their
+   * actors are created in the background, a few hundred per turn of the event loop, so that a start
+   * with 10,000 stacks serves without waiting half a second for all of them. Anything addressed to
+   * one stack (a request, a Service or node event) creates its actor first; pod facts wait for it.
+   * Once created, an actor re-arms its TTL (an expired one fires at once) and rolls back a create
+   * nobody was told of.
+   */
   restore(stacks: StoredStack[]): void {
+    const at = this.#now();
     for (const stored of stacks) {
-      const input = {
-        identity: identityOf(stored),
-        nodePorts: nodePortsOf(stored),
-        resume: resumeOf(stored),
-      };
-      this.#start(input, stored);
+      this.#deferred.set(stored.stack_id, { stored });
+      this.#emit({ kind: "restored", stack: stored, at });
     }
+    this.#createDeferredSoon();
+  }
+
+  /** How many restored stacks have no actor yet. */
+  get deferredCount(): number {
+    return this.#deferred.size;
   }
 
   actorOf(stackId: string): StackActor | undefined {
-    return this.#entries.get(stackId)?.actor;
+    return this.#entryOf(stackId)?.actor;
   }
 
   has(stackId: string): boolean {
-    return this.#entries.has(stackId);
+    return this.#entries.has(stackId) || this.#deferred.has(stackId);
   }
 
   get size(): number {
-    return this.#entries.size;
+    return this.#entries.size + this.#deferred.size;
   }
 
-  /** Stacks whose actor is live and past scheduling (so a Pod and a Service should exist), with their node. */
-  *scheduledStacks(): Generator<{ stackId: string; nodeName: string | null }> {
+  /**
+   * Stacks whose actor is live and past scheduling (so a Pod and a Service should exist), with their
+   * node. Only the stacks `considered` are looked at (by default all): a restored stack's actor is
+   * created to answer.
+   */
+  *scheduledStacks(
+    considered: (stackId: string) => boolean = () => true,
+  ): Generator<{ stackId: string; nodeName: string | null }> {
+    for (const stackId of [...this.#deferred.keys()].filter(considered)) this.#createDeferred(stackId);
     for (const [stackId, entry] of this.#entries) {
+      if (!considered(stackId)) continue;
       const snapshot = entry.actor.getSnapshot();
       if (snapshot.hasTag("scheduled")) yield { stackId, nodeName: snapshot.context.nodeName };
     }
   }
 
   podChanged(stackId: string, pod: PodFacts, nodePublicIp: string | null): void {
-    this.#entries.get(stackId)?.actor.send({ type: "pod.changed", pod, nodePublicIp, at: this.#now() });
+    const deferred = this.#deferred.get(stackId);
+    if (deferred) deferred.pod = { pod, nodePublicIp, at: this.#now() };
+    else this.#entries.get(stackId)?.actor.send({ type: "pod.changed", pod, nodePublicIp, at: this.#now() });
   }
 
   /** The stack's Service is gone although the stack should have one. */
   serviceGone(stackId: string): void {
-    this.#entries.get(stackId)?.actor.send({ type: "service.gone", at: this.#now() });
+    this.#entryOf(stackId)?.actor.send({ type: "service.gone", at: this.#now() });
   }
 
   nodeDeleted(nodeName: string): void {
     const at = this.#now();
+    for (const [stackId, deferred] of this.#deferred)
+      if (deferred.stored.node_id === nodeName) this.#createDeferred(stackId);
     for (const entry of this.#entries.values()) entry.actor.send({ type: "node.deleted", nodeName, at });
   }
 
   /** Tells a stack that the client got its 201, so a restart no longer rolls it back. */
   acknowledge(stackId: string): void {
-    this.#entries.get(stackId)?.actor.send({ type: "stack.acknowledged" });
+    this.#entryOf(stackId)?.actor.send({ type: "stack.acknowledged" });
   }
 
   /** Starts tearing the stack down; false when there is no such stack. */
   requestDelete(stackId: string): boolean {
-    const entry = this.#entries.get(stackId);
+    const entry = this.#entryOf(stackId);
     entry?.actor.send({ type: "user.delete", at: this.#now() });
     return entry !== undefined;
   }
@@ -177,9 +216,44 @@ export class StackActors implements StackUpdateSource {
   stopAll(): void {
     const entries = [...this.#entries.values()];
     this.#entries.clear();
+    this.#deferred.clear();
     for (const entry of entries) entry.actor.stop();
     this.#flush();
     this.#cancelStoreRetry();
+  }
+
+  /** The stack's entry, its actor created first if it was restored and has none yet. */
+  #entryOf(stackId: string): Entry | undefined {
+    this.#createDeferred(stackId);
+    return this.#entries.get(stackId);
+  }
+
+  /** Creates a restored stack's actor, if it has none yet, and tells it the latest pod facts. */
+  #createDeferred(stackId: string): void {
+    const deferred = this.#deferred.get(stackId);
+    if (!deferred) return;
+    this.#deferred.delete(stackId);
+    const { stored } = deferred;
+    const input = { identity: identityOf(stored), nodePorts: nodePortsOf(stored), resume: resumeOf(stored) };
+    const actor = this.#start(input, stored);
+    if (deferred.pod) actor.send({ type: "pod.changed", ...deferred.pod });
+  }
+
+  /** Creates the deferred actors in batches, yielding to the event loop (and so to requests) in between. */
+  #createDeferredSoon(): void {
+    if (this.#creatingDeferred) return;
+    this.#creatingDeferred = true;
+    const batch = () => {
+      let created = 0;
+      for (const stackId of this.#deferred.keys()) {
+        if (created === actorsPerTurn) break;
+        this.#createDeferred(stackId);
+        created += 1;
+      }
+      if (this.#deferred.size > 0) setImmediate(batch);
+      else this.#creatingDeferred = false;
+    };
+    setImmediate(batch);
   }
 
   /** Starts an actor; a restored one begins from its stored record, a new one is stored at once. */
@@ -195,9 +269,11 @@ export class StackActors implements StackUpdateSource {
     const initial = actor.getSnapshot();
     const entry: Entry = { actor, stored: restored ?? storedStackOf(initial.context, statusOf(initial)) };
     this.#entries.set(stackId, entry);
-    if (!restored) this.#persist(stackId, entry.stored);
-    if (restored) this.#emit({ kind: "restored", stack: entry.stored, at: this.#now() });
-    else this.#emit({ kind: "created", stack: entry.stored, at: createdAt });
+    // A restored stack's `restored` update went out when restore() took it.
+    if (!restored) {
+      this.#persist(stackId, entry.stored);
+      this.#emit({ kind: "created", stack: entry.stored, at: createdAt });
+    }
     actor.subscribe({
       next: (snapshot) => this.#onSnapshot(stackId, entry, snapshot),
       error: (error) => {

@@ -38,6 +38,18 @@ export class StackdProcess {
     );
   }
 
+  /** Starts the process and answers the ms from its spawn until it answered /readyz (asked every 10 ms). */
+  async startUntilReady(timeoutMs = 60_000): Promise<number> {
+    const spawned = performance.now();
+    this.child = this.#spawn("inherit");
+    for (;;) {
+      if ((await this.api("/readyz").catch(() => undefined))?.ok) return performance.now() - spawned;
+      if (performance.now() - spawned > timeoutMs)
+        throw new Error(`stackd was not ready within ${timeoutMs} ms`);
+      await Bun.sleep(10);
+    }
+  }
+
   /** Runs the process to its end, for a start-up that must fail: its exit code and what it wrote to stderr. */
   async runToExit(timeoutMs = 30_000): Promise<{ exitCode: number; stderr: string }> {
     const child = this.#spawn("pipe");

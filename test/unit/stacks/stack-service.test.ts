@@ -399,11 +399,42 @@ describe("StackActors persistence and restore", () => {
       expired,
       unacknowledged,
     ]);
+    await flush(); // the restored actors are created in the background
     again.clock.increment(0); // a zero delay still waits for the (simulated) clock to move
     await flush();
     expect(again.reads.get(running.stack_id)?.status).toBe("running");
     expect(new Set(again.teardowns)).toEqual(new Set([expiring.stack_id, "stack-00000000000000aa"]));
     expect(again.actors.size).toBe(1);
+  });
+
+  it("serves restored records before their actors exist, and creates an actor at once for what needs it", async () => {
+    const portRange: [number, number] = [30000, 30999];
+    const first = world({ portRange });
+    const [deleted, told] = await Promise.all(
+      Array.from({ length: 600 }, () => first.service.create(newStack)),
+    );
+    if (!deleted || !told) throw new Error("no stacks were created");
+    const again = world({ portRange });
+    again.actors.restore(first.store.load().stacks);
+    // Every record reads at once; no actor exists yet, and none is needed to know that a stack exists.
+    expect(again.actors.deferredCount).toBe(600);
+    expect(again.reads.get(deleted.stack_id)?.status).toBe("creating");
+    expect(again.actors.has(deleted.stack_id)).toBe(true);
+    expect(again.actors.size).toBe(600);
+    // Pod facts wait for the actor; a delete creates it on the spot.
+    again.actors.podChanged(
+      told.stack_id,
+      facts({ nodeName: "stack-node-1", ready: true, phase: "Running" }),
+      null,
+    );
+    expect(again.actors.requestDelete(deleted.stack_id)).toBe(true);
+    expect(again.actors.deferredCount).toBe(599);
+    await flush();
+    expect(again.teardowns).toContain(deleted.stack_id);
+    // The rest come in batches between turns of the event loop, the waiting pod facts delivered first.
+    for (let turn = 0; turn < 10 && again.actors.deferredCount > 0; turn += 1) await flush();
+    expect(again.actors.deferredCount).toBe(0);
+    expect(again.reads.get(told.stack_id)?.status).toBe("running");
   });
 });
 
