@@ -64,6 +64,7 @@ const { createStackd } = await import("./stackd.ts");
 const stackd = await createStackd(config, {
   logger,
   kube,
+  heldAddress: held,
   ...(instanceLists ? { instanceLists } : {}),
   onLeadershipLost: () => {
     logger.error("lost the leader lease; exiting so that a fresh replica starts as a follower", {
@@ -76,13 +77,6 @@ const stackd = await createStackd(config, {
   if (error instanceof KubeConfigError) kubeConfigFailed(error);
   return startupFailed(error);
 });
-held.release();
-try {
-  stackd.listen(held.port);
-} catch (error) {
-  await stackd.stop().catch(() => {});
-  startupFailed(error);
-}
 
 let stopping = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

@@ -1,7 +1,7 @@
 import type { Server } from "bun";
 import type { Config } from "./config/config.ts";
 import { createApp } from "./http/app.ts";
-import { bindOrFail } from "./http/listen.ts";
+import { bindOrFail, type HeldAddress } from "./http/listen.ts";
 import type { InspectionObserver } from "./inspection.ts";
 import { BatchDeletes, deleteThrough } from "./jobs/batch-deletes.ts";
 import { type KubeClient, kubeClientFromConfig } from "./kube/client.ts";
@@ -52,6 +52,11 @@ export interface StackdDependencies {
    * this module); otherwise started here.
    */
   instanceLists?: Promise<InstanceLists>;
+  /**
+   * The HTTP address main holds while stackd loads: served by stackd's app (answering 503 until the
+   * start is done) from before the restore, instead of after it (then `listen()` is not called).
+   */
+  heldAddress?: HeldAddress;
   inspect?: InspectionObserver;
   /**
    * Leader election only: this replica could not renew its lease in time and has stopped acting.
@@ -294,7 +299,10 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
       acting,
       leader: elector?.leader()?.identity ?? null,
     });
+  /** False until this function returns: till then the app answers 503 (see heldAddress). */
+  let started = false;
   const app = createApp({
+    starting: () => !started,
     commands: service,
     queries: reads,
     ttl,
@@ -329,6 +337,25 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
         nodePortsLearned: true,
       }),
   });
+  let server: Server<unknown> | undefined;
+  const listen = (port: number): Server<unknown> => {
+    const { hostname } = config.http;
+    // Bun's own limit would answer an oversized Content-Length with an empty 413; stackd refuses it
+    // itself, from the header and before reading the body, with the contract's 400 body.
+    bindOrFail(hostname, port, () =>
+      app.listen({ hostname, port, reusePort: false, maxRequestBodySize: Number.MAX_SAFE_INTEGER }),
+    );
+    server = app.server as Server<unknown>;
+    logger.info("listening", { url: server.url.toString() });
+    return server;
+  };
+  // The held address becomes the real server before the restore, answering 503 until it is done:
+  // a request that arrives while the restore keeps the process busy waits, and is not refused.
+  if (dependencies.heldAddress) {
+    dependencies.heldAddress.release();
+    listen(dependencies.heldAddress.port);
+  }
+
   // Without leader election (the lists exist only then).
   if (instanceLists) {
     // Everything above ran while the API server was answering the lists; most starts wait here.
@@ -361,8 +388,8 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
       },
     });
   }
-  let server: Server<unknown> | undefined;
 
+  started = true;
   return {
     app,
     metrics,
@@ -384,15 +411,7 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
      * naming the address when it is taken.
      */
     listen(port = config.http.port): Server<unknown> {
-      const { hostname } = config.http;
-      // Bun's own limit would answer an oversized Content-Length with an empty 413; stackd refuses it
-      // itself, from the header and before reading the body, with the contract's 400 body.
-      bindOrFail(hostname, port, () =>
-        app.listen({ hostname, port, reusePort: false, maxRequestBodySize: Number.MAX_SAFE_INTEGER }),
-      );
-      server = app.server as Server<unknown>;
-      logger.info("listening", { url: server.url.toString() });
-      return server;
+      return listen(port);
     },
     /** Stops accepting requests, waits for in-flight ones (up to the shutdown timeout), stops watches and actors. */
     async stop(): Promise<void> {

@@ -19,6 +19,7 @@ import { dashboardPublicPaths, dashboardRoutes } from "./dashboard.routes.ts";
 import { errorResponse, renderError } from "./errors.ts";
 import { extendRoutes } from "./extend.routes.ts";
 import { healthRoutes } from "./health.routes.ts";
+import { startingResponse } from "./listen.ts";
 import { liveRoutes } from "./live.routes.ts";
 import { metricsRoutes } from "./metrics.routes.ts";
 import { ErrorBody, liveMessageComponents } from "./model.ts";
@@ -55,6 +56,8 @@ export interface AppOptions {
   forwardWrite?: (request: Request) => Promise<Response | undefined>;
   /** Prometheus metrics at /metrics, and whether they need the API key (default: no). */
   metrics?: { registry: Registry; requireKey: boolean };
+  /** True while stackd starts: every request but `/livez` is answered 503 with Retry-After. */
+  starting?: () => boolean;
 }
 
 /** Paths that hold no data and so need no key: the dashboard (it asks for the key), the API description, probes. */
@@ -133,6 +136,10 @@ export function createApp(options: AppOptions) {
   const app = new Elysia()
     .onRequest(({ request }) => {
       access.start(request);
+      if (options.starting?.() && pathOf(request) !== "/livez")
+        return access.refused(request, startingResponse());
+    })
+    .onRequest(({ request }) => {
       const path = request.method === "GET" ? pathOf(request) : "";
       if (publicPaths.has(path) || (path === "/metrics" && !options.metrics?.requireKey)) return;
       if (options.apiKeyEnabled && !keyMatches(presentedApiKey(request))) {

@@ -39,6 +39,11 @@ export function bindOrFail<T>(hostname: string, port: number, bind: () => T): T 
   }
 }
 
+/** What stackd answers while it starts: 503, to be asked again in a second. */
+export function startingResponse(): Response {
+  return Response.json({ error: "stackd is starting" }, { status: 503, headers: { "retry-after": "1" } });
+}
+
 export interface HeldAddress {
   /** The bound port (the one picked, for port 0). */
   port: number;
@@ -56,8 +61,7 @@ export function holdAddress(hostname: string, port: number): HeldAddress {
       hostname,
       port,
       reusePort: false,
-      fetch: () =>
-        Response.json({ error: "stackd is starting" }, { status: 503, headers: { "retry-after": "1" } }),
+      fetch: startingResponse,
     }),
   );
   return { port: server.port ?? port, release: () => void server.stop(true) };

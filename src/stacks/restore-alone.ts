@@ -23,7 +23,7 @@ export interface RestoreAloneParts {
 export interface RestoreTimings {
   /** Waiting for the instance's lists once everything else was ready. */
   listsWait: number;
-  /** Rebuilding the records the database lacked from the lists, and saving them. */
+  /** Rebuilding the records the database lacked from the lists (they are saved in the background). */
   adopt: number;
   actors: number;
 }
@@ -50,7 +50,6 @@ export async function restoreAlone(
       count: adopted.length,
       stacks: adopted.slice(0, loggedIds).map((stack) => stack.stack_id),
     });
-    store.saveAll(adopted);
   }
   const stacks = [...loaded.stacks, ...adopted];
   // As at a takeover: the stacks' own ports now, the rest of the cluster's once the start is done (the
@@ -58,7 +57,7 @@ export async function restoreAlone(
   // the next free one).
   parts.ports.sync([], leasesOf(stacks));
   const actorsStarted = performance.now();
-  parts.actors.restore(stacks);
+  parts.actors.restore(stacks, adopted);
   const timings = {
     listsWait: Math.round(adoptStarted - waitStarted),
     adopt: Math.round(actorsStarted - adoptStarted),

@@ -81,8 +81,12 @@ interface Deferred {
   pod?: { pod: PodFacts; nodePublicIp: string | null; at: number };
 }
 
-/** Restored actors created per turn of the event loop, between which requests are served. */
+/**
+ * Work a restore leaves for later, per turn of the event loop (requests are served between turns):
+ * restored actors created, and records rebuilt from the cluster written to the store.
+ */
 const actorsPerTurn = 250;
+const recordsPerTurn = 1_000;
 
 /** How often writes that failed (a full disk, an unwritable file) are tried again. */
 const storeRetryMs = 2_000;
@@ -98,7 +102,7 @@ export class StackActors implements StackUpdateSource {
   #entries = new Map<string, Entry>();
   /** Restored stacks whose actors are still to be created (see restore). */
   #deferred = new Map<string, Deferred>();
-  #creatingDeferred = false;
+  #catchingUp = false;
   /** Writes not yet in the store, newest per stack: a record to save, or null to remove it. */
   #unsaved = new Map<string, StoredStack | null>();
   #storeError: Error | null = null;
@@ -124,13 +128,17 @@ export class StackActors implements StackUpdateSource {
    * Once created, an actor re-arms its TTL (an expired one fires at once) and rolls back a create
    * nobody was told of.
    */
-  restore(stacks: StoredStack[]): void {
+  restore(stacks: StoredStack[], unsaved: StoredStack[] = []): void {
     const at = this.#now();
     for (const stored of stacks) {
       this.#deferred.set(stored.stack_id, { stored });
       this.#emit({ kind: "restored", stack: stored, at });
     }
-    this.#createDeferredSoon();
+    // Records the store lacks (rebuilt from the cluster) are written in the background, unless an
+    // actor writes a newer one first (its write takes their place).
+    for (const stored of unsaved)
+      if (!this.#unsaved.has(stored.stack_id)) this.#unsaved.set(stored.stack_id, stored);
+    this.#catchUpSoon();
   }
 
   /** How many restored stacks have no actor yet. */
@@ -239,21 +247,27 @@ export class StackActors implements StackUpdateSource {
     if (deferred.pod) actor.send({ type: "pod.changed", ...deferred.pod });
   }
 
-  /** Creates the deferred actors in batches, yielding to the event loop (and so to requests) in between. */
-  #createDeferredSoon(): void {
-    if (this.#creatingDeferred) return;
-    this.#creatingDeferred = true;
-    const batch = () => {
+  /**
+   * Catches up with a restore in the background: unsaved records written and deferred actors created
+   * a batch per turn. Turns are timers, not immediates: Bun runs immediates before it serves requests
+   * that waited while the restore kept the process busy, and timers after.
+   */
+  #catchUpSoon(): void {
+    if (this.#catchingUp) return;
+    this.#catchingUp = true;
+    const turn = () => {
+      if (!this.#storeError) this.#flush(recordsPerTurn);
       let created = 0;
       for (const stackId of this.#deferred.keys()) {
         if (created === actorsPerTurn) break;
         this.#createDeferred(stackId);
         created += 1;
       }
-      if (this.#deferred.size > 0) setImmediate(batch);
-      else this.#creatingDeferred = false;
+      const unsavedLeft = !this.#storeError && this.#unsaved.size > 0;
+      if (this.#deferred.size > 0 || unsavedLeft) setTimeout(turn, 0);
+      else this.#catchingUp = false;
     };
-    setImmediate(batch);
+    setTimeout(turn, 0);
   }
 
   /** Starts an actor; a restored one begins from its stored record, a new one is stored at once. */
@@ -331,26 +345,31 @@ export class StackActors implements StackUpdateSource {
     if (!this.#storeError) this.#flush();
   }
 
-  #flush(): void {
+  /** Writes the unsaved records (or removals), all of them or the first `limit`, in one transaction. */
+  #flush(limit = Number.POSITIVE_INFINITY): void {
     const { store, logger } = this.#options;
-    for (const [stackId, stored] of this.#unsaved) {
-      try {
-        if (stored) store.save(stored);
-        else store.remove(stackId);
-        this.#unsaved.delete(stackId);
-      } catch (error) {
-        if (!this.#storeError) {
-          logger.error("cannot write stack records; creates answer 503 until writes succeed again", {
-            error,
-            stackId,
-          });
-        }
-        this.#storeError = error instanceof Error ? error : new Error(String(error));
-        this.#options.onStoreError?.();
-        this.#scheduleStoreRetry();
-        return;
-      }
+    if (this.#unsaved.size === 0 && !this.#storeError) return;
+    const changes: Array<[string, StoredStack | null]> = [];
+    for (const change of this.#unsaved) {
+      if (changes.length >= limit) break;
+      changes.push(change);
     }
+    try {
+      store.writeAll(changes);
+    } catch (error) {
+      if (!this.#storeError) {
+        logger.error("cannot write stack records; creates answer 503 until writes succeed again", {
+          error,
+          stackIds: changes.slice(0, 20).map(([stackId]) => stackId),
+        });
+      }
+      this.#storeError = error instanceof Error ? error : new Error(String(error));
+      this.#options.onStoreError?.();
+      this.#scheduleStoreRetry();
+      return;
+    }
+    for (const [stackId, stored] of changes)
+      if (this.#unsaved.get(stackId) === stored) this.#unsaved.delete(stackId);
     if (this.#storeError) {
       logger.info("stack records are written again");
       this.#storeError = null;

@@ -34,10 +34,16 @@ export class StackStore {
     this.#upsert.run(stack.stack_id, JSON.stringify(stack));
   }
 
-  /** Saves many records in one transaction (thousands at a start, where one commit each is slow). */
-  saveAll(stacks: StoredStack[]): void {
+  /**
+   * Writes records and removals (null) in one transaction: all of them, or none when it throws
+   * (thousands at a start, where one commit each would be slow).
+   */
+  writeAll(changes: Iterable<[string, StoredStack | null]>): void {
     this.#db.transaction(() => {
-      for (const stack of stacks) this.save(stack);
+      for (const [stackId, stored] of changes) {
+        if (stored) this.save(stored);
+        else this.remove(stackId);
+      }
     })();
   }
 

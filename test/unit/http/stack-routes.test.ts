@@ -31,7 +31,7 @@ const record: StackRecord = {
 };
 
 /** A fake service and read side: records what the routes asked, answers from one record. */
-function fakeApp(options: { apiKeyEnabled?: boolean; maxBodyBytes?: number } = {}) {
+function fakeApp(options: { apiKeyEnabled?: boolean; maxBodyBytes?: number; starting?: () => boolean } = {}) {
   const created: NewStack[] = [];
   const deleted: string[] = [];
   const listed: Array<{ filter: StackFilter; page: StackPage | undefined }> = [];
@@ -68,6 +68,7 @@ function fakeApp(options: { apiKeyEnabled?: boolean; maxBodyBytes?: number } = {
     apiKeyEnabled: options.apiKeyEnabled ?? true,
     apiKey: key,
     maxBodyBytes: options.maxBodyBytes ?? 1_048_576,
+    ...(options.starting ? { starting: options.starting } : {}),
   });
   const call = async (
     method: string,
@@ -229,6 +230,30 @@ describe("authentication (no cluster)", () => {
       expect(response.status).toBe(200);
       expect(response.headers.get("content-type")).toStartWith(type);
     }
+  });
+});
+
+describe("while stackd starts (no cluster)", () => {
+  it("answers every request but /livez 503 with Retry-After, creating nothing, and serves once started", async () => {
+    let starting = true;
+    const { app, call, created } = fakeApp({ starting: () => starting });
+    for (const [method, path] of [
+      ["GET", "/readyz"],
+      ["GET", "/healthz"],
+      ["GET", "/stacks"],
+      ["POST", "/stacks"],
+    ] as const) {
+      const response = await app.handle(
+        new Request(`http://localhost${path}`, { method, headers: { "x-api-key": key } }),
+      );
+      expect(response.status).toBe(503);
+      expect(response.headers.get("retry-after")).toBe("1");
+      expect(await response.json()).toEqual({ error: "stackd is starting" });
+    }
+    expect((await call("GET", "/livez")).status).toBe(200);
+    expect(created).toEqual([]);
+    starting = false;
+    expect((await call("GET", "/readyz")).status).toBe(200);
   });
 });
 

@@ -407,6 +407,37 @@ describe("StackActors persistence and restore", () => {
     expect(again.actors.size).toBe(1);
   });
 
+  it("saves records rebuilt from the cluster in the background, an actor's newer write taking their place", async () => {
+    const portRange: [number, number] = [30000, 30099];
+    const first = world({ portRange });
+    const [kept, deleted] = await Promise.all([
+      first.service.create(newStack),
+      first.service.create(newStack),
+    ]);
+    if (!kept || !deleted) throw new Error("no stacks were created");
+    const rebuilt = first.store.load().stacks;
+    const again = world({ portRange });
+    again.actors.restore(rebuilt, rebuilt);
+    expect(again.store.load().stacks).toEqual([]);
+    await flush();
+    expect(
+      again.store
+        .load()
+        .stacks.map((stack) => stack.stack_id)
+        .sort(),
+    ).toEqual([kept.stack_id, deleted.stack_id].sort());
+
+    const later = world({ portRange });
+    later.actors.restore(rebuilt, rebuilt);
+    // A delete before the background write: the record written is the actor's, not the rebuilt one.
+    later.actors.requestDelete(deleted.stack_id);
+    const stored = later.store.load().stacks;
+    expect(stored.find((stack) => stack.stack_id === deleted.stack_id)?.status).toBe("stopped");
+    expect(stored.find((stack) => stack.stack_id === kept.stack_id)?.status).toBe("creating");
+    await flush();
+    expect(later.store.load().stacks.map((stack) => stack.stack_id)).toEqual([kept.stack_id]);
+  });
+
   it("serves restored records before their actors exist, and creates an actor at once for what needs it", async () => {
     const portRange: [number, number] = [30000, 30999];
     const first = world({ portRange });
