@@ -52,8 +52,8 @@ export interface HeldAddress {
 }
 
 /**
- * Binds the HTTP address while stackd starts, answering 503 with Retry-After, so that a stackd whose
- * address is taken stops before it opens the database or touches the cluster.
+ * Binds the HTTP address while stackd starts, answering 503 with Retry-After (but `/livez`), so that a
+ * stackd whose address is taken stops before it opens the database or touches the cluster.
  */
 export function holdAddress(hostname: string, port: number): HeldAddress {
   const server = bindOrFail(hostname, port, () =>
@@ -61,7 +61,9 @@ export function holdAddress(hostname: string, port: number): HeldAddress {
       hostname,
       port,
       reusePort: false,
-      fetch: startingResponse,
+      // The process is alive (a liveness probe must not restart a start); everything else waits.
+      fetch: (request) =>
+        new URL(request.url).pathname === "/livez" ? Response.json({ status: "ok" }) : startingResponse(),
     }),
   );
   return { port: server.port ?? port, release: () => void server.stop(true) };

@@ -53,12 +53,15 @@ describe("bindOrFail", () => {
 });
 
 describe("holdAddress", () => {
-  it("answers 503 with Retry-After while stackd starts, and frees the address on release", async () => {
+  it("answers 503 with Retry-After while stackd starts (200 to /livez), and frees the address on release", async () => {
     const held = holdAddress("127.0.0.1", 0);
     const answer = await fetch(`http://127.0.0.1:${held.port}/stacks`);
     expect(answer.status).toBe(503);
     expect(answer.headers.get("retry-after")).toBe("1");
     expect(await answer.json()).toEqual({ error: "stackd is starting" });
+    const alive = await fetch(`http://127.0.0.1:${held.port}/livez`);
+    expect(alive.status).toBe(200);
+    expect(await alive.json()).toEqual({ status: "ok" });
     held.release();
     serve("real", held.port);
     expect(await (await fetch(`http://127.0.0.1:${held.port}/`)).text()).toBe("real");
