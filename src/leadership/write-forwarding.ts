@@ -70,8 +70,15 @@ const retryable = (message: string) =>
 export function createWriteForwarder(options: WriteForwardingOptions) {
   const send = options.fetch ?? fetch;
   const log = options.logger.child({ component: "forwarding" });
-  /** The leader's answer, or null when no answer came (the leader is gone or unreachable). */
-  async function relay(leader: string, request: Request, headers: Headers) {
+  /**
+   * The leader's answer; or, when none came, whether the leader may have got the request: not when
+   * the connection was refused (the leader's process is gone), maybe after a reset or a timeout.
+   */
+  async function relay(
+    leader: string,
+    request: Request,
+    headers: Headers,
+  ): Promise<{ answer: Response; text: string } | { unanswered: "never delivered" | "maybe delivered" }> {
     const url = new URL(request.url);
     const body =
       request.method === "DELETE" || request.method === "GET" ? undefined : await request.arrayBuffer();
@@ -89,7 +96,8 @@ export function createWriteForwarder(options: WriteForwardingOptions) {
         method: request.method,
         error: error instanceof Error ? error.message : String(error),
       });
-      return null;
+      const refused = (error as { code?: unknown } | null)?.code === "ECONNREFUSED";
+      return { unanswered: refused ? "never delivered" : "maybe delivered" };
     }
   }
 
@@ -117,9 +125,11 @@ export function createWriteForwarder(options: WriteForwardingOptions) {
       : undefined;
     if (proposedId) headers.set(proposedStackIdHeader, proposedId);
     const relayed = await relay(leader, request, headers);
-    if (!relayed) {
-      // The leader may have committed the create (its Service exists) just before it went away.
-      const committed = proposedId ? await options.committedStack(proposedId) : undefined;
+    if ("unanswered" in relayed) {
+      // The leader may have committed the create (its Service exists) just before it went away; a
+      // refused connection delivered nothing, so there is nothing to look for (and 3 s not to wait).
+      const mayExist = proposedId !== undefined && relayed.unanswered === "maybe delivered";
+      const committed = mayExist ? await options.committedStack(proposedId) : undefined;
       return committed
         ? new Response(committed, { status: 201, headers: { "content-type": "application/json" } })
         : retryable("leader unreachable, retry");

@@ -118,6 +118,18 @@ describe("createWriteForwarder", () => {
     expect(lost?.headers.get("retry-after")).toBe("1");
   });
 
+  it("answers 503 at once, looking for nothing, when the leader refused the connection", async () => {
+    const refused = () =>
+      Promise.reject(
+        Object.assign(new TypeError("ECONNREFUSED: Unable to connect"), { code: "ECONNREFUSED" }),
+      );
+    // Were the commit looked for, this stack would be found and answered 201.
+    const { forward } = forwarder({ answer: refused, committed: '{"stack_id":"stack-0123456789abcdef"}' });
+    const answer = await forward(post());
+    expect(answer?.status).toBe(503);
+    expect(await answer?.json()).toEqual({ error: "leader unreachable, retry" });
+  });
+
   it("forwards a read of a batch delete job, which only the leader holds, and no other read", async () => {
     const { forward, sent } = forwarder({ answer: () => new Response('{"job_id":"job-1"}') });
     const answer = await forward(new Request("http://replica-1/stacks/batch-delete/job-1?api_key=k"));
