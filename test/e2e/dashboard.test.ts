@@ -53,7 +53,8 @@ describe("the dashboard in headless Chromium", () => {
     await page.waitForSelector("#details:not(.hidden)");
     const address = await page.textContent("#detail-address");
     expect(address).toMatch(/^203\.0\.113\.1[12]:\d+$/);
-    expect(await page.textContent("#details-spec")).toContain("automountServiceAccountToken: false");
+    // The spec is not in the live stream's summary records: the panel fetches it ("loading…" until then).
+    await page.waitForSelector("#details-spec:has-text('automountServiceAccountToken: false')");
     const before = await page.textContent("#detail-ttl");
     await page.waitForFunction(
       (first) => document.getElementById("detail-ttl")?.textContent !== first,
