@@ -65,6 +65,18 @@ export interface InitialList<T> {
   resourceVersion: string;
 }
 
+/** One list of a collection as plain JSON: its items and the resourceVersion to watch from. */
+export async function listCollection<T>(
+  transport: KubeTransport,
+  path: string,
+  query: Record<string, string | undefined> = {},
+): Promise<InitialList<T>> {
+  const list = await transport.send<{ items: T[]; metadata: { resourceVersion: string } }>("GET", path, {
+    query,
+  });
+  return { items: list.items, resourceVersion: list.metadata.resourceVersion };
+}
+
 interface RawWatchEvent {
   type: WatchEventType | "BOOKMARK" | "ERROR";
   object: unknown;
@@ -165,19 +177,11 @@ export class ResourceWatch<T extends WatchedObject> {
     this.#update({ state: "listing" });
     const seed = this.#initialList;
     this.#initialList = undefined;
-    const { items, resourceVersion } = seed ?? (await this.#read());
+    const { items, resourceVersion } =
+      seed ?? (await listCollection<T>(this.#options.transport, this.#options.path, this.#selectorQuery()));
     this.#options.handlers.onSync(items);
     this.#update({ resourceVersion, lists: this.#health.lists + 1 });
     this.#resolveSynced();
-  }
-
-  async #read(): Promise<InitialList<T>> {
-    const list = await this.#options.transport.send<{ items: T[]; metadata: { resourceVersion: string } }>(
-      "GET",
-      this.#options.path,
-      { query: this.#selectorQuery() },
-    );
-    return { items: list.items, resourceVersion: list.metadata.resourceVersion };
   }
 
   async #watchOnce(): Promise<void> {

@@ -1,6 +1,6 @@
 import type { V1Node, V1Pod, V1Service } from "@kubernetes/client-node";
 import type { KubeClient } from "../kube/client.ts";
-import type { InitialList } from "../kube/watch.ts";
+import { type InitialList, listCollection } from "../kube/watch.ts";
 import { instanceSelector } from "./instance-scope.ts";
 
 /** The instance's collections as a start listed them: its restore reads them, and its watches begin from them. */
@@ -22,18 +22,10 @@ export async function readInstanceLists(
   instance: string,
 ): Promise<InstanceLists> {
   const labelSelector = instanceSelector(instance);
-  const list = async <T>(path: string, query: Record<string, string> = {}): Promise<InitialList<T>> => {
-    const answer = await kube.transport.send<{ items: T[]; metadata: { resourceVersion: string } }>(
-      "GET",
-      path,
-      { query },
-    );
-    return { items: answer.items, resourceVersion: answer.metadata.resourceVersion };
-  };
   const [services, pods, nodes] = await Promise.all([
-    list<V1Service>(`/api/v1/namespaces/${namespace}/services`, { labelSelector }),
-    list<V1Pod>(`/api/v1/namespaces/${namespace}/pods`, { labelSelector }),
-    list<V1Node>("/api/v1/nodes"),
+    listCollection<V1Service>(kube.transport, `/api/v1/namespaces/${namespace}/services`, { labelSelector }),
+    listCollection<V1Pod>(kube.transport, `/api/v1/namespaces/${namespace}/pods`, { labelSelector }),
+    listCollection<V1Node>(kube.transport, "/api/v1/nodes"),
   ]);
   return { nodes, pods, services };
 }
