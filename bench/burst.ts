@@ -4,13 +4,13 @@ import { join, resolve } from "node:path";
 import type { V1Pod } from "@kubernetes/client-node";
 import type { TypedKubeClient } from "../src/kube/typed-api.ts";
 import { sanitizePodSpec } from "../src/podspec/sanitize-pod-spec.ts";
-import { eventually } from "../test/helpers/cluster.ts";
-import { applyNamespaceSecurity, fakeNode } from "../tools/cluster/fixture.ts";
+import { createTestNamespace, eventually } from "../test/helpers/cluster.ts";
+import { fakeNode } from "../tools/cluster/fixture.ts";
 import { freshBenchCluster } from "./bench-cluster.ts";
 import { BenchStackd } from "./bench-stackd.ts";
 import { type FloorOrder, measureFloor } from "./floor.ts";
 import { benchPodSpec } from "./pod-spec.ts";
-import { round, summarise } from "./stats.ts";
+import { median, round, summarise } from "./stats.ts";
 
 /**
  * Issue 10's burst figure: BENCH_CONCURRENT (500) creates at once through a stackd with its default
@@ -50,17 +50,6 @@ interface Burst {
   p50Ms: number;
   failed: number;
   loadAverage: number;
-}
-
-/** A namespace for one burst, ready for stackd (Pod Security labels, the ingress policy, its ServiceAccount). */
-async function burstNamespace(name: string): Promise<string> {
-  await kube.core.createNamespace({ body: { metadata: { name } } });
-  await applyNamespaceSecurity(kube, name);
-  await eventually("the default ServiceAccount", async () => {
-    await kube.core.readNamespacedServiceAccount({ name: "default", namespace: name });
-    return true;
-  });
-  return name;
 }
 
 /** Deletes a burst's Pods and Services and waits until they are gone, so the next burst meets an empty cluster. */
@@ -145,7 +134,8 @@ for (let index = 0; index < rounds; index += 1) {
   const order = index % 2 === 0 ? contenders : [...contenders].reverse();
   for (const contender of order) {
     const slug = contender.replace(/\W+/g, "-").replace(/^-|-$/g, "");
-    const namespace = await burstNamespace(`burst-${index}-${slug}-${stamp}`);
+    // Pod Security labels, the ingress policy stackd requires, and the default ServiceAccount ready.
+    const namespace = await createTestNamespace(kube, `burst-${index}-${slug}`);
     await Bun.sleep(1000);
     const loadAverage = round(loadavg()[0] ?? 0);
     log(
@@ -165,13 +155,6 @@ for (let index = 0; index < rounds; index += 1) {
   }
 }
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[middle] ?? Number.NaN)
-    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-};
 const of = (roundNumber: number, contender: Contender) =>
   bursts.find((burst) => burst.round === roundNumber && burst.contender === contender);
 const ratios = Array.from({ length: rounds }, (_, index) => {
@@ -195,7 +178,7 @@ const ratios = Array.from({ length: rounds }, (_, index) => {
   };
 });
 
-console.log("\n| round | burst | 500 creates | create p50 | failed | load average |");
+console.log(`\n| round | burst | ${burstSize} creates | create p50 | failed | load average |`);
 console.log("| ---: | --- | ---: | ---: | ---: | ---: |");
 for (const burst of bursts) {
   console.log(

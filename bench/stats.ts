@@ -15,6 +15,16 @@ export function summarise(samples: number[]): Summary {
 
 export const round = (value: number) => Math.round(value * 100) / 100;
 
+/** The middle value (the mean of the two middle ones for an even count); NaN for none. */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  if (sorted.length === 0) return Number.NaN;
+  return sorted.length % 2
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
 /** Runs `task` for each index with at most `concurrency` in flight; returns each task's duration in ms. */
 export async function timed(
   count: number,

@@ -10,6 +10,7 @@ import { StackdProcess } from "../test/helpers/stackd-process.ts";
 import { fakeNode } from "../tools/cluster/fixture.ts";
 import { clusterDir, clusterFiles } from "../tools/cluster/paths.ts";
 import { freshBenchCluster } from "./bench-cluster.ts";
+import { median } from "./stats.ts";
 
 /**
  * Issue 9's figures: with BENCH_TAKEOVER_STACKS stacks (default 10,000), the time from the leader's
@@ -129,8 +130,7 @@ for (let index = 0; index < startCount; index += 1) {
   if (index === 0) restartCreate = await create(single);
   await single.kill();
 }
-const restartSeconds =
-  [...startSeconds].sort((a, b) => a - b)[Math.floor(startSeconds.length / 2)] ?? Number.NaN;
+const restartSeconds = median(startSeconds);
 
 const rows: Array<[string, number, string]> = [
   ["leader kill -9 → new leader serves a create (s)", deathToServing, `≤ ${leaseSeconds + 3}`],
