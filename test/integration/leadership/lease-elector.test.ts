@@ -42,6 +42,15 @@ function elector(identity: string, events: string[], monotonicNow?: () => number
   return created;
 }
 
+/** The Lease of a leader that died long ago: a 3 s lease, last renewed in 2020. */
+const createDeadLeadersLease = () =>
+  kube.transport.send("POST", `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`, {
+    body: {
+      metadata: { name: "test-lease", namespace },
+      spec: { holderIdentity: "dead", leaseDurationSeconds: 3, renewTime: "2020-01-01T00:00:00.000000Z" },
+    },
+  });
+
 const readLease = () =>
   kube.transport.send<V1Lease>(
     "GET",
@@ -97,12 +106,7 @@ describe("LeaseElector against the API server", () => {
 
   it("takes over an expired lease only after watching it unchanged for a whole lease duration", async () => {
     const events: string[] = [];
-    await kube.transport.send("POST", `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`, {
-      body: {
-        metadata: { name: "test-lease", namespace },
-        spec: { holderIdentity: "dead", leaseDurationSeconds: 3, renewTime: "2020-01-01T00:00:00.000000Z" },
-      },
-    });
+    await createDeadLeadersLease();
     const b = elector("b", events);
     const started = performance.now();
     b.start();
@@ -113,12 +117,7 @@ describe("LeaseElector against the API server", () => {
 
   it("tries again the moment the watched lease expires, not at its next retry tick", async () => {
     const events: string[] = [];
-    await kube.transport.send("POST", `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`, {
-      body: {
-        metadata: { name: "test-lease", namespace },
-        spec: { holderIdentity: "dead", leaseDurationSeconds: 3, renewTime: "2020-01-01T00:00:00.000000Z" },
-      },
-    });
+    await createDeadLeadersLease();
     // A retry period far longer than the lease: at its ticks b would only try again after 20 s.
     const b = elector("b", events, undefined, 20_000);
     const started = performance.now();
