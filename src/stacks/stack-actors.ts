@@ -12,6 +12,7 @@ import type { InspectionObserver } from "../inspection.ts";
 import type { Logger } from "../log/logger.ts";
 import type { PortAllocator } from "../ports/port-allocator.ts";
 import type { StackStore } from "../store/stack-store.ts";
+import { RecordWriter } from "./record-writer.ts";
 import type { ProvidedStackMachine } from "./stack-effects.ts";
 import {
   identityOf,
@@ -88,9 +89,6 @@ interface Deferred {
 const actorsPerTurn = 250;
 const recordsPerTurn = 1_000;
 
-/** How often writes that failed (a full disk, an unwritable file) are tried again. */
-const storeRetryMs = 2_000;
-
 /**
  * Every stack's actor, the single writer of that stack's record: spawns and restores actors (a
  * restored stack's actor is created in the background, or at once when something is addressed to
@@ -103,15 +101,18 @@ export class StackActors implements StackUpdateSource {
   /** Restored stacks whose actors are still to be created (see restore). */
   #deferred = new Map<string, Deferred>();
   #catchingUp = false;
-  /** Writes not yet in the store, newest per stack: a record to save, or null to remove it. */
-  #unsaved = new Map<string, StoredStack | null>();
-  #storeError: Error | null = null;
-  #storeRetry: unknown;
+  #records: RecordWriter;
   #listeners = new Set<(update: StackUpdate) => void>();
   #now: () => number;
 
   constructor(options: StackActorsOptions) {
     this.#options = options;
+    this.#records = new RecordWriter({
+      store: options.store,
+      logger: options.logger,
+      ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.onStoreError ? { onError: options.onStoreError } : {}),
+    });
     this.#now = options.now ?? Date.now;
   }
 
@@ -136,8 +137,7 @@ export class StackActors implements StackUpdateSource {
     }
     // Records the store lacks (rebuilt from the cluster) are written in the background, unless an
     // actor writes a newer one first (its write takes their place).
-    for (const stored of unsaved)
-      if (!this.#unsaved.has(stored.stack_id)) this.#unsaved.set(stored.stack_id, stored);
+    this.#records.keep(unsaved);
     this.#catchUpSoon();
   }
 
@@ -206,12 +206,12 @@ export class StackActors implements StackUpdateSource {
 
   /** Why records cannot be written right now (the store's error), or null when they can. */
   storeProblem(): string | null {
-    return this.#storeError ? this.#storeError.message : null;
+    return this.#records.problem();
   }
 
   /** True once the stack's latest record is in the store. */
   isSaved(stackId: string): boolean {
-    return !this.#unsaved.has(stackId);
+    return this.#records.isSaved(stackId);
   }
 
   /** Listens to every record change; returns the unsubscribe function. */
@@ -226,8 +226,7 @@ export class StackActors implements StackUpdateSource {
     this.#entries.clear();
     this.#deferred.clear();
     for (const entry of entries) entry.actor.stop();
-    this.#flush();
-    this.#cancelStoreRetry();
+    this.#records.close();
   }
 
   /** The stack's entry, its actor created first if it was restored and has none yet. */
@@ -256,15 +255,14 @@ export class StackActors implements StackUpdateSource {
     if (this.#catchingUp) return;
     this.#catchingUp = true;
     const turn = () => {
-      if (!this.#storeError) this.#flush(recordsPerTurn);
+      if (this.#records.hasWritableBacklog) this.#records.flush(recordsPerTurn);
       let created = 0;
       for (const stackId of this.#deferred.keys()) {
         if (created === actorsPerTurn) break;
         this.#createDeferred(stackId);
         created += 1;
       }
-      const unsavedLeft = !this.#storeError && this.#unsaved.size > 0;
-      if (this.#deferred.size > 0 || unsavedLeft) setTimeout(turn, 0);
+      if (this.#deferred.size > 0 || this.#records.hasWritableBacklog) setTimeout(turn, 0);
       else this.#catchingUp = false;
     };
     setTimeout(turn, 0);
@@ -285,7 +283,7 @@ export class StackActors implements StackUpdateSource {
     this.#entries.set(stackId, entry);
     // A restored stack's `restored` update went out when restore() took it.
     if (!restored) {
-      this.#persist(stackId, entry.stored);
+      this.#records.write(stackId, entry.stored);
       this.#emit({ kind: "created", stack: entry.stored, at: createdAt });
     }
     actor.subscribe({
@@ -313,7 +311,7 @@ export class StackActors implements StackUpdateSource {
     if (sameStoredStack(entry.stored, stored)) return;
     const previous = entry.stored;
     entry.stored = stored;
-    this.#persist(stackId, stored);
+    this.#records.write(stackId, stored);
     this.#emit({
       kind: "changed",
       stack: stored,
@@ -328,7 +326,7 @@ export class StackActors implements StackUpdateSource {
     if (this.#entries.get(stackId) !== entry) return;
     this.#entries.delete(stackId);
     this.#options.ports.release(stackId);
-    this.#persist(stackId, null);
+    this.#records.write(stackId, null);
     const reason = outcome.outcome === "removed" ? outcome.reason : outcome.failure.message;
     this.#emit({
       kind: "removed",
@@ -337,59 +335,6 @@ export class StackActors implements StackUpdateSource {
       reason,
       at: this.#now(),
     });
-  }
-
-  /** Writes a record (or its removal); a failed write is kept and retried, and never throws into an actor. */
-  #persist(stackId: string, stored: StoredStack | null): void {
-    this.#unsaved.set(stackId, stored);
-    if (!this.#storeError) this.#flush();
-  }
-
-  /** Writes the unsaved records (or removals), all of them or the first `limit`, in one transaction. */
-  #flush(limit = Number.POSITIVE_INFINITY): void {
-    const { store, logger } = this.#options;
-    if (this.#unsaved.size === 0 && !this.#storeError) return;
-    const changes: Array<[string, StoredStack | null]> = [];
-    for (const change of this.#unsaved) {
-      if (changes.length >= limit) break;
-      changes.push(change);
-    }
-    try {
-      store.writeAll(changes);
-    } catch (error) {
-      if (!this.#storeError) {
-        logger.error("cannot write stack records; creates answer 503 until writes succeed again", {
-          error,
-          stackIds: changes.slice(0, 20).map(([stackId]) => stackId),
-        });
-      }
-      this.#storeError = error instanceof Error ? error : new Error(String(error));
-      this.#options.onStoreError?.();
-      this.#scheduleStoreRetry();
-      return;
-    }
-    for (const [stackId, stored] of changes)
-      if (this.#unsaved.get(stackId) === stored) this.#unsaved.delete(stackId);
-    if (this.#storeError) {
-      logger.info("stack records are written again");
-      this.#storeError = null;
-    }
-  }
-
-  #scheduleStoreRetry(): void {
-    const timers = this.#options.clock ?? globalThis;
-    this.#cancelStoreRetry();
-    this.#storeRetry = timers.setTimeout(() => {
-      this.#storeRetry = undefined;
-      this.#flush();
-    }, storeRetryMs);
-    (this.#storeRetry as { unref?: () => void }).unref?.();
-  }
-
-  #cancelStoreRetry(): void {
-    if (this.#storeRetry === undefined) return;
-    (this.#options.clock ?? globalThis).clearTimeout(this.#storeRetry as never);
-    this.#storeRetry = undefined;
   }
 
   #emit(update: StackUpdate): void {
