@@ -27,7 +27,14 @@ if (inspector) logger.info("sending actor inspection events", { relay: config.in
 
 /** Logs why start-up failed and exits with 1 (2 is for the configuration). */
 function startupFailed(error: unknown): never {
-  logger.error("start-up failed", { error });
+  // Another process holds this instance or this database: say so plainly, it is no crash.
+  if (
+    error instanceof Error &&
+    "code" in error &&
+    (error.code === "INSTANCE_HELD" || error.code === "DATABASE_IN_USE")
+  )
+    logger.error(error.message, { code: error.code });
+  else logger.error("start-up failed", { error });
   process.exit(1);
 }
 

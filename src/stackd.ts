@@ -34,7 +34,7 @@ import { recordTerminalStates } from "./stacks/terminal-records.ts";
 import { TtlExtensions } from "./stacks/ttl-extensions.ts";
 import { recordExpiries } from "./stacks/ttl-records.ts";
 import { BatchDeleteStore } from "./store/batch-delete-store.ts";
-import { openStackdDatabase } from "./store/database.ts";
+import { lockDatabase, openStackdDatabase } from "./store/database.ts";
 import { EventHistory } from "./store/event-history.ts";
 import { StackStore } from "./store/stack-store.ts";
 
@@ -71,7 +71,15 @@ export interface StackdDependencies {
  */
 export async function createStackd(config: Config, dependencies: StackdDependencies) {
   const { logger, inspect } = dependencies;
-  const kube = dependencies.kube ?? kubeClientFromConfig(config);
+  const given = dependencies.kube ?? kubeClientFromConfig(config);
+  // Every write of this process asks the instance's Lease first: a process that does not hold it (or no
+  // longer does, say after a SIGSTOP past its renew deadline) writes nothing but its Lease.
+  const kube: KubeClient = {
+    ...given,
+    transport: given.transport.withWriteFence((method, path) =>
+      method === "GET" || path.startsWith("/apis/coordination.k8s.io/") ? null : elector.fenceReason(),
+    ),
+  };
   const metrics = createMetrics();
   const observers = new Map<string, ReturnType<typeof watchObserver>>();
   const watchObservers = (resource: string) => {
@@ -93,7 +101,22 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
   // A single stackd's restore reads these; started before anything else, as they take longest.
   const instanceLists = replicated
     ? undefined
-    : (dependencies.instanceLists ?? startReadingInstanceLists(kube, config.namespace, config.instance));
+    : (dependencies.instanceLists ?? startReadingInstanceLists(given, config.namespace, config.instance));
+  // Before any write: the instance's Lease. A single stackd holds it alone (a second process on the same
+  // instance is refused); replicas elect their leader on it.
+  const elector = instanceLease(config, kube, logger, {
+    takeOver: () => takeOver(),
+    stoppedLeading: () => stoppedLeading(),
+  });
+  // The database is locked before the instance is taken: a second process on the same file fails at once.
+  const databaseLock = lockDatabase(config.dbPath);
+  if (!replicated)
+    await elector.held().catch(async (error: unknown) => {
+      databaseLock.release();
+      await elector.stop();
+      throw error;
+    });
+  const db = openStackdDatabase(config.dbPath);
   const networkStartup = {
     kube,
     namespace: config.namespace,
@@ -110,7 +133,6 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
     : await startNetworkPolicies(networkStartup);
   if (replicated && config.requireIngressNetworkPolicy && !config.networkIsolation)
     await checkIngressPolicy(kube, config.namespace);
-  const db = openStackdDatabase(config.dbPath);
   const store = new StackStore(db);
   const ports = new PortAllocator({
     min: config.nodePortMin,
@@ -217,72 +239,53 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
   /** Teaches the port allocator every NodePort the cluster's other Services hold, in the background. */
   const learnClusterNodePorts = () =>
     void sync.clusterNodePorts().then((taken) => ports.markTaken(taken), clusterNodePortsFailed);
-  let elector: LeaseElector | undefined;
   /** True once this replica runs the actors: always without leader election, after takeover with it. */
   let acting = false;
+
+  /** The leader takes over from its cluster view: every stack the cluster holds, nothing from SQLite. */
+  const takeOver = async () => {
+    const started = performance.now();
+    try {
+      isolation = await startNetworkPolicies(networkStartup);
+      const networkPoliciesMs = Math.round(performance.now() - started);
+      if (!view) throw new Error("no cluster view to take over from");
+      const taken = takeOverFromView({
+        view,
+        store,
+        ports,
+        actors,
+        clusterNodePorts: () => sync.clusterNodePorts(),
+        onClusterPortsFailed: clusterNodePortsFailed,
+      });
+      updates.follow(actors);
+      sync.lead(actors);
+      startIsolationPasses();
+      acting = true;
+      batchDeletes.resume();
+      const steps = { networkPolicies: networkPoliciesMs, ...taken.timings };
+      for (const [step, ms] of Object.entries(steps)) metrics.takeoverSteps.set({ step }, ms / 1000);
+      logger.info("leading: this replica now runs every stack and takes writes", {
+        stacks: taken.stacks,
+        takeoverMs: Math.round(performance.now() - started),
+        stepsMs: steps,
+      });
+    } catch (error) {
+      logger.error("cannot take over as leader; standing down", { error });
+      throw error;
+    }
+  };
+  /** This process lost its Lease: it stops acting at once, and its process exits. */
+  const stoppedLeading = () => {
+    acting = false;
+    void batchDeletes.stop();
+    clearInterval(isolationTimer);
+    actors.stopAll();
+    dependencies.onLeadershipLost?.();
+  };
 
   if (replicated) {
     await sync.start();
     const leaderElection = config.leaderElection;
-    /** The leader takes over from its cluster view: every stack the cluster holds, nothing from SQLite. */
-    const takeOver = async () => {
-      const started = performance.now();
-      try {
-        isolation = await startNetworkPolicies(networkStartup);
-        const networkPoliciesMs = Math.round(performance.now() - started);
-        if (!view) throw new Error("no cluster view to take over from");
-        const taken = takeOverFromView({
-          view,
-          store,
-          ports,
-          actors,
-          clusterNodePorts: () => sync.clusterNodePorts(),
-          onClusterPortsFailed: clusterNodePortsFailed,
-        });
-        updates.follow(actors);
-        sync.lead(actors);
-        startIsolationPasses();
-        acting = true;
-        batchDeletes.resume();
-        const steps = { networkPolicies: networkPoliciesMs, ...taken.timings };
-        for (const [step, ms] of Object.entries(steps)) metrics.takeoverSteps.set({ step }, ms / 1000);
-        logger.info("leading: this replica now runs every stack and takes writes", {
-          stacks: taken.stacks,
-          takeoverMs: Math.round(performance.now() - started),
-          stepsMs: steps,
-        });
-      } catch (error) {
-        logger.error("cannot take over as leader; standing down", { error });
-        await elector?.stop();
-        dependencies.onLeadershipLost?.();
-      }
-    };
-    elector = new LeaseElector({
-      transport: kube.transport,
-      namespace: leaderElection.namespace,
-      name: leaderElection.name,
-      identity: leaderElection.identity,
-      instance: config.instance,
-      advertiseUrl: leaderElection.advertiseUrl,
-      leaseDurationMs: leaderElection.leaseDurationMs,
-      renewDeadlineMs: leaderElection.renewDeadlineMs,
-      retryPeriodMs: leaderElection.retryPeriodMs,
-      logger: logger.child({ component: "leader-election" }),
-      onStartedLeading: () => void takeOver(),
-      onStoppedLeading: () => {
-        acting = false;
-        void batchDeletes.stop();
-        clearInterval(isolationTimer);
-        actors.stopAll();
-        dependencies.onLeadershipLost?.();
-      },
-    });
-    const fence = elector;
-    // Every write of this process asks the lease first: a replica that does not lead (or no longer
-    // does, say after a SIGSTOP past its renew deadline) writes nothing but its Lease.
-    kube.transport.fenceWrites((method, path) =>
-      method === "GET" || path.startsWith("/apis/coordination.k8s.io/") ? null : fence.fenceReason(),
-    );
     elector.start();
     logger.info("stackd ready as a replica; waiting for the leader lease", {
       namespace: config.namespace,
@@ -294,10 +297,10 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
 
   const leadership = () =>
     leadershipStatus({
-      elected: elector !== undefined,
-      holdsLease: elector?.isLeading() ?? false,
+      elected: replicated,
+      holdsLease: elector.isLeading(),
       acting,
-      leader: elector?.leader()?.identity ?? null,
+      leader: elector.leader()?.identity ?? null,
     });
   /** False until this function returns: till then the app answers 503 (see heldAddress). */
   let started = false;
@@ -326,7 +329,7 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
     ...(config.metricsEnabled
       ? { metrics: { registry: metrics.registry, requireKey: config.metricsRequireKey } }
       : {}),
-    ...(elector && view
+    ...(replicated && view
       ? { forwardWrite: writeForwarderFor(config, elector, view, () => acting, leadership, logger) }
       : {}),
     leadership,
@@ -419,15 +422,44 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
       await Promise.race([closing, Bun.sleep(config.shutdownTimeoutMs)]);
       await server?.stop(true);
       clearInterval(isolationTimer);
-      await elector?.stop();
+      await elector.stop();
       await sync.stop();
       await batchDeletes.stop();
       feed.stop();
       actors.stopAll();
       reads.stop();
       db.close();
+      databaseLock.release();
     },
   };
+}
+
+/**
+ * The instance's Lease: with leader election, the replicas' election; without, a single stackd's hold on
+ * its instance (the same Lease, so a replica and a single stackd of one instance exclude each other too).
+ */
+function instanceLease(
+  config: Config,
+  kube: KubeClient,
+  logger: Logger,
+  hooks: { takeOver: () => Promise<void>; stoppedLeading: () => void },
+): LeaseElector {
+  const election = config.leaderElection;
+  return new LeaseElector({
+    transport: kube.transport,
+    namespace: election.namespace,
+    name: election.name,
+    identity: election.identity,
+    instance: config.instance,
+    advertiseUrl: election.advertiseUrl,
+    leaseDurationMs: election.leaseDurationMs,
+    renewDeadlineMs: election.renewDeadlineMs,
+    retryPeriodMs: election.retryPeriodMs,
+    logger: logger.child({ component: election.enabled ? "leader-election" : "instance-lease" }),
+    mode: election.enabled ? "replica" : "single",
+    takeOver: hooks.takeOver,
+    onStoppedLeading: hooks.stoppedLeading,
+  });
 }
 
 /** A follower's forwarding of writes to the leader the Lease names (never to itself). */

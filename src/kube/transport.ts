@@ -131,11 +131,16 @@ export class KubeTransport {
   }
 
   /**
-   * Sets the fence asked before every request: a reason refuses it (thrown as a KubeApiError with
-   * status 0, so callers treat it as Kubernetes unavailable), null lets it through.
+   * A transport over the same connection, rate limiter and deadline that asks `fence` before every
+   * request: a reason refuses it (a KubeApiError with status 0, so callers treat it as Kubernetes
+   * unavailable), null lets it through. Each stackd fences its own writes, and a client shared with
+   * others (tests) is left alone.
    */
-  fenceWrites(fence: WriteFence): void {
-    this.#writeFence = fence;
+  withWriteFence(fence: WriteFence): KubeTransport {
+    const fenced = new KubeTransport(this.#connection, this.#limiter, this.#requestTimeoutMs);
+    fenced.#tls = this.#tls;
+    fenced.#writeFence = fence;
+    return fenced;
   }
 
   /** Sets the observer told of every ordinary request (metrics). */

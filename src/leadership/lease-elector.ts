@@ -1,4 +1,13 @@
+import { hostname } from "node:os";
 import type { V1Lease } from "@kubernetes/client-node";
+import { type Actor, createActor, fromPromise, type SimulatedClock } from "xstate";
+import { type LeadershipSnapshot, leadershipMachine, mayWrite } from "../../machines/leadership.machine.ts";
+import type {
+  LeadershipMode,
+  LeaseReading,
+  LeaseWriteOutcome,
+  ObservedLease,
+} from "../../machines/leadership.types.ts";
 import { isConflict, isNotFound, toKubeApiError } from "../kube/errors.ts";
 import type { KubeTransport } from "../kube/transport.ts";
 import type { Logger } from "../log/logger.ts";
@@ -7,11 +16,18 @@ import type { Logger } from "../log/logger.ts";
 export const leaderUrlAnnotation = "stackd.io/leader-url";
 /** The Lease annotation naming the STACKD_INSTANCE it elects (two instances never share one Lease). */
 export const leaseInstanceAnnotation = "stackd.io/instance";
+/** The holder's host and process id: a process of the same host that no longer runs holds nothing. */
+export const holderProcessAnnotation = "stackd.io/holder-process";
 
 export interface LeaderInfo {
   identity: string;
   /** Where the leader takes writes; null when its Lease does not say. */
   url: string | null;
+}
+
+/** A single stackd found its instance held by another live process (exit 1). */
+export class InstanceHeldError extends Error {
+  readonly code = "INSTANCE_HELD";
 }
 
 export interface LeaseElectorOptions {
@@ -25,14 +41,22 @@ export interface LeaseElectorOptions {
   renewDeadlineMs: number;
   retryPeriodMs: number;
   logger: Logger;
-  /** This replica holds the lease: start acting. */
-  onStartedLeading: () => void;
-  /** This replica could not renew in time and has stopped acting (it never leads again). */
-  onStoppedLeading: () => void;
+  /** `replica` (default): one leader among several; `single`: hold the instance alone, or refuse to run. */
+  mode?: LeadershipMode;
+  /** A replica's takeover once it holds the Lease; a rejection stands it down. */
+  takeOver?: () => Promise<void>;
+  /** This process holds the lease (a replica then takes over). */
+  onStartedLeading?: () => void;
+  /** This replica lost its lease or could not renew in time and has stopped acting (it never leads again). */
+  onStoppedLeading?: () => void;
   /** A clock that keeps running while the process is stopped (SIGSTOP) and never jumps. */
   monotonicNow?: () => number;
   /** The wall clock written into the Lease (acquireTime, renewTime). */
   wallNow?: () => number;
+  /** The timers' clock (a SimulatedClock in tests); by default the real one. */
+  clock?: SimulatedClock;
+  /** Whether a process of this host runs (by default `kill -0`). */
+  processRuns?: (pid: number) => boolean;
 }
 
 /** Lease traffic never waits behind the client rate limiter's queue of ordinary requests. */
@@ -41,150 +65,177 @@ const unthrottled = { unthrottled: true } as const;
 /** Kubernetes MicroTime: RFC 3339 with six fractional digits. */
 const microTime = (ms: number) => new Date(ms).toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
 
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
 /**
- * Leader election on a `coordination.k8s.io/v1` Lease, with client-go's rules: a follower takes the
- * lease only after it has seen the same record for a whole lease duration (measured on its own
- * monotonic clock, never trusting another host's time), or at once when the holder released it.
- *
- * The leader renews every retry period. `isLeading()` is the fence every write asks: it turns false
- * as soon as the last successful renew is older than the renew deadline, which is shorter than the
- * lease duration, so an old leader (partitioned, or resumed after SIGSTOP) has stopped writing before
- * any follower may take over. Once it has stopped leading, an elector never leads again: the process
- * is meant to exit and start afresh as a follower.
+ * Leader election on a `coordination.k8s.io/v1` Lease: runs the leadership machine
+ * (machines/leadership.machine.ts), which decides, and supplies its reads and writes of the Lease.
+ * `isLeading()` is the fence every write asks.
  */
 export class LeaseElector {
   #options: LeaseElectorOptions;
   #mono: () => number;
   #wall: () => number;
   #path: string;
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #running = false;
-  #leading = false;
-  #stoodDown = false;
-  /** Monotonic time at which the last successful renew (or acquire) was sent. */
-  #renewedAt = Number.NEGATIVE_INFINITY;
-  #observedRecord = "";
-  #observedAt = 0;
-  /** The lease duration the observed record states. */
-  #observedDurationMs = 15_000;
-  #leader: LeaderInfo | null = null;
+  #actor: Actor<typeof leadershipMachine>;
+  #holderProcess = `${hostname()}/${process.pid}`;
+  #loggedError: string | null = null;
   #foreignWarned = false;
-  #lastError = "";
-  /** The acquire or renew in flight, which a release must not race. */
-  #attempt: Promise<void> | undefined;
 
   constructor(options: LeaseElectorOptions) {
     this.#options = options;
-    this.#mono = options.monotonicNow ?? (() => performance.now());
+    this.#mono =
+      options.monotonicNow ?? (options.clock ? () => options.clock?.now() ?? 0 : () => performance.now());
     this.#wall = options.wallNow ?? Date.now;
     this.#path = `/apis/coordination.k8s.io/v1/namespaces/${options.namespace}/leases`;
+    const machine = leadershipMachine.provide({
+      actors: {
+        readLease: fromPromise(() => this.#read()),
+        acquireLease: fromPromise(({ input }) => this.#acquire(input.lease)),
+        renewLease: fromPromise(() => this.#renew()),
+        takeOver: fromPromise(() => options.takeOver?.() ?? Promise.resolve()),
+        releaseLease: fromPromise(() => this.#release()),
+      },
+    });
+    this.#actor = createActor(machine, {
+      input: {
+        mode: options.mode ?? "replica",
+        identity: options.identity,
+        instance: options.instance,
+        leaseDurationMs: options.leaseDurationMs,
+        renewDeadlineMs: options.renewDeadlineMs,
+        retryPeriodMs: options.retryPeriodMs,
+      },
+      ...(options.clock ? { clock: options.clock } : {}),
+    });
+    let previous = this.#actor.getSnapshot();
+    this.#actor.subscribe((snapshot) => {
+      this.#report(previous, snapshot);
+      previous = snapshot;
+    });
   }
 
   /** Starts trying to acquire (and then to renew) the lease, once per retry period. */
   start(): void {
-    if (this.#running) return;
-    this.#running = true;
-    void this.#loop();
+    if (this.#actor.getSnapshot().status === "active" && this.#actor.getSnapshot().matches("idle")) {
+      this.#actor.start();
+      this.#actor.send({ type: "start" });
+    }
   }
 
-  /** True while this replica holds the lease and renewed it within the renew deadline. */
+  /** Resolves once this process holds the Lease; rejects when it may not (another live process holds it). */
+  held(): Promise<void> {
+    this.start();
+    return new Promise((resolve, reject) => {
+      const settle = (snapshot: LeadershipSnapshot) => {
+        if (snapshot.hasTag("holding")) resolve();
+        else if (snapshot.matches("refused"))
+          reject(new InstanceHeldError(snapshot.context.verdict ?? "the instance is held elsewhere"));
+        else if (snapshot.status === "done") reject(new Error("stopped before holding the instance"));
+        else return false;
+        return true;
+      };
+      if (settle(this.#actor.getSnapshot())) return;
+      const subscription = this.#actor.subscribe((snapshot) => {
+        if (settle(snapshot)) subscription.unsubscribe();
+      });
+    });
+  }
+
+  /** True while this process holds the lease and renewed it within the renew deadline. */
   isLeading(): boolean {
-    return this.#leading && this.#mono() - this.#renewedAt < this.#options.renewDeadlineMs;
+    return mayWrite(this.#actor.getSnapshot(), this.#mono());
+  }
+
+  /** The machine's snapshot: its state and tags (`holding`, `leader`, `taking_over`, `single`). */
+  snapshot(): LeadershipSnapshot {
+    return this.#actor.getSnapshot();
+  }
+
+  /** Changes whenever this process's view of the Lease changes (its holder or its version). */
+  leaseView(): string {
+    const snapshot = this.#actor.getSnapshot();
+    return `${JSON.stringify(snapshot.value)}|${snapshot.context.observation?.key ?? ""}`;
   }
 
   /** The replica the Lease names as leader (possibly this one), or null when none holds it. */
   leader(): LeaderInfo | null {
-    return this.#leader;
+    const snapshot = this.#actor.getSnapshot();
+    if (snapshot.hasTag("holding"))
+      return { identity: this.#options.identity, url: this.#options.advertiseUrl };
+    const lease = snapshot.context.observation?.lease;
+    if (!lease || lease.holder === "" || lease.holder === this.#options.identity) return null;
+    if (lease.instance !== null && lease.instance !== this.#options.instance) return null;
+    return { identity: lease.holder, url: lease.leaderUrl };
   }
 
   /** Why this replica may not write, or null when it leads. */
   fenceReason(): string | null {
     if (this.isLeading()) return null;
-    return this.#stoodDown
-      ? "this replica lost its leader lease and no longer writes"
-      : "this replica is not the leader";
+    const snapshot = this.#actor.getSnapshot();
+    if (snapshot.matches("standingDown")) return "this replica lost its leader lease and no longer writes";
+    if (snapshot.hasTag("single"))
+      return "this process could not renew its instance lease in time and does not write";
+    return "this replica is not the leader";
   }
 
-  /** Stops the loop; a leader gives the lease up so that a follower can take it at once. */
+  /** Stops; a holder gives the lease up so that a follower can take it at once. */
   async stop(): Promise<void> {
-    this.#running = false;
-    if (this.#timer) clearTimeout(this.#timer);
-    await this.#attempt;
-    if (!this.isLeading()) return;
-    this.#leading = false;
-    for (let attempt = 1; attempt <= 3; attempt += 1) {
-      try {
-        await this.#release();
-        return;
-      } catch (error) {
-        const failure = toKubeApiError(error);
-        if (isConflict(failure) && attempt < 3) continue;
-        this.#options.logger.warn("cannot release the leader lease; followers take it when it expires", {
-          error: failure.message,
-        });
-        return;
-      }
+    const snapshot = this.#actor.getSnapshot();
+    if (snapshot.status !== "active") return;
+    if (snapshot.matches("idle")) {
+      this.#actor.stop();
+      return;
     }
-  }
-
-  /** Empties the holder and shortens the lease, so that the next follower to look takes it. */
-  async #release(): Promise<void> {
-    const lease = await this.#get();
-    if (lease?.spec?.holderIdentity !== this.#options.identity) return;
-    const now = microTime(this.#wall());
-    await this.#options.transport.send("PUT", `${this.#path}/${this.#options.name}`, {
-      ...unthrottled,
-      body: {
-        ...lease,
-        spec: { ...lease.spec, holderIdentity: "", leaseDurationSeconds: 1, renewTime: now },
-      },
+    const stopped = new Promise<void>((resolve) => {
+      const subscription = this.#actor.subscribe({
+        next: (next) => {
+          if (next.status !== "done") return;
+          subscription.unsubscribe();
+          resolve();
+        },
+        complete: () => resolve(),
+      });
     });
-    this.#options.logger.info("released the leader lease", { lease: this.#options.name });
+    this.#actor.send({ type: "stop" });
+    await stopped;
   }
 
-  async #loop(): Promise<void> {
-    while (this.#running) {
-      // As client-go: a leader that did not renew within the deadline stops, even if it could renew now
-      // (it may have been stopped, SIGSTOP or a long pause, while another replica took over).
-      this.#checkDeadline();
-      if (!this.#running) return;
-      const attemptStarted = this.#mono();
-      this.#attempt = this.#tryAcquireOrRenew(attemptStarted);
-      await this.#attempt;
-      this.#checkDeadline();
-      if (!this.#running) return;
-      const wait = this.#waitBeforeNextAttempt(attemptStarted);
-      await new Promise<void>((resolve) => {
-        this.#timer = setTimeout(resolve, wait);
+  #report(previous: LeadershipSnapshot, snapshot: LeadershipSnapshot): void {
+    const { logger, name } = this.#options;
+    const error = snapshot.context.lastError;
+    if (error && error !== this.#loggedError)
+      logger.warn(snapshot.hasTag("holding") ? "cannot renew the lease" : "cannot read the lease", {
+        lease: name,
+        error,
+      });
+    this.#loggedError = error;
+    const lease = snapshot.context.observation?.lease;
+    if (lease?.instance && lease.instance !== this.#options.instance && !this.#foreignWarned) {
+      this.#foreignWarned = true;
+      logger.error("the leader Lease belongs to another STACKD_INSTANCE; set LEADER_ELECTION_NAME", {
+        lease: name,
+        owner: lease.instance,
       });
     }
-  }
-
-  /**
-   * One retry period after the last attempt started; a follower watching another's lease tries again
-   * as soon as that lease has gone unrenewed for its whole duration on this replica's clock, instead of
-   * at the next retry tick, which could cost up to a retry period on every takeover.
-   */
-  #waitBeforeNextAttempt(attemptStarted: number): number {
-    const now = this.#mono();
-    const retry = Math.max(0, this.#options.retryPeriodMs - (now - attemptStarted));
-    const heldByOther = this.#leader !== null && this.#leader.identity !== this.#options.identity;
-    if (this.#leading || !heldByOther) return retry;
-    const expiresIn = this.#observedAt + this.#observedDurationMs - now;
-    return expiresIn >= 0 && expiresIn < retry ? expiresIn + 1 : retry;
-  }
-
-  #checkDeadline(): void {
-    if (!this.#leading || this.isLeading()) return;
-    this.#leading = false;
-    this.#stoodDown = true;
-    this.#running = false;
-    this.#options.logger.error("could not renew the leader lease within the renew deadline; standing down", {
-      lease: this.#options.name,
-      renewDeadlineMs: this.#options.renewDeadlineMs,
-      lastError: this.#lastError,
-    });
-    this.#options.onStoppedLeading();
+    if (snapshot.hasTag("holding") && !previous.hasTag("holding")) {
+      logger.info("acquired the lease", { lease: name, identity: this.#options.identity });
+      this.#options.onStartedLeading?.();
+    }
+    if (snapshot.matches("standingDown") && !previous.matches("standingDown")) {
+      logger.error("standing down: this replica no longer leads", {
+        lease: name,
+        reason: snapshot.context.verdict,
+      });
+      this.#options.onStoppedLeading?.();
+    }
   }
 
   async #get(): Promise<V1Lease | null> {
@@ -200,7 +251,35 @@ export class LeaseElector {
     }
   }
 
-  #record(acquiredAt: string, transitions: number): V1Lease {
+  #observed(lease: V1Lease): ObservedLease {
+    const annotations = lease.metadata?.annotations ?? {};
+    const holder = lease.spec?.holderIdentity ?? "";
+    return {
+      holder,
+      version: lease.metadata?.resourceVersion ?? "",
+      durationMs: (lease.spec?.leaseDurationSeconds ?? 15) * 1000,
+      acquireTime: lease.spec?.acquireTime ? String(lease.spec.acquireTime) : null,
+      leaderUrl: annotations[leaderUrlAnnotation] ?? null,
+      instance: annotations[leaseInstanceAnnotation] ?? null,
+      holderGone: holder !== "" && this.#holderIsGone(annotations[holderProcessAnnotation]),
+      transitions: lease.spec?.leaseTransitions ?? 0,
+    };
+  }
+
+  /** The holder is a process of this host (not this one) that no longer runs. */
+  #holderIsGone(holderProcess: string | undefined): boolean {
+    if (!holderProcess || holderProcess === this.#holderProcess) return false;
+    const [host, pid] = holderProcess.split("/");
+    if (host !== hostname() || !pid || !/^\d+$/.test(pid)) return false;
+    return !(this.#options.processRuns ?? processRuns)(Number(pid));
+  }
+
+  async #read(): Promise<LeaseReading> {
+    const lease = await this.#get();
+    return { lease: lease ? this.#observed(lease) : null, at: this.#mono() };
+  }
+
+  #record(acquiredAt: string, transitions: number, resourceVersion?: string): V1Lease {
     const { name, namespace, identity, instance, advertiseUrl, leaseDurationMs } = this.#options;
     return {
       apiVersion: "coordination.k8s.io/v1",
@@ -208,7 +287,12 @@ export class LeaseElector {
       metadata: {
         name,
         namespace,
-        annotations: { [leaderUrlAnnotation]: advertiseUrl, [leaseInstanceAnnotation]: instance },
+        ...(resourceVersion ? { resourceVersion } : {}),
+        annotations: {
+          [leaderUrlAnnotation]: advertiseUrl,
+          [leaseInstanceAnnotation]: instance,
+          [holderProcessAnnotation]: this.#holderProcess,
+        },
       },
       spec: {
         holderIdentity: identity,
@@ -220,100 +304,69 @@ export class LeaseElector {
     };
   }
 
-  async #tryAcquireOrRenew(attemptStarted: number): Promise<void> {
+  /** Creates the Lease, or updates it from the version observed: a 409 means another writer won. */
+  async #write(method: "POST" | "PUT", body: V1Lease): Promise<LeaseWriteOutcome> {
+    const startedAt = this.#mono();
     try {
-      const lease = await this.#get();
-      if (!lease) {
-        await this.#options.transport.send("POST", this.#path, {
-          ...unthrottled,
-          body: this.#record(microTime(this.#wall()), 0),
-        });
-        this.#acquired(attemptStarted, 0);
-        return;
-      }
-      if (this.#foreign(lease)) return;
-      await this.#renewOrTake(lease, attemptStarted);
-      this.#lastError = "";
+      const path = method === "POST" ? this.#path : `${this.#path}/${this.#options.name}`;
+      await this.#options.transport.send(method, path, { ...unthrottled, body });
     } catch (error) {
       const failure = toKubeApiError(error);
-      // 409: another replica wrote the Lease first (it renewed, or won the race to acquire it).
-      if (isConflict(failure) || failure.reason === "AlreadyExists") return;
-      this.#lastError = failure.message;
-      this.#options.logger.warn(
-        this.#leading ? "cannot renew the leader lease" : "cannot read the leader lease",
-        {
-          lease: this.#options.name,
+      if (isConflict(failure) || failure.reason === "AlreadyExists") return { kind: "lost", holder: null };
+      throw failure;
+    }
+    return { kind: "written", startedAt, finishedAt: this.#mono() };
+  }
+
+  async #acquire(observed: ObservedLease | null): Promise<LeaseWriteOutcome> {
+    const now = microTime(this.#wall());
+    if (!observed) return this.#write("POST", this.#record(now, 0));
+    return this.#write("PUT", this.#record(now, observed.transitions + 1, observed.version));
+  }
+
+  /** Renews this process's Lease; one deleted behind its back is created again (it still leads). */
+  async #renew(): Promise<LeaseWriteOutcome> {
+    const current = await this.#get();
+    if (!current) return this.#write("POST", this.#record(microTime(this.#wall()), 0));
+    const holder = current.spec?.holderIdentity ?? "";
+    if (holder !== this.#options.identity) return { kind: "lost", holder };
+    const acquiredAt = String(current.spec?.acquireTime ?? microTime(this.#wall()));
+    const updated = this.#record(
+      acquiredAt,
+      current.spec?.leaseTransitions ?? 0,
+      current.metadata?.resourceVersion,
+    );
+    return this.#write("PUT", updated);
+  }
+
+  /** Empties the holder and shortens the lease, so that the next follower to look takes it. */
+  async #release(): Promise<void> {
+    for (let attempt = 1; attempt <= 3; attempt += 1) {
+      try {
+        const lease = await this.#get();
+        if (lease?.spec?.holderIdentity !== this.#options.identity) return;
+        await this.#options.transport.send("PUT", `${this.#path}/${this.#options.name}`, {
+          ...unthrottled,
+          body: {
+            ...lease,
+            spec: {
+              ...lease.spec,
+              holderIdentity: "",
+              leaseDurationSeconds: 1,
+              renewTime: microTime(this.#wall()),
+            },
+          },
+        });
+        this.#options.logger.info("released the lease", { lease: this.#options.name });
+        return;
+      } catch (error) {
+        const failure = toKubeApiError(error);
+        if (isConflict(failure) && attempt < 3) continue;
+        this.#options.logger.warn("cannot release the lease; it is taken when it expires", {
           error: failure.message,
-        },
-      );
+        });
+        return;
+      }
     }
-  }
-
-  /** True (and logged once) when the Lease elects another STACKD_INSTANCE: it is never taken. */
-  #foreign(lease: V1Lease): boolean {
-    const owner = lease.metadata?.annotations?.[leaseInstanceAnnotation];
-    if (owner === undefined || owner === this.#options.instance) return false;
-    if (!this.#foreignWarned)
-      this.#options.logger.error(
-        "the leader Lease belongs to another STACKD_INSTANCE; set LEADER_ELECTION_NAME",
-        {
-          lease: this.#options.name,
-          owner,
-        },
-      );
-    this.#foreignWarned = true;
-    this.#leader = null;
-    return true;
-  }
-
-  /**
-   * Notes when the Lease's record last changed, on this replica's own clock (another host's renewTime
-   * is never trusted), and who leads; answers the holder ("" when released).
-   */
-  #observe(lease: V1Lease, attemptStarted: number): string {
-    const holder = lease.spec?.holderIdentity ?? "";
-    const observed = `${holder}|${String(lease.spec?.renewTime)}|${lease.metadata?.resourceVersion}`;
-    if (observed !== this.#observedRecord) {
-      this.#observedRecord = observed;
-      this.#observedAt = attemptStarted;
-    }
-    this.#observedDurationMs = (lease.spec?.leaseDurationSeconds ?? 15) * 1000;
-    const url = lease.metadata?.annotations?.[leaderUrlAnnotation] ?? null;
-    this.#leader = holder === "" ? null : { identity: holder, url };
-    return holder;
-  }
-
-  /** Renews a lease this replica holds, takes one that expired or was released, or follows its holder. */
-  async #renewOrTake(lease: V1Lease, attemptStarted: number): Promise<void> {
-    const { identity } = this.#options;
-    const spec = lease.spec ?? {};
-    const holder = this.#observe(lease, attemptStarted);
-    const heldByOther = holder !== "" && holder !== identity;
-    const stillValid = this.#observedAt + this.#observedDurationMs > attemptStarted;
-    if ((heldByOther && stillValid) || this.#stoodDown) return;
-    const mine = holder === identity && this.#leading;
-    const acquiredAt = mine ? String(spec.acquireTime) : microTime(this.#wall());
-    const transitions = (spec.leaseTransitions ?? 0) + (mine ? 0 : 1);
-    const updated = this.#record(acquiredAt, transitions);
-    updated.metadata = { ...updated.metadata, resourceVersion: lease.metadata?.resourceVersion ?? "" };
-    await this.#options.transport.send("PUT", `${this.#path}/${this.#options.name}`, {
-      ...unthrottled,
-      body: updated,
-    });
-    if (mine) this.#renewedAt = attemptStarted;
-    else this.#acquired(attemptStarted, transitions);
-  }
-
-  #acquired(attemptStarted: number, transitions: number): void {
-    if (this.#stoodDown) return;
-    this.#renewedAt = attemptStarted;
-    this.#leading = true;
-    this.#leader = { identity: this.#options.identity, url: this.#options.advertiseUrl };
-    this.#options.logger.info("acquired the leader lease", {
-      lease: this.#options.name,
-      identity: this.#options.identity,
-      transitions,
-    });
-    this.#options.onStartedLeading();
   }
 }

@@ -90,3 +90,35 @@ export function openStackdDatabase(path: string): Database {
     throw new Error(`cannot open the database at ${path}: ${(error as Error).message}`, { cause: error });
   }
 }
+
+/** The database file is held by another stackd process (exit 1). */
+export class DatabaseInUseError extends Error {
+  readonly code = "DATABASE_IN_USE";
+}
+
+/**
+ * Locks the database for this process, through a lock file beside it that one SQLite connection holds
+ * in exclusive mode for as long as it is open (the kernel drops the lock when the process dies, so a
+ * crash never leaves it behind). Readers of the database itself are not blocked. Close the answer to
+ * unlock; `:memory:` needs no lock.
+ */
+export function lockDatabase(path: string): { release(): void } {
+  if (path === ":memory:") return { release() {} };
+  mkdirSync(dirname(path), { recursive: true });
+  const lock = new Database(`${path}.lock`, { create: true });
+  try {
+    lock.run("PRAGMA busy_timeout = 0");
+    lock.run("PRAGMA locking_mode = EXCLUSIVE");
+    lock.run("CREATE TABLE IF NOT EXISTS holder (pid INTEGER)");
+    lock.run("DELETE FROM holder");
+    lock.run("INSERT INTO holder (pid) VALUES (?)", [process.pid]);
+  } catch (error) {
+    lock.close();
+    if (/locked|busy/i.test((error as Error).message))
+      throw new DatabaseInUseError(`the database ${path} is in use by another stackd process`, {
+        cause: error,
+      });
+    throw new Error(`cannot lock the database at ${path}: ${(error as Error).message}`, { cause: error });
+  }
+  return { release: () => lock.close() };
+}
