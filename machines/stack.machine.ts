@@ -42,7 +42,8 @@ const provisionInput = ({ context }: { context: StackContext }): ProvisionInput 
  * `rollingBack`. A scheduled stack that is creating or running takes `ttl.extend` (within the limits the
  * event carries): its expiry moves and the TTL timer is armed again. The machine does no I/O: `provisionResources` (the Pod), `exposeService` (the
  * Service, once the Pod is scheduled), `teardownResources` and `restoreService` are supplied by src/, and so are the `ttl` and `schedulingTimeout` delays, computed
- * from absolute times so that a stack restored after a restart re-arms them correctly.
+ * from absolute times so that a stack restored after a restart re-arms them correctly, and the `ttlReached` guard. The
+ * `ttl` delay is at most what one timer holds (`timerStep`): a far expiry is waited in several steps.
  *
  * Every state carries the API status as a tag (`statusOf`), and the states past scheduling carry the
  * `scheduled` tag, which is what `POST /stacks` waits for.
@@ -67,6 +68,8 @@ export const stackMachine = setup({
     teardownRetry: () => 5_000,
   },
   guards: {
+    // Supplied with the clock, like the `ttl` delay: whether the expiry has come, or only a step towards it.
+    ttlReached: () => true,
     resumes: ({ context }, status: StackStatus) => context.resumeStatus === status,
     // A stack no client was told about (stackd stopped before its 201) is rolled back, whatever its status.
     resumesUnacknowledged: ({ context }) => context.resumeStatus !== null && !context.acknowledged,
@@ -112,8 +115,8 @@ export const stackMachine = setup({
       event.type === "ttl.extend" ? { ttlExpiresAt: extendedExpiry(context, event) } : {},
     ),
     // The TTL timer: its delay is computed from context.ttlExpiresAt, so arming it again after an
-    // extension (or in a restored actor) counts from the absolute expiry.
-    armTtl: raise({ type: "ttl.expired" }, { id: "ttl", delay: "ttl" }),
+    // extension (or in a restored actor, or after a step of a far expiry) counts from the absolute expiry.
+    armTtl: raise({ type: "ttl.timer" }, { id: "ttl", delay: "ttl" }),
     cancelTtl: cancel("ttl"),
   },
 }).createMachine({
@@ -140,7 +143,11 @@ export const stackMachine = setup({
       entry: "armTtl",
       exit: "cancelTtl",
       on: {
-        "ttl.expired": { target: "deleting", actions: "reasonTtl" },
+        "ttl.timer": [
+          { guard: "ttlReached", target: "deleting", actions: "reasonTtl" },
+          // Only a step of a far expiry has passed: the timer is armed again for the rest.
+          { actions: "armTtl" },
+        ],
         "user.delete": { target: "deleting", actions: ["reasonDeleted", "touch"] },
         // Sent only before the 201 is answered, so the stack may already run: it still rolls back.
         "create.abandon": { target: "rollingBack", actions: "abandonCreate" },

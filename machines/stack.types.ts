@@ -108,8 +108,8 @@ export type StackEvent =
   | { type: "service.gone"; at: number }
   /** Let the stack live `ttlMs` from `at`, within `limits` (see ttl-extension.ts). */
   | ({ type: "ttl.extend" } & TtlExtensionRequest)
-  /** Raised by the machine's own TTL timer. */
-  | { type: "ttl.expired" };
+  /** Raised by the machine's own TTL timer: at the expiry, or after a step towards a far one. */
+  | { type: "ttl.timer" };
 
 export interface ProvisionInput {
   identity: StackIdentity;

@@ -5,6 +5,7 @@ import {
   ConfigError,
   duration,
   type Env,
+  goDurationLimit,
   integer,
   list,
   oneOf,
@@ -113,20 +114,26 @@ function instanceName(env: Env): string {
   return text;
 }
 
-/** A duration that may be left unset (null: no limit); when set, a positive one. */
-function optionalDuration(env: Env, name: string): number | null {
-  return read(env, name, "") === "" ? null : duration(env, name, "0");
+/** A lifetime limit that may be left unset (null: no limit); when set, a positive duration. */
+function optionalLifetime(env: Env, name: string): number | null {
+  return read(env, name, "") === "" ? null : duration(env, name, "0", { max: goDurationLimit });
 }
+
+/**
+ * STACK_SCHEDULING_TIMEOUT's limit: `POST /stacks` waits this long for the scheduler, and the create's
+ * deadlines add seconds to it, which must still fit in one timer.
+ */
+const schedulingTimeoutLimit = { ms: 24 * 3_600_000, reason: "how long a create may wait for the scheduler" };
 
 /** STACK_MAX_LIFETIME and STACK_RENEW_WINDOW; a lifetime shorter than STACK_TTL would refuse every stack. */
 function lifetimeLimits(env: Env, stackTtlMs: number): Config["lifetime"] {
-  const maxLifetimeMs = optionalDuration(env, "STACK_MAX_LIFETIME");
+  const maxLifetimeMs = optionalLifetime(env, "STACK_MAX_LIFETIME");
   if (maxLifetimeMs !== null && maxLifetimeMs < stackTtlMs)
     throw new ConfigError(
       "STACK_MAX_LIFETIME",
       `must be unset or at least STACK_TTL (${stackTtlMs / 1000}s), got ${maxLifetimeMs / 1000}s`,
     );
-  return { maxLifetimeMs, renewWindowMs: optionalDuration(env, "STACK_RENEW_WINDOW") };
+  return { maxLifetimeMs, renewWindowMs: optionalLifetime(env, "STACK_RENEW_WINDOW") };
 }
 
 const logLevels = ["debug", "info", "warn", "error"] as const;
@@ -183,7 +190,8 @@ export function loadConfig(env: Env): Config {
   const instance = instanceName(env);
   const namespace = read(env, "STACK_NAMESPACE", "stacks");
   const kubeContext = read(env, "K8S_CONTEXT", "");
-  const stackTtlMs = duration(env, "STACK_TTL", "2h");
+  // A stack's expiry is waited on in steps that a timer can hold (machines/timer-delay.ts).
+  const stackTtlMs = duration(env, "STACK_TTL", "2h", { max: goDurationLimit });
   const config: Config = {
     instance,
     http,
@@ -196,8 +204,8 @@ export function loadConfig(env: Env): Config {
     nodePortMin,
     nodePortMax,
     nodeRole: read(env, "STACK_NODE_ROLE", "stack"),
-    schedulingTimeoutMs: duration(env, "STACK_SCHEDULING_TIMEOUT", "20s"),
-    orphanGraceMs: duration(env, "STACK_ORPHAN_GRACE", "2m", { allowZero: true }),
+    schedulingTimeoutMs: duration(env, "STACK_SCHEDULING_TIMEOUT", "20s", { max: schedulingTimeoutLimit }),
+    orphanGraceMs: duration(env, "STACK_ORPHAN_GRACE", "2m", { allowZero: true, max: goDurationLimit }),
     ...(kubeconfigPath ? { kubeconfigPath } : {}),
     ...(kubeContext ? { kubeContext } : {}),
     inCluster: Boolean(env.KUBERNETES_SERVICE_HOST),

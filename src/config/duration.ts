@@ -1,35 +1,84 @@
-const unitMs: Record<string, number> = {
-  ns: 1e-6,
-  us: 1e-3,
-  µs: 1e-3,
-  μs: 1e-3,
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
+const unitNs: Record<string, bigint> = {
+  ns: 1n,
+  us: 1_000n,
+  µs: 1_000n,
+  μs: 1_000n,
+  ms: 1_000_000n,
+  s: 1_000_000_000n,
+  m: 60_000_000_000n,
+  h: 3_600_000_000_000n,
 };
 
-const component = /^(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/;
+/** Go's longest time.Duration: 2^63-1 ns; a negative one may reach -2^63 ns. */
+const maxNs = 2n ** 63n - 1n;
 
-/** Parses a Go `time.ParseDuration` string ("2h", "90s", "1h30m", "1.5h", "300ms") into milliseconds. */
+/** Go's longest duration as Go prints it. */
+export const maxGoDurationText = "2562047h47m16.854775807s";
+
+/** Go's longest duration in milliseconds (9223372036854.775807). */
+export const maxGoDurationMs = Number(maxNs) / 1e6;
+
+/** Digits beyond these say nothing about a nanosecond count that fits in int64. */
+const significantDigits = 20;
+
+/** One `<number><unit>` of a duration: integer digits, fraction digits, unit (Go takes up to a digit or '.'). */
+const component = /(\d*)(?:\.(\d*))?([^\d.]*)/y;
+
+/** A duration text Go's time.ParseDuration refuses; `outOfRange` when it is well formed but longer than Go's longest. */
+export class DurationError extends Error {
+  override readonly name = "DurationError";
+  readonly outOfRange: boolean;
+
+  constructor(message: string, outOfRange = false) {
+    super(message);
+    this.outOfRange = outOfRange;
+  }
+}
+
+const syntaxError = (text: string) =>
+  new DurationError(`invalid duration "${text}" (use Go syntax such as 2h, 90s or 1h30m)`);
+
+const tooLong = (text: string) =>
+  new DurationError(
+    `invalid duration "${text}": longer than Go's longest duration (${maxGoDurationText})`,
+    true,
+  );
+
+/** The nanoseconds of the component of `input` at `component.lastIndex`, which it moves past it. */
+function componentNs(text: string, input: string): bigint {
+  const match = component.exec(input);
+  const [whole, integer = "", fraction, unit = ""] = match ?? [];
+  if (!whole || (integer === "" && !fraction)) throw syntaxError(text);
+  const scale = unitNs[unit];
+  if (scale === undefined) throw syntaxError(text);
+  const digits = integer.replace(/^0+/, "");
+  if (digits.length > significantDigits) throw tooLong(text);
+  const fractionDigits = (fraction ?? "").slice(0, significantDigits);
+  const fractionNs =
+    fractionDigits === "" ? 0n : (BigInt(fractionDigits) * scale) / 10n ** BigInt(fractionDigits.length);
+  return BigInt(digits || "0") * scale + fractionNs;
+}
+
+/**
+ * Parses a Go `time.ParseDuration` string ("2h", "90s", "1h30m", "1.5h", "300ms") into milliseconds,
+ * refusing what Go refuses, including a duration past int64 nanoseconds (about 292 years).
+ */
 export function parseGoDuration(text: string): number {
   const input = text.trim();
   if (input === "0") return 0;
-  let rest = input;
-  let sign = 1;
-  if (rest.startsWith("-") || rest.startsWith("+")) {
-    sign = rest.startsWith("-") ? -1 : 1;
-    rest = rest.slice(1);
+  const negative = input.startsWith("-");
+  let start = negative || input.startsWith("+") ? 1 : 0;
+  if (start === input.length) throw syntaxError(text);
+  let totalNs = 0n;
+  while (start < input.length) {
+    component.lastIndex = start;
+    totalNs += componentNs(text, input);
+    if (totalNs > maxNs + 1n) throw tooLong(text);
+    start = component.lastIndex;
   }
-  if (rest === "") throw new Error(`invalid duration "${text}"`);
-  let total = 0;
-  while (rest.length > 0) {
-    const match = component.exec(rest);
-    if (!match) throw new Error(`invalid duration "${text}" (use Go syntax such as 2h, 90s or 1h30m)`);
-    total += Number(match[1]) * (unitMs[match[2] as string] ?? 0);
-    rest = rest.slice(match[0].length);
-  }
-  return sign * total;
+  if (totalNs > maxNs && !negative) throw tooLong(text);
+  const ms = Number(totalNs) / 1e6;
+  return negative ? -ms : ms;
 }
 
 /** Formats milliseconds the way Go prints a time.Duration ("2h0m0s", "1m30s", "500ms"). */

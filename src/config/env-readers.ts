@@ -1,5 +1,6 @@
+import { maxTimerDelayMs } from "../../machines/timer-delay.ts";
 import { parseMemoryBytes } from "../podspec/quantity.ts";
-import { parseGoDuration } from "./duration.ts";
+import { formatGoDuration, maxGoDurationMs, parseGoDuration } from "./duration.ts";
 
 /**
  * Readers of single environment variables: each trims, applies its default to an absent or blank
@@ -24,12 +25,23 @@ export function read(env: Env, name: string, fallback: string): string {
   return value === undefined || value.trim() === "" ? fallback : value.trim();
 }
 
-export function duration(
-  env: Env,
-  name: string,
-  fallback: string,
-  options: { allowZero?: boolean } = {},
-): number {
+export interface DurationOptions {
+  allowZero?: boolean;
+  /**
+   * The longest value allowed, with why. By default what one timer can hold (2^31-1 ms): the value
+   * is waited on with setTimeout, which fires a longer delay at once.
+   */
+  max?: { ms: number; reason: string };
+}
+
+/** The longest timer delay, the default limit of a duration. */
+export const timerDelayLimit = { ms: maxTimerDelayMs, reason: "the longest delay a timer can hold" };
+
+/** No limit but Go's: for a duration compared with times or re-armed in steps, never one timer's delay. */
+export const goDurationLimit = { ms: maxGoDurationMs, reason: "Go's longest duration" };
+
+/** A Go duration in milliseconds: positive (or zero when allowed), at most `max`. */
+export function duration(env: Env, name: string, fallback: string, options: DurationOptions = {}): number {
   const text = read(env, name, fallback);
   let ms: number;
   try {
@@ -39,6 +51,9 @@ export function duration(
   }
   if (ms < 0 || (ms === 0 && !options.allowZero))
     throw new ConfigError(name, `must be a positive duration, got "${text}"`);
+  const max = options.max ?? timerDelayLimit;
+  if (ms > max.ms)
+    throw new ConfigError(name, `must be at most ${formatGoDuration(max.ms)} (${max.reason}), got "${text}"`);
   return Math.round(ms);
 }
 

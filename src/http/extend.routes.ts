@@ -1,6 +1,6 @@
 import { Type } from "@sinclair/typebox";
 import { Elysia } from "elysia";
-import { parseGoDuration } from "../config/duration.ts";
+import { DurationError, maxGoDurationText, parseGoDuration } from "../config/duration.ts";
 import { invalidRequest } from "../errors/app-error.ts";
 import { StackRecord } from "../stacks/stack-record.ts";
 import type { TtlCommands } from "../stacks/ttl-extensions.ts";
@@ -24,6 +24,9 @@ export const extendModel = {
   record: StackRecord,
 } as const;
 
+/** Longer than any Go duration needs ("-2562047h47m16.854775808s" is 25); a longer ttl is refused unread. */
+const maxTtlLength = 64;
+
 /** The ttl of an extend body in milliseconds (undefined when left out), or a precise 400. */
 export function ttlOfBody(text: string): number | undefined {
   if (text.trim() === "") return undefined;
@@ -39,10 +42,16 @@ export function ttlOfBody(text: string): number | undefined {
   if (ttl === undefined) return undefined;
   if (typeof ttl !== "string")
     throw invalidRequest('invalid request body: ttl must be a duration such as "30m"');
+  if (ttl.length > maxTtlLength)
+    throw invalidRequest(
+      `invalid request body: ttl must be at most ${maxTtlLength} characters, got ${ttl.length}`,
+    );
   let ms: number;
   try {
     ms = parseGoDuration(ttl);
-  } catch {
+  } catch (error) {
+    if (error instanceof DurationError && error.outOfRange)
+      throw invalidRequest(`invalid request body: ttl must be at most ${maxGoDurationText}, got "${ttl}"`);
     throw invalidRequest(`invalid request body: ttl must be a duration such as "30m", got "${ttl}"`);
   }
   if (!(ms >= 1000)) throw invalidRequest(`invalid request body: ttl must be at least 1s, got "${ttl}"`);

@@ -1,3 +1,5 @@
+import { timerStep } from "../../machines/timer-delay.ts";
+
 /** A token bucket like client-go's: `qps` tokens a second, at most `burst` saved up. */
 export class RateLimiter {
   #qps: number;
@@ -35,7 +37,8 @@ export class RateLimiter {
 
   #schedule(): void {
     if (this.#timer) return;
-    const wait = Math.max(0, ((1 - this.#tokens) / this.#qps) * 1000);
+    // A very low qps waits longer than one timer holds: the timer refills and schedules again.
+    const wait = timerStep(((1 - this.#tokens) / this.#qps) * 1000);
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       this.#refill();

@@ -9,6 +9,7 @@ import type {
   ProvisionOutput,
   TeardownInput,
 } from "../../machines/stack.types.ts";
+import { timerStep } from "../../machines/timer-delay.ts";
 import type { KubeClient } from "../kube/client.ts";
 import {
   isAlreadyExists,
@@ -295,8 +296,11 @@ export function provideStackEffects(
       restoreService: fromPromise(({ input }: { input: ProvisionInput }) => effects.restoreService(input)),
     },
     delays: {
-      ttl: ({ context }) => Math.max(0, context.ttlExpiresAt - timing.now()),
+      ttl: ({ context }) => timerStep(context.ttlExpiresAt - timing.now()),
       schedulingTimeout: () => timing.schedulingTimeoutMs,
+    },
+    guards: {
+      ttlReached: ({ context }) => timing.now() >= context.ttlExpiresAt,
     },
   });
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "bun:test";
 import { ConfigError, loadConfig, parseListenAddress } from "../../../src/config/config.ts";
-import { formatGoDuration, parseGoDuration } from "../../../src/config/duration.ts";
+import { formatGoDuration, maxGoDurationMs, parseGoDuration } from "../../../src/config/duration.ts";
 
 const base = { API_KEY: "secret" };
 
@@ -27,8 +27,34 @@ describe("parseGoDuration", () => {
     expect(parseGoDuration(text)).toBe(ms);
   });
 
-  it.each(["", "2", "2 hours", "h", "1x", "1h-30m"])("rejects %p", (text) => {
+  it.each(["", "2", "2 hours", "h", "1x", "1h-30m", "1e3h", ".h", "1..5h"])("rejects %p", (text) => {
     expect(() => parseGoDuration(text)).toThrow("invalid duration");
+  });
+
+  it.each([
+    ["597h", 597 * 3_600_000],
+    ["1000h", 1000 * 3_600_000],
+    ["720h", 720 * 3_600_000],
+    ["2562047h", 2_562_047 * 3_600_000],
+    ["9223372036854775807ns", maxGoDurationMs],
+    ["2562047h47m16.854775807s", maxGoDurationMs],
+    ["-9223372036854775808ns", -maxGoDurationMs],
+    ["0000000000000000000000001h", 3_600_000],
+    ["1.00000000000000000000000000001h", 3_600_000],
+  ])("reads %s, up to Go's longest duration", (text, ms) => {
+    expect(parseGoDuration(text)).toBe(ms);
+  });
+
+  it.each([
+    "9223372036854775808ns",
+    "2562048h",
+    "100000000h",
+    "99999999999999999999h",
+    "2562047h47m16.854775808s",
+    "1562047h1000001h",
+    "-9223372036854775809ns",
+  ])("refuses %p, which is longer than Go's longest duration", (text) => {
+    expect(() => parseGoDuration(text)).toThrow(`invalid duration "${text}": longer than`);
   });
 
   it("formats like Go", () => {
@@ -64,6 +90,30 @@ describe("loadConfig", () => {
     expect(limited.lifetime).toEqual({ maxLifetimeMs: 6 * 3_600_000, renewWindowMs: 15 * 60_000 });
   });
 
+  it("takes a STACK_TTL, STACK_MAX_LIFETIME and STACK_RENEW_WINDOW far beyond one timer, up to Go's longest duration", () => {
+    const hour = 3_600_000;
+    expect(loadConfig({ ...base, STACK_TTL: "720h" }).stackTtlMs).toBe(720 * hour);
+    const longest = loadConfig({
+      ...base,
+      STACK_TTL: "9223372036854775807ns",
+      STACK_MAX_LIFETIME: "2562047h47m16.854775807s",
+      STACK_RENEW_WINDOW: "1000h",
+    });
+    expect(longest.stackTtlMs).toBe(9_223_372_036_855);
+    expect(longest.lifetime).toEqual({ maxLifetimeMs: 9_223_372_036_855, renewWindowMs: 1000 * hour });
+    expect(loadConfig({ ...base, STACK_ORPHAN_GRACE: "1000h" }).orphanGraceMs).toBe(1000 * hour);
+  });
+
+  it("takes timer durations up to the longest delay a timer can hold", () => {
+    const config = loadConfig({
+      ...base,
+      STACK_SCHEDULER_INTERVAL: "596h31m23.647s",
+      STACK_SCHEDULING_TIMEOUT: "24h",
+    });
+    expect(config.reconcileIntervalMs).toBe(2 ** 31 - 1);
+    expect(config.schedulingTimeoutMs).toBe(24 * 3_600_000);
+  });
+
   it("requires API_KEY while auth is enabled, and not otherwise", () => {
     expect(errorOf({}).variable).toBe("API_KEY");
     expect(loadConfig({ API_KEY_ENABLED: "false" }).apiKeyEnabled).toBe(false);
@@ -86,6 +136,15 @@ describe("loadConfig", () => {
     ["STACK_MAX_LIFETIME", "1h", "at least STACK_TTL"],
     ["STACK_MAX_LIFETIME", "forever", "invalid duration"],
     ["STACK_RENEW_WINDOW", "0", "positive duration"],
+    ["STACK_TTL", "100000000h", "longer than Go's longest duration"],
+    ["STACK_TTL", "9223372036854775808ns", "longer than Go's longest duration"],
+    ["STACK_MAX_LIFETIME", "99999999999999999999h", "longer than Go's longest duration"],
+    ["STACK_SCHEDULER_INTERVAL", "597h", "at most 596h31m23.647s (the longest delay a timer can hold)"],
+    ["LIVE_HEARTBEAT", "1000h", "at most 596h31m23.647s"],
+    ["K8S_REQUEST_TIMEOUT", "720h", "at most 596h31m23.647s"],
+    ["SHUTDOWN_TIMEOUT", "720h", "at most 596h31m23.647s"],
+    ["LEADER_ELECTION_RETRY_PERIOD", "720h", "at most 596h31m23.647s"],
+    ["STACK_SCHEDULING_TIMEOUT", "25h", "at most 24h0m0s"],
   ])("stops start-up on a bad %s (%p)", (variable, value, message) => {
     const error = errorOf({ ...base, [variable]: value });
     expect(error.variable).toBe(variable);
