@@ -1,0 +1,139 @@
+import { afterEach, beforeEach, describe, expect, it } from "bun:test";
+import {
+  createTestNamespace,
+  deleteTestNamespace,
+  eventually,
+  testKubeClient,
+} from "../../helpers/cluster.ts";
+import { CreateLoad, holdsThroughout, missingStacks } from "../../helpers/create-load.ts";
+import { leadershipRoleOf, ReplicaSet, testLease } from "../../helpers/replicas.ts";
+import type { StackdProcess } from "../../helpers/stackd-process.ts";
+
+const kube = testKubeClient();
+const orphanGraceMs = 2_000;
+const sweepIntervalMs = 1_000;
+const fastSweep = {
+  LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "warn",
+  STACK_ORPHAN_GRACE: `${orphanGraceMs}ms`,
+  STACK_SCHEDULER_INTERVAL: `${sweepIntervalMs}ms`,
+};
+let namespace = "";
+let set: ReplicaSet;
+
+beforeEach(async () => {
+  namespace = await createTestNamespace(kube, "lease-deleted");
+});
+
+afterEach(async () => {
+  await set?.stopAll();
+  await deleteTestNamespace(kube, namespace);
+});
+
+async function leaderNamedBy(replica: StackdProcess): Promise<string | undefined> {
+  const answer = await replica.api("/readyz").catch(() => undefined);
+  const body = (await answer?.json().catch(() => undefined)) as
+    | { leadership?: { leader?: string } }
+    | undefined;
+  return body?.leadership?.leader;
+}
+
+/**
+ * Asks every replica's /readyz, all at once, every 50 ms until stopped, and keeps each sample in which
+ * more than one replica said it holds the Lease (role leader, or taking_over: it holds it and is taking over).
+ */
+function sampleLeaders(replicas: StackdProcess[], identityOf: (replica: StackdProcess) => string) {
+  const overlaps: string[][] = [];
+  let samples = 0;
+  let stopped = false;
+  const running = (async () => {
+    while (!stopped) {
+      const roles = await Promise.all(replicas.map((replica) => leadershipRoleOf(replica)));
+      const holders = replicas.filter(
+        (_, index) => roles[index] === "leader" || roles[index] === "taking_over",
+      );
+      if (holders.length > 1)
+        overlaps.push(holders.map((replica, index) => `${identityOf(replica)}=${roles[index]}`));
+      samples += 1;
+      await Bun.sleep(50);
+    }
+  })();
+  return {
+    overlaps,
+    async stop() {
+      stopped = true;
+      await running;
+      return samples;
+    },
+  };
+}
+
+describe("a deleted leader Lease", () => {
+  it("makes no second leader and loses no acknowledged stack: the leader creates its Lease again and leads on", async () => {
+    set = new ReplicaSet(kube, namespace, fastSweep);
+    for (let index = 0; index < 3; index += 1) await set.add();
+    const leader = await set.leader();
+    const leaderIdentity = set.identityOf(leader);
+    // A Lease every follower has seen held (one deleted before a follower ever read it looks, to that
+    // follower, like no Lease for a whole lease duration: then it may create one, and the leader stands down).
+    await eventually("every replica to name the leader", async () => {
+      const named = await Promise.all(set.replicas.map((replica) => leaderNamedBy(replica)));
+      return named.every((identity) => identity === leaderIdentity) ? true : undefined;
+    });
+    const sampler = sampleLeaders(set.replicas, (replica) => set.identityOf(replica));
+    const load = new CreateLoad(() => set.replicas);
+    await eventually("some creates to be acknowledged", async () =>
+      load.acknowledged().length >= 3 ? true : undefined,
+    );
+
+    // As `kubectl delete lease`.
+    const deletedVersion = (await set.lease())?.metadata?.resourceVersion;
+    await kube.transport.send(
+      "DELETE",
+      `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases/${set.leaseName}`,
+    );
+    const deletedAt = Date.now();
+    // The leader writes it again at its next renew (one retry period), well before its renew deadline.
+    const recreated = await eventually(
+      "the Lease to exist again",
+      async () => {
+        const lease = await set.lease();
+        return lease && lease.metadata?.resourceVersion !== deletedVersion ? lease : undefined;
+      },
+      testLease.renewDeadlineMs,
+    );
+    expect(recreated.spec?.holderIdentity).toBe(leaderIdentity);
+    const acknowledgedBeforeDelete = load.acknowledged().length;
+
+    // Creates go on for two lease durations, past the moment a follower could have written its own Lease.
+    await holdsThroughout(
+      "one leader",
+      async () => (sampler.overlaps.length > 0 ? sampler.overlaps.map((overlap) => overlap.join("+")) : []),
+      2 * testLease.durationMs - (Date.now() - deletedAt),
+    );
+    const answers = await load.stop();
+    const samples = await sampler.stop();
+    expect(sampler.overlaps).toEqual([]);
+    expect(samples).toBeGreaterThan(50);
+    expect(await set.holder()).toBe(leaderIdentity);
+    expect(await leadershipRoleOf(leader)).toBe("leader");
+
+    const acknowledged = load.acknowledged();
+    expect(acknowledged.length).toBeGreaterThan(acknowledgedBeforeDelete);
+    // A follower that saw no Lease for a moment may not know where to forward: it says retry, nothing worse.
+    const refused = answers.filter(
+      (answer) => answer.status !== 201 && !(answer.status === 503 && answer.retryAfter),
+    );
+    expect(
+      refused.map((answer) => `${set.identityOf(answer.sentTo)}: ${answer.status} ${answer.error}`),
+    ).toEqual([]);
+
+    // Any writer that did not create these stacks would have swept them by now: nobody did.
+    const afterSweeps = 2 * (testLease.durationMs + orphanGraceMs + sweepIntervalMs);
+    await holdsThroughout(
+      "every acknowledged stack to exist",
+      () => missingStacks(kube, namespace, leader, acknowledged),
+      afterSweeps - (Date.now() - deletedAt),
+    );
+    expect(await set.leader()).toBe(leader);
+  }, 120_000);
+});
