@@ -68,6 +68,10 @@ export class LeaseElector {
   /** The lease duration the observed record states. */
   #observedDurationMs = 15_000;
   #leader: LeaderInfo | null = null;
+  /** Holder and transitions of the Lease as last seen: changes when a term begins, not on renewals. */
+  #term = "";
+  #termListeners = new Set<() => void>();
+  #leaseUid = "";
   #foreignWarned = false;
   #lastError = "";
   /** The acquire or renew in flight, which a release must not race. */
@@ -95,6 +99,28 @@ export class LeaseElector {
   /** The replica the Lease names as leader (possibly this one), or null when none holds it. */
   leader(): LeaderInfo | null {
     return this.#leader;
+  }
+
+  /** The leadership term as this replica sees it (holder and transitions; "" before the first read). */
+  leaderTerm(): string {
+    return this.#term;
+  }
+
+  /** Calls `listener` whenever `leaderTerm()` changes. */
+  onLeaderTermChange(listener: () => void): () => void {
+    this.#termListeners.add(listener);
+    return () => this.#termListeners.delete(listener);
+  }
+
+  /** The uid the API server gave the Lease ("" until read): the secret forwarded requests are signed with. */
+  leaseUid(): string {
+    return this.#leaseUid;
+  }
+
+  #setTerm(term: string): void {
+    if (term === this.#term) return;
+    this.#term = term;
+    for (const listener of this.#termListeners) listener();
   }
 
   /** Why this replica may not write, or null when it leads. */
@@ -224,10 +250,11 @@ export class LeaseElector {
     try {
       const lease = await this.#get();
       if (!lease) {
-        await this.#options.transport.send("POST", this.#path, {
+        const created = await this.#options.transport.send<V1Lease>("POST", this.#path, {
           ...unthrottled,
           body: this.#record(microTime(this.#wall()), 0),
         });
+        this.#leaseUid = created?.metadata?.uid ?? "";
         this.#acquired(attemptStarted, 0);
         return;
       }
@@ -263,6 +290,7 @@ export class LeaseElector {
       );
     this.#foreignWarned = true;
     this.#leader = null;
+    this.#setTerm("");
     return true;
   }
 
@@ -280,6 +308,8 @@ export class LeaseElector {
     this.#observedDurationMs = (lease.spec?.leaseDurationSeconds ?? 15) * 1000;
     const url = lease.metadata?.annotations?.[leaderUrlAnnotation] ?? null;
     this.#leader = holder === "" ? null : { identity: holder, url };
+    this.#leaseUid = lease.metadata?.uid ?? this.#leaseUid;
+    this.#setTerm(`${holder}#${lease.spec?.leaseTransitions ?? 0}`);
     return holder;
   }
 
@@ -309,6 +339,7 @@ export class LeaseElector {
     this.#renewedAt = attemptStarted;
     this.#leading = true;
     this.#leader = { identity: this.#options.identity, url: this.#options.advertiseUrl };
+    this.#setTerm(`${this.#options.identity}#${transitions}`);
     this.#options.logger.info("acquired the leader lease", {
       lease: this.#options.name,
       identity: this.#options.identity,
