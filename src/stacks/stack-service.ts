@@ -112,7 +112,8 @@ export class StackService implements StackCommands {
     if (signal?.aborted)
       throw createFailureErrors.abandoned("the client went away before the stack was created");
     const stackId = request.stackId ?? `stack-${randomBytes(8).toString("hex")}`;
-    if (actors.has(stackId)) throw internalError(new Error(`stack id ${stackId} is already in use`));
+    // Only a forwarded create names its id (one chosen at random by a replica): a clash is its own 409.
+    if (actors.has(stackId)) throw new AppError("STACK_ID_IN_USE", `stack id ${stackId} is already in use`);
     const nodePorts = ports.lease(stackId, request.ports.length);
     if (nodePorts === null) throw noPortAvailable();
     const createdAt = this.#now();

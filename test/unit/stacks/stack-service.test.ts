@@ -244,6 +244,16 @@ describe("StackService.create", () => {
     expect(store.load().stacks).toEqual([]);
   });
 
+  it("answers 409, not 500, to a forwarded create whose proposed id is in use, and keeps the stack that has it", async () => {
+    const { service, actors, reads } = world();
+    const first = await service.create({ ...newStack, stackId: "stack-0123456789abcdef" });
+    const error = await refusal(service.create({ ...newStack, stackId: "stack-0123456789abcdef" }));
+    expect(error.status).toBe(409);
+    expect(error.message).toBe("stack id stack-0123456789abcdef is already in use");
+    expect(actors.size).toBe(1);
+    expect(reads.get("stack-0123456789abcdef")?.node_port).toBe(first.node_port);
+  });
+
   it("answers 503 no available nodeport without starting an actor when the range is full", async () => {
     const { service, actors } = world({ portRange: [31001, 31001] });
     await service.create(newStack);
