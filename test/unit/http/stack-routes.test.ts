@@ -517,6 +517,19 @@ describe("GET filters, paging and include=env (no cluster)", () => {
     ["/stacks?limit=ten", "invalid query: limit must be an integer between 1 and 1000"],
     ["/stacks?cursor=bm9wZQ", "invalid query: cursor is not one this API gave"],
     [`/stacks/${record.stack_id}?include=spec`, 'invalid query: include must be "env", got "spec"'],
+    [
+      "/stacks?include=secret",
+      'invalid query: include is taken only by GET /stacks/{id} (include=env), got "secret"',
+    ],
+    [
+      "/stacks?include=env",
+      'invalid query: include is taken only by GET /stacks/{id} (include=env), got "env"',
+    ],
+    ["/stacks?limit=5&include=", "invalid query: include is taken only by GET /stacks/{id}"],
+    [
+      "/stats?include=secret",
+      'invalid query: include is taken only by GET /stacks/{id} (include=env), got "secret"',
+    ],
   ])("answers 400 for %s", async (path, message) => {
     const { call } = fakeApp();
     const answer = await call("GET", path);
