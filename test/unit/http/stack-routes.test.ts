@@ -405,6 +405,21 @@ describe("POST /stacks with the v1.2 port list, labels and env (no cluster)", ()
       'invalid env: MODE is already set by the pod spec (container "dns")',
     ],
     [
+      "a NUL in an env value",
+      createWith({ env: { FLAG: "flag\u0000tail" } }),
+      "invalid env: FLAG: control characters other than tab and newline are not allowed, got U+0000 at character 5",
+    ],
+    [
+      "a carriage return in an env value",
+      createWith({ env: { TEAM: "red", FLAG: "flag\r" } }),
+      "invalid env: FLAG: control characters other than tab and newline are not allowed, got U+000D at character 5",
+    ],
+    [
+      "a C1 control in an env value",
+      createWith({ env: { FLAG: "\u009b31m" } }),
+      "invalid env: FLAG: control characters other than tab and newline are not allowed, got U+009B at character 1",
+    ],
+    [
       "33 variables",
       createWith({ env: Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`V${i}`, "v"])) }),
       "invalid env: at most 32 variables, got 33",
@@ -415,6 +430,15 @@ describe("POST /stacks with the v1.2 port list, labels and env (no cluster)", ()
     expect(answer.status).toBe(400);
     expect(answer.body.error).toStartWith(message);
     expect(created).toEqual([]);
+  });
+
+  it("takes tabs and newlines in an env value", async () => {
+    const { call, created } = fakeApp();
+    const pem = "-----BEGIN-----\n\tabc\n-----END-----\n";
+    const answer = await call("POST", "/stacks", createWith({ env: { PEM: pem } }));
+    expect(answer.status).toBe(201);
+    const spec = created[0]?.manifest.spec as { containers: Array<{ env?: unknown[] }> } | undefined;
+    expect(spec?.containers[0]?.env).toContainEqual({ name: "PEM", value: pem });
   });
 
   it("never quotes an env value in a refusal", async () => {
