@@ -14,6 +14,7 @@ import {
   pageParameters,
   parseStackFilter,
   parseStackPage,
+  refuseInclude,
 } from "./list-query.ts";
 import { errorAnswers, stackModel } from "./model.ts";
 import { readBodyText } from "./read-body.ts";
@@ -67,20 +68,29 @@ export function stackRoutes({
         if (!Value.Check(stackModel.createBody, body)) throw invalidCreateBody(body);
         return body;
       })
-      .get("/stats", ({ request }) => queries.stats(parseStackFilter(queryOf(request))), {
-        response: { 200: stackModel.stats, ...errorAnswers(400, 401) },
-        detail: {
-          summary: "Counts of stacks, NodePorts and reserved resources",
-          description:
-            "With `label`, `status` or `node`, only the matching stacks count, and `used_node_ports` is the NodePorts they hold.",
-          tags: ["stacks"],
-          parameters: filterParameters,
+      .get(
+        "/stats",
+        ({ request }) => {
+          const query = queryOf(request);
+          refuseInclude(query);
+          return queries.stats(parseStackFilter(query));
         },
-      })
+        {
+          response: { 200: stackModel.stats, ...errorAnswers(400, 401) },
+          detail: {
+            summary: "Counts of stacks, NodePorts and reserved resources",
+            description:
+              "With `label`, `status` or `node`, only the matching stacks count, and `used_node_ports` is the NodePorts they hold.",
+            tags: ["stacks"],
+            parameters: filterParameters,
+          },
+        },
+      )
       .get(
         "/stacks",
         ({ request }) => {
           const query = queryOf(request);
+          refuseInclude(query);
           return jsonBytes(queries.list(parseStackFilter(query), parseStackPage(query)));
         },
         {

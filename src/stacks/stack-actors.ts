@@ -209,6 +209,15 @@ export class StackActors implements StackUpdateSource {
     return this.#records.problem();
   }
 
+  /**
+   * While writes fail, tries the unsaved records at once rather than at the next retry; why records
+   * still cannot be written, or null when they can.
+   */
+  retryStoreWrites(): string | null {
+    if (this.#records.problem() !== null) this.#records.flush();
+    return this.#records.problem();
+  }
+
   /** True once the stack's latest record is in the store. */
   isSaved(stackId: string): boolean {
     return this.#records.isSaved(stackId);
