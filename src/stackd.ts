@@ -28,6 +28,7 @@ import { startNetworkPolicies } from "./stacks/network-startup.ts";
 import { readinessChecks } from "./stacks/readiness.ts";
 import { restoreAlone } from "./stacks/restore-alone.ts";
 import { StackActors, type StackUpdate } from "./stacks/stack-actors.ts";
+import { stackAdoption } from "./stacks/stack-adoption.ts";
 import { createStackEffects, provideStackEffects } from "./stacks/stack-effects.ts";
 import { StackReads } from "./stacks/stack-reads.ts";
 import { StackService } from "./stacks/stack-service.ts";
@@ -216,6 +217,7 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
     orphanGraceMs: config.orphanGraceMs,
     reconcileIntervalMs: config.reconcileIntervalMs,
     onWatchHealth: (resource, health) => watchObservers(resource)(health),
+    adoptService: stackAdoption({ actors, ports, nodes: nodeLookup, logger }),
   });
   const history = new EventHistory(db, { count: config.liveHistorySize, bytes: config.liveHistoryBytes });
   const feed = new ChangeFeed(updates, reads, history, logger, {
