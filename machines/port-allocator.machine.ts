@@ -22,6 +22,8 @@ export type PortAllocatorEvent =
   /** One of the stack's ports is someone else's: mark it taken and lease another in its place. */
   | { type: "lease.replace"; stackId: string; port: number }
   | { type: "lease.release"; stackId: string }
+  /** A stack another writer created, with the ports its Service holds: leased to it, whoever had them. */
+  | { type: "lease.adopt"; stackId: string; ports: number[] }
   | { type: "port.freed"; port: number }
   /** NodePorts found in use in the cluster after a sync: taken, unless one of our stacks leases them. */
   | { type: "ports.taken"; ports: number[] };
@@ -135,6 +137,17 @@ export const portAllocatorMachine = setup({
             let leases = context.leases;
             for (const port of ports) if (leases[port] === event.stackId) leases = without(leases, port);
             return { leases, portOf: without(context.portOf, event.stackId) };
+          }),
+        },
+        "lease.adopt": {
+          actions: assign(({ context, event }) => {
+            const leases = { ...context.leases };
+            let taken = context.taken;
+            for (const port of event.ports) {
+              leases[port] = event.stackId;
+              taken = without(taken, port);
+            }
+            return { leases, taken, portOf: { ...context.portOf, [event.stackId]: [...event.ports] } };
           }),
         },
         "ports.taken": {

@@ -5,6 +5,7 @@ import { bindOrFail, type HeldAddress } from "./http/listen.ts";
 import type { InspectionObserver } from "./inspection.ts";
 import { BatchDeletes, deleteThrough } from "./jobs/batch-deletes.ts";
 import { type KubeClient, kubeClientFromConfig } from "./kube/client.ts";
+import { ForwardingSignatures } from "./leadership/forwarding-signature.ts";
 import { type LeadershipStatus, leadershipStatus } from "./leadership/leadership-role.ts";
 import { LeaseElector } from "./leadership/lease-elector.ts";
 import { committedStack, readYourWrites } from "./leadership/read-your-writes.ts";
@@ -27,6 +28,7 @@ import { startNetworkPolicies } from "./stacks/network-startup.ts";
 import { readinessChecks } from "./stacks/readiness.ts";
 import { restoreAlone } from "./stacks/restore-alone.ts";
 import { StackActors, type StackUpdate } from "./stacks/stack-actors.ts";
+import { stackAdoption } from "./stacks/stack-adoption.ts";
 import { createStackEffects, provideStackEffects } from "./stacks/stack-effects.ts";
 import { StackReads } from "./stacks/stack-reads.ts";
 import { StackService } from "./stacks/stack-service.ts";
@@ -215,6 +217,7 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
     orphanGraceMs: config.orphanGraceMs,
     reconcileIntervalMs: config.reconcileIntervalMs,
     onWatchHealth: (resource, health) => watchObservers(resource)(health),
+    adoptService: stackAdoption({ actors, ports, nodes: nodeLookup, logger }),
   });
   const history = new EventHistory(db, { count: config.liveHistorySize, bytes: config.liveHistoryBytes });
   const feed = new ChangeFeed(updates, reads, history, logger, {
@@ -329,9 +332,14 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
     ...(config.metricsEnabled
       ? { metrics: { registry: metrics.registry, requireKey: config.metricsRequireKey } }
       : {}),
-    ...(replicated && view
-      ? { forwardWrite: writeForwarderFor(config, elector, view, () => acting, leadership, logger) }
-      : {}),
+    ...forwardingBetweenReplicas(
+      config,
+      replicated ? elector : undefined,
+      view,
+      () => acting,
+      leadership,
+      logger,
+    ),
     leadership,
     readiness: () =>
       readinessChecks({
@@ -462,6 +470,32 @@ function instanceLease(
   });
 }
 
+/**
+ * With leader election: the signature check of forwarded requests (the key is derived from the Lease's
+ * uid, which every replica reads and no client can) and the forwarding of leader routes.
+ */
+function forwardingBetweenReplicas(
+  config: Config,
+  elector: LeaseElector | undefined,
+  view: ClusterView | undefined,
+  acting: () => boolean,
+  leadership: () => LeadershipStatus,
+  logger: Logger,
+) {
+  if (!elector || !view) return {};
+  const forwarding = new ForwardingSignatures({
+    secret: () => elector.leaseUid() || null,
+    instance: config.instance,
+  });
+  return {
+    forwarding,
+    forwardWrite: writeForwarderFor(config, elector, view, acting, leadership, forwarding, logger),
+  };
+}
+
+/** A client never waits for a forwarded request longer than the lease duration plus this. */
+const forwardSlackMs = 3_000;
+
 /** A follower's forwarding of writes to the leader the Lease names (never to itself). */
 function writeForwarderFor(
   config: Config,
@@ -469,6 +503,7 @@ function writeForwarderFor(
   view: ClusterView,
   acting: () => boolean,
   leadership: () => LeadershipStatus,
+  signatures: ForwardingSignatures,
   logger: Logger,
 ) {
   return createWriteForwarder({
@@ -478,8 +513,16 @@ function writeForwarderFor(
       return leader && leader.identity !== config.leaderElection.identity ? leader.url : null;
     },
     takingOver: () => leadership().role === "taking_over",
+    leaderTerm: {
+      current: () => elector.leaderTerm(),
+      onChange: (listener) => elector.onLeaderTermChange(listener),
+    },
+    signatures,
     identity: config.leaderElection.identity,
-    timeoutMs: config.schedulingTimeoutMs + createDeadlineSlackMs + 5_000,
+    timeoutMs: Math.min(
+      config.schedulingTimeoutMs + createDeadlineSlackMs + 5_000,
+      config.leaderElection.leaseDurationMs + forwardSlackMs,
+    ),
     caughtUp: readYourWrites(view),
     committedStack: committedStack(view),
     logger,

@@ -2,10 +2,10 @@ import { openapi } from "@elysiajs/openapi";
 import { Elysia } from "elysia";
 import type { OpenAPIV3 } from "openapi-types";
 import type { Registry } from "prom-client";
-import { unauthorized } from "../errors/app-error.ts";
+import { AppError, invalidRequest, unauthorized } from "../errors/app-error.ts";
 import type { BatchDeleteJobs } from "../jobs/batch-deletes.ts";
+import { type ForwardingSignatures, forwardingHeaders } from "../leadership/forwarding-signature.ts";
 import type { LeadershipStatus } from "../leadership/leadership-role.ts";
-import { isLeaderOnlyRead } from "../leadership/write-forwarding.ts";
 import type { ChangeFeed } from "../live/change-feed.ts";
 import type { Logger } from "../log/logger.ts";
 import type { PodPolicy } from "../podspec/pod-policy.ts";
@@ -23,6 +23,8 @@ import { startingResponse } from "./listen.ts";
 import { liveRoutes } from "./live.routes.ts";
 import { metricsRoutes } from "./metrics.routes.ts";
 import { ErrorBody, liveMessageComponents } from "./model.ts";
+import { readBodyBytes } from "./read-body.ts";
+import { leaderRoutes } from "./served-by.ts";
 import { type StackQueries, stackRoutes } from "./stacks.routes.ts";
 
 export interface AppOptions {
@@ -50,10 +52,15 @@ export interface AppOptions {
   /** This replica's leadership role for `/readyz`; absent in route tests. */
   leadership?: () => LeadershipStatus;
   /**
-   * On a replica that does not lead: sends a write, or a read only the leader can answer (a batch
-   * delete job), to the leader and answers with its response (undefined when this replica handles it).
+   * For a route declared `servedBy: "leader"`, on a replica that does not lead: sends the request to the
+   * leader and answers with its response (undefined when this replica handles it).
    */
   forwardWrite?: (request: Request) => Promise<Response | undefined>;
+  /**
+   * Checks the signature of requests that claim to come from another replica. Without it (no leader
+   * election) every request carrying a forwarding header is refused.
+   */
+  forwarding?: Pick<ForwardingSignatures, "verify">;
   /** Prometheus metrics at /metrics, and whether they need the API key (default: no). */
   metrics?: { registry: Registry; requireKey: boolean };
   /** True while stackd starts: every request but `/livez` is answered 503 with Retry-After. */
@@ -128,11 +135,48 @@ const liveStreamOperation: OpenAPIV3.PathItemObject = {
   },
 };
 
+/**
+ * Undefined when the request is not forwarded, or forwarded and signed by a replica; else the refusal:
+ * 400, or 503 while this replica cannot check signatures yet.
+ */
+async function refusedForwarding(
+  request: Request,
+  forwarding: AppOptions["forwarding"],
+  maxBodyBytes: number,
+): Promise<Error | undefined> {
+  if (!forwardingHeaders.some((name) => request.headers.has(name))) return undefined;
+  if (!forwarding) return invalidRequest("forwarding headers are only accepted between replicas");
+  const url = new URL(request.url);
+  const verification = forwarding.verify({
+    method: request.method,
+    pathAndQuery: `${url.pathname}${url.search}`,
+    headers: request.headers,
+    // A clone: the route reads the request's own body.
+    body: await readBodyBytes(request.clone(), maxBodyBytes),
+  });
+  if (verification.verdict === "refused") return invalidRequest(verification.reason);
+  if (verification.verdict === "no key")
+    return new AppError("LEADER_UNAVAILABLE", "this replica cannot check forwarded requests yet, retry");
+  return undefined;
+}
+
 /** The whole HTTP edge: key check, the contract's error bodies, the feature modules and the OpenAPI document. */
 export function createApp(options: AppOptions) {
   const { logger } = options;
   const keyMatches = createApiKeyCheck(options.apiKey);
   const access = createAccessLog(logger);
+  /** Built on the first request, from the routes' own `servedBy` declarations. */
+  let servedByLeader: ((method: string, path: string) => boolean) | undefined;
+  const forwarded = async (request: Request, path: string): Promise<Response | undefined> => {
+    const refusal = await refusedForwarding(request, options.forwarding, options.maxBodyBytes).catch(
+      (error: unknown) => error,
+    );
+    if (refusal) return access.refused(request, errorResponse(refusal, logger));
+    servedByLeader ??= leaderRoutes(app.routes);
+    if (!options.forwardWrite || !servedByLeader(request.method, path)) return undefined;
+    const answer = await options.forwardWrite(request);
+    return answer ? access.refused(request, answer) : undefined;
+  };
   const app = new Elysia()
     .onRequest(({ request }) => {
       access.start(request);
@@ -145,10 +189,7 @@ export function createApp(options: AppOptions) {
       if (options.apiKeyEnabled && !keyMatches(presentedApiKey(request))) {
         return access.refused(request, errorResponse(unauthorized(), logger));
       }
-      if (options.forwardWrite && (request.method !== "GET" || isLeaderOnlyRead(path)))
-        return options
-          .forwardWrite(request)
-          .then((forwarded) => (forwarded ? access.refused(request, forwarded) : undefined));
+      return forwarded(request, pathOf(request));
     })
     .onError((context) => access.answered(context.request, renderError(context, logger)))
     .onAfterResponse((context) => access.finish(context as never))

@@ -6,6 +6,7 @@ import type { BatchDeleteJobs } from "../jobs/batch-deletes.ts";
 import { json } from "./errors.ts";
 import { errorAnswers } from "./model.ts";
 import { readBodyText } from "./read-body.ts";
+import { servedByMacro } from "./served-by.ts";
 
 /** The most ids one batch may name. */
 export const maxBatchIds = 10_000;
@@ -59,11 +60,13 @@ const jobNotFound = () =>
 /** `POST /stacks/batch-delete` and `GET /stacks/batch-delete/{job_id}`. */
 export function batchDeleteRoutes({ jobs, maxBodyBytes }: { jobs: BatchDeleteJobs; maxBodyBytes: number }) {
   return new Elysia({ name: "batch-delete" })
+    .use(servedByMacro)
     .parser("batchDeleteBody", async ({ request }) => ({
       stack_ids: stackIdsOfBody(await readBodyText(request, maxBodyBytes)),
     }))
     .post("/stacks/batch-delete", ({ body }) => json({ job_id: jobs.submit(body.stack_ids) }, 202), {
       parse: "batchDeleteBody",
+      servedBy: "leader",
       body: batchDeleteModel.body,
       response: { 202: batchDeleteModel.accepted, ...errorAnswers(400, 401, 500, 503) },
       detail: {
@@ -79,6 +82,8 @@ export function batchDeleteRoutes({ jobs, maxBodyBytes }: { jobs: BatchDeleteJob
         return job;
       },
       {
+        // The jobs live in the leader's database.
+        servedBy: "leader",
         params: batchDeleteModel.params,
         response: { 200: batchDeleteModel.job, ...errorAnswers(401, 404, 503) },
         detail: { summary: "A batch delete job's progress", tags: ["stacks"] },

@@ -7,6 +7,7 @@ import type { TtlCommands } from "../stacks/ttl-extensions.ts";
 import { json } from "./errors.ts";
 import { errorAnswers } from "./model.ts";
 import { readBodyText } from "./read-body.ts";
+import { servedByMacro } from "./served-by.ts";
 
 export const extendModel = {
   body: Type.Object(
@@ -61,6 +62,7 @@ export function ttlOfBody(text: string): number | undefined {
 /** `POST /stacks/{id}/extend`: lets a creating or running stack live longer, within the operator's limits. */
 export function extendRoutes({ ttl, maxBodyBytes }: { ttl: TtlCommands; maxBodyBytes: number }) {
   return new Elysia({ name: "extend" })
+    .use(servedByMacro)
     .parser("extendBody", async ({ request }) => ({
       ttlMs: ttlOfBody(await readBodyText(request, maxBodyBytes)),
     }))
@@ -72,6 +74,7 @@ export function extendRoutes({ ttl, maxBodyBytes }: { ttl: TtlCommands; maxBodyB
       },
       {
         parse: "extendBody",
+        servedBy: "leader",
         params: extendModel.params,
         response: { 200: extendModel.record, ...errorAnswers(400, 401, 404, 409, 500, 503) },
         detail: {

@@ -61,6 +61,15 @@ export function includesEnv(params: URLSearchParams): boolean {
   return include.length > 0;
 }
 
+/** `include` on `GET /stacks` and `GET /stats`: refused whatever its value, since only one stack's read takes it. */
+export function refuseInclude(params: URLSearchParams): void {
+  const value = params.get("include");
+  if (value !== null)
+    throw invalidQuery(
+      `include is taken only by GET /stacks/{id} (include=env), got ${JSON.stringify(value)}`,
+    );
+}
+
 const queryParameter = (
   name: string,
   description: string,

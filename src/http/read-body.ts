@@ -2,13 +2,18 @@ import { invalidRequest } from "../errors/app-error.ts";
 
 /** Reads a request body as text, refusing (400) one over `limit` bytes without buffering all of it. */
 export async function readBodyText(request: Request, limit: number): Promise<string> {
+  return new TextDecoder("utf-8", { fatal: false }).decode(await readBodyBytes(request, limit));
+}
+
+/** Reads a request body's bytes, refusing (400) one over `limit` bytes without buffering all of it. */
+export async function readBodyBytes(request: Request, limit: number): Promise<Uint8Array> {
   const declared = Number(request.headers.get("content-length") ?? "NaN");
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
-  if (!request.body) return "";
+  if (!request.body) return new Uint8Array();
   if (Number.isFinite(declared)) {
-    const text = await request.text();
-    if (Buffer.byteLength(text) > limit) throw tooLarge(limit);
-    return text;
+    const bytes = new Uint8Array(await request.arrayBuffer());
+    if (bytes.byteLength > limit) throw tooLarge(limit);
+    return bytes;
   }
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -23,7 +28,7 @@ export async function readBodyText(request: Request, limit: number): Promise<str
     }
     chunks.push(value);
   }
-  return new TextDecoder("utf-8", { fatal: false }).decode(Buffer.concat(chunks));
+  return Buffer.concat(chunks);
 }
 
 const tooLarge = (limit: number) =>

@@ -1,7 +1,7 @@
 import { Value } from "@sinclair/typebox/value";
 import { Elysia } from "elysia";
 import { stackNotFound } from "../errors/app-error.ts";
-import { forwardedHeader, proposedStackIdHeader, stackIdPattern } from "../leadership/write-forwarding.ts";
+import { proposedStackIdHeader } from "../leadership/forwarding-signature.ts";
 import { defaultPodPolicy, type PodPolicy } from "../podspec/pod-policy.ts";
 import type { StackReads } from "../stacks/stack-reads.ts";
 import { statusRecordOf } from "../stacks/stack-record.ts";
@@ -14,9 +14,11 @@ import {
   pageParameters,
   parseStackFilter,
   parseStackPage,
+  refuseInclude,
 } from "./list-query.ts";
 import { errorAnswers, stackModel } from "./model.ts";
 import { readBodyText } from "./read-body.ts";
+import { servedByMacro } from "./served-by.ts";
 
 /** What the stack routes read; `StackReads` in production, a fake in route tests. */
 export type StackQueries = Pick<StackReads, "get" | "getJson" | "list" | "stats">;
@@ -37,16 +39,18 @@ export interface StackRoutesOptions {
 const jsonBytes = (bytes: Uint8Array<ArrayBuffer>) =>
   new Response(bytes, { headers: { "content-type": "application/json" } });
 
-/** The contract's stack routes: create, list, read, status, delete, and stats. */
-/** A create forwarded by a follower carries the id the follower chose; elsewhere the header is ignored. */
+/**
+ * A create forwarded by a follower carries the id the follower chose. The header reaches a route only
+ * on a request whose forwarding signature the app verified (any other is refused with 400 before).
+ */
 function withProposedId(stack: NewStack, request: Request): NewStack {
-  if (!request.headers.has(forwardedHeader)) return stack;
   const proposed = request.headers.get(proposedStackIdHeader);
-  return proposed && stackIdPattern.test(proposed) ? { ...stack, stackId: proposed } : stack;
+  return proposed ? { ...stack, stackId: proposed } : stack;
 }
 
 const queryOf = (request: Request) => new URL(request.url).searchParams;
 
+/** The contract's stack routes: create, list, read, status, delete, and stats. */
 export function stackRoutes({
   commands,
   queries,
@@ -56,6 +60,7 @@ export function stackRoutes({
 }: StackRoutesOptions) {
   return (
     new Elysia({ name: "stacks" })
+      .use(servedByMacro)
       // The body is JSON whatever the declared content type (as the reference reads it), checked against
       // its schema here so that a mistyped field gets the contract's message and nothing is coerced.
       .parser("createStackBody", async ({ request }) => {
@@ -63,20 +68,29 @@ export function stackRoutes({
         if (!Value.Check(stackModel.createBody, body)) throw invalidCreateBody(body);
         return body;
       })
-      .get("/stats", ({ request }) => queries.stats(parseStackFilter(queryOf(request))), {
-        response: { 200: stackModel.stats, ...errorAnswers(400, 401) },
-        detail: {
-          summary: "Counts of stacks, NodePorts and reserved resources",
-          description:
-            "With `label`, `status` or `node`, only the matching stacks count, and `used_node_ports` is the NodePorts they hold.",
-          tags: ["stacks"],
-          parameters: filterParameters,
+      .get(
+        "/stats",
+        ({ request }) => {
+          const query = queryOf(request);
+          refuseInclude(query);
+          return queries.stats(parseStackFilter(query));
         },
-      })
+        {
+          response: { 200: stackModel.stats, ...errorAnswers(400, 401) },
+          detail: {
+            summary: "Counts of stacks, NodePorts and reserved resources",
+            description:
+              "With `label`, `status` or `node`, only the matching stacks count, and `used_node_ports` is the NodePorts they hold.",
+            tags: ["stacks"],
+            parameters: filterParameters,
+          },
+        },
+      )
       .get(
         "/stacks",
         ({ request }) => {
           const query = queryOf(request);
+          refuseInclude(query);
           return jsonBytes(queries.list(parseStackFilter(query), parseStackPage(query)));
         },
         {
@@ -100,10 +114,11 @@ export function stackRoutes({
         {
           // The named parser reads every body; "json" after it only puts the body's schema in the OpenAPI document.
           parse: ["createStackBody", "json"],
+          servedBy: "leader",
           body: stackModel.createBody,
           response: {
             201: stackModel.record,
-            ...errorAnswers(400, 401, 500, 503),
+            ...errorAnswers(400, 401, 409, 500, 503),
           },
           detail: {
             summary:
@@ -151,6 +166,7 @@ export function stackRoutes({
           return { deleted: true as const, stack_id: params.stack_id };
         },
         {
+          servedBy: "leader",
           params: stackModel.stackParams,
           response: { 200: stackModel.deleted, ...errorAnswers(401, 404, 500) },
           detail: {

@@ -30,6 +30,8 @@ export interface BatchDeletesOptions {
   /** How often a running job's progress is written (it is written at once when it ends). */
   saveEveryMs?: number;
   now?: () => number;
+  /** Runs the progress-save timer (a SimulatedClock in tests, with its `now` as `now`). */
+  clock?: Pick<typeof globalThis, "setTimeout" | "clearTimeout">;
 }
 
 /** One delete of a batch through `DELETE /stacks/{id}`'s own path: an unknown stack is not_found, not a failure. */
@@ -68,10 +70,12 @@ export class BatchDeletes implements BatchDeleteJobs {
   #stopped = false;
   #dirty = new Set<ActiveJob>();
   #saveTimer: ReturnType<typeof setTimeout> | undefined;
+  #clock: Pick<typeof globalThis, "setTimeout" | "clearTimeout">;
 
   constructor(options: BatchDeletesOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
+    this.#clock = options.clock ?? globalThis;
   }
 
   submit(stackIds: string[]): string {
@@ -180,7 +184,7 @@ export class BatchDeletes implements BatchDeleteJobs {
     }
     job.pending.delete(stackId);
     this.#dirty.add(job);
-    this.#saveTimer ??= setTimeout(() => this.#saveDirty(), this.#options.saveEveryMs ?? 250);
+    this.#saveTimer ??= this.#clock.setTimeout(() => this.#saveDirty(), this.#options.saveEveryMs ?? 250);
   }
 
   #save(job: ActiveJob): void {
@@ -196,7 +200,7 @@ export class BatchDeletes implements BatchDeleteJobs {
   }
 
   #saveDirty(): void {
-    clearTimeout(this.#saveTimer);
+    this.#clock.clearTimeout(this.#saveTimer);
     this.#saveTimer = undefined;
     for (const job of [...this.#dirty]) this.#save(job);
   }

@@ -128,6 +128,32 @@ export const isNodePortAllocated = (error: KubeApiError): boolean =>
 export const isNodePortOutOfRange = (error: KubeApiError): boolean =>
   isInvalid(error) && lower(error).includes("provided port is not in the valid range");
 
+const connectionFailures: Record<string, string> = {
+  ECONNREFUSED: "connection refused",
+  ECONNRESET: "connection reset",
+  ENOTFOUND: "name not resolved",
+  EAI_AGAIN: "name not resolved",
+  EHOSTUNREACH: "host unreachable",
+  ENETUNREACH: "network unreachable",
+  ETIMEDOUT: "timeout",
+};
+
+/**
+ * A failure as a client may be told of it (`kubernetes unavailable: timeout`): its kind only, never the
+ * API server's address or a 5xx's own words (which may name etcd's); the message keeps them for the log.
+ */
+export function clientSummary(error: KubeApiError): string {
+  if (error.status === 429) return "throttled (HTTP 429)";
+  if (error.status !== 0) return `HTTP ${error.status} ${error.reason}`;
+  if (error.reason === "Timeout") return "timeout";
+  if (error.reason === "TLSError") return "TLS verification failed";
+  if (error.reason === "Aborted") return "request aborted";
+  // The write fence's own reason ("this replica is not the leader") names nothing outside stackd.
+  if (error.reason === "NotLeader") return error.message;
+  const code = (error.cause as { code?: unknown } | undefined)?.code;
+  return (typeof code === "string" ? connectionFailures[code] : undefined) ?? "no connection";
+}
+
 /** Network failures, throttling and server-side trouble: worth a retry with backoff. */
 export const isTransient = (error: KubeApiError): boolean =>
   error.status === 0 || error.status === 429 || error.status >= 500;

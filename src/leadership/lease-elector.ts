@@ -88,6 +88,11 @@ export class LeaseElector {
   #holderProcess = `${hostname()}/${process.pid}`;
   #loggedError: string | null = null;
   #foreignWarned = false;
+  /** Holder and transitions of the Lease as last seen: changes when a term begins, not on renewals. */
+  #term = "";
+  #termListeners = new Set<() => void>();
+  /** The uid the API server gave the Lease ("" until read): forwarded requests are signed with it. */
+  #leaseUid = "";
 
   constructor(options: LeaseElectorOptions) {
     this.#options = options;
@@ -119,6 +124,7 @@ export class LeaseElector {
     this.#actor.subscribe((snapshot) => {
       this.#report(previous, snapshot);
       previous = snapshot;
+      this.#setTerm(this.#termOf(snapshot));
     });
   }
 
@@ -159,10 +165,32 @@ export class LeaseElector {
     return this.#actor.getSnapshot();
   }
 
-  /** Changes whenever this process's view of the Lease changes (its holder or its version). */
-  leaseView(): string {
-    const snapshot = this.#actor.getSnapshot();
-    return `${JSON.stringify(snapshot.value)}|${snapshot.context.observation?.key ?? ""}`;
+  /** The leadership term as this replica sees it (holder and transitions; "" before the first read). */
+  leaderTerm(): string {
+    return this.#term;
+  }
+
+  /** Calls `listener` whenever `leaderTerm()` changes. */
+  onLeaderTermChange(listener: () => void): () => void {
+    this.#termListeners.add(listener);
+    return () => this.#termListeners.delete(listener);
+  }
+
+  /** The uid the API server gave the Lease ("" until read): the secret forwarded requests are signed with. */
+  leaseUid(): string {
+    return this.#leaseUid;
+  }
+
+  #termOf(snapshot: LeadershipSnapshot): string {
+    if (snapshot.hasTag("holding")) return `${this.#options.identity}#held`;
+    const leader = this.leader();
+    return leader ? `${leader.identity}#${snapshot.context.observation?.lease?.transitions ?? 0}` : "";
+  }
+
+  #setTerm(term: string): void {
+    if (term === this.#term) return;
+    this.#term = term;
+    for (const listener of this.#termListeners) listener();
   }
 
   /** The replica the Lease names as leader (possibly this one), or null when none holds it. */
@@ -252,6 +280,7 @@ export class LeaseElector {
   }
 
   #observed(lease: V1Lease): ObservedLease {
+    this.#leaseUid = lease.metadata?.uid ?? this.#leaseUid;
     const annotations = lease.metadata?.annotations ?? {};
     const holder = lease.spec?.holderIdentity ?? "";
     return {
@@ -309,7 +338,8 @@ export class LeaseElector {
     const startedAt = this.#mono();
     try {
       const path = method === "POST" ? this.#path : `${this.#path}/${this.#options.name}`;
-      await this.#options.transport.send(method, path, { ...unthrottled, body });
+      const written = await this.#options.transport.send<V1Lease>(method, path, { ...unthrottled, body });
+      this.#leaseUid = written?.metadata?.uid ?? this.#leaseUid;
     } catch (error) {
       const failure = toKubeApiError(error);
       if (isConflict(failure) || failure.reason === "AlreadyExists") return { kind: "lost", holder: null };

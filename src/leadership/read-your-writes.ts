@@ -3,19 +3,35 @@ import { apiRecordOf } from "../stacks/stack-record.ts";
 
 /** How long a follower waits for its watches to show a write the leader answered. */
 const catchUpLimitMs = 2_000;
-const pollMs = 10;
+
+type ViewReads = Pick<ClusterView, "get" | "onUpdate">;
+
+/** Resolves once `holds()` is true, checked now and after each update of the view, or after `withinMs`. */
+function until(view: ViewReads, holds: () => boolean, withinMs: number): Promise<void> {
+  if (holds() || withinMs <= 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      unsubscribe();
+      resolve();
+    };
+    const timer = setTimeout(done, withinMs);
+    const unsubscribe = view.onUpdate(() => {
+      if (holds()) done();
+    });
+  });
+}
 
 /**
- * After the leader answered a forwarded write, waits (at most 2 s) until this follower's cluster view
- * shows it: the created stack present, the deleted one gone or stopped, the extended one's new expiry. A client that writes through
- * one replica and reads through the same one then sees its write, as it would on the leader.
+ * After the leader answered a forwarded write, waits (at most 2 s, and at most `withinMs`) until this
+ * follower's cluster view shows it: the created stack present, the deleted one gone or stopped, the
+ * extended one's new expiry. A client that writes through one replica and reads through the same one
+ * then sees its write, as it would on the leader.
  */
-export function readYourWrites(view: Pick<ClusterView, "get">) {
-  return async (method: string, path: string, status: number, body: string): Promise<void> => {
+export function readYourWrites(view: ViewReads) {
+  return async (method: string, path: string, status: number, body: string, withinMs: number) => {
     const shown = expectation(method, path, status, body, view);
-    if (!shown) return;
-    const deadline = performance.now() + catchUpLimitMs;
-    while (!shown() && performance.now() < deadline) await Bun.sleep(pollMs);
+    if (shown) await until(view, shown, Math.min(catchUpLimitMs, withinMs));
   };
 }
 
@@ -24,7 +40,7 @@ function expectation(
   path: string,
   status: number,
   body: string,
-  view: Pick<ClusterView, "get">,
+  view: ViewReads,
 ): (() => boolean) | undefined {
   if (method === "POST" && path === "/stacks" && status === 201) {
     const stackId = fieldIn(body, "stack_id");
@@ -57,22 +73,15 @@ function fieldIn(body: string, field: "stack_id" | "ttl_expires_at"): string | u
   }
 }
 
-/** How long a follower looks for a create the leader may have committed before it went away. */
-const commitLookupMs = 3_000;
-
 /**
  * The stack's API JSON once this follower's view shows its Service (the create's commit point), or
- * undefined when it does not within 3 s: then nothing was committed, and its Pod, if any, is an
+ * undefined when it does not within `withinMs`: then nothing was committed, and its Pod, if any, is an
  * orphan the next leader sweeps.
  */
-export function committedStack(view: Pick<ClusterView, "get">) {
-  return async (stackId: string): Promise<string | undefined> => {
-    const deadline = performance.now() + commitLookupMs;
-    for (;;) {
-      const stack = view.get(stackId);
-      if (stack) return JSON.stringify(apiRecordOf(stack));
-      if (performance.now() >= deadline) return undefined;
-      await Bun.sleep(50);
-    }
+export function committedStack(view: ViewReads) {
+  return async (stackId: string, withinMs: number): Promise<string | undefined> => {
+    await until(view, () => view.get(stackId) !== undefined, withinMs);
+    const stack = view.get(stackId);
+    return stack ? JSON.stringify(apiRecordOf(stack)) : undefined;
   };
 }

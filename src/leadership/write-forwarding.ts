@@ -1,32 +1,22 @@
 import { randomBytes } from "node:crypto";
 import type { Logger } from "../log/logger.ts";
+import { type ForwardingSignatures, forwardedHeader, forwardingHeaders } from "./forwarding-signature.ts";
 
-/** Marks a request a follower forwarded, so that it is never forwarded twice. */
-export const forwardedHeader = "x-stackd-forwarded-by";
-
-/**
- * The id a follower chooses for a create it forwards: when the leader dies before answering, the
- * follower still knows which stack to look for in the cluster.
- */
-export const proposedStackIdHeader = "x-stackd-stack-id";
-
-/** The form of a stack id (and so of a proposed one). */
-export const stackIdPattern = /^stack-[0-9a-f]{16}$/;
-
-/** GET paths whose answer only the leader holds (batch delete jobs live in its database). */
-const leaderOnlyReads = [/^\/stacks\/batch-delete\/[^/]+$/];
-
-/** True for a GET path that a follower must forward to the leader rather than answer itself. */
-export const isLeaderOnlyRead = (path: string) => leaderOnlyReads.some((pattern) => pattern.test(path));
-
-/** Hop-by-hop and length headers: fetch sets its own. */
+/** Hop-by-hop and length headers (fetch sets its own), and forwarding headers (signed afresh). */
 const headersNotForwarded = new Set([
   "host",
   "connection",
   "content-length",
   "transfer-encoding",
   "keep-alive",
+  ...forwardingHeaders,
 ]);
+
+/** This replica's view of who leads: changes when another term begins (not when the leader renews). */
+export interface LeaderTerm {
+  current: () => string;
+  onChange: (listener: () => void) => () => void;
+}
 
 export interface WriteForwardingOptions {
   /** This replica leads and has taken over (its actors run): it handles writes itself. */
@@ -35,20 +25,24 @@ export interface WriteForwardingOptions {
   leaderUrl: () => string | null;
   /** This replica holds the Lease and is still taking over: writes wait for it, not for another. */
   takingOver?: () => boolean;
+  /** A forwarded write gives up as soon as the term it was sent in ends. */
+  leaderTerm: LeaderTerm;
+  /** Signs what this replica forwards, so that the leader honours its headers. */
+  signatures: Pick<ForwardingSignatures, "sign">;
   /** This replica's identity (for the loop guard and the logs). */
   identity: string;
-  /** The longest a forwarded write may take before the follower answers 503. */
+  /** The longest a client waits for a forwarded request, every step included (lease duration + 3 s). */
   timeoutMs: number;
   /**
-   * Waits (bounded) until this replica's own read model shows what the leader answered, so that the
-   * client's next read here sees its write: the created stack, or the deleted one going.
+   * Waits (at most `withinMs`) until this replica's own read model shows what the leader answered, so
+   * that the client's next read here sees its write: the created stack, or the deleted one going.
    */
-  caughtUp: (method: string, path: string, status: number, body: string) => Promise<void>;
+  caughtUp: (method: string, path: string, status: number, body: string, withinMs: number) => Promise<void>;
   /**
    * After the leader went away during a forwarded create: the stack's API JSON when the cluster shows
-   * it was committed (its Service exists), else undefined. Bounded wait.
+   * it was committed (its Service exists) within `withinMs`, else undefined.
    */
-  committedStack: (stackId: string) => Promise<string | undefined>;
+  committedStack: (stackId: string, withinMs: number) => Promise<string | undefined>;
   logger: Logger;
   /** Where forwarded requests go; tests pass another fetch. */
   fetch?: typeof fetch;
@@ -60,34 +54,50 @@ const retryable = (message: string) =>
     headers: { "content-type": "application/json", "retry-after": "1" },
   });
 
+/** How long a follower looks for a create the leader may have committed before the connection broke. */
+const commitLookupMs = 3_000;
+
+type Relayed =
+  | { answer: Response; text: string }
+  /** No answer came; whether the leader may have got the request (not when the connection was refused). */
+  | { unanswered: "never delivered" | "maybe delivered"; termEnded: boolean };
+
 /**
- * Every replica serves every route: reads from its own watch-fed state, writes by the leader. On a
- * replica that does not lead, a write (`POST`, `DELETE`, ...), or a read of what only the leader holds
- * (`isLeaderOnlyRead`), is sent as it came to the leader named in the Lease, and the leader's answer is returned unchanged, so the client cannot tell. While no
- * replica leads (a takeover in progress) or the leader cannot be reached, the answer is a 503 with
- * `Retry-After`, which clients may retry.
+ * A follower's side of a route declared `servedBy: "leader"`: the request goes as it came to the
+ * leader named in the Lease, signed, and the leader's answer is returned unchanged, so the client
+ * cannot tell. While no replica leads, this one is taking over, or the leader cannot be reached, the
+ * answer is a 503 with `Retry-After`. A forward gives up as soon as this replica sees another term
+ * begin (then serves the request itself if it now leads, else 503), and never takes longer than
+ * `timeoutMs` in all.
  */
 export function createWriteForwarder(options: WriteForwardingOptions) {
   const send = options.fetch ?? fetch;
   const log = options.logger.child({ component: "forwarding" });
-  /**
-   * The leader's answer; or, when none came, whether the leader may have got the request: not when
-   * the connection was refused (the leader's process is gone), maybe after a reset or a timeout.
-   */
+
   async function relay(
     leader: string,
     request: Request,
-    headers: Headers,
-  ): Promise<{ answer: Response; text: string } | { unanswered: "never delivered" | "maybe delivered" }> {
+    forwarded: { headers: Headers; body: Uint8Array<ArrayBuffer> | undefined; term: string },
+    deadline: number,
+  ): Promise<Relayed> {
     const url = new URL(request.url);
-    const body =
-      request.method === "DELETE" || request.method === "GET" ? undefined : await request.arrayBuffer();
+    const termEnded = new AbortController();
+    const endIfOver = () => {
+      if (options.leaderTerm.current() !== forwarded.term)
+        termEnded.abort(new Error("the leader's term ended"));
+    };
+    const unsubscribe = options.leaderTerm.onChange(endIfOver);
+    endIfOver();
     try {
       const answer = await send(`${leader}${url.pathname}${url.search}`, {
         method: request.method,
-        headers,
-        ...(body ? { body } : {}),
-        signal: AbortSignal.any([request.signal, AbortSignal.timeout(options.timeoutMs)]),
+        headers: forwarded.headers,
+        ...(forwarded.body ? { body: forwarded.body } : {}),
+        signal: AbortSignal.any([
+          request.signal,
+          termEnded.signal,
+          AbortSignal.timeout(Math.max(0, deadline - performance.now())),
+        ]),
       });
       return { answer, text: await answer.text() };
     } catch (error) {
@@ -97,44 +107,66 @@ export function createWriteForwarder(options: WriteForwardingOptions) {
         error: error instanceof Error ? error.message : String(error),
       });
       const refused = (error as { code?: unknown } | null)?.code === "ECONNREFUSED";
-      return { unanswered: refused ? "never delivered" : "maybe delivered" };
+      return {
+        unanswered: refused ? "never delivered" : "maybe delivered",
+        termEnded: termEnded.signal.aborted,
+      };
+    } finally {
+      unsubscribe();
     }
   }
 
-  const handledHere = (request: Request) =>
-    options.handlesWrites() ||
-    request.method === "HEAD" ||
-    (request.method === "GET" && !isLeaderOnlyRead(new URL(request.url).pathname.replace(/\/$/, "")));
-
   /** Where a request goes: handled here (undefined), refused (a Response), or the leader's URL. */
   function route(request: Request): undefined | Response | string {
-    if (handledHere(request)) return undefined;
+    if (options.handlesWrites()) return undefined;
     // The sender believed this replica leads; it does not (any more): no second hop.
     if (request.headers.has(forwardedHeader)) return retryable("leader changing, retry");
     if (options.takingOver?.()) return retryable("this replica is taking over as leader, retry");
     return options.leaderUrl() ?? retryable("no leader elected yet, retry");
   }
 
+  /** The answer when the leader gave none: the committed stack, this replica's own, or a 503. */
+  async function unanswered(
+    relayed: Extract<Relayed, { unanswered: unknown }>,
+    proposedId: string | undefined,
+    deadline: number,
+  ): Promise<Response | undefined> {
+    // The leader may have committed the create (its Service exists) before it went away. After a term
+    // change the old leader was fenced a while ago, so what it committed is in this replica's view now.
+    const lookupMs = relayed.termEnded ? 0 : Math.min(commitLookupMs, deadline - performance.now());
+    const mayExist = proposedId !== undefined && relayed.unanswered === "maybe delivered";
+    const committed = mayExist ? await options.committedStack(proposedId, Math.max(0, lookupMs)) : undefined;
+    if (committed)
+      return new Response(committed, { status: 201, headers: { "content-type": "application/json" } });
+    if (relayed.termEnded && options.handlesWrites()) return undefined;
+    return retryable(relayed.termEnded ? "leader changed, retry" : "leader unreachable, retry");
+  }
+
   return async function forwardWrite(request: Request): Promise<Response | undefined> {
+    const deadline = performance.now() + options.timeoutMs;
     const leader = route(request);
     if (typeof leader !== "string") return leader;
-    const { pathname } = new URL(request.url);
-    const headers = forwardedHeaders(request, options.identity);
+    const term = options.leaderTerm.current();
+    const { pathname, search } = new URL(request.url);
     const proposedId = isCreate(request.method, pathname)
       ? `stack-${randomBytes(8).toString("hex")}`
       : undefined;
-    if (proposedId) headers.set(proposedStackIdHeader, proposedId);
-    const relayed = await relay(leader, request, headers);
-    if ("unanswered" in relayed) {
-      // The leader may have committed the create (its Service exists) just before it went away; a
-      // refused connection delivered nothing, so there is nothing to look for (and 3 s not to wait).
-      const mayExist = proposedId !== undefined && relayed.unanswered === "maybe delivered";
-      const committed = mayExist ? await options.committedStack(proposedId) : undefined;
-      return committed
-        ? new Response(committed, { status: 201, headers: { "content-type": "application/json" } })
-        : retryable("leader unreachable, retry");
-    }
-    await options.caughtUp(request.method, pathname, relayed.answer.status, relayed.text);
+    // Read from a clone: the request itself stays readable, should this replica serve it after all.
+    const body = hasNoBody(request.method) ? undefined : new Uint8Array(await request.clone().arrayBuffer());
+    const signed = options.signatures.sign(
+      { method: request.method, pathAndQuery: `${pathname}${search}`, body: body ?? new Uint8Array() },
+      options.identity,
+      proposedId,
+    );
+    if (!signed) return retryable("this replica has not read the leader's Lease yet, retry");
+    const headers = forwardedHeaders(request);
+    signed.forEach((value, name) => {
+      headers.set(name, value);
+    });
+    const relayed = await relay(leader, request, { headers, body, term }, deadline);
+    if ("unanswered" in relayed) return unanswered(relayed, proposedId, deadline);
+    const catchUpMs = Math.max(0, deadline - performance.now());
+    await options.caughtUp(request.method, pathname, relayed.answer.status, relayed.text, catchUpMs);
     return new Response(relayed.text, {
       status: relayed.answer.status,
       headers: relayedHeaders(relayed.answer),
@@ -142,16 +174,17 @@ export function createWriteForwarder(options: WriteForwardingOptions) {
   };
 }
 
+const hasNoBody = (method: string) => method === "GET" || method === "DELETE" || method === "HEAD";
+
 const isCreate = (method: string, pathname: string) =>
   method === "POST" && pathname.replace(/\/$/, "") === "/stacks";
 
-/** The request's own headers (the key among them) less hop-by-hop ones, marked as forwarded. */
-function forwardedHeaders(request: Request, identity: string): Headers {
+/** The request's own headers (the key among them) less hop-by-hop and forwarding ones. */
+function forwardedHeaders(request: Request): Headers {
   const headers = new Headers();
   request.headers.forEach((value, name) => {
     if (!headersNotForwarded.has(name.toLowerCase())) headers.set(name, value);
   });
-  headers.set(forwardedHeader, identity);
   return headers;
 }
 

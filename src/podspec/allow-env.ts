@@ -9,6 +9,7 @@ import {
   readAllowed,
   refused,
 } from "./allowlist.ts";
+import { refusedControlCharacter } from "./control-characters.ts";
 import { expectObject, expectString, fail, requiredString } from "./fields.ts";
 import { checkEnvName } from "./names.ts";
 import type { PodPolicy } from "./pod-policy.ts";
@@ -41,9 +42,19 @@ const readEnvName: FieldReader = (value, path) => {
   return name;
 };
 
+const readEnvValue: FieldReader = (value, path) => {
+  const text = expectString(value, path);
+  const control = refusedControlCharacter(text);
+  if (control) fail(`${path} must not contain control characters other than tab and newline, got ${control}`);
+  return text;
+};
+
 const envVarFields: Allowlist = {
   name: kept("printable ASCII other than '='", readEnvName),
-  value: kept("a string: a YAML number or boolean is refused, as the API server would refuse it", anyString),
+  value: kept(
+    "a string without control characters but tab and newline: a YAML number or boolean is refused, as the API server would refuse it",
+    readEnvValue,
+  ),
   valueFrom: kept("a field or resource of the pod itself (and a ConfigMap key when allowed)", readValueFrom),
 };
 

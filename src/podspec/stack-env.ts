@@ -1,4 +1,5 @@
 import { AppError } from "../errors/app-error.ts";
+import { refusedControlCharacter } from "./control-characters.ts";
 import { isObject, type JsonObject, type JsonValue, quote } from "./fields.ts";
 import type { V1PodLike } from "./sanitize-pod-spec.ts";
 
@@ -40,7 +41,8 @@ function specEnvNames(pod: V1PodLike): Map<string, string> {
 /**
  * The `env` of a create request: at most 32 variables, C-identifier names, none of Kubernetes' or
  * stackd's and none the pod spec sets itself (the author's variables, which the allowlist checked,
- * are never overridden). Values are never quoted in a refusal.
+ * are never overridden), no control character in a value but tab and newline. Values are never quoted
+ * in a refusal.
  */
 export function checkStackEnv(env: Record<string, string>, pod: V1PodLike): Record<string, string> {
   const entries = Object.entries(env);
@@ -55,6 +57,11 @@ export function checkStackEnv(env: Record<string, string>, pod: V1PodLike): Reco
       );
     if (reservedPrefixes.some((prefix) => name.startsWith(prefix)))
       throw invalidEnv(`${name} is reserved (names starting with ${reservedPrefixes.join(" or ")})`);
+    const control = refusedControlCharacter(value);
+    if (control)
+      throw invalidEnv(
+        `${name}: control characters other than tab and newline are not allowed, got ${control}`,
+      );
     const container = taken.get(name);
     if (container !== undefined)
       throw invalidEnv(`${name} is already set by the pod spec (container ${quote(container)})`);

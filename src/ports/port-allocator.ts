@@ -57,6 +57,11 @@ export class PortAllocator {
     return granted === null || index < 0 ? null : (granted[index] ?? null);
   }
 
+  /** Leases the ports a stack another writer created already holds (its Service has them). */
+  adopt(stackId: string, ports: number[]): void {
+    this.#actor.send({ type: "lease.adopt", stackId, ports });
+  }
+
   release(stackId: string): void {
     this.#actor.send({ type: "lease.release", stackId });
   }

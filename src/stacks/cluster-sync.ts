@@ -29,6 +29,13 @@ export interface ClusterSyncOptions {
   now?: () => number;
   /** Told of every watch health change, with the watched resource (metrics). */
   onWatchHealth?: (resource: string, health: WatchHealth) => void;
+  /**
+   * While leading: a Service of this instance whose stack has no actor here, with its Pod if seen (a
+   * stack another writer committed, say a leader that had not yet seen it lose its Lease). True when it
+   * became a stack of this process; false when it is none (no record, or a stack that just ended here),
+   * and then the sweep may delete it.
+   */
+  adoptService?: (service: V1Service, pod: V1Pod | undefined) => boolean;
 }
 
 const stackIdOf = (object: { metadata?: { labels?: Record<string, string> } }) =>
@@ -109,6 +116,8 @@ export class ClusterSync {
   #services = new Map<string, OwnedObject>();
   /** Each seen Pod's per-stack env values, by stack id (on every replica, for `?include=env`). */
   #podEnv = new Map<string, Record<string, string>>();
+  /** While leading: the Pods of stacks that have no actor here (yet), for a Service to be adopted. */
+  #unclaimedPods = new Map<string, V1Pod>();
   #sweepTimer: ReturnType<typeof setInterval> | undefined;
   #now: () => number;
   #actors: StackActors | null;
@@ -199,6 +208,7 @@ export class ClusterSync {
         onSync: (services) => {
           this.#services = ownedMap(services);
           this.#mirror?.services(services);
+          for (const service of services) this.#claim(service);
           const present = new Set([...this.#services.values()].map((owned) => owned.stackId));
           const absent = (stackId: string) => !present.has(stackId);
           for (const stack of missingFrom(this.#sink.scheduledStacks(absent), present))
@@ -207,6 +217,7 @@ export class ClusterSync {
         onEvent: (type, service) => {
           this.#track(this.#services, type === "DELETED", service);
           this.#mirror?.service(type === "DELETED", service);
+          if (type !== "DELETED") this.#claim(service);
           const stackId = stackIdOf(service);
           if (type === "DELETED" && stackId) this.#sink.serviceGone(stackId);
         },
@@ -284,14 +295,31 @@ export class ClusterSync {
     else this.#deliver(stackId, pod);
   }
 
+  /**
+   * Adopts the stack of a Service that no actor here owns (committed by another writer), unless it is
+   * being deleted; its Pod's facts follow.
+   */
+  #claim(service: V1Service): void {
+    const actors = this.#actors;
+    const adopt = this.#options.adoptService;
+    const stackId = stackIdOf(service);
+    if (!actors || !adopt || !stackId || service.metadata?.deletionTimestamp || actors.has(stackId)) return;
+    const pod = this.#unclaimedPods.get(stackId);
+    if (!adopt(service, pod)) return;
+    this.#unclaimedPods.delete(stackId);
+    if (pod) this.#deliver(stackId, pod);
+  }
+
   /** Sends the pod's facts to its stack; a pod bound to a node that no longer exists means node loss. */
   #deliver(stackId: string, pod: V1Pod): void {
+    if (this.#actors && !this.#actors.has(stackId)) this.#unclaimedPods.set(stackId, pod);
     const nodeName = pod.spec?.nodeName;
     this.#sink.podChanged(stackId, podFacts(pod), this.nodes.externalIp(nodeName));
     if (nodeName && !this.nodes.has(nodeName)) this.#sink.nodeDeleted(nodeName);
   }
 
   #podVanished(stackId: string, nodeName: string | null): void {
+    this.#unclaimedPods.delete(stackId);
     if (nodeName && !this.nodes.has(nodeName)) this.#sink.nodeDeleted(nodeName);
     else this.#sink.podChanged(stackId, podGone, null);
   }
@@ -299,6 +327,7 @@ export class ClusterSync {
   #syncPods(pods: V1Pod[]): void {
     this.#pods = ownedMap(pods);
     this.#podEnv = new Map();
+    this.#unclaimedPods = new Map();
     for (const pod of pods) {
       const stackId = stackIdOf(pod);
       if (stackId) this.#podEnv.set(stackId, stackEnvOf(pod) ?? {});

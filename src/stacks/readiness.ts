@@ -1,4 +1,9 @@
+import { clientSummary, isTransient, type KubeApiError } from "../kube/errors.ts";
 import type { WatchHealth } from "../kube/watch.ts";
+
+/** `/readyz` needs no key: a watch's trouble is told without the API server's address. */
+const describeUnauthenticated = (error: KubeApiError) =>
+  isTransient(error) ? clientSummary(error) : error.message;
 
 /** One readiness check: ok, or why not. */
 export interface ReadinessCheck {
@@ -28,7 +33,7 @@ export function readinessChecks({
     detail:
       health.state === "watching"
         ? "connected"
-        : `${health.state}${health.lastError ? `: ${health.lastError.message}` : ""}`,
+        : `${health.state}${health.lastError ? `: ${describeUnauthenticated(health.lastError)}` : ""}`,
   }));
   checks.push({ name: "database", ok: storeProblem === null, detail: storeProblem ?? "writable" });
   checks.push({

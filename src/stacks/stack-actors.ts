@@ -88,6 +88,8 @@ interface Deferred {
  */
 const actorsPerTurn = 250;
 const recordsPerTurn = 1_000;
+/** How long an ended stack is remembered (so that late watch events about it are not adopted). */
+const finishedMemoryMs = 10 * 60_000;
 
 /**
  * Every stack's actor, the single writer of that stack's record: spawns and restores actors (a
@@ -100,6 +102,8 @@ export class StackActors implements StackUpdateSource {
   #entries = new Map<string, Entry>();
   /** Restored stacks whose actors are still to be created (see restore). */
   #deferred = new Map<string, Deferred>();
+  /** Stacks whose actor ended lately, with when (oldest first). */
+  #finished = new Map<string, number>();
   #catchingUp = false;
   #records: RecordWriter;
   #listeners = new Set<(update: StackUpdate) => void>();
@@ -148,6 +152,24 @@ export class StackActors implements StackUpdateSource {
 
   actorOf(stackId: string): StackActor | undefined {
     return this.#entryOf(stackId)?.actor;
+  }
+
+  /**
+   * True for a stack whose actor ended within the last `finishedMemoryMs`: a late watch event about its
+   * Service must not bring it back as a stack to adopt.
+   */
+  finishedRecently(stackId: string): boolean {
+    return this.#finished.has(stackId);
+  }
+
+  #rememberFinished(stackId: string): void {
+    const at = this.#now();
+    this.#finished.delete(stackId);
+    this.#finished.set(stackId, at);
+    for (const [id, finishedAt] of this.#finished) {
+      if (at - finishedAt < finishedMemoryMs) break;
+      this.#finished.delete(id);
+    }
   }
 
   has(stackId: string): boolean {
@@ -206,6 +228,15 @@ export class StackActors implements StackUpdateSource {
 
   /** Why records cannot be written right now (the store's error), or null when they can. */
   storeProblem(): string | null {
+    return this.#records.problem();
+  }
+
+  /**
+   * While writes fail, tries the unsaved records at once rather than at the next retry; why records
+   * still cannot be written, or null when they can.
+   */
+  retryStoreWrites(): string | null {
+    if (this.#records.problem() !== null) this.#records.flush();
     return this.#records.problem();
   }
 
@@ -325,6 +356,7 @@ export class StackActors implements StackUpdateSource {
   #finish(stackId: string, entry: Entry, outcome: StackOutcome): void {
     if (this.#entries.get(stackId) !== entry) return;
     this.#entries.delete(stackId);
+    this.#rememberFinished(stackId);
     this.#options.ports.release(stackId);
     this.#records.write(stackId, null);
     const reason = outcome.outcome === "removed" ? outcome.reason : outcome.failure.message;

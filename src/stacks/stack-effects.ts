@@ -12,6 +12,7 @@ import type {
 import { timerStep } from "../../machines/timer-delay.ts";
 import type { KubeClient } from "../kube/client.ts";
 import {
+  clientSummary,
   isAlreadyExists,
   isInvalid,
   isLimitRangeViolation,
@@ -39,7 +40,7 @@ const isRbacRefusal = (error: KubeApiError) =>
 export function classifyCreateError(error: KubeApiError): CreateFailure {
   if (isLimitRangeViolation(error)) return { code: "limit_range", message: error.message };
   if (isQuotaExceeded(error)) return { code: "quota_exceeded", message: error.message };
-  if (isTransient(error)) return { code: "unavailable", message: error.message };
+  if (isTransient(error)) return { code: "unavailable", message: clientSummary(error) };
   if (isRbacRefusal(error)) return { code: "internal", message: error.message };
   if (isInvalid(error) || error.status === 400 || error.status === 403)
     return { code: "invalid", message: error.message };
@@ -148,7 +149,10 @@ export function createStackEffects({
       return null;
     } catch (error) {
       const failure = toKubeApiError(error);
-      return isAlreadyExists(failure) ? null : classifyCreateError(failure);
+      if (isAlreadyExists(failure)) return null;
+      if (isTransient(failure))
+        logger.warn("cannot create the stack's Pod", { pod: pod.metadata?.name, error: failure });
+      return classifyCreateError(failure);
     }
   }
 
@@ -165,6 +169,8 @@ export function createStackEffects({
     } catch (error) {
       const failure = toKubeApiError(error);
       if (isNodePortAllocated(failure)) return { taken: takenPortIndexes(failure, nodePorts.length) };
+      if (isTransient(failure))
+        logger.warn("cannot create the stack's Service", { service: serviceName, error: failure });
       if (!isAlreadyExists(failure)) return { failure: classifyCreateError(failure) };
       const existing = await transport.send<V1Service>(
         "GET",

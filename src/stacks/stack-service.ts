@@ -112,7 +112,11 @@ export class StackService implements StackCommands {
     if (signal?.aborted)
       throw createFailureErrors.abandoned("the client went away before the stack was created");
     const stackId = request.stackId ?? `stack-${randomBytes(8).toString("hex")}`;
-    if (actors.has(stackId)) throw internalError(new Error(`stack id ${stackId} is already in use`));
+    // Only a forwarded create names its id (one chosen at random by a replica): a clash is its own 409.
+    if (actors.has(stackId)) throw new AppError("STACK_ID_IN_USE", `stack id ${stackId} is already in use`);
+    // A record that cannot be written would be refused after the Pod was made: refuse before instead.
+    const storeProblem = this.#options.recordsAreInCluster ? null : actors.retryStoreWrites();
+    if (storeProblem !== null) throw databaseUnavailable(storeProblem);
     const nodePorts = ports.lease(stackId, request.ports.length);
     if (nodePorts === null) throw noPortAvailable();
     const createdAt = this.#now();
@@ -154,8 +158,10 @@ export class StackService implements StackCommands {
       }
       actors.acknowledge(stackId);
       if (!this.#options.recordsAreInCluster && !actors.isSaved(stackId)) {
-        // A 201 whose record is not stored would be rolled back by the next restart: refuse it now.
+        // A 201 whose record is not stored would be rolled back by the next restart: refuse it now,
+        // once its Pod and Service are gone (as any failed create), so that no record or Pod is left.
         abandon("database unavailable");
+        await this.#settle(actor);
         throw databaseUnavailable(actors.storeProblem() ?? "the record could not be written");
       }
     } finally {

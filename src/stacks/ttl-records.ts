@@ -3,7 +3,7 @@ import { Type } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import { AppError, internalError } from "../errors/app-error.ts";
 import type { KubeClient } from "../kube/client.ts";
-import { isNotFound, isTransient, toKubeApiError } from "../kube/errors.ts";
+import { clientSummary, isNotFound, isTransient, toKubeApiError } from "../kube/errors.ts";
 import { ttlAnnotation } from "./stack-resources.ts";
 
 /** The `stackd.io/ttl` annotation: the expiry the last extension set. */
@@ -57,7 +57,9 @@ export function recordExpiries(kube: KubeClient) {
           "kubernetes unavailable: the stack's Service is missing",
         );
       if (isTransient(failure))
-        throw new AppError("KUBERNETES_UNAVAILABLE", `kubernetes unavailable: ${failure.message}`);
+        throw new AppError("KUBERNETES_UNAVAILABLE", `kubernetes unavailable: ${clientSummary(failure)}`, {
+          cause: failure,
+        });
       throw internalError(failure);
     }
   };

@@ -127,6 +127,44 @@ describe("two stackd instances on one namespace", () => {
   }, 60_000);
 });
 
+describe("two writers on one instance", () => {
+  it("refuses a second stackd on the same instance, naming the process that holds it", async () => {
+    const first = await start("ctf-a");
+    const [stackId] = await createStacks(first, 1);
+    const second = startTestStackd(
+      kube,
+      { ...sweepEnv, STACKD_INSTANCE: "ctf-a", LEADER_ELECTION_IDENTITY: "second" },
+      { namespace },
+    );
+    await expect(second).rejects.toThrow(/^instance ctf-a is held by \S+ since /);
+    expect((await first.call("GET", `/stacks/${stackId}/status`)).status).toBe(200);
+  }, 60_000);
+
+  it("adopts, and never sweeps, the stacks another writer of its instance acknowledged", async () => {
+    // Two writers on one instance is what a deleted Lease or a renamed Lease made possible: each one
+    // must judge the other's objects by the record on their Service, not by its own actors.
+    const first = await start("ctf-a");
+    const intruder = await startTestStackd(
+      kube,
+      { ...sweepEnv, STACKD_INSTANCE: "ctf-a", LEADER_ELECTION_NAME: "another-lease" },
+      { namespace },
+    );
+    running.push(intruder);
+    const acknowledged = await createStacks(intruder, 2);
+    await eventually("the first writer to adopt both stacks", async () => {
+      const ids = await listedIds(first);
+      return acknowledged.every((id) => ids.includes(id)) ? true : undefined;
+    });
+    const before = await objectsInNamespace();
+    expect(await first.stackd.sync.sweepOrphans()).toBe(0);
+    await eventually("an adopted stack to report running", async () => {
+      const { body } = await first.call("GET", `/stacks/${acknowledged[0]}/status`);
+      return body.status === "running" ? true : undefined;
+    });
+    expect(await objectsInNamespace()).toEqual(before);
+  }, 60_000);
+});
+
 describe("objects made before the instance label", () => {
   it("are adopted by the default instance and ignored by a named one", async () => {
     const dbDir = mkdtempSync(join(tmpdir(), "stackd-upgrade-"));

@@ -138,8 +138,20 @@ describe("POST /stacks", () => {
     await runningStatus(stackId);
     const list = await service.call("GET", "/stacks");
     expect(list.body.stacks.map((stack: { stack_id: string }) => stack.stack_id)).toContain(stackId);
-    // The body is cached between changes: a second read must serve the same bytes again.
-    expect((await service.call("GET", "/stacks")).body).toEqual(list.body);
+    // The body is cached between changes: a second read serves the same buffer, byte for byte.
+    const rawList = async () =>
+      (
+        await service.stackd.app.handle(
+          new Request("http://localhost/stacks", { headers: { "x-api-key": testApiKey } }),
+        )
+      ).text();
+    const cached = service.stackd.reads.listBytes();
+    const first = await rawList();
+    const second = await rawList();
+    expect(second).toBe(first);
+    expect(first).toBe(new TextDecoder().decode(cached));
+    expect(service.stackd.reads.listBytes()).toBe(cached);
+    expect(JSON.parse(first)).toEqual(list.body);
     const stats = (await service.call("GET", "/stats")).body;
     expect(stats.total_stacks).toBe(1);
     expect(stats.active_stacks).toBe(1);

@@ -42,7 +42,7 @@ describe("node loss and failing workloads", () => {
     try {
       await kube.core.createNode({ body: fakeNode({ name, role: "stack", externalIp: "203.0.113.99" }) });
       await eventually("the node ADDED", async () =>
-        events.some((e) => e.name === name) ? true : undefined,
+        events.some((e) => e.name === name && e.type === "ADDED") ? true : undefined,
       );
       await kube.core.deleteNode({ name });
       await eventually("the node DELETED", async () =>
@@ -53,14 +53,21 @@ describe("node loss and failing workloads", () => {
     }
   });
 
-  it("fails a Pod labelled for kwok's pod-container-running-failed chaos stage", async () => {
+  it("fails a Pod labelled for kwok's pod-container-running-failed chaos stage, and only that Pod", async () => {
     const pod = testPod("chaos", { labels: { "pod-container-running-failed.stage.kwok.x-k8s.io": "true" } });
     await kube.core.createNamespacedPod({ namespace, body: pod });
+    await kube.core.createNamespacedPod({ namespace, body: testPod("control") });
     const failed = await eventually("the pod to fail", async () => {
       const current: V1Pod = await kube.core.readNamespacedPod({ name: "chaos", namespace });
       return current.status?.phase === "Failed" ? current : undefined;
     });
     const terminated = failed.status?.containerStatuses?.[0]?.state?.terminated;
     expect(terminated?.exitCode).toBe(1);
+    // The same Pod without the label runs: the failure is the stage's, not the fixture's.
+    const control = await eventually("the unlabelled pod to run", async () => {
+      const current: V1Pod = await kube.core.readNamespacedPod({ name: "control", namespace });
+      return current.status?.phase === "Running" ? current : undefined;
+    });
+    expect(control.status?.containerStatuses?.[0]?.state?.running).toBeDefined();
   });
 });

@@ -405,6 +405,21 @@ describe("POST /stacks with the v1.2 port list, labels and env (no cluster)", ()
       'invalid env: MODE is already set by the pod spec (container "dns")',
     ],
     [
+      "a NUL in an env value",
+      createWith({ env: { FLAG: "flag\u0000tail" } }),
+      "invalid env: FLAG: control characters other than tab and newline are not allowed, got U+0000 at character 5",
+    ],
+    [
+      "a carriage return in an env value",
+      createWith({ env: { TEAM: "red", FLAG: "flag\r" } }),
+      "invalid env: FLAG: control characters other than tab and newline are not allowed, got U+000D at character 5",
+    ],
+    [
+      "a C1 control in an env value",
+      createWith({ env: { FLAG: "\u009b31m" } }),
+      "invalid env: FLAG: control characters other than tab and newline are not allowed, got U+009B at character 1",
+    ],
+    [
       "33 variables",
       createWith({ env: Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`V${i}`, "v"])) }),
       "invalid env: at most 32 variables, got 33",
@@ -415,6 +430,15 @@ describe("POST /stacks with the v1.2 port list, labels and env (no cluster)", ()
     expect(answer.status).toBe(400);
     expect(answer.body.error).toStartWith(message);
     expect(created).toEqual([]);
+  });
+
+  it("takes tabs and newlines in an env value", async () => {
+    const { call, created } = fakeApp();
+    const pem = "-----BEGIN-----\n\tabc\n-----END-----\n";
+    const answer = await call("POST", "/stacks", createWith({ env: { PEM: pem } }));
+    expect(answer.status).toBe(201);
+    const spec = created[0]?.manifest.spec as { containers: Array<{ env?: unknown[] }> } | undefined;
+    expect(spec?.containers[0]?.env).toContainEqual({ name: "PEM", value: pem });
   });
 
   it("never quotes an env value in a refusal", async () => {
@@ -517,6 +541,19 @@ describe("GET filters, paging and include=env (no cluster)", () => {
     ["/stacks?limit=ten", "invalid query: limit must be an integer between 1 and 1000"],
     ["/stacks?cursor=bm9wZQ", "invalid query: cursor is not one this API gave"],
     [`/stacks/${record.stack_id}?include=spec`, 'invalid query: include must be "env", got "spec"'],
+    [
+      "/stacks?include=secret",
+      'invalid query: include is taken only by GET /stacks/{id} (include=env), got "secret"',
+    ],
+    [
+      "/stacks?include=env",
+      'invalid query: include is taken only by GET /stacks/{id} (include=env), got "env"',
+    ],
+    ["/stacks?limit=5&include=", "invalid query: include is taken only by GET /stacks/{id}"],
+    [
+      "/stats?include=secret",
+      'invalid query: include is taken only by GET /stacks/{id} (include=env), got "secret"',
+    ],
   ])("answers 400 for %s", async (path, message) => {
     const { call } = fakeApp();
     const answer = await call("GET", path);

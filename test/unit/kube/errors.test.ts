@@ -1,6 +1,7 @@
 import { describe, expect, it } from "bun:test";
 import { ApiException } from "@kubernetes/client-node";
 import {
+  clientSummary,
   isAlreadyExists,
   isConflict,
   isExpired,
@@ -148,6 +149,46 @@ describe("classifiers", () => {
       status(422, "Invalid", "spec.ports[0].port: Invalid value: 0"),
     );
     expect(isNodePortAllocated(error)).toBe(false);
+  });
+});
+
+describe("clientSummary", () => {
+  const server = "https://10.0.0.1:6443";
+  const network = (code: string) =>
+    new KubeApiError(0, "NetworkError", `cannot reach API server ${server}: ${code}`, {
+      cause: Object.assign(new TypeError(`${code}: Unable to connect`), { code }),
+    });
+  it.each([
+    ["a refused connection", network("ECONNREFUSED"), "connection refused"],
+    ["a reset connection", network("ECONNRESET"), "connection reset"],
+    ["an unresolved name", network("ENOTFOUND"), "name not resolved"],
+    ["an unknown network failure", network("EWHATEVER"), "no connection"],
+    ["a timeout", new KubeApiError(0, "Timeout", `no answer from ${server} within 10s`), "timeout"],
+    [
+      "a TLS failure",
+      new KubeApiError(0, "TLSError", `TLS verification of ${server} failed`),
+      "TLS verification failed",
+    ],
+    [
+      "throttling",
+      KubeApiError.fromResponse(429, status(429, "TooManyRequests", "slow down")),
+      "throttled (HTTP 429)",
+    ],
+    [
+      "a 5xx naming etcd's address",
+      KubeApiError.fromResponse(
+        500,
+        status(500, "InternalError", "dial tcp 10.0.0.2:2379: connection refused"),
+      ),
+      "HTTP 500 InternalError",
+    ],
+    [
+      "the write fence",
+      new KubeApiError(0, "NotLeader", "this replica is not the leader"),
+      "this replica is not the leader",
+    ],
+  ])("tells %s without an address", (_, error, summary) => {
+    expect(clientSummary(error)).toBe(summary);
   });
 });
 

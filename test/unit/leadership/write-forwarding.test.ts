@@ -1,54 +1,95 @@
 import { describe, expect, it } from "bun:test";
 import {
-  createWriteForwarder,
+  ForwardingSignatures,
   forwardedHeader,
-  isLeaderOnlyRead,
   proposedStackIdHeader,
+  signatureHeader,
   stackIdPattern,
-} from "../../../src/leadership/write-forwarding.ts";
+} from "../../../src/leadership/forwarding-signature.ts";
+import { createWriteForwarder } from "../../../src/leadership/write-forwarding.ts";
 import { silentLogger } from "../../../src/log/logger.ts";
 
 interface Sent {
   url: string;
   method: string;
   headers: Headers;
-  body: string;
+  body: Uint8Array;
+  signal: AbortSignal;
 }
+
+const leaseUid = "0b4a2f6e-3c1d-4e8f-9a7b-5d6c1e2f3a4b";
+
+/** A fetch that never answers: it only ends when its signal aborts, as a frozen leader's socket would. */
+const frozen = (sent: Sent) =>
+  new Promise<Response>((_, reject) => {
+    sent.signal.addEventListener("abort", () => reject(sent.signal.reason), { once: true });
+  });
 
 function forwarder(
   options: {
-    leads?: boolean;
+    leads?: () => boolean;
     takingOver?: boolean;
     leaderUrl?: string | null;
     answer?: (sent: Sent) => Response | Promise<Response>;
     committed?: string;
+    timeoutMs?: number;
+    secret?: string | null;
   } = {},
 ) {
   const sent: Sent[] = [];
   const caughtUp: string[] = [];
+  const lookups: Array<{ stackId: string; withinMs: number }> = [];
+  let term = "replica-0#1";
+  const termListeners = new Set<() => void>();
+  const signatures = new ForwardingSignatures({
+    secret: () => (options.secret === undefined ? leaseUid : options.secret),
+    instance: "default",
+  });
   const forward = createWriteForwarder({
-    handlesWrites: () => options.leads ?? false,
+    handlesWrites: options.leads ?? (() => false),
     takingOver: () => options.takingOver ?? false,
     leaderUrl: () => (options.leaderUrl === undefined ? "http://leader:8081" : options.leaderUrl),
+    leaderTerm: {
+      current: () => term,
+      onChange: (listener) => {
+        termListeners.add(listener);
+        return () => termListeners.delete(listener);
+      },
+    },
+    signatures,
     identity: "replica-1",
-    timeoutMs: 1_000,
+    timeoutMs: options.timeoutMs ?? 5_000,
     caughtUp: async (method, path, status) => {
       caughtUp.push(`${method} ${path} ${status}`);
     },
-    committedStack: async () => options.committed,
+    committedStack: async (stackId, withinMs) => {
+      lookups.push({ stackId, withinMs });
+      return options.committed;
+    },
     logger: silentLogger,
     fetch: (async (url: string, init: RequestInit) => {
       const entry: Sent = {
         url,
         method: String(init.method),
         headers: new Headers(init.headers),
-        body: init.body ? new TextDecoder().decode(init.body as ArrayBuffer) : "",
+        body: init.body ? new Uint8Array(init.body as Uint8Array) : new Uint8Array(),
+        signal: init.signal as AbortSignal,
       };
       sent.push(entry);
       return options.answer ? options.answer(entry) : new Response("{}", { status: 200 });
     }) as unknown as typeof fetch,
   });
-  return { forward, sent, caughtUp };
+  /** This replica's Lease view shows another term (a takeover, by this replica or another). */
+  const newTerm = (next: string) => {
+    term = next;
+    for (const listener of termListeners) listener();
+  };
+  /** Resolves once the forwarder has sent its request to the leader. */
+  const sending = async () => {
+    while (sent.length === 0) await new Promise((resolve) => setTimeout(resolve, 0));
+    return sent[0] as Sent;
+  };
+  return { forward, sent, caughtUp, lookups, newTerm, sending, signatures };
 }
 
 const post = (headers: Record<string, string> = {}) =>
@@ -58,13 +99,24 @@ const post = (headers: Record<string, string> = {}) =>
     body: '{"target_port":80}',
   });
 
+/** What the leader's app checks: the signature over what it received. */
+function verifiedAtLeader(sent: Sent) {
+  const leader = new ForwardingSignatures({ secret: () => leaseUid, instance: "default" });
+  const url = new URL(sent.url);
+  return leader.verify({
+    method: sent.method,
+    pathAndQuery: `${url.pathname}${url.search}`,
+    headers: sent.headers,
+    body: sent.body,
+  });
+}
+
 describe("createWriteForwarder", () => {
-  it("leaves reads, and every request on the replica that leads, to this replica", async () => {
-    expect(await forwarder().forward(new Request("http://replica-1/stacks"))).toBeUndefined();
-    expect(await forwarder({ leads: true }).forward(post())).toBeUndefined();
+  it("leaves every request to the replica that leads", async () => {
+    expect(await forwarder({ leads: () => true }).forward(post())).toBeUndefined();
   });
 
-  it("sends a write to the leader as it came, with the key, and relays the answer unchanged", async () => {
+  it("sends a write to the leader as it came, with the key, signed, and relays the answer unchanged", async () => {
     const { forward, sent, caughtUp } = forwarder({
       answer: () =>
         new Response('{"stack_id":"stack-0123456789abcdef"}', {
@@ -76,12 +128,27 @@ describe("createWriteForwarder", () => {
     expect(answer?.status).toBe(201);
     expect(await answer?.text()).toBe('{"stack_id":"stack-0123456789abcdef"}');
     expect(answer?.headers.get("content-type")).toBe("application/json");
-    expect(sent[0]?.url).toBe("http://leader:8081/stacks?x=1");
-    expect(sent[0]?.body).toBe('{"target_port":80}');
-    expect(sent[0]?.headers.get("x-api-key")).toBe("k");
-    expect(sent[0]?.headers.get(forwardedHeader)).toBe("replica-1");
-    expect(sent[0]?.headers.get(proposedStackIdHeader)).toMatch(stackIdPattern);
+    expect(answer?.headers.has("x-internal")).toBe(false);
+    const [request] = sent;
+    expect(request?.url).toBe("http://leader:8081/stacks?x=1");
+    expect(new TextDecoder().decode(request?.body)).toBe('{"target_port":80}');
+    expect(request?.headers.get("x-api-key")).toBe("k");
+    expect(request?.headers.get(forwardedHeader)).toBe("replica-1");
+    expect(request?.headers.get(proposedStackIdHeader)).toMatch(stackIdPattern);
+    expect(verifiedAtLeader(request as Sent)).toEqual({
+      verdict: "forwarded",
+      by: { replica: "replica-1", proposedStackId: request?.headers.get(proposedStackIdHeader) ?? "" },
+    });
     expect(caughtUp).toEqual(["POST /stacks 201"]);
+  });
+
+  it("signs a DELETE without a body and without a proposed id", async () => {
+    const { forward, sent } = forwarder();
+    await forward(new Request("http://replica-1/stacks/stack-1", { method: "DELETE" }));
+    expect(sent[0]?.method).toBe("DELETE");
+    expect(sent[0]?.body).toEqual(new Uint8Array());
+    expect(sent[0]?.headers.has(proposedStackIdHeader)).toBe(false);
+    expect(verifiedAtLeader(sent[0] as Sent).verdict).toBe("forwarded");
   });
 
   it("answers 503 with Retry-After while no replica leads", async () => {
@@ -89,6 +156,14 @@ describe("createWriteForwarder", () => {
     expect(answer?.status).toBe(503);
     expect(answer?.headers.get("retry-after")).toBe("1");
     expect(await answer?.json()).toEqual({ error: "no leader elected yet, retry" });
+  });
+
+  it("answers 503 with Retry-After, sending nothing, before this replica has read the Lease's uid", async () => {
+    const { forward, sent } = forwarder({ secret: null });
+    const answer = await forward(post());
+    expect(answer?.status).toBe(503);
+    expect(answer?.headers.get("retry-after")).toBe("1");
+    expect(sent).toEqual([]);
   });
 
   it("answers 503 with Retry-After, saying so, while this replica takes over", async () => {
@@ -102,7 +177,7 @@ describe("createWriteForwarder", () => {
 
   it("never forwards a forwarded request a second time", async () => {
     const { forward, sent } = forwarder();
-    const answer = await forward(post({ [forwardedHeader]: "replica-2" }));
+    const answer = await forward(post({ [forwardedHeader]: "replica-2", [signatureHeader]: "0".repeat(64) }));
     expect(answer?.status).toBe(503);
     expect(sent).toHaveLength(0);
   });
@@ -129,25 +204,72 @@ describe("createWriteForwarder", () => {
     expect(answer?.status).toBe(503);
     expect(await answer?.json()).toEqual({ error: "leader unreachable, retry" });
   });
+});
 
-  it("forwards a read of a batch delete job, which only the leader holds, and no other read", async () => {
-    const { forward, sent } = forwarder({ answer: () => new Response('{"job_id":"job-1"}') });
-    const answer = await forward(new Request("http://replica-1/stacks/batch-delete/job-1?api_key=k"));
-    expect(answer?.status).toBe(200);
-    expect(sent[0]?.method).toBe("GET");
-    expect(sent[0]?.url).toBe("http://leader:8081/stacks/batch-delete/job-1?api_key=k");
-    expect(await forward(new Request("http://replica-1/stacks/stack-1"))).toBeUndefined();
-    expect(await forward(new Request("http://replica-1/stacks/stack-1/status"))).toBeUndefined();
-    expect(sent).toHaveLength(1);
-    expect(isLeaderOnlyRead("/stacks/batch-delete/job-1")).toBe(true);
-    expect(isLeaderOnlyRead("/stacks/batch-delete")).toBe(false);
+describe("a write forwarded to a leader that stops answering (frozen)", () => {
+  it("gives up as soon as this replica's Lease view shows another term, answering 503 Retry-After: 1", async () => {
+    const { forward, sending, newTerm, lookups } = forwarder({ answer: frozen, timeoutMs: 60_000 });
+    const answering = forward(post());
+    const sent = await sending();
+    newTerm("replica-2#2");
+    const answer = await answering;
+    expect(sent.signal.aborted).toBe(true);
+    expect(answer?.status).toBe(503);
+    expect(answer?.headers.get("retry-after")).toBe("1");
+    expect(await answer?.json()).toEqual({ error: "leader changed, retry" });
+    // The old leader was fenced before the term changed: what it committed is in the view already.
+    expect(lookups).toEqual([{ stackId: sent.headers.get(proposedStackIdHeader) ?? "", withinMs: 0 }]);
   });
 
-  it("forwards a DELETE without a body", async () => {
-    const { forward, sent } = forwarder();
-    await forward(new Request("http://replica-1/stacks/stack-1", { method: "DELETE" }));
-    expect(sent[0]?.method).toBe("DELETE");
-    expect(sent[0]?.body).toBe("");
-    expect(sent[0]?.headers.has(proposedStackIdHeader)).toBe(false);
+  it("serves the request itself when the new term is its own and it has taken over", async () => {
+    let leads = false;
+    const { forward, sending, newTerm } = forwarder({
+      answer: frozen,
+      leads: () => leads,
+      timeoutMs: 60_000,
+    });
+    const request = post();
+    const answering = forward(request);
+    await sending();
+    leads = true;
+    newTerm("replica-1#2");
+    expect(await answering).toBeUndefined();
+    // The route reads the body after all.
+    expect(await request.text()).toBe('{"target_port":80}');
+  });
+
+  it("answers the stack the old leader committed before it froze", async () => {
+    const { forward, sending, newTerm } = forwarder({
+      answer: frozen,
+      committed: '{"stack_id":"stack-0123456789abcdef"}',
+      timeoutMs: 60_000,
+    });
+    const answering = forward(post());
+    await sending();
+    newTerm("replica-1#2");
+    expect((await answering)?.status).toBe(201);
+  });
+
+  it("ignores renewals of the same term (the view's token does not change)", async () => {
+    let release: (response: Response) => void = () => {};
+    const { forward, sending, newTerm } = forwarder({
+      answer: () => new Promise<Response>((resolve) => (release = resolve)),
+    });
+    const answering = forward(post());
+    const sent = await sending();
+    newTerm("replica-0#1");
+    expect(sent.signal.aborted).toBe(false);
+    release(new Response('{"stack_id":"stack-0123456789abcdef"}', { status: 201 }));
+    expect((await answering)?.status).toBe(201);
+  });
+
+  it("answers 503 within its timeout, the commit lookup included, when the term never changes", async () => {
+    const { forward, lookups } = forwarder({ answer: frozen, timeoutMs: 300 });
+    const started = performance.now();
+    const answer = await forward(post());
+    expect(answer?.status).toBe(503);
+    expect(answer?.headers.get("retry-after")).toBe("1");
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(lookups[0]?.withinMs).toBeLessThanOrEqual(300);
   });
 });

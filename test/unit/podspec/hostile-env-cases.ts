@@ -122,6 +122,35 @@ export const envCases: HostileCase[] = [
     "spec.containers[0].envFrom lists 3 sources, more than the limit of 2",
     { ...configMaps, maxEnvPerContainer: 2 },
   ),
+  // A NUL reached the Pod: it cuts the value short for every C program that reads it.
+  refuses(
+    "refuses a NUL in a value",
+    env({ name: "FLAG", value: "flag\u0000tail" }),
+    "spec.containers[0].env[0].value must not contain control characters other than tab and newline, got U+0000 at character 5",
+  ),
+  refuses(
+    "refuses a carriage return in a value",
+    env({ name: "A", value: "x" }, { name: "B", value: "line\r\n" }),
+    "spec.containers[0].env[1].value must not contain control characters other than tab and newline, got U+000D at character 5",
+  ),
+  refuses(
+    "refuses an escape sequence in a value",
+    env({ name: "A", value: "\u001b[2J" }),
+    "spec.containers[0].env[0].value must not contain control characters other than tab and newline, got U+001B at character 1",
+  ),
+  refuses(
+    "refuses DEL in a value",
+    env({ name: "A", value: "x\u007f" }),
+    "spec.containers[0].env[0].value must not contain control characters other than tab and newline, got U+007F at character 2",
+  ),
+  accepts(
+    "keeps tabs and newlines in a value",
+    env({ name: "PEM", value: "-----BEGIN-----\n\tabc\n-----END-----\n" }),
+    (result) =>
+      expectContainerField(result, "env", [
+        { name: "PEM", value: "-----BEGIN-----\n\tabc\n-----END-----\n" },
+      ]),
+  ),
   accepts(
     "keeps literal values and the pod's own fields",
     env(

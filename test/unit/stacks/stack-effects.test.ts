@@ -528,19 +528,28 @@ describe("provision and expose", () => {
     ] as const;
 
     for (const { name, error, code } of refusals) {
-      it(`answers ${code} for ${name}, with the API server's message`, async () => {
+      const told = code === "unavailable" ? "its kind only (a 5xx may name etcd's address)" : "its message";
+      it(`answers ${code} for ${name}, with ${told}`, async () => {
         const { effects, transport, input } = harness();
         const thrown = error();
         transport.on("POST", podsPath, thrown);
-        expect(await effects.provision(input())).toEqual({ failure: { code, message: thrown.message } });
+        const summaries: Record<number, string> = {
+          429: "throttled (HTTP 429)",
+          500: "HTTP 500 InternalError",
+        };
+        const message = code === "unavailable" ? (summaries[thrown.status] ?? "") : thrown.message;
+        expect(await effects.provision(input())).toEqual({ failure: { code, message } });
       });
     }
 
-    it("answers unavailable when the API server cannot be reached", async () => {
+    it("answers unavailable when the API server cannot be reached, naming no address", async () => {
       const { effects, transport, input } = harness();
-      transport.on("POST", podsPath, new TypeError("fetch failed"));
+      const refused = Object.assign(new TypeError("ECONNREFUSED: Unable to connect"), {
+        code: "ECONNREFUSED",
+      });
+      transport.on("POST", podsPath, refused);
       expect(await effects.provision(input())).toEqual({
-        failure: { code: "unavailable", message: "fetch failed" },
+        failure: { code: "unavailable", message: "connection refused" },
       });
     });
 

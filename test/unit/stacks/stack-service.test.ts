@@ -222,10 +222,10 @@ describe("StackService.create", () => {
 
   it("answers 503 kubernetes unavailable when the API server cannot be reached", async () => {
     const { service } = world({
-      provision: async () => ({ failure: { code: "unavailable", message: "cannot reach API server" } }),
+      provision: async () => ({ failure: { code: "unavailable", message: "connection refused" } }),
     });
     const error = await refusal(service.create(newStack));
-    expect(error).toMatchObject({ status: 503, message: "kubernetes unavailable: cannot reach API server" });
+    expect(error).toMatchObject({ status: 503, message: "kubernetes unavailable: connection refused" });
   });
 
   it("rolls back a create whose client went away, and never acknowledges it", async () => {
@@ -242,6 +242,16 @@ describe("StackService.create", () => {
     await flush();
     expect(teardowns).toHaveLength(1);
     expect(store.load().stacks).toEqual([]);
+  });
+
+  it("answers 409, not 500, to a forwarded create whose proposed id is in use, and keeps the stack that has it", async () => {
+    const { service, actors, reads } = world();
+    const first = await service.create({ ...newStack, stackId: "stack-0123456789abcdef" });
+    const error = await refusal(service.create({ ...newStack, stackId: "stack-0123456789abcdef" }));
+    expect(error.status).toBe(409);
+    expect(error.message).toBe("stack id stack-0123456789abcdef is already in use");
+    expect(actors.size).toBe(1);
+    expect(reads.get("stack-0123456789abcdef")?.node_port).toBe(first.node_port);
   });
 
   it("answers 503 no available nodeport without starting an actor when the range is full", async () => {
@@ -527,6 +537,57 @@ describe("when the store cannot be written (a full disk)", () => {
     expect(second.status).toBe(503);
     expect(scenario.reads.get(kept.stack_id)?.status).toBe("creating");
     expect(scenario.actors.size).toBe(1);
+  });
+
+  // A create refused by a full disk answered 503 while its record read failed and its Pod stood.
+  it("rolls back a create whose record cannot be written before answering 503: no record, Pod or leased port", async () => {
+    const { store, state } = fullDisk();
+    state.full = true;
+    let clock: SimulatedClock | undefined;
+    const scenario = world({
+      store,
+      teardown: () => new Promise((resolve) => clock?.setTimeout(resolve, 500)),
+    });
+    clock = scenario.clock;
+    const answered = refusal(scenario.service.create(newStack)).then((error) => ({
+      error,
+      stacks: JSON.parse(new TextDecoder().decode(scenario.reads.listBytes())).stacks,
+      leased: scenario.ports.leasedCount(),
+      teardowns: [...scenario.teardowns],
+    }));
+    while (scenario.teardowns.length === 0) await flush();
+    scenario.clock.increment(500);
+    const answer = await answered;
+    expect(answer.error).toMatchObject({
+      status: 503,
+      message: "database unavailable: database or disk is full",
+    });
+    expect(answer).toMatchObject({
+      stacks: [],
+      leased: 0,
+      teardowns: [scenario.provisioned[0]?.identity.stackId],
+    });
+    expect(scenario.actors.size).toBe(0);
+  });
+
+  it("refuses a create while the disk is known to be full without making a Pod or leasing a port", async () => {
+    const { store, state } = fullDisk();
+    const scenario = world({ store });
+    await scenario.service.create(newStack);
+    state.full = true;
+    scenario.clock.increment(1_000);
+    scenario.actors.podChanged(
+      scenario.provisioned[0]?.identity.stackId as string,
+      facts({ nodeName: "stack-node-1", ready: true, phase: "Running" }),
+      null,
+    );
+    expect(scenario.actors.storeProblem()).toBe("database or disk is full");
+    const refused = await refusal(scenario.service.create(newStack));
+    expect(refused).toMatchObject({ status: 503, message: "database unavailable: database or disk is full" });
+    expect(scenario.provisioned).toHaveLength(1);
+    expect(scenario.ports.leasedCount()).toBe(1);
+    state.full = false;
+    expect((await scenario.service.create(newStack)).status).toBe("creating");
   });
 
   it("writes what it could not once space returns, and takes creates again", async () => {
