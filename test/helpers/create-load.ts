@@ -7,43 +7,59 @@ export interface CreateAnswer {
   status: number;
   error: string;
   stackId?: string;
+  /** The acknowledged record's NodePort and creation time. */
+  nodePort?: number;
+  createdAt?: string;
   retryAfter?: string;
   /** The replica the client sent it to. */
   sentTo: StackdProcess;
 }
 
-/** A create through `replica`, as a client sends it; never throws. */
-export async function createStack(replica: StackdProcess): Promise<CreateAnswer> {
+/** A create through `replica`, as a client sends it, given up after `timeoutMs`; never throws. */
+export async function createStack(replica: StackdProcess, timeoutMs = 60_000): Promise<CreateAnswer> {
   const body = JSON.stringify({ target_port: 80, pod_spec: podSpecYaml() });
-  const response = await replica.api("/stacks", { method: "POST", body }).catch(() => undefined);
+  const signal = AbortSignal.timeout(timeoutMs);
+  const response = await replica.api("/stacks", { method: "POST", body, signal }).catch(() => undefined);
   if (!response) return { status: 0, error: "no answer", sentTo: replica };
-  const answer = (await response.json().catch(() => ({}))) as { stack_id?: string; error?: string };
+  const answer = (await response.json().catch(() => ({}))) as {
+    stack_id?: string;
+    error?: string;
+    node_port?: number;
+    created_at?: string;
+  };
   const retryAfter = response.headers.get("retry-after");
   return {
     status: response.status,
     error: answer.error ?? "",
     sentTo: replica,
     ...(answer.stack_id ? { stackId: answer.stack_id } : {}),
+    ...(answer.node_port ? { nodePort: answer.node_port } : {}),
+    ...(answer.created_at ? { createdAt: answer.created_at } : {}),
     ...(retryAfter ? { retryAfter } : {}),
   };
 }
 
 /**
- * Clients creating stacks one after another, each through the replicas in turn, until `stop()`; every
- * answer is kept. `pauseMs` between a client's creates keeps the number of stacks a test makes small.
+ * Clients creating stacks one after another, each through the given replicas in turn, until `stop()`;
+ * every answer is kept. `pauseMs` between a client's creates keeps the number of stacks a test makes
+ * small; a client gives a create up after `timeoutMs` (a replica that is stopped answers nothing).
  */
 export class CreateLoad {
   readonly answers: CreateAnswer[] = [];
   #running: Promise<void>[] = [];
   #stopped = false;
 
-  constructor(replicas: () => StackdProcess[], options: { clients?: number; pauseMs?: number } = {}) {
+  constructor(
+    replicas: readonly StackdProcess[],
+    options: { clients?: number; pauseMs?: number; timeoutMs?: number } = {},
+  ) {
     const clients = options.clients ?? 3;
     const pauseMs = options.pauseMs ?? 200;
+    const targets = [...replicas];
     this.#running = Array.from({ length: clients }, async (_, client) => {
       for (let turn = client; !this.#stopped; turn += 1) {
-        const targets = replicas();
-        this.answers.push(await createStack(targets[turn % targets.length] as StackdProcess));
+        const replica = targets[turn % targets.length] as StackdProcess;
+        this.answers.push(await createStack(replica, options.timeoutMs));
         if (!this.#stopped) await Bun.sleep(pauseMs);
       }
     });

@@ -80,7 +80,7 @@ describe("a deleted leader Lease", () => {
       return named.every((identity) => identity === leaderIdentity) ? true : undefined;
     });
     const sampler = sampleLeaders(set.replicas, (replica) => set.identityOf(replica));
-    const load = new CreateLoad(() => set.replicas);
+    const load = new CreateLoad(set.replicas);
     await eventually("some creates to be acknowledged", async () =>
       load.acknowledged().length >= 3 ? true : undefined,
     );
