@@ -56,23 +56,32 @@ async function firstWithStack(namespace: string) {
 }
 
 describe("a second stackd on the same instance or database", () => {
-  it("refuses a second process on the same instance with another database (exit 1, `is held by`), and the first one's stack survives", async () => {
+  it("refuses a second process on the same instance with another database (exit 1, `is held by`), and the first one's stacks survive", async () => {
     const namespace = await newNamespace();
     const { first, stackId } = await firstWithStack(namespace);
     const holder = (await instanceLease(namespace))?.spec?.holderIdentity ?? "";
     expect(holder).not.toBe("");
     const spawned = Date.now();
-    const second = await stackdOn(namespace, mkdtempSync(join(work, "db-"))).runToExit(
-      leaseDurationMs + 5_000,
+    const secondProcess = stackdOn(namespace, mkdtempSync(join(work, "db-")));
+    let exited = false;
+    const exit = secondProcess.runToExit(leaseDurationMs + 5_000).finally(() => {
+      exited = true;
+    });
+    // A stack the second one cannot have read at its start: were it running, its sweep would delete it.
+    await eventually("the second process to be up", async () =>
+      exited || (await fetch(`${secondProcess.base}/livez`).catch(() => undefined))?.ok ? true : undefined,
     );
+    const later = await createStack(first);
+    expect(later.status).toBe(201);
+    const createdLater = Date.now();
+    const second = await exit;
     expect(second.exitCode).toBe(1);
     expect(Date.now() - spawned).toBeLessThan(leaseDurationMs + 5_000);
     expect(second.stderr).toContain(`instance stackd is held by ${holder} since `);
-    // Had the second one run, its sweep (orphan grace + one interval) would have deleted a stack it did not know.
     await holdsThroughout(
-      "the first one's stack to exist",
-      () => missingStacks(kube, namespace, first, [stackId]),
-      orphanGraceMs + 2 * sweepIntervalMs - (Date.now() - spawned),
+      "the first one's stacks to exist",
+      () => missingStacks(kube, namespace, first, [stackId, later.stackId ?? ""]),
+      orphanGraceMs + 2 * sweepIntervalMs - (Date.now() - createdLater),
     );
     expect((await instanceLease(namespace))?.spec?.holderIdentity).toBe(holder);
   }, 60_000);
