@@ -1,9 +1,8 @@
 import type { KubeClient } from "../kube/client.ts";
 import { isNotFound, toKubeApiError } from "../kube/errors.ts";
 import type { Logger } from "../log/logger.ts";
-import type { TerminalRecord } from "./cluster-records.ts";
+import { type TerminalRecord, terminalPatchOf } from "./record-codec.ts";
 import type { StackUpdate } from "./stack-actors.ts";
-import { terminalAnnotation } from "./stack-resources.ts";
 
 /** Reasons of a stack being torn down: its Service goes away, so there is nothing to record on it. */
 const teardownReasons = new Set(["deleted", "ttl_expired"]);
@@ -33,7 +32,7 @@ export function recordTerminalStates(
   /** One attempt; true when done (written, or the Service is gone), false when worth retrying. */
   async function attempt(update: StackUpdate, record: TerminalRecord, retryInMs: number | undefined) {
     const { namespace, service_name: serviceName, stack_id: stackId } = update.stack;
-    const body = { metadata: { annotations: { [terminalAnnotation]: JSON.stringify(record) } } };
+    const body = terminalPatchOf(record);
     try {
       await kube.transport.send("PATCH", `/api/v1/namespaces/${namespace}/services/${serviceName}`, {
         body,

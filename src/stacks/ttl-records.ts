@@ -1,33 +1,7 @@
-import type { V1Service } from "@kubernetes/client-node";
-import { Type } from "@sinclair/typebox";
-import { Value } from "@sinclair/typebox/value";
 import { AppError, internalError } from "../errors/app-error.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { isNotFound, isTransient, toKubeApiError } from "../kube/errors.ts";
-import { ttlAnnotation } from "./stack-resources.ts";
-
-/** The `stackd.io/ttl` annotation: the expiry the last extension set. */
-const TtlRecord = Type.Object({ ttl_expires_at: Type.String() });
-
-/** The expiry an extension wrote on the Service, or undefined when it has none (or an unreadable one). */
-export function extendedExpiryOf(service: V1Service): string | undefined {
-  const text = service.metadata?.annotations?.[ttlAnnotation];
-  if (!text) return undefined;
-  try {
-    const parsed: unknown = JSON.parse(text);
-    return Value.Check(TtlRecord, parsed) && !Number.isNaN(Date.parse(parsed.ttl_expires_at))
-      ? parsed.ttl_expires_at
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The later of the record's expiry and the one an extension wrote (an extension never shortens). */
-export function expiryOf(recordExpiry: string, service: V1Service): string {
-  const extended = extendedExpiryOf(service);
-  return extended !== undefined && Date.parse(extended) > Date.parse(recordExpiry) ? extended : recordExpiry;
-}
+import { expiryPatchOf } from "./record-codec.ts";
 
 /** Where a stack's Service is. */
 export interface StackServiceRef {
@@ -42,8 +16,7 @@ export interface StackServiceRef {
  */
 export function recordExpiries(kube: KubeClient) {
   return async ({ namespace, serviceName }: StackServiceRef, expiresAt: number): Promise<void> => {
-    const record = JSON.stringify({ ttl_expires_at: new Date(expiresAt).toISOString() });
-    const body = { metadata: { annotations: { [ttlAnnotation]: record } } };
+    const body = expiryPatchOf(expiresAt);
     try {
       await kube.transport.send("PATCH", `/api/v1/namespaces/${namespace}/services/${serviceName}`, {
         body,

@@ -1,7 +1,8 @@
 import type { StackIdentity } from "../../machines/stack.types.ts";
 import { AppError } from "../../src/errors/app-error.ts";
+import { annotationsOf, recordAnnotations } from "../../src/stacks/record-codec.ts";
 import type { StackEffects } from "../../src/stacks/stack-effects.ts";
-import type { StoredStack } from "../../src/stacks/stack-record.ts";
+import { newStackRecordOf, type StoredStack } from "../../src/stacks/stack-record.ts";
 
 const hour = 3_600_000;
 const fixtureCreatedAt = Date.parse("2025-01-01T00:00:00.000Z");
@@ -39,6 +40,10 @@ export const clusterIdentity = (stackId: string): StackIdentity =>
     createdAt: Date.parse("2026-11-28T20:00:00.000Z"),
     ttlExpiresAt: Date.parse("2026-11-28T22:00:00.000Z"),
   });
+
+/** The `stackd.io/record` annotation a new stack's Service is created with. */
+export const recordAnnotationOf = (identity: StackIdentity): string =>
+  annotationsOf(newStackRecordOf(identity, []))[recordAnnotations.record] ?? "";
 
 /** Stack effects that succeed at once and do nothing; `teardown` is told of each teardown. */
 export function quietEffects(

@@ -7,8 +7,7 @@ import type { HttpMethod, KubeRequest } from "../../../src/kube/transport.ts";
 import { silentLogger } from "../../../src/log/logger.ts";
 import { PortAllocator } from "../../../src/ports/port-allocator.ts";
 import { createStackEffects, maxPortAttempts } from "../../../src/stacks/stack-effects.ts";
-import { serviceRecordOf } from "../../../src/stacks/stack-resources.ts";
-import { stackIdentityFixture } from "../../helpers/stack-fixtures.ts";
+import { recordAnnotationOf, stackIdentityFixture } from "../../helpers/stack-fixtures.ts";
 
 const stackId = "stack-0123456789abcdef";
 const podsPath = "/api/v1/namespaces/stacks/pods";
@@ -228,7 +227,7 @@ describe("provision and expose", () => {
         namespace: "stacks",
         labels: expect.objectContaining({ "stackd.io/stack-id": stackId }),
         // What the cluster cannot tell of the stack, so that a lost database loses no stack.
-        annotations: { "stackd.io/record": serviceRecordOf(identity) },
+        annotations: { "stackd.io/record": recordAnnotationOf(identity) },
       },
       spec: {
         type: "NodePort",
