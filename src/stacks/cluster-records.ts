@@ -1,5 +1,6 @@
 import type { V1Pod, V1Service } from "@kubernetes/client-node";
-import type { PodFacts, StackStatus } from "../../machines/stack.types.ts";
+import type { PodFacts } from "../../machines/stack.types.ts";
+import { type DecidedStatus, decideStatus, type StatusFacts } from "../../machines/stack-status.ts";
 import { podFacts } from "./pod-facts.ts";
 import { type DurableRecord, decodeService, type TerminalRecord } from "./record-codec.ts";
 import type { StackPortRecord, StoredStack } from "./stack-record.ts";
@@ -22,24 +23,26 @@ export interface PodState {
 }
 
 /**
- * A stack's status as the cluster shows it: a Service being deleted is a stack being torn down
- * (stopped), the terminal record wins after that, then the Pod decides. Only the leader's actor knows
- * more (a create still rolling back), and it writes every terminal status it reaches to the Service.
+ * The facts of the one status rule (machines/stack-status.ts) as the cluster shows them: a Service
+ * being deleted is a stack being torn down, its terminal record is the end it reached, then its Pod.
+ * Only the leader's actor knows more (a create still rolling back).
  */
-export function statusFromCluster(
+export function clusterStatusFacts(
   deleting: boolean,
   terminal: TerminalRecord | undefined,
   pod: PodState | undefined,
-): { status: StackStatus; reason: string | null } {
-  if (deleting) return { status: "stopped", reason: terminal?.reason ?? "deleted" };
-  if (terminal) return { status: terminal.status, reason: terminal.reason };
-  if (pod?.nodeDeleted) return { status: "node_deleted", reason: "node_deleted" };
-  const facts = pod?.facts;
-  if (facts?.failureReason) return { status: "failed", reason: facts.failureReason };
-  if (facts?.phase === "Succeeded") return { status: "stopped", reason: "completed" };
-  if (facts?.ready) return { status: "running", reason: null };
-  return { status: "creating", reason: null };
+): StatusFacts {
+  return {
+    ending: deleting ? "teardown" : null,
+    end: terminal ? { status: terminal.status, reason: terminal.reason } : undefined,
+    pod: pod?.facts,
+    nodeDeleted: pod?.nodeDeleted ?? false,
+  };
 }
+
+/** A stack's status as the cluster shows it, by the one status rule. */
+export const statusFromCluster = (...facts: Parameters<typeof clusterStatusFacts>): DecidedStatus =>
+  decideStatus(clusterStatusFacts(...facts));
 
 /** The record's ports with the NodePorts the Service holds for them (matched by port and protocol). */
 function portsOf(service: V1Service, record: DurableRecord): StackPortRecord[] {
