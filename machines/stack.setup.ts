@@ -1,6 +1,8 @@
-import { assign, fromPromise, setup } from "xstate";
+import { assign, enqueueActions, fromPromise, setup } from "xstate";
 import type {
   CreateFailure,
+  ExpiryInput,
+  ExpiryOutcome,
   PodOutput,
   ProvisionInput,
   ProvisionOutput,
@@ -10,8 +12,10 @@ import type {
   StackOutcome,
   StackStatus,
   TeardownInput,
+  TerminalInput,
 } from "./stack.types.ts";
-import { podStatus } from "./stack-status.ts";
+import { podStatus, type ReachedEnd } from "./stack-status.ts";
+import { extendedExpiry } from "./ttl-extension.ts";
 
 const missing = (name: string) => () => Promise.reject(new Error(`actor ${name} was not provided`));
 
@@ -47,6 +51,8 @@ export const stackSetup = setup({
     exposeService: fromPromise<ProvisionOutput, ProvisionInput>(missing("exposeService")),
     teardownResources: fromPromise<void, TeardownInput>(missing("teardownResources")),
     restoreService: fromPromise<ProvisionOutput, ProvisionInput>(missing("restoreService")),
+    recordTerminal: fromPromise<void, TerminalInput>(missing("recordTerminal")),
+    recordExpiry: fromPromise<ExpiryOutcome, ExpiryInput>(missing("recordExpiry")),
   },
   delays: {
     schedulingTimeout: () => 0,
@@ -67,6 +73,7 @@ export const stackSetup = setup({
     // The Pod's news decided by the one status rule (stack-status.ts), as a follower decides it.
     podShows: ({ context }, status: StackStatus) => podStatus(context.pod ?? undefined).status === status,
     isOurNode: ({ context, event }) => event.type === "node.deleted" && event.nodeName === context.nodeName,
+    noExpiryWrite: ({ context }) => context.expiryWrite?.outcome !== null,
   },
   actions: {
     recordPod: assign(({ event }) =>
@@ -99,6 +106,27 @@ export const stackSetup = setup({
     })),
     failUnschedulable: assign(({ context }) => ({ createFailure: schedulingFailure(context, false) })),
     failSchedulingTimeout: assign(({ context }) => ({ createFailure: schedulingFailure(context, true) })),
+    // The end a told client's stack reached goes onto its Service (a create not acknowledged rolls back).
+    recordEnd: enqueueActions(({ context, enqueue }, status: ReachedEnd["status"]) => {
+      if (!context.acknowledged || context.reason === null) return;
+      const end = { status, reason: context.reason };
+      enqueue.spawnChild("recordTerminal", { input: { identity: context, end, at: context.updatedAt } });
+    }),
+    // A requested extension's expiry is written to the Service first; `expiryWritten` then applies it.
+    requestExpiry: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== "ttl.request") return;
+      const { type: _type, ...request } = event;
+      enqueue.assign({ expiryWrite: { request, outcome: null } });
+      enqueue.stopChild("expiry");
+      const expiresAt = extendedExpiry(context, request);
+      enqueue.spawnChild("recordExpiry", { id: "expiry", input: { identity: context, expiresAt } });
+    }),
+    expiryWritten: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== "xstate.done.actor.expiry" || !context.expiryWrite) return;
+      const { request } = context.expiryWrite;
+      enqueue.assign({ expiryWrite: { request, outcome: event.output } });
+      if ("written" in event.output) enqueue.raise({ type: "ttl.extend", ...request });
+    }),
     keepNodePorts: assign(({ context, event }) => ({
       nodePorts:
         "output" in event && typeof event.output === "object" && event.output && "nodePorts" in event.output

@@ -6,7 +6,9 @@ import { KubeApiError, type KubeStatus } from "../../../src/kube/errors.ts";
 import type { HttpMethod, KubeRequest } from "../../../src/kube/transport.ts";
 import { silentLogger } from "../../../src/log/logger.ts";
 import { PortAllocator } from "../../../src/ports/port-allocator.ts";
-import { createStackEffects, maxPortAttempts } from "../../../src/stacks/stack-effects.ts";
+import { maxPortAttempts } from "../../../src/stacks/create-failures.ts";
+import { createStackEffects } from "../../../src/stacks/stack-effects.ts";
+import { writeRetryDelaysMs } from "../../../src/stacks/stack-writes.ts";
 import { recordAnnotationOf, stackIdentityFixture } from "../../helpers/stack-fixtures.ts";
 
 const stackId = "stack-0123456789abcdef";
@@ -615,17 +617,27 @@ describe("teardown", () => {
     await expect(effects.teardown({ identity })).resolves.toBeUndefined();
   });
 
-  it("throws the API server's error on a 500 so the machine retries", async () => {
-    const { effects, transport } = harness();
-    transport.on("DELETE", servicePath, refusal.internal());
+  it("throws the API server's error on a 500 that outlasts the write retries, so the machine retries", async () => {
+    const { effects, transport, sleeps } = harness();
+    transport.always("DELETE", servicePath, () => refusal.internal());
     const failure = await effects.teardown({ identity }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(KubeApiError);
     expect((failure as KubeApiError).status).toBe(500);
+    expect(transport.callsTo("DELETE", servicePath)).toHaveLength(writeRetryDelaysMs.length + 1);
+    expect(sleeps).toEqual(writeRetryDelaysMs);
+  });
+
+  it("deletes after one 500 by retrying it once", async () => {
+    const { effects, transport, sleeps } = harness();
+    transport.on("DELETE", servicePath, refusal.internal());
+    await expect(effects.teardown({ identity })).resolves.toBeUndefined();
+    expect(transport.callsTo("DELETE", servicePath)).toHaveLength(2);
+    expect(sleeps).toEqual([writeRetryDelaysMs[0] as number]);
   });
 
   it("throws when the API server cannot be reached", async () => {
     const { effects, transport } = harness();
-    transport.on("DELETE", podPath, new TypeError("fetch failed"));
+    transport.always("DELETE", podPath, () => new TypeError("fetch failed"));
     const failure = await effects.teardown({ identity }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(KubeApiError);
     expect((failure as KubeApiError).status).toBe(0);
