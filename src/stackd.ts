@@ -32,9 +32,7 @@ import { stackAdoption } from "./stacks/stack-adoption.ts";
 import { createStackEffects, provideStackEffects } from "./stacks/stack-effects.ts";
 import { StackReads } from "./stacks/stack-reads.ts";
 import { StackService } from "./stacks/stack-service.ts";
-import { recordTerminalStates } from "./stacks/terminal-records.ts";
 import { TtlExtensions } from "./stacks/ttl-extensions.ts";
-import { recordExpiries } from "./stacks/ttl-records.ts";
 import { BatchDeleteStore } from "./store/batch-delete-store.ts";
 import { lockDatabase, openStackdDatabase } from "./store/database.ts";
 import { EventHistory } from "./store/event-history.ts";
@@ -167,7 +165,6 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
     ...(inspect ? { inspect } : {}),
   });
   actors.onUpdate(lifecycleLog(logger));
-  actors.onUpdate(recordTerminalStates(kube, logger));
   if (config.metricsEnabled) actors.onUpdate(timeToRunningObserver(metrics));
   // A follower's reads and live stream come from its cluster view, the leader's from its actors.
   const nodeLookup: NodeLookup = {
@@ -199,7 +196,6 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
     reads,
     defaultTtlMs: config.stackTtlMs,
     limits: config.lifetime,
-    recordExpiry: recordExpiries(kube),
   });
   const batchDeletes = new BatchDeletes({
     store: new BatchDeleteStore(db),

@@ -1,56 +1,13 @@
 import type { V1Pod, V1Service } from "@kubernetes/client-node";
-import { type Static, Type } from "@sinclair/typebox";
-import { Value } from "@sinclair/typebox/value";
-import type { PodFacts, StackStatus } from "../../machines/stack.types.ts";
+import type { PodFacts } from "../../machines/stack.types.ts";
+import { type DecidedStatus, decideStatus, type StatusFacts } from "../../machines/stack-status.ts";
 import { podFacts } from "./pod-facts.ts";
-import { PortProtocol, type StackPortRecord, type StoredStack } from "./stack-record.ts";
-import { recordAnnotation, stackLabels, terminalAnnotation } from "./stack-resources.ts";
-import { expiryOf } from "./ttl-records.ts";
-
-/**
- * The `stackd.io/record` annotation. `target_port` is there for v1.1 creates only; `ports` and `labels`
- * are missing from the records of stackd versions before them (one port, the Service's, and no labels).
- */
-const ServiceRecord = Type.Object({
-  created_at: Type.String(),
-  ttl_expires_at: Type.String(),
-  target_port: Type.Optional(Type.Integer()),
-  ports: Type.Optional(Type.Array(Type.Object({ container_port: Type.Integer(), protocol: PortProtocol }))),
-  labels: Type.Optional(Type.Record(Type.String(), Type.String())),
-  requested_cpu_milli: Type.Integer(),
-  requested_memory_bytes: Type.Integer(),
-  pod_spec: Type.String(),
-});
-type ServiceRecord = Static<typeof ServiceRecord>;
-
-/** The end a stack reached while its Service still exists, written by the leader when it gets there. */
-export const TerminalRecord = Type.Object({
-  status: Type.Union([Type.Literal("failed"), Type.Literal("stopped"), Type.Literal("node_deleted")]),
-  reason: Type.String(),
-  at: Type.String(),
-});
-export type TerminalRecord = Static<typeof TerminalRecord>;
-
-function readJson<T>(
-  schema: typeof ServiceRecord | typeof TerminalRecord,
-  text: string | undefined,
-): T | undefined {
-  if (!text) return undefined;
-  try {
-    const parsed: unknown = JSON.parse(text);
-    return Value.Check(schema, parsed) ? (parsed as T) : undefined;
-  } catch {
-    return undefined;
-  }
-}
+import { type DurableRecord, decodeService, type TerminalRecord } from "./record-codec.ts";
+import type { StackPortRecord, StoredStack } from "./stack-record.ts";
+import { stackLabels } from "./stack-resources.ts";
 
 export const stackIdOf = (object: { metadata?: { labels?: Record<string, string> } }) =>
   object.metadata?.labels?.[stackLabels.stackId];
-
-/** The terminal record on a stack's Service, or undefined when it has none (or an unreadable one). */
-export function terminalOf(service: V1Service): TerminalRecord | undefined {
-  return readJson<TerminalRecord>(TerminalRecord, service.metadata?.annotations?.[terminalAnnotation]);
-}
 
 /** What a stack's record needs of the nodes: whether one exists, and its ExternalIP. */
 export interface NodeLookup {
@@ -66,27 +23,29 @@ export interface PodState {
 }
 
 /**
- * A stack's status as the cluster shows it: a Service being deleted is a stack being torn down
- * (stopped), the terminal record wins after that, then the Pod decides. Only the leader's actor knows
- * more (a create still rolling back), and it writes every terminal status it reaches to the Service.
+ * The facts of the one status rule (machines/stack-status.ts) as the cluster shows them: a Service
+ * being deleted is a stack being torn down, its terminal record is the end it reached, then its Pod.
+ * Only the leader's actor knows more (a create still rolling back).
  */
-export function statusFromCluster(
+export function clusterStatusFacts(
   deleting: boolean,
   terminal: TerminalRecord | undefined,
   pod: PodState | undefined,
-): { status: StackStatus; reason: string | null } {
-  if (deleting) return { status: "stopped", reason: terminal?.reason ?? "deleted" };
-  if (terminal) return { status: terminal.status, reason: terminal.reason };
-  if (pod?.nodeDeleted) return { status: "node_deleted", reason: "node_deleted" };
-  const facts = pod?.facts;
-  if (facts?.failureReason) return { status: "failed", reason: facts.failureReason };
-  if (facts?.phase === "Succeeded") return { status: "stopped", reason: "completed" };
-  if (facts?.ready) return { status: "running", reason: null };
-  return { status: "creating", reason: null };
+): StatusFacts {
+  return {
+    ending: deleting ? "teardown" : null,
+    end: terminal ? { status: terminal.status, reason: terminal.reason } : undefined,
+    pod: pod?.facts,
+    nodeDeleted: pod?.nodeDeleted ?? false,
+  };
 }
 
+/** A stack's status as the cluster shows it, by the one status rule. */
+export const statusFromCluster = (...facts: Parameters<typeof clusterStatusFacts>): DecidedStatus =>
+  decideStatus(clusterStatusFacts(...facts));
+
 /** The record's ports with the NodePorts the Service holds for them (matched by port and protocol). */
-function portsOf(service: V1Service, record: ServiceRecord): StackPortRecord[] {
+function portsOf(service: V1Service, record: DurableRecord): StackPortRecord[] {
   const servicePorts = service.spec?.ports ?? [];
   const protocolOf = (protocol: string | undefined) => (protocol === "UDP" ? "UDP" : "TCP");
   const declared =
@@ -116,35 +75,34 @@ export function stackFromService(
   now: number,
 ): StoredStack | undefined {
   const stackId = stackIdOf(service);
-  const record = readJson<ServiceRecord>(ServiceRecord, service.metadata?.annotations?.[recordAnnotation]);
-  if (!stackId || !record) return undefined;
-  const ports = portsOf(service, record);
-  const { status, reason } = statusFromCluster(
-    Boolean(service.metadata?.deletionTimestamp),
-    terminalOf(service),
-    pod,
-  );
+  const decoded = decodeService(service);
+  if (!stackId || !decoded) return undefined;
+  const { durable, terminal } = decoded;
+  const ports = portsOf(service, durable);
+  const { status, reason } = statusFromCluster(Boolean(service.metadata?.deletionTimestamp), terminal, pod);
+  const { ports: _ports, labels, target_port: targetPort, ttl_expires_at: _recorded, ...fixed } = durable;
+  const { pod_spec, created_at, requested_cpu_milli, requested_memory_bytes, ...added } = fixed;
   return {
     stack_id: stackId,
     pod_id: stackId,
     namespace: service.metadata?.namespace ?? "",
     node_id: pod?.facts.nodeName ?? "",
     node_public_ip: pod?.nodePublicIp ?? null,
-    pod_spec: record.pod_spec,
-    ...(record.target_port === undefined
-      ? {}
-      : { target_port: record.target_port, node_port: ports[0]?.node_port ?? 0 }),
+    pod_spec,
+    ...(targetPort === undefined ? {} : { target_port: targetPort, node_port: ports[0]?.node_port ?? 0 }),
     service_name: service.metadata?.name ?? `svc-${stackId}`,
     status,
     status_reason: reason,
-    ttl_expires_at: expiryOf(record.ttl_expires_at, service),
-    created_at: record.created_at,
+    ttl_expires_at: decoded.ttlExpiresAt,
+    created_at,
     updated_at: new Date(now).toISOString(),
-    requested_cpu_milli: record.requested_cpu_milli,
-    requested_memory_bytes: record.requested_memory_bytes,
+    requested_cpu_milli,
+    requested_memory_bytes,
     ports,
-    labels: record.labels ?? {},
+    labels: labels ?? {},
     acknowledged: true,
+    // A durable field added to the codec's list is copied as it is.
+    ...added,
   };
 }
 

@@ -1,5 +1,7 @@
 import type { V1Pod, V1Service } from "@kubernetes/client-node";
 import type { StackIdentity, StackPort } from "../../machines/stack.types.ts";
+import { annotationsOf } from "./record-codec.ts";
+import { newStackRecordOf } from "./stack-record.ts";
 
 /**
  * Labels that mark stackd's objects; the stack-id label is also the Service's selector, and
@@ -63,32 +65,6 @@ export function stackPod(sanitised: V1Pod, identity: StackIdentity, placement: S
   };
 }
 
-/** The Service annotation that keeps what the cluster cannot tell of a stack, so a lost database loses no stack. */
-export const recordAnnotation = "stackd.io/record";
-
-/** The Service annotation with the terminal status a stack reached (failed, stopped, node_deleted) and why. */
-export const terminalAnnotation = "stackd.io/terminal";
-
-/**
- * The Service annotation with the expiry a `POST /stacks/{id}/extend` set; it wins over the record's
- * `ttl_expires_at` when later (kept apart so that an extension does not rewrite the record and its spec).
- */
-export const ttlAnnotation = "stackd.io/ttl";
-
-/** What a stack's Service carries of it: the facts fixed at creation (its status is read from the Pod). */
-export function serviceRecordOf(identity: StackIdentity): string {
-  return JSON.stringify({
-    created_at: new Date(identity.createdAt).toISOString(),
-    ttl_expires_at: new Date(identity.ttlExpiresAt).toISOString(),
-    ...(identity.targetPort === null ? {} : { target_port: identity.targetPort }),
-    ports: identity.ports.map((port) => ({ container_port: port.containerPort, protocol: port.protocol })),
-    labels: identity.labels,
-    requested_cpu_milli: identity.requestedCpuMilli,
-    requested_memory_bytes: identity.requestedMemoryBytes,
-    pod_spec: identity.podSpecYaml,
-  });
-}
-
 /** The Service port name of an exposed port: `stack` for a v1.1 stack's one port, else `p-<port>-<proto>`. */
 export function servicePortName(identity: Pick<StackIdentity, "targetPort">, port: StackPort): string {
   return identity.targetPort === null ? `p-${port.containerPort}-${port.protocol.toLowerCase()}` : "stack";
@@ -106,7 +82,7 @@ export function stackService(identity: StackIdentity, nodePorts: number[], insta
       name: identity.serviceName,
       namespace: identity.namespace,
       labels: labelsFor(identity.stackId, instance),
-      annotations: { [recordAnnotation]: serviceRecordOf(identity) },
+      annotations: annotationsOf(newStackRecordOf(identity, nodePorts)),
     },
     spec: {
       type: "NodePort",

@@ -1,15 +1,9 @@
 import { describe, expect, it } from "bun:test";
 import type { V1Pod, V1Service } from "@kubernetes/client-node";
 import type { PodFacts } from "../../../machines/stack.types.ts";
-import { stacksFromCluster, statusFromCluster, terminalOf } from "../../../src/stacks/cluster-records.ts";
-import {
-  recordAnnotation,
-  serviceRecordOf,
-  terminalAnnotation,
-  ttlAnnotation,
-} from "../../../src/stacks/stack-resources.ts";
-import { expiryOf } from "../../../src/stacks/ttl-records.ts";
-import { clusterIdentity } from "../../helpers/stack-fixtures.ts";
+import { stacksFromCluster, statusFromCluster } from "../../../src/stacks/cluster-records.ts";
+import { recordAnnotations } from "../../../src/stacks/record-codec.ts";
+import { clusterIdentity, recordAnnotationOf } from "../../helpers/stack-fixtures.ts";
 
 const nodes = {
   has: (name: string) => name === "stack-node-1",
@@ -23,7 +17,7 @@ const service = (stackId: string, annotation?: string, deleting = false): V1Serv
     name: `svc-${stackId}`,
     namespace: "stacks",
     labels: { "stackd.io/stack-id": stackId },
-    ...(annotation === undefined ? {} : { annotations: { [recordAnnotation]: annotation } }),
+    ...(annotation === undefined ? {} : { annotations: { [recordAnnotations.record]: annotation } }),
     ...(deleting ? { deletionTimestamp: new Date() } : {}),
   },
   spec: { ports: [{ port: 80, nodePort: 31005 }] },
@@ -39,7 +33,7 @@ const now = Date.parse("2026-11-28T21:00:00.000Z");
 describe("stacksFromCluster", () => {
   it("rebuilds a stack the database does not know from its Service's record and its Pod", () => {
     const [stack] = stacksFromCluster(
-      [service("stack-a", serviceRecordOf(identity("stack-a")))],
+      [service("stack-a", recordAnnotationOf(identity("stack-a")))],
       [pod("stack-a", "stack-node-1")],
       new Set(),
       now,
@@ -71,8 +65,8 @@ describe("stacksFromCluster", () => {
   it("skips stacks the database knows, Services being deleted, and Services without a readable record", () => {
     const rebuilt = stacksFromCluster(
       [
-        service("stack-known", serviceRecordOf(identity("stack-known"))),
-        service("stack-deleting", serviceRecordOf(identity("stack-deleting")), true),
+        service("stack-known", recordAnnotationOf(identity("stack-known"))),
+        service("stack-deleting", recordAnnotationOf(identity("stack-deleting")), true),
         service("stack-bare"),
         service("stack-garbled", "{not json"),
         service("stack-partial", JSON.stringify({ created_at: "2026-11-28T20:00:00.000Z" })),
@@ -87,7 +81,7 @@ describe("stacksFromCluster", () => {
 
   it("leaves the node empty when the Pod is gone, so the stack resumes before scheduling", () => {
     const [stack] = stacksFromCluster(
-      [service("stack-a", serviceRecordOf(identity("stack-a")))],
+      [service("stack-a", recordAnnotationOf(identity("stack-a")))],
       [],
       new Set(),
       now,
@@ -143,41 +137,5 @@ describe("statusFromCluster", () => {
       reason: "pod was deleted outside stackd",
     });
     expect(statusFromCluster(true, terminal, podState({ ready: true })).status).toBe("stopped");
-  });
-});
-
-describe("terminalOf", () => {
-  const withTerminal = (text: string): V1Service => ({
-    metadata: { annotations: { [terminalAnnotation]: text } },
-  });
-
-  it("reads the terminal record a leader wrote", () => {
-    const record = { status: "node_deleted", reason: "node_deleted", at: "2026-11-28T21:00:00.000Z" };
-    expect(terminalOf(withTerminal(JSON.stringify(record)))).toEqual(record as never);
-  });
-
-  it("ignores a record that is not JSON or names a status that is not terminal", () => {
-    expect(terminalOf(withTerminal("{oops"))).toBeUndefined();
-    expect(
-      terminalOf(withTerminal(JSON.stringify({ status: "running", reason: "", at: "" }))),
-    ).toBeUndefined();
-  });
-});
-
-describe("expiryOf", () => {
-  const recordExpiry = "2026-11-28T22:00:00.000Z";
-  const withTtl = (text: string): V1Service => ({ metadata: { annotations: { [ttlAnnotation]: text } } });
-
-  it("takes the expiry an extension wrote on the Service over the record's", () => {
-    const extended = JSON.stringify({ ttl_expires_at: "2026-11-28T23:30:00.000Z" });
-    expect(expiryOf(recordExpiry, withTtl(extended))).toBe("2026-11-28T23:30:00.000Z");
-  });
-
-  it("keeps the record's expiry when the annotation is missing, unreadable or earlier", () => {
-    expect(expiryOf(recordExpiry, {})).toBe(recordExpiry);
-    expect(expiryOf(recordExpiry, withTtl("{oops"))).toBe(recordExpiry);
-    expect(expiryOf(recordExpiry, withTtl(JSON.stringify({ ttl_expires_at: "soon" })))).toBe(recordExpiry);
-    const earlier = JSON.stringify({ ttl_expires_at: "2026-11-28T21:00:00.000Z" });
-    expect(expiryOf(recordExpiry, withTtl(earlier))).toBe(recordExpiry);
   });
 });

@@ -1,13 +1,9 @@
 import { describe, expect, it } from "bun:test";
 import type { V1Pod, V1Service } from "@kubernetes/client-node";
 import { ClusterView } from "../../../src/stacks/cluster-view.ts";
+import { recordAnnotations } from "../../../src/stacks/record-codec.ts";
 import type { StackUpdate } from "../../../src/stacks/stack-actors.ts";
-import {
-  recordAnnotation,
-  serviceRecordOf,
-  terminalAnnotation,
-} from "../../../src/stacks/stack-resources.ts";
-import { clusterIdentity } from "../../helpers/stack-fixtures.ts";
+import { clusterIdentity, recordAnnotationOf } from "../../helpers/stack-fixtures.ts";
 
 const identity = clusterIdentity;
 
@@ -16,7 +12,7 @@ const service = (stackId: string, annotations: Record<string, string> = {}): V1S
     name: `svc-${stackId}`,
     namespace: "stacks",
     labels: { "stackd.io/stack-id": stackId },
-    annotations: { [recordAnnotation]: serviceRecordOf(identity(stackId)), ...annotations },
+    annotations: { [recordAnnotations.record]: recordAnnotationOf(identity(stackId)), ...annotations },
   },
   spec: { ports: [{ port: 80, nodePort: 31001 }] },
 });
@@ -66,7 +62,7 @@ describe("ClusterView", () => {
   it("shows the terminal status the leader wrote on the Service", () => {
     const { clusterView } = view();
     const terminal = JSON.stringify({ status: "failed", reason: "pod was deleted outside stackd", at: "x" });
-    clusterView.service(false, service("stack-a", { [terminalAnnotation]: terminal }));
+    clusterView.service(false, service("stack-a", { [recordAnnotations.terminal]: terminal }));
     expect(clusterView.get("stack-a")?.status).toBe("failed");
     expect(clusterView.get("stack-a")?.status_reason).toBe("pod was deleted outside stackd");
   });

@@ -15,7 +15,7 @@ import type { StoredStack } from "../../../src/stacks/stack-record.ts";
 import { type NewStack, StackService } from "../../../src/stacks/stack-service.ts";
 import { openDatabase } from "../../../src/store/database.ts";
 import { StackStore } from "../../../src/store/stack-store.ts";
-import { refusal } from "../../helpers/stack-fixtures.ts";
+import { quietEffects, refusal } from "../../helpers/stack-fixtures.ts";
 
 const hour = 3_600_000;
 
@@ -66,6 +66,7 @@ function world(scenario: Scenario = {}) {
   const servicePorts = new Map<string, number[]>();
   const machine = provideStackEffects(
     {
+      ...quietEffects(),
       provision: async (input) => {
         provisioned.push(input);
         const { stackId } = input.identity;
