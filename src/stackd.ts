@@ -145,6 +145,8 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
     nodeRole: config.nodeRole,
     instance: config.instance,
     logger,
+    // The one place a stack's writes ask leadership first (the transport's fence backs it up).
+    mayWrite: () => elector.fenceReason(),
     isolation: {
       ensureStackIngressPolicy: (...args) =>
         isolation?.ensureStackIngressPolicy(...args) ?? Promise.resolve(),
