@@ -1,10 +1,10 @@
 import type { V1Pod, V1Service } from "@kubernetes/client-node";
 import type { StackIdentity, StackStatus } from "../machines/stack.types.ts";
+import { annotationsOf, recordAnnotations } from "../src/cluster/record-codec.ts";
+import { stackPod, stackService } from "../src/cluster/stack-resources.ts";
 import { defaultInstance } from "../src/config/config.ts";
 import type { TypedKubeClient } from "../src/kube/typed-api.ts";
-import { annotationsOf, recordAnnotations } from "../src/stacks/record-codec.ts";
 import { newStackRecordOf } from "../src/stacks/stack-record.ts";
-import { stackPod, stackService } from "../src/stacks/stack-resources.ts";
 import { ownedBy, type StackResource, stackResource, stacksPath } from "./stack-crd.ts";
 
 /** One way of keeping a stack's durable record, reduced to the API calls each step makes. */

@@ -1,4 +1,5 @@
 import type { Server } from "bun";
+import { type InstanceLists, startReadingInstanceLists } from "./cluster/instance-lists.ts";
 import { ActingRole, IsolationWhenActing } from "./composition/acting-role.ts";
 import { createObservability } from "./composition/observability.ts";
 import { buildStackCore } from "./composition/stack-core.ts";
@@ -11,7 +12,6 @@ import { type KubeClient, kubeClientFromConfig } from "./kube/client.ts";
 import { fencedClient, instanceLease } from "./leadership/instance-lease.ts";
 import { leadershipStatus } from "./leadership/leadership-role.ts";
 import type { Logger } from "./log/logger.ts";
-import { type InstanceLists, startReadingInstanceLists } from "./stacks/instance-lists.ts";
 import { lockDatabase, openStackdDatabase } from "./store/database.ts";
 
 export interface StackdDependencies {

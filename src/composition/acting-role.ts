@@ -1,12 +1,12 @@
+import type { InstanceLists } from "../cluster/instance-lists.ts";
+import { restoreAlone } from "../cluster/restore-alone.ts";
 import type { Config } from "../config/config.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { takeOverFromView } from "../leadership/takeover.ts";
 import type { Logger } from "../log/logger.ts";
-import type { InstanceLists } from "../stacks/instance-lists.ts";
-import type { NetworkIsolation } from "../stacks/network-isolation-reconciler.ts";
-import { checkIngressPolicy } from "../stacks/network-policy.ts";
-import { startNetworkPolicies } from "../stacks/network-startup.ts";
-import { restoreAlone } from "../stacks/restore-alone.ts";
+import type { NetworkIsolation } from "../network/network-isolation-reconciler.ts";
+import { checkIngressPolicy } from "../network/network-policy.ts";
+import { startNetworkPolicies } from "../network/network-startup.ts";
 import type { Metrics } from "./observability.ts";
 import type { StackCore } from "./stack-core.ts";
 

@@ -1,6 +1,6 @@
+import type { ClusterView } from "../cluster/cluster-view.ts";
 import type { Config } from "../config/config.ts";
 import type { Logger } from "../log/logger.ts";
-import type { ClusterView } from "../stacks/cluster-view.ts";
 import { ForwardingSignatures } from "./forwarding-signature.ts";
 import type { LeadershipStatus } from "./leadership-role.ts";
 import type { LeaseElector } from "./lease-elector.ts";

@@ -13,6 +13,7 @@ import type {
   TerminalInput,
 } from "../../machines/stack.types.ts";
 import { timerStep } from "../../machines/timer-delay.ts";
+import { stackPod, stackService } from "../cluster/stack-resources.ts";
 import type { KubeClient } from "../kube/client.ts";
 import {
   isAlreadyExists,
@@ -22,10 +23,9 @@ import {
   toKubeApiError,
 } from "../kube/errors.ts";
 import type { Logger } from "../log/logger.ts";
+import type { NetworkIsolation } from "../network/network-isolation-reconciler.ts";
 import type { PortAllocator } from "../ports/port-allocator.ts";
 import { classifyCreateError, maxPortAttempts, takenPortIndexes } from "./create-failures.ts";
-import type { NetworkIsolation } from "./network-isolation-reconciler.ts";
-import { stackPod, stackService } from "./stack-resources.ts";
 import { createStackWrites } from "./stack-writes.ts";
 
 /** The NodePorts an existing Service holds for the stack's ports (ours where it has none). */

@@ -1,8 +1,8 @@
 import type { ExpiryInput, ExpiryOutcome, StackIdentity, TerminalInput } from "../../machines/stack.types.ts";
+import { expiryPatchOf, terminalPatchOf } from "../cluster/record-codec.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { clientSummary, isNotFound, isTransient, KubeApiError, toKubeApiError } from "../kube/errors.ts";
 import type { Logger } from "../log/logger.ts";
-import { expiryPatchOf, terminalPatchOf } from "./record-codec.ts";
 
 /** The one retry policy of a stack's writes: a transient failure is tried again after each of these. */
 export const writeRetryDelaysMs = [1_000, 2_000, 4_000];

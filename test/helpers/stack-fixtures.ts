@@ -1,6 +1,6 @@
 import type { StackIdentity } from "../../machines/stack.types.ts";
+import { annotationsOf, recordAnnotations } from "../../src/cluster/record-codec.ts";
 import { AppError } from "../../src/errors/app-error.ts";
-import { annotationsOf, recordAnnotations } from "../../src/stacks/record-codec.ts";
 import type { StackEffects } from "../../src/stacks/stack-effects.ts";
 import { newStackRecordOf, type StoredStack } from "../../src/stacks/stack-record.ts";
 

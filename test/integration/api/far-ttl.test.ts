@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "bun:test";
 import type { V1Pod, V1Service } from "@kubernetes/client-node";
-import { recordAnnotations } from "../../../src/stacks/record-codec.ts";
+import { recordAnnotations } from "../../../src/cluster/record-codec.ts";
 import { eventually, testKubeClient } from "../../helpers/cluster.ts";
 import { podSpecYaml, startTestStackd, stopAndRemove, type TestStackd } from "../../helpers/stackd.ts";
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "bun:test";
 import type { V1Service } from "@kubernetes/client-node";
+import { recordAnnotations } from "../../../src/cluster/record-codec.ts";
 import type { ChangeMessage } from "../../../src/live/messages.ts";
-import { recordAnnotations } from "../../../src/stacks/record-codec.ts";
 import { eventually, testKubeClient } from "../../helpers/cluster.ts";
 import { podSpecYaml, startTestStackd, stopAndRemove, type TestStackd } from "../../helpers/stackd.ts";
 

@@ -3,7 +3,7 @@ import { createActor, SimulatedClock, waitFor } from "xstate";
 import { statusOf } from "../../../machines/stack.machine.ts";
 import type { PodFacts } from "../../../machines/stack.types.ts";
 import { type DecidedStatus, decideStatus, type StatusFacts } from "../../../machines/stack-status.ts";
-import { statusFromCluster } from "../../../src/stacks/cluster-records.ts";
+import { statusFromCluster } from "../../../src/cluster/cluster-records.ts";
 import { provideStackEffects } from "../../../src/stacks/stack-effects.ts";
 import { quietEffects, testIdentity } from "../../helpers/stack-fixtures.ts";
 

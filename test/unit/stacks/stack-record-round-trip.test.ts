@@ -3,17 +3,18 @@ import type { V1Pod } from "@kubernetes/client-node";
 import { createActor } from "xstate";
 import { stackMachine } from "../../../machines/stack.machine.ts";
 import type { StackIdentity } from "../../../machines/stack.types.ts";
-import { sanitizePodSpec } from "../../../src/podspec/sanitize-pod-spec.ts";
-import { stackEnvOf, withStackEnv } from "../../../src/podspec/stack-env.ts";
-import { podStateOf, stackFromService, stacksFromCluster } from "../../../src/stacks/cluster-records.ts";
-import { ClusterView } from "../../../src/stacks/cluster-view.ts";
+import { podStateOf, stackFromService, stacksFromCluster } from "../../../src/cluster/cluster-records.ts";
+import { ClusterView } from "../../../src/cluster/cluster-view.ts";
 import {
   annotationsOf,
   DurableRecord,
   decodeService,
   expiryPatchOf,
   terminalPatchOf,
-} from "../../../src/stacks/record-codec.ts";
+} from "../../../src/cluster/record-codec.ts";
+import { stackPod, stackService } from "../../../src/cluster/stack-resources.ts";
+import { sanitizePodSpec } from "../../../src/podspec/sanitize-pod-spec.ts";
+import { stackEnvOf, withStackEnv } from "../../../src/podspec/stack-env.ts";
 import {
   apiRecordOf,
   identityOf,
@@ -22,7 +23,6 @@ import {
   statusRecordOf,
   storedStackOf,
 } from "../../../src/stacks/stack-record.ts";
-import { stackPod, stackService } from "../../../src/stacks/stack-resources.ts";
 import { upgradeStoredRecord } from "../../../src/store/legacy-records.ts";
 
 const stackId = "stack-00000000000000aa";

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "bun:test";
+import { recordAnnotations } from "../../../src/cluster/record-codec.ts";
 import type { KubeClient } from "../../../src/kube/client.ts";
 import { KubeApiError } from "../../../src/kube/errors.ts";
 import { silentLogger } from "../../../src/log/logger.ts";
-import { recordAnnotations } from "../../../src/stacks/record-codec.ts";
 import { createStackWrites, writeRetryDelaysMs } from "../../../src/stacks/stack-writes.ts";
 import { stackIdentityFixture } from "../../helpers/stack-fixtures.ts";
 

@@ -4,7 +4,7 @@ import {
   addressesOfEndpointSlice,
   addressesOfEndpoints,
   serverHostAddress,
-} from "../../../src/stacks/api-server-addresses.ts";
+} from "../../../src/network/api-server-addresses.ts";
 
 describe("addressesOfEndpointSlice", () => {
   it.each<[string, V1EndpointSlice, string[]]>([

@@ -1,7 +1,7 @@
 import type { V1Pod, V1Service } from "@kubernetes/client-node";
 import type { StackIdentity, StackPort } from "../../machines/stack.types.ts";
+import { newStackRecordOf } from "../stacks/stack-record.ts";
 import { annotationsOf } from "./record-codec.ts";
-import { newStackRecordOf } from "./stack-record.ts";
 
 /**
  * Labels that mark stackd's objects; the stack-id label is also the Service's selector, and

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "bun:test";
 import type { V1NetworkPolicy } from "@kubernetes/client-node";
-import { hasIngressPolicyType } from "../../../src/stacks/network-policy.ts";
+import { hasIngressPolicyType } from "../../../src/network/network-policy.ts";
 
 const withTypes = (policyTypes: string[] | undefined): V1NetworkPolicy => ({
   spec: { podSelector: {}, ...(policyTypes ? { policyTypes } : {}) },

@@ -1,4 +1,6 @@
 import type { V1NetworkPolicy, V1Service } from "@kubernetes/client-node";
+import { instanceSelector, ownedByInstance } from "../cluster/instance-scope.ts";
+import { stackLabels } from "../cluster/stack-resources.ts";
 import { defaultInstance } from "../config/config.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { toKubeApiError } from "../kube/errors.ts";
@@ -10,7 +12,6 @@ import {
 } from "../kube/network-policies.ts";
 import type { Logger } from "../log/logger.ts";
 import { readApiServerAddresses, type ServiceRef } from "./api-server-addresses.ts";
-import { instanceSelector, ownedByInstance } from "./instance-scope.ts";
 import {
   type ExposedPort,
   isolationSelector,
@@ -18,7 +19,6 @@ import {
   stackIngressPolicy,
   stackIngressPolicyName,
 } from "./network-isolation.ts";
-import { stackLabels } from "./stack-resources.ts";
 
 export interface NetworkIsolationOptions {
   kube: KubeClient;

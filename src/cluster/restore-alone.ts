@@ -1,10 +1,10 @@
 import type { Logger } from "../log/logger.ts";
 import type { PortAllocator } from "../ports/port-allocator.ts";
+import type { StackActors } from "../stacks/stack-actors.ts";
+import { leasesOf } from "../stacks/stack-record.ts";
 import type { StackStore } from "../store/stack-store.ts";
 import { adoptFromCluster } from "./cluster-adoption.ts";
 import type { InstanceLists } from "./instance-lists.ts";
-import type { StackActors } from "./stack-actors.ts";
-import { leasesOf } from "./stack-record.ts";
 
 /** At most this many stack ids in one log line (a lost database can mean 10,000 of them). */
 const loggedIds = 20;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "bun:test";
 import type { V1ContainerState, V1ContainerStatus, V1Pod, V1PodStatus } from "@kubernetes/client-node";
 import type { PodFacts } from "../../../machines/stack.types.ts";
-import { podFacts, podGone } from "../../../src/stacks/pod-facts.ts";
+import { podFacts, podGone } from "../../../src/cluster/pod-facts.ts";
 
 const node = "stack-node-1";
 

@@ -1,8 +1,8 @@
 import type { V1Pod, V1Service } from "@kubernetes/client-node";
 import type { Logger } from "../log/logger.ts";
 import type { PortAllocator } from "../ports/port-allocator.ts";
+import type { StackActors } from "../stacks/stack-actors.ts";
 import { type NodeLookup, podStateOf, stackFromService } from "./cluster-records.ts";
-import type { StackActors } from "./stack-actors.ts";
 
 export interface StackAdoptionParts {
   actors: Pick<StackActors, "restore" | "finishedRecently">;

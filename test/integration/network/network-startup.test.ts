@@ -2,8 +2,8 @@ import { describe, expect, it } from "bun:test";
 import { listNetworkPolicies } from "../../../src/kube/network-policies.ts";
 import type { TypedKubeClient } from "../../../src/kube/typed-api.ts";
 import { silentLogger } from "../../../src/log/logger.ts";
-import { IngressPolicyRequiredError } from "../../../src/stacks/network-policy.ts";
-import { NetworkIsolationStartupError, startNetworkPolicies } from "../../../src/stacks/network-startup.ts";
+import { IngressPolicyRequiredError } from "../../../src/network/network-policy.ts";
+import { NetworkIsolationStartupError, startNetworkPolicies } from "../../../src/network/network-startup.ts";
 import { namespacePerCase, serviceAccountClient, testKubeClient } from "../../helpers/cluster.ts";
 
 const admin = testKubeClient();

@@ -5,7 +5,7 @@ import {
   egressExceptions,
   namespaceIsolationPolicy,
   stackIngressPolicy,
-} from "../../../src/stacks/network-isolation.ts";
+} from "../../../src/network/network-isolation.ts";
 
 const privateV4 = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16"];
 const privateV6 = ["fd00::/8", "fe80::/10"];

@@ -5,12 +5,12 @@ import { ResourceWatch, type WatchHealth } from "../kube/watch.ts";
 import type { Logger } from "../log/logger.ts";
 import { stackEnvOf } from "../podspec/stack-env.ts";
 import type { PortAllocator } from "../ports/port-allocator.ts";
+import type { StackActors } from "../stacks/stack-actors.ts";
 import type { ClusterMirror } from "./cluster-view.ts";
 import type { InstanceLists } from "./instance-lists.ts";
 import { instanceSelector, scopeToInstance } from "./instance-scope.ts";
 import { NodeDirectory } from "./node-directory.ts";
 import { podFacts, podGone } from "./pod-facts.ts";
-import type { StackActors } from "./stack-actors.ts";
 import { stackLabels } from "./stack-resources.ts";
 
 export interface ClusterSyncOptions {

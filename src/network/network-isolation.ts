@@ -1,7 +1,7 @@
 import { BlockList, isIPv4, isIPv6 } from "node:net";
 import type { V1NetworkPolicy } from "@kubernetes/client-node";
+import { labelsFor, stackLabels } from "../cluster/stack-resources.ts";
 import { defaultInstance } from "../config/config.ts";
-import { labelsFor, stackLabels } from "./stack-resources.ts";
 
 /** Ranges a stack may not reach: RFC 1918, shared CGNAT space, link-local (with the metadata service). */
 export const privateIpv4Ranges = [

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "bun:test";
 import type { V1Pod, V1Service } from "@kubernetes/client-node";
-import { ClusterView } from "../../../src/stacks/cluster-view.ts";
-import { recordAnnotations } from "../../../src/stacks/record-codec.ts";
+import { ClusterView } from "../../../src/cluster/cluster-view.ts";
+import { recordAnnotations } from "../../../src/cluster/record-codec.ts";
 import type { StackUpdate } from "../../../src/stacks/stack-actors.ts";
 import { clusterIdentity, recordAnnotationOf } from "../../helpers/stack-fixtures.ts";
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "bun:test";
 import type { V1Pod, V1Service } from "@kubernetes/client-node";
 import type { PodFacts } from "../../../machines/stack.types.ts";
-import { stacksFromCluster, statusFromCluster } from "../../../src/stacks/cluster-records.ts";
-import { recordAnnotations } from "../../../src/stacks/record-codec.ts";
+import { stacksFromCluster, statusFromCluster } from "../../../src/cluster/cluster-records.ts";
+import { recordAnnotations } from "../../../src/cluster/record-codec.ts";
 import { clusterIdentity, recordAnnotationOf } from "../../helpers/stack-fixtures.ts";
 
 const nodes = {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "bun:test";
+import { labelsFor } from "../../../src/cluster/stack-resources.ts";
 import { defaultInstance } from "../../../src/config/config.ts";
 import { listNetworkPolicies } from "../../../src/kube/network-policies.ts";
 import type { TypedKubeClient } from "../../../src/kube/typed-api.ts";
 import { createLogger, type LogFields } from "../../../src/log/logger.ts";
-import { NetworkIsolation } from "../../../src/stacks/network-isolation-reconciler.ts";
-import { checkIngressPolicy } from "../../../src/stacks/network-policy.ts";
-import { labelsFor } from "../../../src/stacks/stack-resources.ts";
+import { NetworkIsolation } from "../../../src/network/network-isolation-reconciler.ts";
+import { checkIngressPolicy } from "../../../src/network/network-policy.ts";
 import { namespacePerCase, serviceAccountClient, testKubeClient } from "../../helpers/cluster.ts";
 import { deployedObject } from "../../helpers/deploy.ts";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "bun:test";
 import { KubeApiError } from "../../../src/kube/errors.ts";
 import { applyNetworkPolicy } from "../../../src/kube/network-policies.ts";
-import { checkIngressPolicy, IngressPolicyRequiredError } from "../../../src/stacks/network-policy.ts";
+import { checkIngressPolicy, IngressPolicyRequiredError } from "../../../src/network/network-policy.ts";
 import { namespacePerCase, serviceAccountClient, testKubeClient } from "../../helpers/cluster.ts";
 
 const kube = testKubeClient();

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "bun:test";
 import type { V1Pod } from "@kubernetes/client-node";
+import { instanceSelector, ownedByInstance, scopeToInstance } from "../../../src/cluster/instance-scope.ts";
+import { labelsFor } from "../../../src/cluster/stack-resources.ts";
 import type { WatchEventType } from "../../../src/kube/watch.ts";
-import { instanceSelector, ownedByInstance, scopeToInstance } from "../../../src/stacks/instance-scope.ts";
-import { labelsFor } from "../../../src/stacks/stack-resources.ts";
 
 /** A pod of stackd's made by `instance`; `null` for one made before the instance label existed. */
 function stackPod(name: string, instance: string | null): V1Pod {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "bun:test";
 import type { V1Pod, V1Service } from "@kubernetes/client-node";
-import { missingFrom, type OwnedObject, orphansOf, ownedMap } from "../../../src/stacks/cluster-sync.ts";
+import { missingFrom, type OwnedObject, orphansOf, ownedMap } from "../../../src/cluster/cluster-sync.ts";
 
 const createdAt = Date.parse("2025-01-01T12:00:00.000Z");
 const grace = 60_000;

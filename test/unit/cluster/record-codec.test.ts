@@ -1,6 +1,6 @@
 import { describe, expect, it } from "bun:test";
 import type { V1Service } from "@kubernetes/client-node";
-import { expiryOf, recordAnnotations, terminalOf } from "../../../src/stacks/record-codec.ts";
+import { expiryOf, recordAnnotations, terminalOf } from "../../../src/cluster/record-codec.ts";
 
 const terminalAnnotation = recordAnnotations.terminal;
 const ttlAnnotation = recordAnnotations.ttl;

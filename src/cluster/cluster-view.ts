@@ -1,4 +1,6 @@
 import type { V1Pod, V1Service } from "@kubernetes/client-node";
+import { type StackUpdate, ttlMove } from "../stacks/stack-actors.ts";
+import { type StoredStack, sameStoredStack } from "../stacks/stack-record.ts";
 import {
   type NodeLookup,
   type PodState,
@@ -6,8 +8,6 @@ import {
   stackFromService,
   stackIdOf,
 } from "./cluster-records.ts";
-import { type StackUpdate, ttlMove } from "./stack-actors.ts";
-import { type StoredStack, sameStoredStack } from "./stack-record.ts";
 
 /** The raw objects the watches see, as ClusterSync hands them over. */
 export interface ClusterMirror {

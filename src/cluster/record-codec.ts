@@ -1,7 +1,7 @@
 import type { V1Service } from "@kubernetes/client-node";
 import { type Static, type TSchema, Type } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
-import { PortProtocol, StackLabels, StackRecord } from "./stack-record.ts";
+import { PortProtocol, StackLabels, StackRecord } from "../stacks/stack-record.ts";
 
 /**
  * The one codec between a stack's record and the `stackd.io/*` annotations of its Service, where the

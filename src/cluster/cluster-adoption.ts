@@ -1,8 +1,8 @@
+import type { StoredStack } from "../stacks/stack-record.ts";
 import { stacksFromCluster } from "./cluster-records.ts";
 import type { InstanceLists } from "./instance-lists.ts";
 import { ownedByInstance } from "./instance-scope.ts";
 import { NodeDirectory } from "./node-directory.ts";
-import type { StoredStack } from "./stack-record.ts";
 
 /**
  * The stacks of this instance that the cluster holds and the database does not: read from the

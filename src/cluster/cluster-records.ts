@@ -1,9 +1,9 @@
 import type { V1Pod, V1Service } from "@kubernetes/client-node";
 import type { PodFacts } from "../../machines/stack.types.ts";
 import { type DecidedStatus, decideStatus, type StatusFacts } from "../../machines/stack-status.ts";
+import type { StackPortRecord, StoredStack } from "../stacks/stack-record.ts";
 import { podFacts } from "./pod-facts.ts";
 import { type DurableRecord, decodeService, type TerminalRecord } from "./record-codec.ts";
-import type { StackPortRecord, StoredStack } from "./stack-record.ts";
 import { stackLabels } from "./stack-resources.ts";
 
 export const stackIdOf = (object: { metadata?: { labels?: Record<string, string> } }) =>

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "bun:test";
 import type { V1NetworkPolicy } from "@kubernetes/client-node";
+import { labelsFor } from "../../../src/cluster/stack-resources.ts";
 import { defaultInstance } from "../../../src/config/config.ts";
 import {
   applyNetworkPolicy,
@@ -8,10 +9,9 @@ import {
   networkPoliciesPath,
 } from "../../../src/kube/network-policies.ts";
 import { silentLogger } from "../../../src/log/logger.ts";
-import { namespaceIsolationPolicy, stackIngressPolicy } from "../../../src/stacks/network-isolation.ts";
-import { NetworkIsolation } from "../../../src/stacks/network-isolation-reconciler.ts";
-import { checkIngressPolicy } from "../../../src/stacks/network-policy.ts";
-import { labelsFor } from "../../../src/stacks/stack-resources.ts";
+import { namespaceIsolationPolicy, stackIngressPolicy } from "../../../src/network/network-isolation.ts";
+import { NetworkIsolation } from "../../../src/network/network-isolation-reconciler.ts";
+import { checkIngressPolicy } from "../../../src/network/network-policy.ts";
 import { defaultIngressPolicy } from "../../../tools/cluster/fixture.ts";
 import { namespacePerCase, testKubeClient } from "../../helpers/cluster.ts";
 
