@@ -5,7 +5,6 @@ import type { KubeTransport } from "../kube/transport.ts";
 import type { Logger } from "../log/logger.ts";
 import { LeaseClient } from "./lease-client.ts";
 
-
 export interface LeaderInfo {
   identity: string;
   /** Where the leader takes writes; null when its Lease does not say. */
