@@ -106,12 +106,18 @@ export class LeaseElector {
     }
   }
 
-  /** Resolves once this process holds the Lease; rejects when it may not (another live process holds it). */
+  /**
+   * Resolves once this process holds the Lease; rejects when it may not (another live process holds it)
+   * or when the Lease cannot be read or written (the start fails, naming why).
+   */
   held(): Promise<void> {
     this.start();
     return new Promise((resolve, reject) => {
       const settle = (snapshot: LeadershipSnapshot) => {
         if (snapshot.hasTag("holding")) resolve();
+        // At start a Lease that cannot be read or written fails the start, naming why (as a list would).
+        else if (snapshot.context.lastError !== null)
+          reject(new Error(`cannot take the instance's Lease: ${snapshot.context.lastError}`));
         else if (snapshot.matches("refused"))
           reject(new InstanceHeldError(snapshot.context.verdict ?? "the instance is held elsewhere"));
         else if (snapshot.status === "done") reject(new Error("stopped before holding the instance"));
