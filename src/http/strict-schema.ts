@@ -1,4 +1,4 @@
-import { Kind, type TObject, type TSchema } from "@sinclair/typebox";
+import { Kind, type Static, type TObject, type TSchema } from "@sinclair/typebox";
 import { Value, type ValueError } from "@sinclair/typebox/value";
 import type { AppError } from "../errors/app-error.ts";
 
@@ -10,6 +10,18 @@ export interface RefusalIssue {
   message: string;
   path: [];
   refusal: AppError;
+}
+
+const refusalOf = (schema: TSchema, refuse: Refusal, value: unknown): AppError | undefined => {
+  const first = Value.Errors(schema, value).First();
+  return first && refuse(first);
+};
+
+/** `value` as `schema` types it, or `refuse`'s answer to TypeBox's first error: `strictSchema`'s check, for a parser. */
+export function checkedBy<S extends TSchema>(schema: S, refuse: Refusal, value: unknown): Static<S> {
+  const refusal = refusalOf(schema, refuse, value);
+  if (refusal) throw refusal;
+  return value as Static<S>;
 }
 
 /**
@@ -26,9 +38,8 @@ export function strictSchema<S extends TSchema>(
   const strict = { ...schema };
   const validate = (input: unknown) => {
     const value = decode(input);
-    const first = Value.Errors(strict, value).First();
-    if (!first) return { value };
-    const refusal = refuse(first);
+    const refusal = refusalOf(strict, refuse, value);
+    if (!refusal) return { value };
     const issue: RefusalIssue = { message: refusal.message, path: [], refusal };
     return { issues: [issue] };
   };
