@@ -119,6 +119,7 @@ export class ClusterSync {
   /** While leading: the Pods of stacks that have no actor here (yet), for a Service to be adopted. */
   #unclaimedPods = new Map<string, V1Pod>();
   #sweepTimer: ReturnType<typeof setInterval> | undefined;
+  #sweepPasses = 0;
   #now: () => number;
   #actors: StackActors | null;
   #mirror: ClusterMirror | undefined;
@@ -249,16 +250,25 @@ export class ClusterSync {
     return this.#watches.map((watch) => ({ path: watch.path, health: watch.health() }));
   }
 
+  /** How many orphan sweeps have finished (deleting or not, failed or not): tests wait for a count. */
+  sweepPasses(): number {
+    return this.#sweepPasses;
+  }
+
   /** Deletes the instance's Pods and Services that no stack owns and that are older than the grace. */
   async sweepOrphans(): Promise<number> {
     const { kube, namespace } = this.#options;
-    const pods = await this.#sweep(this.#pods, "pod", (name) =>
-      kube.transport.send("DELETE", `/api/v1/namespaces/${namespace}/pods/${name}`),
-    );
-    const services = await this.#sweep(this.#services, "service", (name) =>
-      kube.transport.send("DELETE", `/api/v1/namespaces/${namespace}/services/${name}`),
-    );
-    return pods + services;
+    try {
+      const pods = await this.#sweep(this.#pods, "pod", (name) =>
+        kube.transport.send("DELETE", `/api/v1/namespaces/${namespace}/pods/${name}`),
+      );
+      const services = await this.#sweep(this.#services, "service", (name) =>
+        kube.transport.send("DELETE", `/api/v1/namespaces/${namespace}/services/${name}`),
+      );
+      return pods + services;
+    } finally {
+      this.#sweepPasses += 1;
+    }
   }
 
   async #sweep(objects: Map<string, OwnedObject>, kind: string, remove: (name: string) => Promise<unknown>) {

@@ -10,13 +10,13 @@ import type { KubeClient } from "../kube/client.ts";
 import { UpdateRelay } from "../leadership/update-relay.ts";
 import { ChangeFeed } from "../live/change-feed.ts";
 import type { Logger } from "../log/logger.ts";
-import type { NetworkIsolation } from "../network/network-isolation-reconciler.ts";
 import { PortAllocator } from "../ports/port-allocator.ts";
 import { lifecycleLog } from "../stacks/lifecycle-log.ts";
 import { StackActors } from "../stacks/stack-actors.ts";
 import { createStackEffects, provideStackEffects } from "../stacks/stack-effects.ts";
 import { StackReads } from "../stacks/stack-reads.ts";
 import { StackService } from "../stacks/stack-service.ts";
+import { createStackWrites, isolationThroughWrites, type StackIsolation } from "../stacks/stack-writes.ts";
 import { TtlExtensions } from "../stacks/ttl-extensions.ts";
 import { BatchDeleteStore } from "../store/batch-delete-store.ts";
 import { EventHistory } from "../store/event-history.ts";
@@ -38,7 +38,7 @@ export interface StackCoreParts {
   /** Null when this process may write to the cluster, otherwise why not (the instance Lease's fence). */
   mayWrite: () => string | null;
   /** The per-stack NetworkPolicies, once isolation has started (writes nothing before). */
-  isolation: Pick<NetworkIsolation, "ensureStackIngressPolicy" | "removeStackIngressPolicy">;
+  isolation: StackIsolation;
 }
 
 /**
@@ -72,7 +72,8 @@ export function buildStackCore({
     logger,
     // The one place a stack's writes ask leadership first (the transport's fence backs it up).
     mayWrite,
-    isolation,
+    // Per-stack policies are the stack's objects too: the same fence and retries as its other writes.
+    isolation: isolationThroughWrites(isolation, createStackWrites({ kube, logger, mayWrite })),
   });
   const machine = provideStackEffects(effects, {
     now: Date.now,

@@ -3,6 +3,7 @@ import { expiryPatchOf, terminalPatchOf } from "../cluster/record-codec.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { clientSummary, isNotFound, isTransient, KubeApiError, toKubeApiError } from "../kube/errors.ts";
 import type { Logger } from "../log/logger.ts";
+import type { NetworkIsolation } from "../network/network-isolation-reconciler.ts";
 
 /** The one retry policy of a stack's writes: a transient failure is tried again after each of these. */
 export const writeRetryDelaysMs = [1_000, 2_000, 4_000];
@@ -117,3 +118,26 @@ export function createStackWrites({
 }
 
 export type StackWrites = ReturnType<typeof createStackWrites>;
+
+/** The per-stack NetworkPolicy writes that a stack's effects ask for. */
+export type StackIsolation = Pick<NetworkIsolation, "ensureStackIngressPolicy" | "removeStackIngressPolicy">;
+
+/**
+ * `isolation` whose per-stack policy writes go through `write`, so that they too ask the leadership
+ * fence before each attempt and retry a transient failure by the one policy.
+ */
+export function isolationThroughWrites(
+  isolation: StackIsolation,
+  { write }: Pick<StackWrites, "write">,
+): StackIsolation {
+  return {
+    ensureStackIngressPolicy: (stackId, ports) =>
+      write("write the stack's ingress policy", stackId, "retried", () =>
+        isolation.ensureStackIngressPolicy(stackId, ports),
+      ),
+    removeStackIngressPolicy: (stackId) =>
+      write("delete the stack's ingress policy", stackId, "retried", () =>
+        isolation.removeStackIngressPolicy(stackId),
+      ),
+  };
+}

@@ -1,6 +1,15 @@
 import { describe, expect, it } from "bun:test";
 import type { V1Pod, V1Service } from "@kubernetes/client-node";
-import { missingFrom, type OwnedObject, orphansOf, ownedMap } from "../../../src/cluster/cluster-sync.ts";
+import {
+  ClusterSync,
+  missingFrom,
+  type OwnedObject,
+  orphansOf,
+  ownedMap,
+} from "../../../src/cluster/cluster-sync.ts";
+import type { KubeClient } from "../../../src/kube/client.ts";
+import { silentLogger } from "../../../src/log/logger.ts";
+import type { PortAllocator } from "../../../src/ports/port-allocator.ts";
 
 const createdAt = Date.parse("2025-01-01T12:00:00.000Z");
 const grace = 60_000;
@@ -206,5 +215,24 @@ describe("missingFrom", () => {
     expect(missingFrom(scheduledStacks(), new Set(["stack-a"]))).toEqual([
       { stackId: "stack-b", nodeName: "node-2" },
     ]);
+  });
+});
+
+describe("ClusterSync.sweepPasses", () => {
+  it("counts each finished orphan sweep, so that a test can wait for passes instead of sleeping", async () => {
+    const sync = new ClusterSync({
+      kube: { transport: { send: async () => ({}) } } as unknown as KubeClient,
+      namespace: "stacks",
+      instance: "default",
+      actors: null,
+      ports: {} as PortAllocator,
+      logger: silentLogger,
+      orphanGraceMs: grace,
+      reconcileIntervalMs: 1_000,
+    });
+    expect(sync.sweepPasses()).toBe(0);
+    await sync.sweepOrphans();
+    await sync.sweepOrphans();
+    expect(sync.sweepPasses()).toBe(2);
   });
 });

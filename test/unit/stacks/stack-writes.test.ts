@@ -3,7 +3,11 @@ import { recordAnnotations } from "../../../src/cluster/record-codec.ts";
 import type { KubeClient } from "../../../src/kube/client.ts";
 import { KubeApiError } from "../../../src/kube/errors.ts";
 import { silentLogger } from "../../../src/log/logger.ts";
-import { createStackWrites, writeRetryDelaysMs } from "../../../src/stacks/stack-writes.ts";
+import {
+  createStackWrites,
+  isolationThroughWrites,
+  writeRetryDelaysMs,
+} from "../../../src/stacks/stack-writes.ts";
 import { stackIdentityFixture } from "../../helpers/stack-fixtures.ts";
 
 const identity = stackIdentityFixture("stack-0123456789abcdef");
@@ -106,5 +110,62 @@ describe("a stack's writes", () => {
     expect(sent[0]?.body).toEqual({
       metadata: { annotations: { [recordAnnotations.terminal]: JSON.stringify(record) } },
     });
+  });
+});
+
+describe("a stack's ingress policy writes", () => {
+  /** An isolation that records each policy write and fails with the next of `failures` (then succeeds). */
+  function recordingIsolation(failures: Error[] = []) {
+    const written: string[] = [];
+    const isolation = {
+      async ensureStackIngressPolicy(stackId: string) {
+        written.push(`ensure ${stackId}`);
+        const failed = failures.shift();
+        if (failed) throw failed;
+      },
+      async removeStackIngressPolicy(stackId: string) {
+        written.push(`remove ${stackId}`);
+        const failed = failures.shift();
+        if (failed) throw failed;
+      },
+    };
+    return { isolation, written };
+  }
+
+  it("write nothing and refuse as not leader when the fence refuses", async () => {
+    const { writes } = writesWith([], () => "lost the lease");
+    const { isolation, written } = recordingIsolation();
+    const fenced = isolationThroughWrites(isolation, writes);
+    const ensured = await fenced.ensureStackIngressPolicy(identity.stackId, []).catch((error) => error);
+    const removed = await fenced.removeStackIngressPolicy(identity.stackId).catch((error) => error);
+    expect((ensured as KubeApiError).reason).toBe("NotLeader");
+    expect((removed as KubeApiError).reason).toBe("NotLeader");
+    expect(written).toEqual([]);
+  });
+
+  it("retry a transient failure by the one policy", async () => {
+    const { writes, sleeps } = writesWith([]);
+    const { isolation, written } = recordingIsolation([failure(503), failure(500)]);
+    const fenced = isolationThroughWrites(isolation, writes);
+    await fenced.ensureStackIngressPolicy(identity.stackId, [{ port: 80, protocol: "TCP" }]);
+    await fenced.removeStackIngressPolicy(identity.stackId);
+    expect(written).toEqual([
+      `ensure ${identity.stackId}`,
+      `ensure ${identity.stackId}`,
+      `ensure ${identity.stackId}`,
+      `remove ${identity.stackId}`,
+    ]);
+    expect(sleeps).toEqual(writeRetryDelaysMs.slice(0, 2));
+  });
+
+  it("give up at once on a failure that is not transient", async () => {
+    const { writes, sleeps } = writesWith([]);
+    const { isolation, written } = recordingIsolation([failure(403)]);
+    const error = await isolationThroughWrites(isolation, writes)
+      .removeStackIngressPolicy(identity.stackId)
+      .catch((caught: unknown) => caught);
+    expect((error as KubeApiError).status).toBe(403);
+    expect(written).toHaveLength(1);
+    expect(sleeps).toEqual([]);
   });
 });
