@@ -132,7 +132,8 @@ export function isolationThroughWrites(
 ): StackIsolation {
   return {
     ensureStackIngressPolicy: (stackId, ports) =>
-      write("write the stack's ingress policy", stackId, "retried", () =>
+      // Once: a create does not wait for retries; the next isolation pass repairs a missing policy.
+      write("write the stack's ingress policy", stackId, "once", () =>
         isolation.ensureStackIngressPolicy(stackId, ports),
       ),
     removeStackIngressPolicy: (stackId) =>

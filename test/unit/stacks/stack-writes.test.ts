@@ -143,19 +143,29 @@ describe("a stack's ingress policy writes", () => {
     expect(written).toEqual([]);
   });
 
-  it("retry a transient failure by the one policy", async () => {
+  it("retry a transient failure of a removal by the one policy", async () => {
     const { writes, sleeps } = writesWith([]);
     const { isolation, written } = recordingIsolation([failure(503), failure(500)]);
     const fenced = isolationThroughWrites(isolation, writes);
-    await fenced.ensureStackIngressPolicy(identity.stackId, [{ port: 80, protocol: "TCP" }]);
     await fenced.removeStackIngressPolicy(identity.stackId);
     expect(written).toEqual([
-      `ensure ${identity.stackId}`,
-      `ensure ${identity.stackId}`,
-      `ensure ${identity.stackId}`,
+      `remove ${identity.stackId}`,
+      `remove ${identity.stackId}`,
       `remove ${identity.stackId}`,
     ]);
     expect(sleeps).toEqual(writeRetryDelaysMs.slice(0, 2));
+  });
+
+  it("try a create's policy once: the create does not wait, the next isolation pass repairs it", async () => {
+    const { writes, sleeps } = writesWith([]);
+    const { isolation, written } = recordingIsolation([failure(503)]);
+    const fenced = isolationThroughWrites(isolation, writes);
+    const ensured = await fenced
+      .ensureStackIngressPolicy(identity.stackId, [{ port: 80, protocol: "TCP" }])
+      .catch((error) => error);
+    expect((ensured as KubeApiError).status).toBe(503);
+    expect(written).toEqual([`ensure ${identity.stackId}`]);
+    expect(sleeps).toEqual([]);
   });
 
   it("give up at once on a failure that is not transient", async () => {
