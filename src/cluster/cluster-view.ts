@@ -1,6 +1,6 @@
 import type { V1Pod, V1Service } from "@kubernetes/client-node";
-import { type StackUpdate, ttlMove } from "../stacks/stack-actors.ts";
 import { type StoredStack, sameStoredStack } from "../stacks/stack-record.ts";
+import { type StackUpdate, StackUpdateListeners, ttlMove } from "../stacks/stack-update.ts";
 import {
   type NodeLookup,
   type PodState,
@@ -33,7 +33,7 @@ interface ViewEntry {
 export class ClusterView implements ClusterMirror {
   #entries = new Map<string, ViewEntry>();
   #pods = new Map<string, V1Pod>();
-  #listeners = new Set<(update: StackUpdate) => void>();
+  #listeners = new StackUpdateListeners();
   #nodes: NodeLookup;
   #now: () => number;
 
@@ -43,8 +43,7 @@ export class ClusterView implements ClusterMirror {
   }
 
   onUpdate(listener: (update: StackUpdate) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#listeners.onUpdate(listener);
   }
 
   has(stackId: string): boolean {
@@ -162,6 +161,6 @@ export class ClusterView implements ClusterMirror {
   }
 
   #emit(update: StackUpdate): void {
-    for (const listener of this.#listeners) listener(update);
+    this.#listeners.emit(update);
   }
 }

@@ -1,6 +1,6 @@
 import type { KubeTransport } from "../kube/transport.ts";
 import { createMetrics, resourceOf, watchObserver } from "../metrics/metrics.ts";
-import type { StackUpdate } from "../stacks/stack-actors.ts";
+import type { StackUpdate } from "../stacks/stack-update.ts";
 
 export type Metrics = ReturnType<typeof createMetrics>;
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from "bun:test";
 import type { V1Pod, V1Service } from "@kubernetes/client-node";
 import { ClusterView } from "../../../src/cluster/cluster-view.ts";
 import { recordAnnotations } from "../../../src/cluster/record-codec.ts";
-import type { StackUpdate } from "../../../src/stacks/stack-actors.ts";
+import type { StackUpdate } from "../../../src/stacks/stack-update.ts";
 import { clusterIdentity, recordAnnotationOf } from "../../helpers/stack-fixtures.ts";
 
 const identity = clusterIdentity;

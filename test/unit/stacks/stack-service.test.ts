@@ -8,11 +8,12 @@ import type {
 } from "../../../machines/stack.types.ts";
 import { silentLogger } from "../../../src/log/logger.ts";
 import { PortAllocator } from "../../../src/ports/port-allocator.ts";
-import { StackActors, type StackUpdate } from "../../../src/stacks/stack-actors.ts";
+import { StackActors } from "../../../src/stacks/stack-actors.ts";
 import { provideStackEffects } from "../../../src/stacks/stack-effects.ts";
 import { StackReads } from "../../../src/stacks/stack-reads.ts";
 import type { StoredStack } from "../../../src/stacks/stack-record.ts";
 import { type NewStack, StackService } from "../../../src/stacks/stack-service.ts";
+import type { StackUpdate } from "../../../src/stacks/stack-update.ts";
 import { openDatabase } from "../../../src/store/database.ts";
 import { StackStore } from "../../../src/store/stack-store.ts";
 import { quietEffects, refusal } from "../../helpers/stack-fixtures.ts";
