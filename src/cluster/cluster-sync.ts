@@ -1,6 +1,5 @@
 import type { V1Node, V1Pod, V1Service } from "@kubernetes/client-node";
 import type { KubeClient } from "../kube/client.ts";
-import { isNotFound, toKubeApiError } from "../kube/errors.ts";
 import { ResourceWatch, type WatchHealth } from "../kube/watch.ts";
 import type { Logger } from "../log/logger.ts";
 import { stackEnvOf } from "../podspec/stack-env.ts";
@@ -10,6 +9,7 @@ import type { ClusterMirror } from "./cluster-view.ts";
 import type { InstanceLists } from "./instance-lists.ts";
 import { instanceSelector, scopeToInstance } from "./instance-scope.ts";
 import { NodeDirectory } from "./node-directory.ts";
+import { OrphanSweep } from "./orphan-sweep.ts";
 import { podFacts, podGone } from "./pod-facts.ts";
 import { stackLabels } from "./stack-resources.ts";
 
@@ -50,40 +50,6 @@ const noActors = {
   has: () => false,
 };
 
-/** What the orphan sweep needs to know of one of stackd's Pods or Services (not the whole object). */
-export interface OwnedObject {
-  stackId: string;
-  createdAt: number;
-  deleting: boolean;
-  nodePorts: number[];
-}
-
-type Labelled = V1Pod | V1Service;
-
-function ownedObject(object: Labelled): OwnedObject | undefined {
-  const stackId = stackIdOf(object);
-  if (!stackId) return undefined;
-  const ports =
-    object.kind === "Service" || "ports" in (object.spec ?? {}) ? (object as V1Service).spec?.ports : [];
-  return {
-    stackId,
-    createdAt: new Date(object.metadata?.creationTimestamp ?? 0).getTime(),
-    deleting: Boolean(object.metadata?.deletionTimestamp),
-    nodePorts: (ports ?? []).map((port) => port.nodePort ?? 0).filter(Boolean),
-  };
-}
-
-/** Owned objects that the sweep deletes: not already deleting, older than the cutoff, of no known stack. */
-export function orphansOf(
-  objects: Map<string, OwnedObject>,
-  cutoff: number,
-  hasStack: (stackId: string) => boolean,
-): Array<[string, OwnedObject]> {
-  return [...objects].filter(
-    ([, owned]) => !owned.deleting && owned.createdAt <= cutoff && !hasStack(owned.stackId),
-  );
-}
-
 /** Scheduled stacks (which must have a Pod and a Service) whose object a relist did not return. */
 export function missingFrom<T extends { stackId: string }>(
   scheduled: Iterable<T>,
@@ -92,15 +58,6 @@ export function missingFrom<T extends { stackId: string }>(
   const missing: T[] = [];
   for (const stack of scheduled) if (!present.has(stack.stackId)) missing.push(stack);
   return missing;
-}
-
-export function ownedMap(objects: Labelled[]): Map<string, OwnedObject> {
-  const map = new Map<string, OwnedObject>();
-  for (const object of objects) {
-    const owned = ownedObject(object);
-    if (owned) map.set(object.metadata?.name ?? "", owned);
-  }
-  return map;
 }
 
 /**
@@ -112,14 +69,11 @@ export class ClusterSync {
   readonly nodes = new NodeDirectory();
   #options: ClusterSyncOptions;
   #watches: ResourceWatch<V1Node | V1Pod | V1Service>[] = [];
-  #pods = new Map<string, OwnedObject>();
-  #services = new Map<string, OwnedObject>();
+  #sweep: OrphanSweep;
   /** Each seen Pod's per-stack env values, by stack id (on every replica, for `?include=env`). */
   #podEnv = new Map<string, Record<string, string>>();
   /** While leading: the Pods of stacks that have no actor here (yet), for a Service to be adopted. */
   #unclaimedPods = new Map<string, V1Pod>();
-  #sweepTimer: ReturnType<typeof setInterval> | undefined;
-  #sweepPasses = 0;
   #now: () => number;
   #actors: StackActors | null;
   #mirror: ClusterMirror | undefined;
@@ -129,6 +83,15 @@ export class ClusterSync {
     this.#now = options.now ?? Date.now;
     this.#actors = options.actors;
     this.#mirror = options.mirror;
+    this.#sweep = new OrphanSweep({
+      transport: options.kube.transport,
+      namespace: options.namespace,
+      ports: options.ports,
+      logger: options.logger,
+      orphanGraceMs: options.orphanGraceMs,
+      intervalMs: options.reconcileIntervalMs,
+      now: this.#now,
+    });
   }
 
   /** The actors to feed, or a sink that drops everything while this replica does not lead. */
@@ -143,7 +106,7 @@ export class ClusterSync {
   lead(actors: StackActors): void {
     this.#actors = actors;
     this.#mirror = undefined;
-    if (!this.#sweepTimer) this.#startSweeps();
+    this.#startSweeps();
   }
 
   /** The per-stack env values the stack's Pod carries ({} when none), or null when its Pod is not seen. */
@@ -207,16 +170,16 @@ export class ClusterSync {
       handlers: scopeToInstance<V1Service>(instance, {
         onHealth: (health) => this.#options.onWatchHealth?.("services", health),
         onSync: (services) => {
-          this.#services = ownedMap(services);
+          this.#sweep.sync("service", services);
           this.#mirror?.services(services);
           for (const service of services) this.#claim(service);
-          const present = new Set([...this.#services.values()].map((owned) => owned.stackId));
+          const present = this.#sweep.stacksWithService();
           const absent = (stackId: string) => !present.has(stackId);
           for (const stack of missingFrom(this.#sink.scheduledStacks(absent), present))
             this.#sink.serviceGone(stack.stackId);
         },
         onEvent: (type, service) => {
-          this.#track(this.#services, type === "DELETED", service);
+          this.#sweep.track("service", type === "DELETED", service);
           this.#mirror?.service(type === "DELETED", service);
           if (type !== "DELETED") this.#claim(service);
           const stackId = stackIdOf(service);
@@ -234,15 +197,11 @@ export class ClusterSync {
   }
 
   #startSweeps(): void {
-    this.#sweepTimer = setInterval(() => {
-      this.sweepOrphans().catch((error: unknown) =>
-        this.#options.logger.warn("orphan sweep failed", { error }),
-      );
-    }, this.#options.reconcileIntervalMs);
+    this.#sweep.start((stackId) => this.#actors?.has(stackId) ?? true);
   }
 
   async stop(): Promise<void> {
-    if (this.#sweepTimer) clearInterval(this.#sweepTimer);
+    this.#sweep.stop();
     await Promise.all(this.#watches.map((watch) => watch.stop()));
   }
 
@@ -252,52 +211,19 @@ export class ClusterSync {
 
   /** How many orphan sweeps have finished (deleting or not, failed or not): tests wait for a count. */
   sweepPasses(): number {
-    return this.#sweepPasses;
+    return this.#sweep.passes();
   }
 
   /** Deletes the instance's Pods and Services that no stack owns and that are older than the grace. */
   async sweepOrphans(): Promise<number> {
-    const { kube, namespace } = this.#options;
-    try {
-      const pods = await this.#sweep(this.#pods, "pod", (name) =>
-        kube.transport.send("DELETE", `/api/v1/namespaces/${namespace}/pods/${name}`),
-      );
-      const services = await this.#sweep(this.#services, "service", (name) =>
-        kube.transport.send("DELETE", `/api/v1/namespaces/${namespace}/services/${name}`),
-      );
-      return pods + services;
-    } finally {
-      this.#sweepPasses += 1;
-    }
-  }
-
-  async #sweep(objects: Map<string, OwnedObject>, kind: string, remove: (name: string) => Promise<unknown>) {
-    const { orphanGraceMs, logger, ports } = this.#options;
-    const actors = this.#actors;
-    if (!actors) return 0;
-    const orphans = orphansOf(objects, this.#now() - orphanGraceMs, (stackId) => actors.has(stackId));
-    for (const [name, owned] of orphans) {
-      logger.info(`deleting orphan ${kind}`, { name, stackId: owned.stackId });
-      await remove(name).catch((error: unknown) => {
-        if (!isNotFound(toKubeApiError(error))) throw error;
-      });
-      owned.deleting = true;
-      for (const port of owned.nodePorts) ports.freed(port);
-    }
-    return orphans.length;
-  }
-
-  #track(objects: Map<string, OwnedObject>, deleted: boolean, object: Labelled): void {
-    const name = object.metadata?.name ?? "";
-    const owned = deleted ? undefined : ownedObject(object);
-    if (owned) objects.set(name, owned);
-    else objects.delete(name);
+    // A replica that does not lead owns everything it sees, so its sweep deletes nothing.
+    return this.#sweep.sweep((stackId) => this.#actors?.has(stackId) ?? true);
   }
 
   #podEvent(deleted: boolean, pod: V1Pod): void {
     const stackId = stackIdOf(pod);
     if (!stackId) return;
-    this.#track(this.#pods, deleted, pod);
+    this.#sweep.track("pod", deleted, pod);
     if (deleted) this.#podEnv.delete(stackId);
     else this.#podEnv.set(stackId, stackEnvOf(pod) ?? {});
     this.#mirror?.pod(deleted, pod);
@@ -335,7 +261,7 @@ export class ClusterSync {
   }
 
   #syncPods(pods: V1Pod[]): void {
-    this.#pods = ownedMap(pods);
+    this.#sweep.sync("pod", pods);
     this.#podEnv = new Map();
     this.#unclaimedPods = new Map();
     for (const pod of pods) {

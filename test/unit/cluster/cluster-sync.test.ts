@@ -1,12 +1,7 @@
 import { describe, expect, it } from "bun:test";
 import type { V1Pod, V1Service } from "@kubernetes/client-node";
-import {
-  ClusterSync,
-  missingFrom,
-  type OwnedObject,
-  orphansOf,
-  ownedMap,
-} from "../../../src/cluster/cluster-sync.ts";
+import { ClusterSync, missingFrom } from "../../../src/cluster/cluster-sync.ts";
+import { type OwnedObject, orphansOf, ownedMap } from "../../../src/cluster/owned-objects.ts";
 import type { KubeClient } from "../../../src/kube/client.ts";
 import { silentLogger } from "../../../src/log/logger.ts";
 import type { PortAllocator } from "../../../src/ports/port-allocator.ts";
