@@ -39,6 +39,8 @@ const machine = provideStackEffects(
     expose: async (input) => ({ nodePorts: input.nodePorts }),
     teardown: async () => {},
     restoreService: async (input) => ({ nodePorts: input.nodePorts }),
+    recordTerminal: async () => {},
+    recordExpiry: async () => ({ written: true }),
   },
   { now: () => clock.now(), schedulingTimeoutMs: 20_000 },
 );

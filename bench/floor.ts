@@ -1,7 +1,7 @@
 import type { V1Pod } from "@kubernetes/client-node";
+import { stackPod, stackService } from "../src/cluster/stack-resources.ts";
 import { defaultInstance } from "../src/config/config.ts";
 import type { TypedKubeClient } from "../src/kube/typed-api.ts";
-import { stackPod, stackService } from "../src/stacks/stack-resources.ts";
 import { ObjectWaits } from "./object-waits.ts";
 import { benchIdentity } from "./stack-identity.ts";
 import { timed } from "./stats.ts";

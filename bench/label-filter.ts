@@ -1,9 +1,9 @@
 import { createApp } from "../src/http/app.ts";
 import { silentLogger } from "../src/log/logger.ts";
 import { sanitizePodSpec } from "../src/podspec/sanitize-pod-spec.ts";
-import type { StackUpdate } from "../src/stacks/stack-actors.ts";
 import { StackReads } from "../src/stacks/stack-reads.ts";
 import type { StoredStack } from "../src/stacks/stack-record.ts";
+import type { StackUpdate } from "../src/stacks/stack-update.ts";
 import { benchPodSpec } from "./pod-spec.ts";
 import { summarise } from "./stats.ts";
 

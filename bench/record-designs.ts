@@ -1,8 +1,10 @@
 import type { V1Pod, V1Service } from "@kubernetes/client-node";
 import type { StackIdentity, StackStatus } from "../machines/stack.types.ts";
+import { annotationsOf, recordAnnotations } from "../src/cluster/record-codec.ts";
+import { stackPod, stackService } from "../src/cluster/stack-resources.ts";
 import { defaultInstance } from "../src/config/config.ts";
 import type { TypedKubeClient } from "../src/kube/typed-api.ts";
-import { recordAnnotation, serviceRecordOf, stackPod, stackService } from "../src/stacks/stack-resources.ts";
+import { newStackRecordOf } from "../src/stacks/stack-record.ts";
 import { ownedBy, type StackResource, stackResource, stacksPath } from "./stack-crd.ts";
 
 /** One way of keeping a stack's durable record, reduced to the API calls each step makes. */
@@ -62,12 +64,13 @@ export function annotationDesign(kube: TypedKubeClient, sanitisedPod: V1Pod, nod
       ]);
     },
     async writeTerminal(identity, status, reason) {
-      const record = { ...JSON.parse(serviceRecordOf(identity)), status, status_reason: reason };
+      const durable = annotationsOf(newStackRecordOf(identity, []))[recordAnnotations.record] ?? "{}";
+      const record = { ...JSON.parse(durable), status, status_reason: reason };
       await kube.transport.send(
         "PATCH",
         `/api/v1/namespaces/${identity.namespace}/services/${identity.serviceName}`,
         {
-          body: { metadata: { annotations: { [recordAnnotation]: JSON.stringify(record) } } },
+          body: { metadata: { annotations: { [recordAnnotations.record]: JSON.stringify(record) } } },
           contentType: mergePatch,
         },
       );

@@ -1,7 +1,7 @@
 import type { V1Pod, V1Service } from "@kubernetes/client-node";
 import type { StackIdentity } from "../machines/stack.types.ts";
+import { managedBySelector } from "../src/cluster/stack-resources.ts";
 import type { KubeTransport } from "../src/kube/transport.ts";
-import { managedBySelector } from "../src/stacks/stack-resources.ts";
 import type { ObjectWaits } from "./object-waits.ts";
 import type { RecordDesign } from "./record-designs.ts";
 import { timed } from "./stats.ts";

@@ -1,7 +1,7 @@
 import { join, resolve } from "node:path";
 import type { V1Pod, V1Service } from "@kubernetes/client-node";
+import { managedBySelector } from "../src/cluster/stack-resources.ts";
 import { sanitizePodSpec } from "../src/podspec/sanitize-pod-spec.ts";
-import { managedBySelector } from "../src/stacks/stack-resources.ts";
 import { applyNamespaceSecurity, fakeNode } from "../tools/cluster/fixture.ts";
 import { freshBenchCluster } from "./bench-cluster.ts";
 import { isBound } from "./floor.ts";

@@ -3,8 +3,8 @@ import { join } from "node:path";
 import type { V1OwnerReference } from "@kubernetes/client-node";
 import { parse } from "yaml";
 import type { StackIdentity } from "../machines/stack.types.ts";
+import { labelsFor } from "../src/cluster/stack-resources.ts";
 import type { TypedKubeClient } from "../src/kube/typed-api.ts";
-import { labelsFor } from "../src/stacks/stack-resources.ts";
 
 export const stackApiVersion = "stackd.io/v1alpha1";
 

@@ -1,3 +1,4 @@
+import type { ReachedEnd } from "./stack-status.ts";
 import type { TtlExtensionRequest } from "./ttl-extension.ts";
 
 /** The public statuses of a stack, as the REST API reports them; each is also a tag of the machine's states. */
@@ -78,6 +79,8 @@ export interface StackContext extends StackIdentity {
   resumeStatus: StackStatus | null;
   /** The sanitised Pod of a new stack, kept only until it is provisioned (a restored stack has none). */
   manifest: PodManifest | null;
+  /** The last `ttl.request`: its expiry being written to the Service (outcome null), or how that went. */
+  expiryWrite: { request: TtlExtensionRequest; outcome: ExpiryOutcome | null } | null;
 }
 
 /** Where a restored stack picks up after a restart; absent for a new stack. */
@@ -109,7 +112,10 @@ export type StackEvent =
   /** Let the stack live `ttlMs` from `at`, within `limits` (see ttl-extension.ts). */
   | ({ type: "ttl.extend" } & TtlExtensionRequest)
   /** Raised by the machine's own TTL timer: at the expiry, or after a step towards a far one. */
-  | { type: "ttl.timer" };
+  | { type: "ttl.timer" }
+  /** An extension to write to the Service first: once written, the machine applies it as `ttl.extend`. */
+  | ({ type: "ttl.request" } & TtlExtensionRequest)
+  | { type: "xstate.done.actor.expiry"; output: ExpiryOutcome };
 
 export interface ProvisionInput {
   identity: StackIdentity;
@@ -131,3 +137,21 @@ export interface TeardownInput {
 export type StackOutcome =
   | { outcome: "removed"; reason: TransitionReason }
   | { outcome: "aborted"; failure: CreateFailure };
+
+/** The terminal status a stack reached, for its Service (`recordTerminal`). */
+export interface TerminalInput {
+  identity: StackIdentity;
+  end: ReachedEnd;
+  at: number;
+}
+
+/** A new expiry for the stack's Service (`recordExpiry`). */
+export interface ExpiryInput {
+  identity: StackIdentity;
+  expiresAt: number;
+}
+
+/** The expiry is on the Service, or why not: its Service is missing, Kubernetes is unavailable, or a bug. */
+export type ExpiryOutcome =
+  | { written: true }
+  | { refused: "missing" | "unavailable" | "internal"; message: string };

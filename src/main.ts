@@ -1,9 +1,9 @@
+import { startReadingInstanceLists } from "./cluster/instance-lists.ts";
 import { ConfigError, loadConfig } from "./config/config.ts";
 import { type HeldAddress, holdAddress } from "./http/listen.ts";
 import { type KubeClient, kubeClientFromConfig } from "./kube/client.ts";
 import { KubeConfigError } from "./kube/kubeconfig.ts";
 import { createLogger } from "./log/logger.ts";
-import { startReadingInstanceLists } from "./stacks/instance-lists.ts";
 
 const bootLogger = createLogger();
 

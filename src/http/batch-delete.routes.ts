@@ -1,12 +1,14 @@
 import { Type } from "@sinclair/typebox";
+import { type ValueError, ValueErrorType } from "@sinclair/typebox/value";
 import { Elysia } from "elysia";
 import { AppError, invalidRequest } from "../errors/app-error.ts";
 import { BatchDeleteJob, distinctStackIds } from "../jobs/batch-delete-job.ts";
 import type { BatchDeleteJobs } from "../jobs/batch-deletes.ts";
 import { json } from "./errors.ts";
 import { errorAnswers } from "./model.ts";
-import { readBodyText } from "./read-body.ts";
+import { parseJsonBody, readBodyText } from "./read-body.ts";
 import { servedByMacro } from "./served-by.ts";
+import { strictSchema } from "./strict-schema.ts";
 
 /** The most ids one batch may name. */
 export const maxBatchIds = 10_000;
@@ -24,30 +26,24 @@ export const batchDeleteModel = {
   job: BatchDeleteJob,
 } as const;
 
-/** The distinct, trimmed stack ids of a batch delete body, or a precise 400. */
-export function stackIdsOfBody(text: string): string[] {
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch (error) {
-    throw invalidRequest(
-      text.trim() === ""
-        ? "invalid request body: empty body, expected a JSON object"
-        : `invalid request body: ${(error as Error).message}`,
-    );
-  }
-  if (typeof body !== "object" || body === null || Array.isArray(body))
-    throw invalidRequest("invalid request body: expected a JSON object");
-  const ids = (body as { stack_ids?: unknown }).stack_ids;
-  if (ids === undefined) throw invalidRequest("invalid request body: stack_ids is required");
-  if (!Array.isArray(ids) || !ids.every((id) => typeof id === "string"))
-    throw invalidRequest("invalid request body: stack_ids must be an array of strings");
-  if (ids.length === 0) throw invalidRequest("invalid request body: stack_ids must not be empty");
-  if (ids.length > maxBatchIds)
-    throw invalidRequest(`invalid request body: stack_ids may name at most ${maxBatchIds} stacks`);
+const invalidBody = (reason: string) => invalidRequest(`invalid request body: ${reason}`);
+
+/** The contract's 400 for TypeBox's first error in a batch delete body (`batchDeleteModel.body`). */
+export function batchDeleteBodyRefusal({ path, type }: ValueError): AppError {
+  if (path === "") return invalidBody("expected a JSON object");
+  if (type === ValueErrorType.ObjectRequiredProperty) return invalidBody("stack_ids is required");
+  if (type === ValueErrorType.ArrayMinItems) return invalidBody("stack_ids must not be empty");
+  if (type === ValueErrorType.ArrayMaxItems)
+    return invalidBody(`stack_ids may name at most ${maxBatchIds} stacks`);
+  if (type === ValueErrorType.StringMinLength)
+    return invalidBody(`stack_ids[${path.split("/")[2]}] is empty`);
+  return invalidBody("stack_ids must be an array of strings");
+}
+
+/** The distinct, trimmed ids of a checked body, or a 400 naming one that is only blanks. */
+export function distinctIdsOf(ids: string[]): string[] {
   const distinct = distinctStackIds(ids);
-  if ("emptyAt" in distinct)
-    throw invalidRequest(`invalid request body: stack_ids[${distinct.emptyAt}] is empty`);
+  if ("emptyAt" in distinct) throw invalidBody(`stack_ids[${distinct.emptyAt}] is empty`);
   return distinct.ids;
 }
 
@@ -61,19 +57,21 @@ const jobNotFound = () =>
 export function batchDeleteRoutes({ jobs, maxBodyBytes }: { jobs: BatchDeleteJobs; maxBodyBytes: number }) {
   return new Elysia({ name: "batch-delete" })
     .use(servedByMacro)
-    .parser("batchDeleteBody", async ({ request }) => ({
-      stack_ids: stackIdsOfBody(await readBodyText(request, maxBodyBytes)),
-    }))
-    .post("/stacks/batch-delete", ({ body }) => json({ job_id: jobs.submit(body.stack_ids) }, 202), {
-      parse: "batchDeleteBody",
-      servedBy: "leader",
-      body: batchDeleteModel.body,
-      response: { 202: batchDeleteModel.accepted, ...errorAnswers(400, 401, 500, 503) },
-      detail: {
-        summary: "Delete many stacks: answers a job id at once; the deletes run in the background",
-        tags: ["stacks"],
+    .parser("jsonBody", async ({ request }) => parseJsonBody(await readBodyText(request, maxBodyBytes)))
+    .post(
+      "/stacks/batch-delete",
+      ({ body }) => json({ job_id: jobs.submit(distinctIdsOf(body.stack_ids)) }, 202),
+      {
+        parse: ["jsonBody", "json"],
+        servedBy: "leader",
+        body: strictSchema(batchDeleteModel.body, batchDeleteBodyRefusal),
+        response: { 202: batchDeleteModel.accepted, ...errorAnswers(400, 401, 500, 503) },
+        detail: {
+          summary: "Delete many stacks: answers a job id at once; the deletes run in the background",
+          tags: ["stacks"],
+        },
       },
-    })
+    )
     .get(
       "/stacks/batch-delete/:job_id",
       ({ params }) => {

@@ -1,21 +1,59 @@
+import { Kind, type TUnion } from "@sinclair/typebox";
+import { type ValueError, ValueErrorType } from "@sinclair/typebox/value";
 import type { PodManifest } from "../../machines/stack.types.ts";
 import { AppError, invalidRequest } from "../errors/app-error.ts";
 import { InvalidPodSpecError, InvalidTargetPortError } from "../podspec/errors.ts";
 import { defaultPodPolicy, type PodPolicy } from "../podspec/pod-policy.ts";
-import { type ExposeRequest, sanitizePodSpec } from "../podspec/sanitize-pod-spec.ts";
+import { type ExposeRequest, maxExposedPorts, sanitizePodSpec } from "../podspec/sanitize-pod-spec.ts";
 import { checkStackEnv, withStackEnv } from "../podspec/stack-env.ts";
 import { checkStackLabels } from "../podspec/stack-labels.ts";
 import type { NewStack } from "../stacks/stack-service.ts";
 import type { CreateStackBody } from "./model.ts";
 
-/** Parses a request body as JSON with the contract's 400 messages (an empty body is an error, not `{}`). */
-export function parseJsonBody(text: string): unknown {
-  if (text.trim() === "") throw invalidRequest("invalid request body: empty body, expected a JSON object");
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw invalidRequest(`invalid request body: ${(error as Error).message}`);
+const invalidBody = (reason: string) => invalidRequest(`invalid request body: ${reason}`);
+
+/** A TypeBox error path in the contract's words: `/target_port/0/protocol` is `target_port[0].protocol`. */
+const fieldOf = (path: string) =>
+  path
+    .split("/")
+    .slice(1)
+    .map((part) => part.replaceAll("~1", "/").replaceAll("~0", "~"))
+    .map((part, index) => (/^\d+$/.test(part) ? `[${part}]` : index === 0 ? part : `.${part}`))
+    .join("");
+
+/** The first problem of v1.2's `target_port` list, from the union's list branch. */
+function portListProblem(union: ValueError): string {
+  const listBranch = (union.schema as TUnion).anyOf.findIndex((branch) => branch[Kind] === "Array");
+  const first = union.errors[listBranch]?.First();
+  const list = union.value as unknown[];
+  if (!first) return "target_port must be an integer";
+  if (first.type === ValueErrorType.ArrayMinItems || first.type === ValueErrorType.ArrayMaxItems)
+    return `target_port must list 1 to ${maxExposedPorts} ports, got ${list.length}`;
+  const field = fieldOf(first.path);
+  if (first.type === ValueErrorType.ObjectAdditionalProperties) return `${field} is not allowed`;
+  if (field.endsWith(".container_port")) return `${field} must be an integer`;
+  if (field.endsWith(".protocol"))
+    return first.type === ValueErrorType.ObjectRequiredProperty
+      ? `${field} is required`
+      : `${field} must be "TCP" or "UDP"`;
+  return `${field} must be an object with container_port and protocol`;
+}
+
+/** The contract's 400 for TypeBox's first error in a `POST /stacks` body (`stackModel.createBody`). */
+export function createBodyRefusal(error: ValueError): AppError {
+  const field = error.path.split("/")[1];
+  const missing = error.type === ValueErrorType.ObjectRequiredProperty;
+  if (field === undefined) return invalidBody("expected a JSON object");
+  if (field === "target_port") {
+    if (missing) return invalidBody("target_port is required");
+    return invalidBody(
+      Array.isArray(error.value) ? portListProblem(error) : "target_port must be an integer",
+    );
   }
+  if (field === "pod_spec")
+    return invalidBody(missing ? "pod_spec is required" : "pod_spec must be a string");
+  if (field === "labels" || field === "env") return invalidBody(`${field} must be an object of strings`);
+  return invalidBody("does not match the schema");
 }
 
 /** What the body asks to expose: v1.1's integer, or v1.2's list. */

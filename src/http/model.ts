@@ -3,7 +3,18 @@ import { LiveMessage } from "../live/messages.ts";
 import { maxExposedPorts } from "../podspec/sanitize-pod-spec.ts";
 import { maxStackEnv } from "../podspec/stack-env.ts";
 import { maxStackLabels } from "../podspec/stack-labels.ts";
-import { PortProtocol, StackRecord, StackRecordWithEnv, StackStatusRecord } from "../stacks/stack-record.ts";
+import {
+  PortProtocol,
+  StackRecord,
+  StackRecordWithEnv,
+  StackStatusRecord,
+  StackStatusSchema,
+} from "../stacks/stack-record.ts";
+import { StackStats } from "../stacks/stack-stats.ts";
+
+/** The largest page `GET /stacks` gives, and the size of a page asked for by `cursor` alone. */
+export const maxPageSize = 1000;
+export const defaultPageSize = 100;
 
 /** One entry of the v1.2 array form of `target_port`. */
 const PortRequestBody = Type.Object(
@@ -14,7 +25,18 @@ const PortRequestBody = Type.Object(
   { additionalProperties: false },
 );
 
-import { StackStats } from "../stacks/stack-stats.ts";
+/** The filters of `GET /stacks` and `GET /stats`; each may be repeated. */
+const filterQuery = {
+  label: Type.Optional(
+    Type.Array(Type.String(), { description: "key=value; repeat it: a stack must carry every pair" }),
+  ),
+  status: Type.Optional(
+    Type.Array(StackStatusSchema, { description: "a status; repeat it for any of several" }),
+  ),
+  node: Type.Optional(
+    Type.Array(Type.String(), { description: "a node name (`node_id`); repeat it for any of several" }),
+  ),
+};
 
 /** Every `{"error": ...}` answer. */
 export const ErrorBody = Type.Object({
@@ -62,9 +84,32 @@ export const stackModel = {
   list: Type.Object({ stacks: Type.Array(StackRecord) }),
   record: StackRecord,
   recordWithEnv: StackRecordWithEnv,
-  /** `GET /stacks/{id}`'s query, for the document: the value is checked by the route (a 400 that names it). */
   readQuery: Type.Object(
-    { include: Type.Optional(Type.String({ description: "`env`: also return the per-stack env values" })) },
+    {
+      include: Type.Optional(
+        Type.Array(Type.Literal("env"), { description: "`env`: also return the per-stack env values" }),
+      ),
+    },
+    { additionalProperties: true },
+  ),
+  statsQuery: Type.Object(filterQuery, { additionalProperties: true }),
+  listQuery: Type.Object(
+    {
+      ...filterQuery,
+      limit: Type.Optional(
+        Type.Integer({
+          minimum: 1,
+          maximum: maxPageSize,
+          description: `page size, 1 to ${maxPageSize} (${defaultPageSize} when only cursor is given)`,
+        }),
+      ),
+      cursor: Type.Optional(
+        Type.String({
+          description:
+            "the next_cursor of the previous page; pages follow creation time, then id, so a stack created or deleted meanwhile never shifts the others",
+        }),
+      ),
+    },
     { additionalProperties: true },
   ),
   page: Type.Object({
@@ -83,6 +128,8 @@ export const stackModel = {
 } as const;
 
 export type CreateStackBody = Static<typeof stackModel.createBody>;
+export type StatsQuery = Static<typeof stackModel.statsQuery>;
+export type ListQuery = Static<typeof stackModel.listQuery>;
 
 /** The live stream's messages as named OpenAPI components (a WebSocket has no place in OpenAPI's paths). */
 export const liveMessageComponents = {

@@ -33,3 +33,13 @@ export async function readBodyBytes(request: Request, limit: number): Promise<Ui
 
 const tooLarge = (limit: number) =>
   invalidRequest(`invalid request body: larger than the ${limit}-byte limit`);
+
+/** Parses a request body as JSON with the contract's 400 messages (an empty body is an error, not `{}`). */
+export function parseJsonBody(text: string): unknown {
+  if (text.trim() === "") throw invalidRequest("invalid request body: empty body, expected a JSON object");
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw invalidRequest(`invalid request body: ${(error as Error).message}`);
+  }
+}

@@ -1,4 +1,3 @@
-import { Value } from "@sinclair/typebox/value";
 import { Elysia } from "elysia";
 import { stackNotFound } from "../errors/app-error.ts";
 import { proposedStackIdHeader } from "../leadership/forwarding-signature.ts";
@@ -6,19 +5,13 @@ import { defaultPodPolicy, type PodPolicy } from "../podspec/pod-policy.ts";
 import type { StackReads } from "../stacks/stack-reads.ts";
 import { statusRecordOf } from "../stacks/stack-record.ts";
 import type { NewStack, StackCommands } from "../stacks/stack-service.ts";
-import { newStackOf, parseJsonBody } from "./create-request.ts";
-import { invalidCreateBody, json } from "./errors.ts";
-import {
-  filterParameters,
-  includesEnv,
-  pageParameters,
-  parseStackFilter,
-  parseStackPage,
-  refuseInclude,
-} from "./list-query.ts";
+import { createBodyRefusal, newStackOf } from "./create-request.ts";
+import { json } from "./errors.ts";
+import { queryRefusal, refuseInclude, stackFilterOf, stackPageOf } from "./list-query.ts";
 import { errorAnswers, stackModel } from "./model.ts";
-import { readBodyText } from "./read-body.ts";
+import { parseJsonBody, readBodyText } from "./read-body.ts";
 import { servedByMacro } from "./served-by.ts";
+import { strictQuery, strictSchema } from "./strict-schema.ts";
 
 /** What the stack routes read; `StackReads` in production, a fake in route tests. */
 export type StackQueries = Pick<StackReads, "get" | "getJson" | "list" | "stats">;
@@ -48,8 +41,6 @@ function withProposedId(stack: NewStack, request: Request): NewStack {
   return proposed ? { ...stack, stackId: proposed } : stack;
 }
 
-const queryOf = (request: Request) => new URL(request.url).searchParams;
-
 /** The contract's stack routes: create, list, read, status, delete, and stats. */
 export function stackRoutes({
   commands,
@@ -61,46 +52,39 @@ export function stackRoutes({
   return (
     new Elysia({ name: "stacks" })
       .use(servedByMacro)
-      // The body is JSON whatever the declared content type (as the reference reads it), checked against
-      // its schema here so that a mistyped field gets the contract's message and nothing is coerced.
-      .parser("createStackBody", async ({ request }) => {
-        const body = parseJsonBody(await readBodyText(request, maxBodyBytes));
-        if (!Value.Check(stackModel.createBody, body)) throw invalidCreateBody(body);
-        return body;
-      })
+      // The body is JSON whatever the declared content type, as the reference reads it.
+      .parser("jsonBody", async ({ request }) => parseJsonBody(await readBodyText(request, maxBodyBytes)))
       .get(
         "/stats",
-        ({ request }) => {
-          const query = queryOf(request);
+        ({ query }) => {
           refuseInclude(query);
-          return queries.stats(parseStackFilter(query));
+          return queries.stats(stackFilterOf(query));
         },
         {
+          query: strictQuery(stackModel.statsQuery, queryRefusal),
           response: { 200: stackModel.stats, ...errorAnswers(400, 401) },
           detail: {
             summary: "Counts of stacks, NodePorts and reserved resources",
             description:
               "With `label`, `status` or `node`, only the matching stacks count, and `used_node_ports` is the NodePorts they hold.",
             tags: ["stacks"],
-            parameters: filterParameters,
           },
         },
       )
       .get(
         "/stacks",
-        ({ request }) => {
-          const query = queryOf(request);
+        ({ query }) => {
           refuseInclude(query);
-          return jsonBytes(queries.list(parseStackFilter(query), parseStackPage(query)));
+          return jsonBytes(queries.list(stackFilterOf(query), stackPageOf(query)));
         },
         {
+          query: strictQuery(stackModel.listQuery, queryRefusal),
           response: { 200: stackModel.page, ...errorAnswers(400, 401) },
           detail: {
             summary: "Every stack, or those matching a filter, or one page of them",
             description:
               "Without parameters the contract's answer. `label`, `status` and `node` filter; `limit` or `cursor` pages (then `next_cursor` is set, null on the last page) in the order of `created_at`, then `stack_id`.",
             tags: ["stacks"],
-            parameters: [...filterParameters, ...pageParameters],
           },
         },
       )
@@ -112,10 +96,10 @@ export function stackRoutes({
             201,
           ),
         {
-          // The named parser reads every body; "json" after it only puts the body's schema in the OpenAPI document.
-          parse: ["createStackBody", "json"],
+          // "json" after the parser only names the body's content type in the OpenAPI document.
+          parse: ["jsonBody", "json"],
           servedBy: "leader",
-          body: stackModel.createBody,
+          body: strictSchema(stackModel.createBody, createBodyRefusal),
           response: {
             201: stackModel.record,
             ...errorAnswers(400, 401, 409, 500, 503),
@@ -129,16 +113,15 @@ export function stackRoutes({
       )
       .get(
         "/stacks/:stack_id",
-        ({ params, request }) => {
-          const withEnv = includesEnv(queryOf(request));
+        ({ params, query }) => {
           const body = queries.getJson(params.stack_id);
           if (body === undefined) throw stackNotFound();
-          if (!withEnv) return json(body);
+          if (!query.include) return json(body);
           return json(`${body.slice(0, -1)},"env":${JSON.stringify(stackEnv(params.stack_id))}}`);
         },
         {
           params: stackModel.stackParams,
-          query: stackModel.readQuery,
+          query: strictQuery(stackModel.readQuery, queryRefusal),
           response: { 200: stackModel.recordWithEnv, ...errorAnswers(400, 401, 404) },
           detail: {
             summary: "One stack (with its env values when asked with include=env)",

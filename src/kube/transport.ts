@@ -46,6 +46,16 @@ const tlsErrorCodes = new Set([
 /** Asked before each request with its method and path: a reason to refuse it, or null. */
 export type WriteFence = (method: string, path: string) => string | null;
 
+/** What `fetchUrl` takes: a fetch init, plus stream and limiter choices and a fenced view's own parts. */
+export type FetchInit = RequestInit & {
+  stream?: boolean;
+  unthrottled?: boolean;
+  /** A fenced view's fence, asked instead of the transport's own. */
+  fence?: WriteFence | undefined;
+  /** A fenced view's observer, told besides the transport's own. */
+  alsoObserve?: RequestObserver | undefined;
+};
+
 export type RequestObserver = (method: string, path: string, status: number, seconds: number) => void;
 
 /** How often a request throttled by the API server (429) is sent again before its 429 is returned. */
@@ -70,6 +80,8 @@ export class KubeTransport {
   #requestTimeoutMs: number;
   #observe: RequestObserver | undefined;
   #writeFence: WriteFence | undefined;
+  /** Set on a fenced view: the transport every request goes through. */
+  #parent: KubeTransport | undefined;
 
   /**
    * `limiter` throttles ordinary requests (not watch streams), like client-go's QPS and burst; each
@@ -91,18 +103,18 @@ export class KubeTransport {
   }
 
   /** The raw response for a full URL; throws KubeApiError (status 0) only when no answer came. */
-  async fetchUrl(
-    url: string,
-    init: RequestInit & { stream?: boolean; unthrottled?: boolean },
-  ): Promise<Response> {
+  async fetchUrl(url: string, init: FetchInit): Promise<Response> {
+    // A fenced view sends through the transport it was made from, with its own fence and observer.
+    if (this.#parent)
+      return this.#parent.fetchUrl(url, { ...init, fence: this.#writeFence, alsoObserve: this.#observe });
     const headers = new Headers(init.headers);
     for (const [name, value] of Object.entries(await this.#connection.credentials.headers()))
       headers.set(name, value);
     if (!headers.has("accept")) headers.set("accept", "application/json");
-    const { stream, unthrottled, signal, ...rest } = init;
+    const { stream, unthrottled, signal, fence, alsoObserve, ...rest } = init;
     if (this.#limiter && !stream && !unthrottled) await this.#limiter.acquire();
     // Checked last, after any wait for the limiter: a leader that lost its lease meanwhile writes nothing.
-    const refusal = this.#writeFence?.(String(init.method ?? "GET"), new URL(url).pathname);
+    const refusal = (fence ?? this.#writeFence)?.(String(init.method ?? "GET"), new URL(url).pathname);
     if (refusal) throw new KubeApiError(0, "NotLeader", refusal);
     const deadline = stream ? undefined : AbortSignal.timeout(this.#requestTimeoutMs);
     const signals = [signal, deadline].filter((candidate): candidate is AbortSignal => Boolean(candidate));
@@ -114,10 +126,13 @@ export class KubeTransport {
       ...(stream ? { timeout: false } : {}),
     };
     const started = performance.now();
-    const observe = stream ? undefined : this.#observe;
+    const observers = stream ? [] : [this.#observe, alsoObserve];
+    const observe: RequestObserver = (...args) => {
+      for (const observer of observers) observer?.(...args);
+    };
     try {
       const response = await fetch(url, requestInit);
-      observe?.(
+      observe(
         String(init.method ?? "GET"),
         new URL(url).pathname,
         response.status,
@@ -125,7 +140,7 @@ export class KubeTransport {
       );
       return response;
     } catch (error) {
-      observe?.(String(init.method ?? "GET"), new URL(url).pathname, 0, (performance.now() - started) / 1000);
+      observe(String(init.method ?? "GET"), new URL(url).pathname, 0, (performance.now() - started) / 1000);
       throw this.#networkError(error, url);
     }
   }
@@ -138,7 +153,7 @@ export class KubeTransport {
    */
   withWriteFence(fence: WriteFence): KubeTransport {
     const fenced = new KubeTransport(this.#connection, this.#limiter, this.#requestTimeoutMs);
-    fenced.#tls = this.#tls;
+    fenced.#parent = this;
     fenced.#writeFence = fence;
     return fenced;
   }

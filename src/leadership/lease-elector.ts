@@ -1,23 +1,9 @@
-import { hostname } from "node:os";
-import type { V1Lease } from "@kubernetes/client-node";
 import { type Actor, createActor, fromPromise, type SimulatedClock } from "xstate";
 import { type LeadershipSnapshot, leadershipMachine, mayWrite } from "../../machines/leadership.machine.ts";
-import type {
-  LeadershipMode,
-  LeaseReading,
-  LeaseWriteOutcome,
-  ObservedLease,
-} from "../../machines/leadership.types.ts";
-import { isConflict, isNotFound, toKubeApiError } from "../kube/errors.ts";
+import type { LeadershipMode } from "../../machines/leadership.types.ts";
 import type { KubeTransport } from "../kube/transport.ts";
 import type { Logger } from "../log/logger.ts";
-
-/** The Lease annotation that tells followers where to send writes. */
-export const leaderUrlAnnotation = "stackd.io/leader-url";
-/** The Lease annotation naming the STACKD_INSTANCE it elects (two instances never share one Lease). */
-export const leaseInstanceAnnotation = "stackd.io/instance";
-/** The holder's host and process id: a process of the same host that no longer runs holds nothing. */
-export const holderProcessAnnotation = "stackd.io/holder-process";
+import { LeaseClient } from "./lease-client.ts";
 
 export interface LeaderInfo {
   identity: string;
@@ -59,21 +45,6 @@ export interface LeaseElectorOptions {
   processRuns?: (pid: number) => boolean;
 }
 
-/** Lease traffic never waits behind the client rate limiter's queue of ordinary requests. */
-const unthrottled = { unthrottled: true } as const;
-
-/** Kubernetes MicroTime: RFC 3339 with six fractional digits. */
-const microTime = (ms: number) => new Date(ms).toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
-
-function processRuns(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /**
  * Leader election on a `coordination.k8s.io/v1` Lease: runs the leadership machine
  * (machines/leadership.machine.ts), which decides, and supplies its reads and writes of the Lease.
@@ -82,31 +53,30 @@ function processRuns(pid: number): boolean {
 export class LeaseElector {
   #options: LeaseElectorOptions;
   #mono: () => number;
-  #wall: () => number;
-  #path: string;
+  #lease: LeaseClient;
   #actor: Actor<typeof leadershipMachine>;
-  #holderProcess = `${hostname()}/${process.pid}`;
   #loggedError: string | null = null;
   #foreignWarned = false;
   /** Holder and transitions of the Lease as last seen: changes when a term begins, not on renewals. */
   #term = "";
   #termListeners = new Set<() => void>();
-  /** The uid the API server gave the Lease ("" until read): forwarded requests are signed with it. */
-  #leaseUid = "";
 
   constructor(options: LeaseElectorOptions) {
     this.#options = options;
     this.#mono =
       options.monotonicNow ?? (options.clock ? () => options.clock?.now() ?? 0 : () => performance.now());
-    this.#wall = options.wallNow ?? Date.now;
-    this.#path = `/apis/coordination.k8s.io/v1/namespaces/${options.namespace}/leases`;
+    this.#lease = new LeaseClient({
+      ...options,
+      monotonicNow: this.#mono,
+      wallNow: options.wallNow ?? Date.now,
+    });
     const machine = leadershipMachine.provide({
       actors: {
-        readLease: fromPromise(() => this.#read()),
-        acquireLease: fromPromise(({ input }) => this.#acquire(input.lease)),
-        renewLease: fromPromise(() => this.#renew()),
+        readLease: fromPromise(() => this.#lease.read()),
+        acquireLease: fromPromise(({ input }) => this.#lease.acquire(input.lease)),
+        renewLease: fromPromise(() => this.#lease.renew()),
         takeOver: fromPromise(() => options.takeOver?.() ?? Promise.resolve()),
-        releaseLease: fromPromise(() => this.#release()),
+        releaseLease: fromPromise(() => this.#lease.release()),
       },
     });
     this.#actor = createActor(machine, {
@@ -136,12 +106,18 @@ export class LeaseElector {
     }
   }
 
-  /** Resolves once this process holds the Lease; rejects when it may not (another live process holds it). */
+  /**
+   * Resolves once this process holds the Lease; rejects when it may not (another live process holds it)
+   * or when the Lease cannot be read or written (the start fails, naming why).
+   */
   held(): Promise<void> {
     this.start();
     return new Promise((resolve, reject) => {
       const settle = (snapshot: LeadershipSnapshot) => {
         if (snapshot.hasTag("holding")) resolve();
+        // At start a Lease that cannot be read or written fails the start, naming why (as a list would).
+        else if (snapshot.context.lastError !== null)
+          reject(new Error(`cannot take the instance's Lease: ${snapshot.context.lastError}`));
         else if (snapshot.matches("refused"))
           reject(new InstanceHeldError(snapshot.context.verdict ?? "the instance is held elsewhere"));
         else if (snapshot.status === "done") reject(new Error("stopped before holding the instance"));
@@ -178,7 +154,7 @@ export class LeaseElector {
 
   /** The uid the API server gave the Lease ("" until read): the secret forwarded requests are signed with. */
   leaseUid(): string {
-    return this.#leaseUid;
+    return this.#lease.uid();
   }
 
   #termOf(snapshot: LeadershipSnapshot): string {
@@ -263,140 +239,6 @@ export class LeaseElector {
         reason: snapshot.context.verdict,
       });
       this.#options.onStoppedLeading?.();
-    }
-  }
-
-  async #get(): Promise<V1Lease | null> {
-    try {
-      return await this.#options.transport.send<V1Lease>(
-        "GET",
-        `${this.#path}/${this.#options.name}`,
-        unthrottled,
-      );
-    } catch (error) {
-      if (isNotFound(toKubeApiError(error))) return null;
-      throw error;
-    }
-  }
-
-  #observed(lease: V1Lease): ObservedLease {
-    this.#leaseUid = lease.metadata?.uid ?? this.#leaseUid;
-    const annotations = lease.metadata?.annotations ?? {};
-    const holder = lease.spec?.holderIdentity ?? "";
-    return {
-      holder,
-      version: lease.metadata?.resourceVersion ?? "",
-      durationMs: (lease.spec?.leaseDurationSeconds ?? 15) * 1000,
-      acquireTime: lease.spec?.acquireTime ? String(lease.spec.acquireTime) : null,
-      leaderUrl: annotations[leaderUrlAnnotation] ?? null,
-      instance: annotations[leaseInstanceAnnotation] ?? null,
-      holderGone: holder !== "" && this.#holderIsGone(annotations[holderProcessAnnotation]),
-      transitions: lease.spec?.leaseTransitions ?? 0,
-    };
-  }
-
-  /** The holder is a process of this host (not this one) that no longer runs. */
-  #holderIsGone(holderProcess: string | undefined): boolean {
-    if (!holderProcess || holderProcess === this.#holderProcess) return false;
-    const [host, pid] = holderProcess.split("/");
-    if (host !== hostname() || !pid || !/^\d+$/.test(pid)) return false;
-    return !(this.#options.processRuns ?? processRuns)(Number(pid));
-  }
-
-  async #read(): Promise<LeaseReading> {
-    const lease = await this.#get();
-    return { lease: lease ? this.#observed(lease) : null, at: this.#mono() };
-  }
-
-  #record(acquiredAt: string, transitions: number, resourceVersion?: string): V1Lease {
-    const { name, namespace, identity, instance, advertiseUrl, leaseDurationMs } = this.#options;
-    return {
-      apiVersion: "coordination.k8s.io/v1",
-      kind: "Lease",
-      metadata: {
-        name,
-        namespace,
-        ...(resourceVersion ? { resourceVersion } : {}),
-        annotations: {
-          [leaderUrlAnnotation]: advertiseUrl,
-          [leaseInstanceAnnotation]: instance,
-          [holderProcessAnnotation]: this.#holderProcess,
-        },
-      },
-      spec: {
-        holderIdentity: identity,
-        leaseDurationSeconds: Math.ceil(leaseDurationMs / 1000),
-        acquireTime: acquiredAt as never,
-        renewTime: microTime(this.#wall()) as never,
-        leaseTransitions: transitions,
-      },
-    };
-  }
-
-  /** Creates the Lease, or updates it from the version observed: a 409 means another writer won. */
-  async #write(method: "POST" | "PUT", body: V1Lease): Promise<LeaseWriteOutcome> {
-    const startedAt = this.#mono();
-    try {
-      const path = method === "POST" ? this.#path : `${this.#path}/${this.#options.name}`;
-      const written = await this.#options.transport.send<V1Lease>(method, path, { ...unthrottled, body });
-      this.#leaseUid = written?.metadata?.uid ?? this.#leaseUid;
-    } catch (error) {
-      const failure = toKubeApiError(error);
-      if (isConflict(failure) || failure.reason === "AlreadyExists") return { kind: "lost", holder: null };
-      throw failure;
-    }
-    return { kind: "written", startedAt, finishedAt: this.#mono() };
-  }
-
-  async #acquire(observed: ObservedLease | null): Promise<LeaseWriteOutcome> {
-    const now = microTime(this.#wall());
-    if (!observed) return this.#write("POST", this.#record(now, 0));
-    return this.#write("PUT", this.#record(now, observed.transitions + 1, observed.version));
-  }
-
-  /** Renews this process's Lease; one deleted behind its back is created again (it still leads). */
-  async #renew(): Promise<LeaseWriteOutcome> {
-    const current = await this.#get();
-    if (!current) return this.#write("POST", this.#record(microTime(this.#wall()), 0));
-    const holder = current.spec?.holderIdentity ?? "";
-    if (holder !== this.#options.identity) return { kind: "lost", holder };
-    const acquiredAt = String(current.spec?.acquireTime ?? microTime(this.#wall()));
-    const updated = this.#record(
-      acquiredAt,
-      current.spec?.leaseTransitions ?? 0,
-      current.metadata?.resourceVersion,
-    );
-    return this.#write("PUT", updated);
-  }
-
-  /** Empties the holder and shortens the lease, so that the next follower to look takes it. */
-  async #release(): Promise<void> {
-    for (let attempt = 1; attempt <= 3; attempt += 1) {
-      try {
-        const lease = await this.#get();
-        if (lease?.spec?.holderIdentity !== this.#options.identity) return;
-        await this.#options.transport.send("PUT", `${this.#path}/${this.#options.name}`, {
-          ...unthrottled,
-          body: {
-            ...lease,
-            spec: {
-              ...lease.spec,
-              holderIdentity: "",
-              leaseDurationSeconds: 1,
-              renewTime: microTime(this.#wall()),
-            },
-          },
-        });
-        this.#options.logger.info("released the lease", { lease: this.#options.name });
-        return;
-      } catch (error) {
-        const failure = toKubeApiError(error);
-        if (isConflict(failure) && attempt < 3) continue;
-        this.#options.logger.warn("cannot release the lease; it is taken when it expires", {
-          error: failure.message,
-        });
-        return;
-      }
     }
   }
 }

@@ -1,4 +1,4 @@
-import type { ClusterView } from "../stacks/cluster-view.ts";
+import type { ClusterView } from "../cluster/cluster-view.ts";
 import { apiRecordOf } from "../stacks/stack-record.ts";
 
 /** How long a follower waits for its watches to show a write the leader answered. */

@@ -1,5 +1,5 @@
+import type { ClusterView } from "../cluster/cluster-view.ts";
 import type { PortAllocator } from "../ports/port-allocator.ts";
-import type { ClusterView } from "../stacks/cluster-view.ts";
 import type { StackActors } from "../stacks/stack-actors.ts";
 import { leasesOf } from "../stacks/stack-record.ts";
 import type { StackStore } from "../store/stack-store.ts";

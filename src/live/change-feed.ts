@@ -1,7 +1,7 @@
 import type { Logger } from "../log/logger.ts";
-import type { StackUpdate, StackUpdateSource } from "../stacks/stack-actors.ts";
 import type { RecordFields, StackReads } from "../stacks/stack-reads.ts";
 import { apiRecordOf, summaryRecordOf } from "../stacks/stack-record.ts";
+import type { StackUpdate, StackUpdateSource } from "../stacks/stack-update.ts";
 import type { EventHistory } from "../store/event-history.ts";
 import type { ChangeMessage, ResyncMessage } from "./messages.ts";
 

@@ -1,5 +1,5 @@
 import type { Logger } from "../log/logger.ts";
-import type { StackUpdate } from "./stack-actors.ts";
+import type { StackUpdate } from "./stack-update.ts";
 
 /**
  * One line per stack transition (created, each status change with its reason, a TTL extension, removed), and a debug

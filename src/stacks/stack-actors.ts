@@ -6,13 +6,14 @@ import type {
   StackIdentity,
   StackInput,
   StackOutcome,
-  StackStatus,
 } from "../../machines/stack.types.ts";
 import type { InspectionObserver } from "../inspection.ts";
 import type { Logger } from "../log/logger.ts";
 import type { PortAllocator } from "../ports/port-allocator.ts";
 import type { StackStore } from "../store/stack-store.ts";
+import { FinishedStacks } from "./finished-stacks.ts";
 import { RecordWriter } from "./record-writer.ts";
+import { actorsPerTurn, BackgroundTurns, type Deferred, recordsPerTurn } from "./restore-backlog.ts";
 import type { ProvidedStackMachine } from "./stack-effects.ts";
 import {
   identityOf,
@@ -22,37 +23,11 @@ import {
   sameStoredStack,
   storedStackOf,
 } from "./stack-record.ts";
+import { type StackUpdate, StackUpdateListeners, type StackUpdateSource, ttlMove } from "./stack-update.ts";
 
 export type StackActor = Actor<ProvidedStackMachine>;
 type StackSnapshot = SnapshotFrom<ProvidedStackMachine>;
 type Clock = NonNullable<ActorOptions<AnyActorLogic>["clock"]>;
-
-/**
- * One change of one stack's record, for the read side and the live stream. `created` is a new stack,
- * `restored` one recreated at start, `changed` any later change of its record (status or not), and
- * `removed` the end of its actor.
- */
-export type StackUpdate =
-  | { kind: "created"; stack: StoredStack; at: number }
-  | { kind: "restored"; stack: StoredStack; at: number }
-  | {
-      kind: "changed" | "removed";
-      stack: StoredStack;
-      previousStatus: StackStatus;
-      reason: string | null;
-      at: number;
-      /** The expiry before this change, set only when the change moved it (an extension). */
-      previousTtlExpiresAt?: string;
-    };
-
-/** `previousTtlExpiresAt` of a change from `previous` to `next`: present only when the expiry moved. */
-export const ttlMove = (previous: StoredStack, next: StoredStack) =>
-  previous.ttl_expires_at === next.ttl_expires_at ? {} : { previousTtlExpiresAt: previous.ttl_expires_at };
-
-/** Anything that tells listeners of stack updates: the actors, or a follower's cluster view. */
-export interface StackUpdateSource {
-  onUpdate(listener: (update: StackUpdate) => void): () => void;
-}
 
 export interface StackActorsOptions {
   machine: ProvidedStackMachine;
@@ -73,25 +48,6 @@ interface Entry {
 }
 
 /**
- * A restored stack whose actor does not exist yet: its record (already readable), and the latest pod
- * facts the watches reported for it, which its actor is told first. Pod facts are levels, so the
- * latest is all an actor needs.
- */
-interface Deferred {
-  stored: StoredStack;
-  pod?: { pod: PodFacts; nodePublicIp: string | null; at: number };
-}
-
-/**
- * Work a restore leaves for later, per turn of the event loop (requests are served between turns):
- * restored actors created, and records rebuilt from the cluster written to the store.
- */
-const actorsPerTurn = 250;
-const recordsPerTurn = 1_000;
-/** How long an ended stack is remembered (so that late watch events about it are not adopted). */
-const finishedMemoryMs = 10 * 60_000;
-
-/**
  * Every stack's actor, the single writer of that stack's record: spawns and restores actors (a
  * restored stack's actor is created in the background, or at once when something is addressed to
  * it), routes cluster facts to them, persists each change of a record (compared field by field), and
@@ -102,11 +58,10 @@ export class StackActors implements StackUpdateSource {
   #entries = new Map<string, Entry>();
   /** Restored stacks whose actors are still to be created (see restore). */
   #deferred = new Map<string, Deferred>();
-  /** Stacks whose actor ended lately, with when (oldest first). */
-  #finished = new Map<string, number>();
-  #catchingUp = false;
+  #finished: FinishedStacks;
+  #catchUp = new BackgroundTurns(() => this.#catchUpTurn());
   #records: RecordWriter;
-  #listeners = new Set<(update: StackUpdate) => void>();
+  #listeners: StackUpdateListeners;
   #now: () => number;
 
   constructor(options: StackActorsOptions) {
@@ -118,6 +73,10 @@ export class StackActors implements StackUpdateSource {
       ...(options.onStoreError ? { onError: options.onStoreError } : {}),
     });
     this.#now = options.now ?? Date.now;
+    this.#finished = new FinishedStacks(this.#now);
+    this.#listeners = new StackUpdateListeners((error, update) =>
+      options.logger.error("stack update listener failed", { error, stackId: update.stack.stack_id }),
+    );
   }
 
   /** Starts the actor of a new stack, which provisions `manifest`; its ports are already leased. */
@@ -137,7 +96,7 @@ export class StackActors implements StackUpdateSource {
     const at = this.#now();
     for (const stored of stacks) {
       this.#deferred.set(stored.stack_id, { stored });
-      this.#emit({ kind: "restored", stack: stored, at });
+      this.#listeners.emit({ kind: "restored", stack: stored, at });
     }
     // Records the store lacks (rebuilt from the cluster) are written in the background, unless an
     // actor writes a newer one first (its write takes their place).
@@ -160,16 +119,6 @@ export class StackActors implements StackUpdateSource {
    */
   finishedRecently(stackId: string): boolean {
     return this.#finished.has(stackId);
-  }
-
-  #rememberFinished(stackId: string): void {
-    const at = this.#now();
-    this.#finished.delete(stackId);
-    this.#finished.set(stackId, at);
-    for (const [id, finishedAt] of this.#finished) {
-      if (at - finishedAt < finishedMemoryMs) break;
-      this.#finished.delete(id);
-    }
   }
 
   has(stackId: string): boolean {
@@ -247,8 +196,7 @@ export class StackActors implements StackUpdateSource {
 
   /** Listens to every record change; returns the unsubscribe function. */
   onUpdate(listener: (update: StackUpdate) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#listeners.onUpdate(listener);
   }
 
   /** Stops every actor without tearing anything down (shutdown); the records stay stored. */
@@ -277,26 +225,21 @@ export class StackActors implements StackUpdateSource {
     if (deferred.pod) actor.send({ type: "pod.changed", ...deferred.pod });
   }
 
-  /**
-   * Catches up with a restore in the background: unsaved records written and deferred actors created
-   * a batch per turn. Turns are timers, not immediates: Bun runs immediates before it serves requests
-   * that waited while the restore kept the process busy, and timers after.
-   */
+  /** Catches up with a restore in the background: unsaved records written and deferred actors created. */
   #catchUpSoon(): void {
-    if (this.#catchingUp) return;
-    this.#catchingUp = true;
-    const turn = () => {
-      if (this.#records.hasWritableBacklog) this.#records.flush(recordsPerTurn);
-      let created = 0;
-      for (const stackId of this.#deferred.keys()) {
-        if (created === actorsPerTurn) break;
-        this.#createDeferred(stackId);
-        created += 1;
-      }
-      if (this.#deferred.size > 0 || this.#records.hasWritableBacklog) setTimeout(turn, 0);
-      else this.#catchingUp = false;
-    };
-    setTimeout(turn, 0);
+    this.#catchUp.request();
+  }
+
+  /** One turn of the catch-up: a batch of records and of actors; true while work is left. */
+  #catchUpTurn(): boolean {
+    if (this.#records.hasWritableBacklog) this.#records.flush(recordsPerTurn);
+    let created = 0;
+    for (const stackId of this.#deferred.keys()) {
+      if (created === actorsPerTurn) break;
+      this.#createDeferred(stackId);
+      created += 1;
+    }
+    return this.#deferred.size > 0 || this.#records.hasWritableBacklog;
   }
 
   /** Starts an actor; a restored one begins from its stored record, a new one is stored at once. */
@@ -315,7 +258,7 @@ export class StackActors implements StackUpdateSource {
     // A restored stack's `restored` update went out when restore() took it.
     if (!restored) {
       this.#records.write(stackId, entry.stored);
-      this.#emit({ kind: "created", stack: entry.stored, at: createdAt });
+      this.#listeners.emit({ kind: "created", stack: entry.stored, at: createdAt });
     }
     actor.subscribe({
       next: (snapshot) => this.#onSnapshot(stackId, entry, snapshot),
@@ -343,7 +286,7 @@ export class StackActors implements StackUpdateSource {
     const previous = entry.stored;
     entry.stored = stored;
     this.#records.write(stackId, stored);
-    this.#emit({
+    this.#listeners.emit({
       kind: "changed",
       stack: stored,
       previousStatus: previous.status,
@@ -356,26 +299,16 @@ export class StackActors implements StackUpdateSource {
   #finish(stackId: string, entry: Entry, outcome: StackOutcome): void {
     if (this.#entries.get(stackId) !== entry) return;
     this.#entries.delete(stackId);
-    this.#rememberFinished(stackId);
+    this.#finished.remember(stackId);
     this.#options.ports.release(stackId);
     this.#records.write(stackId, null);
     const reason = outcome.outcome === "removed" ? outcome.reason : outcome.failure.message;
-    this.#emit({
+    this.#listeners.emit({
       kind: "removed",
       stack: entry.stored,
       previousStatus: entry.stored.status,
       reason,
       at: this.#now(),
     });
-  }
-
-  #emit(update: StackUpdate): void {
-    for (const listener of this.#listeners) {
-      try {
-        listener(update);
-      } catch (error) {
-        this.#options.logger.error("stack update listener failed", { error, stackId: update.stack.stack_id });
-      }
-    }
   }
 }

@@ -4,75 +4,29 @@ import { parse } from "yaml";
 import { stackMachine } from "../../machines/stack.machine.ts";
 import type {
   CreateFailure,
+  ExpiryInput,
   PodOutput,
   ProvisionInput,
   ProvisionOutput,
+  StackIdentity,
   TeardownInput,
+  TerminalInput,
 } from "../../machines/stack.types.ts";
 import { timerStep } from "../../machines/timer-delay.ts";
+import { stackPod, stackService } from "../cluster/stack-resources.ts";
 import type { KubeClient } from "../kube/client.ts";
 import {
-  clientSummary,
   isAlreadyExists,
-  isInvalid,
-  isLimitRangeViolation,
   isNodePortAllocated,
   isNotFound,
-  isQuotaExceeded,
   isTransient,
-  type KubeApiError,
   toKubeApiError,
 } from "../kube/errors.ts";
 import type { Logger } from "../log/logger.ts";
+import type { NetworkIsolation } from "../network/network-isolation-reconciler.ts";
 import type { PortAllocator } from "../ports/port-allocator.ts";
-import type { NetworkIsolation } from "./network-isolation-reconciler.ts";
-import { stackPod, stackService } from "./stack-resources.ts";
-
-/** stackd's own account lacks a permission: an operator's problem, never the pod author's. */
-const isRbacRefusal = (error: KubeApiError) =>
-  error.status === 403 && /\bcannot (create|get|delete)\b/.test(error.message);
-
-/**
- * Maps the API server's refusal of a Pod or Service to a CreateFailure: its own verdicts on the user's
- * pod (422 invalid, 400 strict decoding, 403 from admission such as Pod Security or priority) are the
- * author's 400; no answer, 429 and 5xx mean Kubernetes is unavailable.
- */
-export function classifyCreateError(error: KubeApiError): CreateFailure {
-  if (isLimitRangeViolation(error)) return { code: "limit_range", message: error.message };
-  if (isQuotaExceeded(error)) return { code: "quota_exceeded", message: error.message };
-  if (isTransient(error)) return { code: "unavailable", message: clientSummary(error) };
-  if (isRbacRefusal(error)) return { code: "internal", message: error.message };
-  if (isInvalid(error) || error.status === 400 || error.status === 403)
-    return { code: "invalid", message: error.message };
-  return { code: "internal", message: error.message };
-}
-
-/** How many nodePorts one create tries before giving up (each 422 "already allocated" costs one). */
-export const maxPortAttempts = 10;
-
-/**
- * Which of the Service's ports a 422 "provided port is already allocated" names (by index into
- * spec.ports); every port when the answer names none that can be read.
- */
-export function takenPortIndexes(error: KubeApiError, count: number): number[] {
-  const named = new Set<number>();
-  const fields = [
-    ...(error.details?.causes ?? [])
-      .filter((cause) => /already allocated/i.test(cause.message ?? ""))
-      .map((cause) => cause.field ?? ""),
-    ...error.message.matchAll(
-      /(spec\.ports\[\d+\]\.nodePort): Invalid value: \d+: provided port is already allocated/gi,
-    ),
-  ];
-  for (const field of fields) {
-    const text = typeof field === "string" ? field : (field[1] ?? "");
-    const index = /^spec\.ports\[(\d+)\]\.nodePort$/.exec(text)?.[1];
-    if (index !== undefined && Number(index) < count) named.add(Number(index));
-  }
-  return named.size > 0
-    ? [...named].sort((a, b) => a - b)
-    : Array.from({ length: count }, (_, index) => index);
-}
+import { classifyCreateError, maxPortAttempts, takenPortIndexes } from "./create-failures.ts";
+import { createStackWrites } from "./stack-writes.ts";
 
 /** The NodePorts an existing Service holds for the stack's ports (ours where it has none). */
 function nodePortsOfService(service: V1Service, input: ProvisionInput, ours: number[]): number[] {
@@ -95,8 +49,10 @@ export interface StackEffectsOptions {
   /** STACKD_INSTANCE, which labels every Pod and Service. */
   instance: string;
   logger: Logger;
-  /** Waits between retries of the same port (tests pass an instant one). */
+  /** Waits between retries (tests pass an instant one). */
   sleep?: (ms: number) => Promise<void>;
+  /** The leadership fence, asked before every write to a stack's objects (see stack-writes.ts). */
+  mayWrite?: () => string | null;
   /** STACK_NETWORK_ISOLATION's per-stack ingress policies (no-ops while it is off). */
   isolation?: Pick<NetworkIsolation, "ensureStackIngressPolicy" | "removeStackIngressPolicy">;
 }
@@ -108,10 +64,13 @@ const samePortRetryDelayMs = 100;
 /** The API server also refuses unknown and duplicate fields instead of dropping them. */
 const strict = { fieldValidation: "Strict" };
 
+/** How a write is tried (see stack-writes.ts). */
+type Attempts = "once" | "retried";
+
 /** The Service was made (with these NodePorts), or these of its ports (indexes) are someone else's, or why not. */
 type ServiceAttempt = { nodePorts: number[] } | { taken: number[] } | { failure: CreateFailure };
 
-/** The Kubernetes I/O behind the stack machine's `provisionResources`, `restoreService` and `teardownResources`. */
+/** The Kubernetes I/O behind every effect of the stack machine; each write goes through stack-writes.ts. */
 export function createStackEffects({
   kube,
   ports,
@@ -120,7 +79,9 @@ export function createStackEffects({
   logger,
   sleep = (ms) => Bun.sleep(ms),
   isolation,
+  mayWrite,
 }: StackEffectsOptions) {
+  const writes = createStackWrites({ kube, logger, sleep, ...(mayWrite ? { mayWrite } : {}) });
   /** A missing ingress policy only means no traffic yet: logged, and repaired by the next isolation pass. */
   async function allowIngress(input: ProvisionInput): Promise<void> {
     const { stackId } = input.identity;
@@ -143,9 +104,11 @@ export function createStackEffects({
     return stackPod(sanitised, input.identity, { nodeRole, instance });
   }
 
-  async function createPod(pod: V1Pod, namespace: string): Promise<CreateFailure | null> {
+  async function createPod(pod: V1Pod, identity: StackIdentity): Promise<CreateFailure | null> {
     try {
-      await transport.send("POST", `/api/v1/namespaces/${namespace}/pods`, { body: pod, query: strict });
+      await writes.write("create the stack's Pod", identity.stackId, "once", () =>
+        transport.send("POST", `/api/v1/namespaces/${identity.namespace}/pods`, { body: pod, query: strict }),
+      );
       return null;
     } catch (error) {
       const failure = toKubeApiError(error);
@@ -157,14 +120,20 @@ export function createStackEffects({
   }
 
   /** Creates the Service, or adopts the one a crashed attempt left; `taken` names the nodePorts that are someone else's. */
-  async function tryCreateService(input: ProvisionInput, nodePorts: number[]): Promise<ServiceAttempt> {
+  async function tryCreateService(
+    input: ProvisionInput,
+    nodePorts: number[],
+    attempts: Attempts,
+  ): Promise<ServiceAttempt> {
     const { namespace, serviceName } = input.identity;
     try {
       // Raw JSON on the hot path: client-node's model serialiser costs more than building the request.
-      await transport.send("POST", `/api/v1/namespaces/${namespace}/services`, {
-        body: stackService(input.identity, nodePorts, instance),
-        query: strict,
-      });
+      await writes.write("create the stack's Service", input.identity.stackId, attempts, () =>
+        transport.send("POST", `/api/v1/namespaces/${namespace}/services`, {
+          body: stackService(input.identity, nodePorts, instance),
+          query: strict,
+        }),
+      );
       return { nodePorts };
     } catch (error) {
       const failure = toKubeApiError(error);
@@ -183,7 +152,7 @@ export function createStackEffects({
   /** Tries the input's own ports `retries` times, waiting a little longer each time; `taken` if they stay taken. */
   async function retrySamePorts(input: ProvisionInput, retries: number): Promise<ServiceAttempt> {
     for (let retry = 1; retry <= retries; retry += 1) {
-      const result = await tryCreateService(input, input.nodePorts);
+      const result = await tryCreateService(input, input.nodePorts, "retried");
       if (!("taken" in result)) return result;
       await sleep(samePortRetryDelayMs * retry);
     }
@@ -211,8 +180,10 @@ export function createStackEffects({
     const nodePorts = [...input.nodePorts];
     const early = await retrySamePorts(input, samePortRetries);
     if (!("taken" in early)) return early;
+    // A create is answered at once; a repair retries transient failures.
+    const attempts: Attempts = samePortRetries > 0 ? "retried" : "once";
     for (let attempt = 1; attempt <= maxPortAttempts; attempt += 1) {
-      const result = await tryCreateService(input, nodePorts);
+      const result = await tryCreateService(input, nodePorts, attempts);
       if (!("taken" in result)) return result;
       if (attempt === maxPortAttempts) break;
       if (!replaceTaken(input.identity.stackId, nodePorts, result.taken))
@@ -224,7 +195,7 @@ export function createStackEffects({
   return {
     /** Creates the stack's Pod; idempotent, so a retry after a crash adopts the Pod that exists. */
     async provision(input: ProvisionInput): Promise<PodOutput> {
-      const failure = await createPod(podOf(input), input.identity.namespace);
+      const failure = await createPod(podOf(input), input.identity);
       return failure ? { failure } : { created: true };
     },
 
@@ -256,14 +227,16 @@ export function createStackEffects({
         const failure = toKubeApiError(error);
         if (!isNotFound(failure)) throw failure;
       };
-      const { namespace } = identity;
+      const { namespace, stackId } = identity;
+      const remove = (what: string, path: string) =>
+        writes
+          .write(`delete the stack's ${what}`, stackId, "retried", () =>
+            transport.send("DELETE", path).catch(ignoreMissing),
+          )
+          .catch(ignoreMissing);
       const deleted = Promise.all([
-        transport
-          .send("DELETE", `/api/v1/namespaces/${namespace}/pods/${identity.podName}`)
-          .catch(ignoreMissing),
-        transport
-          .send("DELETE", `/api/v1/namespaces/${namespace}/services/${identity.serviceName}`)
-          .catch(ignoreMissing),
+        remove("Pod", `/api/v1/namespaces/${namespace}/pods/${identity.podName}`),
+        remove("Service", `/api/v1/namespaces/${namespace}/services/${identity.serviceName}`),
       ]);
       await deleted.catch((error: unknown) => {
         // The machine waits and tries again; each attempt that fails is logged once.
@@ -278,6 +251,9 @@ export function createStackEffects({
         logger.warn("cannot delete the stack's ingress policy", { stackId: identity.stackId, error }),
       );
     },
+
+    recordTerminal: writes.recordTerminal,
+    recordExpiry: writes.recordExpiry,
   };
 }
 
@@ -290,16 +266,15 @@ export interface StackTiming {
 }
 
 /** The stack machine with its effects and delays supplied: what every stack actor runs. */
-export function provideStackEffects(
-  effects: Pick<StackEffects, "provision" | "expose" | "restoreService" | "teardown">,
-  timing: StackTiming,
-) {
+export function provideStackEffects(effects: StackEffects, timing: StackTiming) {
   return stackMachine.provide({
     actors: {
       provisionResources: fromPromise(({ input }: { input: ProvisionInput }) => effects.provision(input)),
       exposeService: fromPromise(({ input }: { input: ProvisionInput }) => effects.expose(input)),
       teardownResources: fromPromise(({ input }: { input: TeardownInput }) => effects.teardown(input)),
       restoreService: fromPromise(({ input }: { input: ProvisionInput }) => effects.restoreService(input)),
+      recordTerminal: fromPromise(({ input }: { input: TerminalInput }) => effects.recordTerminal(input)),
+      recordExpiry: fromPromise(({ input }: { input: ExpiryInput }) => effects.recordExpiry(input)),
     },
     delays: {
       ttl: ({ context }) => timerStep(context.ttlExpiresAt - timing.now()),

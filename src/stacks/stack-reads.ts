@@ -1,4 +1,3 @@
-import type { StackUpdate, StackUpdateSource } from "./stack-actors.ts";
 import {
   cursorOf,
   isNoFilter,
@@ -9,6 +8,7 @@ import {
 } from "./stack-filter.ts";
 import { apiRecordOf, type StackRecord, type StoredStack, summaryRecordOf } from "./stack-record.ts";
 import { type StackStats, stackStats } from "./stack-stats.ts";
+import type { StackUpdate, StackUpdateSource } from "./stack-update.ts";
 
 interface ReadEntry {
   stored: StoredStack;

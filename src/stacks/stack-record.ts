@@ -48,8 +48,8 @@ export const StackLabels = Type.Record(Type.String(), Type.String(), {
 /**
  * A stack record exactly as the REST API returns it: the one schema of a stack. The live stream's
  * records are this schema, the stored row is this schema plus `acknowledged`, and types derive from it.
- * A new field is one edit here and one in `stackRecordOf` (and `identityOf`/`resumeOf` if it must survive
- * a restart).
+ * A new field is one edit here and one in `storedStackOf` (and `identityOf`/`resumeOf` if it must survive
+ * a restart); one that the cluster must keep is also named in record-codec.ts's `durableKeys`.
  */
 export const StackRecord = Type.Object({
   stack_id: Type.String({ examples: ["stack-5f0c2a9d41b7e8c3"] }),
@@ -120,8 +120,12 @@ export type StackStatusRecord = Static<typeof StackStatusRecord>;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** What a record is made of: the stack's identity and what its actor learnt since. */
+export type RecordFacts = StackIdentity &
+  Pick<StackContext, "nodePorts" | "nodeName" | "nodePublicIp" | "updatedAt" | "reason" | "acknowledged">;
+
 /** The stored record of a stack actor's context in a given status (the API record is this less `acknowledged`). */
-export function storedStackOf(context: StackContext, status: StackStatus): StoredStack {
+export function storedStackOf(context: RecordFacts, status: StackStatus): StoredStack {
   return {
     stack_id: context.stackId,
     pod_id: context.podName,
@@ -148,6 +152,12 @@ export function storedStackOf(context: StackContext, status: StackStatus): Store
     labels: context.labels,
     acknowledged: context.acknowledged,
   };
+}
+
+/** The record of a stack that is being created: its identity and the NodePorts it was given, nothing else yet. */
+export function newStackRecordOf(identity: StackIdentity, nodePorts: number[]): StoredStack {
+  const facts = { nodeName: null, nodePublicIp: null, updatedAt: identity.createdAt, reason: null };
+  return storedStackOf({ ...identity, ...facts, nodePorts, acknowledged: false }, "creating");
 }
 
 /** The API record of a stored one (drops `acknowledged`, keeps the schema's key order). */

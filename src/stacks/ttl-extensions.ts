@@ -1,6 +1,6 @@
-import type { SnapshotFrom } from "xstate";
+import { type SnapshotFrom, waitFor } from "xstate";
 import { statusOf } from "../../machines/stack.machine.ts";
-import type { StackEvent } from "../../machines/stack.types.ts";
+import type { ExpiryOutcome, StackEvent } from "../../machines/stack.types.ts";
 import {
   type ExtensionRefusal,
   extendedExpiry,
@@ -8,12 +8,11 @@ import {
   type LifetimeLimits,
 } from "../../machines/ttl-extension.ts";
 import { formatGoDuration } from "../config/duration.ts";
-import { AppError, stackNotFound } from "../errors/app-error.ts";
-import type { StackActors } from "./stack-actors.ts";
+import { AppError, internalError, stackNotFound } from "../errors/app-error.ts";
+import type { StackActor, StackActors } from "./stack-actors.ts";
 import type { ProvidedStackMachine } from "./stack-effects.ts";
 import type { StackReads } from "./stack-reads.ts";
 import type { StackRecord } from "./stack-record.ts";
-import type { StackServiceRef } from "./ttl-records.ts";
 
 /** What the HTTP edge may ask of a stack's lifetime. */
 export interface TtlCommands {
@@ -27,8 +26,6 @@ export interface TtlExtensionsOptions {
   /** STACK_TTL: the extension when the request names none. */
   defaultTtlMs: number;
   limits: LifetimeLimits;
-  /** Makes the new expiry durable in the cluster (the Service's annotation) before it is answered. */
-  recordExpiry: (stack: StackServiceRef, expiresAt: number) => Promise<void>;
   now?: () => number;
 }
 
@@ -55,10 +52,23 @@ function refusalError(snapshot: StackSnapshot, refusal: ExtensionRefusal | null,
   return notExtendable(`stack is ${statusOf(snapshot)}: only a creating or running stack can be extended`);
 }
 
+/** How long an extension waits for its stack's actor to write the new expiry (its retries included). */
+const expiryWriteTimeoutMs = 30_000;
+
+/** The answer for an expiry the actor could not write onto the Service. */
+function writeRefusal(outcome: Exclude<ExpiryOutcome, { written: true }>): AppError {
+  if (outcome.refused === "missing")
+    return new AppError("KUBERNETES_UNAVAILABLE", "kubernetes unavailable: the stack's Service is missing");
+  if (outcome.refused === "unavailable")
+    return new AppError("KUBERNETES_UNAVAILABLE", `kubernetes unavailable: ${outcome.message}`);
+  return internalError(new Error(outcome.message));
+}
+
 /**
- * TTL extensions: checks the request against the stack's machine and the limits, writes the new expiry
- * to the stack's Service, then tells the actor (which re-arms its timer, stores the record and so tells
- * the live stream). One extension at a time per stack, so the Service and the actor agree.
+ * TTL extensions: checks the request against the stack's machine and the limits, then asks the actor
+ * to write the new expiry to the stack's Service (`ttl.request`) and waits: once it is written the
+ * actor re-arms its timer, stores the record and so tells the live stream. One extension at a time per
+ * stack, so the Service and the actor agree.
  */
 export class TtlExtensions implements TtlCommands {
   #options: TtlExtensionsOptions;
@@ -82,19 +92,36 @@ export class TtlExtensions implements TtlCommands {
   }
 
   async #extend(stackId: string, ttlMs: number): Promise<StackRecord> {
-    const { actors, reads, limits, recordExpiry } = this.#options;
+    const { actors, reads, limits } = this.#options;
     const actor = actors.actorOf(stackId);
     if (!actor) throw stackNotFound();
     const event: StackEvent = { type: "ttl.extend", ttlMs, at: this.#now(), limits };
     const before = actor.getSnapshot();
     if (!before.can(event)) throw refusalError(before, extensionRefusal(before.context, event), limits);
     const expiresAt = extendedExpiry(before.context, event);
-    if (expiresAt !== before.context.ttlExpiresAt) await recordExpiry(before.context, expiresAt);
+    if (expiresAt === before.context.ttlExpiresAt) actor.send(event);
+    else await this.#writeThrough(actor, event);
     const current = actor.getSnapshot();
-    if (!current.can(event)) throw refusalError(current, extensionRefusal(current.context, event), limits);
-    actor.send(event);
+    if (current.context.ttlExpiresAt < expiresAt)
+      throw refusalError(current, extensionRefusal(current.context, event), limits);
     const record = reads.get(stackId);
     if (!record) throw stackNotFound();
     return record;
+  }
+
+  /** Has the actor write the extension's expiry to the Service and apply it; throws when it could not. */
+  async #writeThrough(actor: StackActor, event: Extract<StackEvent, { type: "ttl.extend" }>): Promise<void> {
+    const { type: _type, ...request } = event;
+    actor.send({ type: "ttl.request", ...request });
+    const ours = (snapshot: StackSnapshot) => snapshot.context.expiryWrite?.request.at === request.at;
+    const written = await waitFor(
+      actor,
+      (snapshot) => ours(snapshot) && (snapshot.context.expiryWrite?.outcome ?? null) !== null,
+      {
+        timeout: expiryWriteTimeoutMs,
+      },
+    );
+    const outcome = written.context.expiryWrite?.outcome;
+    if (outcome && "refused" in outcome) throw writeRefusal(outcome);
   }
 }

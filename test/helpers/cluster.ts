@@ -162,3 +162,16 @@ export async function compactEtcd(): Promise<number> {
     throw new Error(`etcd compaction failed: ${compaction.status} ${await compaction.text()}`);
   return revision;
 }
+
+/**
+ * Waits until `sync` has finished `passes` more orphan sweeps than when called, so that at least
+ * `passes - 1` whole sweeps began after the moment of interest: what they would delete, they had.
+ */
+export async function afterSweeps(sync: { sweepPasses(): number }, passes: number, timeoutMs = 30_000) {
+  const from = sync.sweepPasses();
+  await eventually(
+    `${passes} orphan sweeps`,
+    async () => (sync.sweepPasses() >= from + passes ? true : undefined),
+    timeoutMs,
+  );
+}

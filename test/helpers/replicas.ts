@@ -77,7 +77,11 @@ export class ReplicaSet {
         const index = Number(holder.replace("replica-", ""));
         const replica = holder === "" ? undefined : this.#byIdentity(index);
         if (!replica) return undefined;
-        return (await leadershipRoleOf(replica)) === "leader" ? replica : undefined;
+        if ((await leadershipRoleOf(replica)) !== "leader") return undefined;
+        // Settled: every other replica that answers has read the Lease since (within a retry period).
+        const others = this.replicas.filter((other) => other !== replica);
+        const named = await Promise.all(others.map((other) => leaderNamedBy(other)));
+        return named.every((name) => name === undefined || name === holder) ? replica : undefined;
       },
       timeoutMs,
     );
@@ -99,6 +103,15 @@ export class ReplicaSet {
     await Promise.all(this.replicas.map((replica) => replica.kill()));
     for (const dir of this.#dirs) rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The leader a replica's `/readyz` names (null for none), or undefined when it does not answer in 1 s. */
+async function leaderNamedBy(replica: StackdProcess): Promise<string | null | undefined> {
+  const answer = await replica.api("/readyz", { signal: AbortSignal.timeout(1_000) }).catch(() => undefined);
+  const body = (await answer?.json().catch(() => undefined)) as
+    | { leadership?: { leader?: string | null } }
+    | undefined;
+  return body?.leadership?.leader;
 }
 
 /** The leadership role a replica's `/readyz` reports, or undefined when it does not answer. */

@@ -1,7 +1,8 @@
 import type { StackIdentity } from "../../machines/stack.types.ts";
+import { annotationsOf, recordAnnotations } from "../../src/cluster/record-codec.ts";
 import { AppError } from "../../src/errors/app-error.ts";
 import type { StackEffects } from "../../src/stacks/stack-effects.ts";
-import type { StoredStack } from "../../src/stacks/stack-record.ts";
+import { newStackRecordOf, type StoredStack } from "../../src/stacks/stack-record.ts";
 
 const hour = 3_600_000;
 const fixtureCreatedAt = Date.parse("2025-01-01T00:00:00.000Z");
@@ -40,15 +41,19 @@ export const clusterIdentity = (stackId: string): StackIdentity =>
     ttlExpiresAt: Date.parse("2026-11-28T22:00:00.000Z"),
   });
 
+/** The `stackd.io/record` annotation a new stack's Service is created with. */
+export const recordAnnotationOf = (identity: StackIdentity): string =>
+  annotationsOf(newStackRecordOf(identity, []))[recordAnnotations.record] ?? "";
+
 /** Stack effects that succeed at once and do nothing; `teardown` is told of each teardown. */
-export function quietEffects(
-  teardown: () => Promise<void> = async () => {},
-): Pick<StackEffects, "provision" | "expose" | "restoreService" | "teardown"> {
+export function quietEffects(teardown: () => Promise<void> = async () => {}): StackEffects {
   return {
     provision: async () => ({ created: true }),
     expose: async (input) => ({ nodePorts: input.nodePorts }),
     restoreService: async (input) => ({ nodePorts: input.nodePorts }),
     teardown,
+    recordTerminal: async () => {},
+    recordExpiry: async () => ({ written: true }),
   };
 }
 

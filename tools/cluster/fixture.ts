@@ -1,8 +1,8 @@
 import type { V1NetworkPolicy, V1Node } from "@kubernetes/client-node";
+import { stackLabels } from "../../src/cluster/stack-resources.ts";
 import { isAlreadyExists, toKubeApiError } from "../../src/kube/errors.ts";
 import { applyNetworkPolicy } from "../../src/kube/network-policies.ts";
 import type { TypedKubeClient } from "../../src/kube/typed-api.ts";
-import { stackLabels } from "../../src/stacks/stack-resources.ts";
 
 export const fixtureNamespace = "stacks";
 

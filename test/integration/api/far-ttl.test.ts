@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "bun:test";
 import type { V1Pod, V1Service } from "@kubernetes/client-node";
-import { ttlAnnotation } from "../../../src/stacks/stack-resources.ts";
+import { recordAnnotations } from "../../../src/cluster/record-codec.ts";
 import { eventually, testKubeClient } from "../../helpers/cluster.ts";
 import { podSpecYaml, startTestStackd, stopAndRemove, type TestStackd } from "../../helpers/stackd.ts";
 
@@ -42,7 +42,7 @@ describe("TTLs longer than one timer can wait, against the cluster", () => {
     const path = `/api/v1/namespaces/${stackd.namespace}`;
     await eventually("the Service to carry the new expiry", async () => {
       const svc = await kube.transport.send<V1Service>("GET", `${path}/services/svc-${stackId}`);
-      const annotation = JSON.parse(svc.metadata?.annotations?.[ttlAnnotation] ?? "{}");
+      const annotation = JSON.parse(svc.metadata?.annotations?.[recordAnnotations.ttl] ?? "{}");
       return annotation.ttl_expires_at === extended.body.ttl_expires_at ? true : undefined;
     });
     const read = await stackd.call("GET", `/stacks/${stackId}`);

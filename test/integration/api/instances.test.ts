@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { V1Pod } from "@kubernetes/client-node";
 import {
+  afterSweeps,
   createTestNamespace,
   deleteTestNamespace,
   eventually,
@@ -16,7 +17,11 @@ import { podSpecYaml, startTestStackd, type TestStackd } from "../../helpers/sta
 const kube = testKubeClient();
 /** Short enough that every object below is past the grace after a few sweep periods. */
 const sweepEnv = { STACK_ORPHAN_GRACE: "1s", STACK_SCHEDULER_INTERVAL: "1s" };
-const sweepPeriodsMs = 4_000;
+/**
+ * Sweeps (1 s apart) to wait for after the objects exist: the last begins more than the 1 s grace
+ * after them, so it would have deleted any it took for an orphan.
+ */
+const sweepsPastGrace = 3;
 let namespace = "";
 const running: TestStackd[] = [];
 
@@ -94,7 +99,10 @@ describe("two stackd instances on one namespace", () => {
     const before = await objectsInNamespace();
     expect([...before.keys()].sort()).toEqual(objectNames([...firstIds, ...secondIds]));
 
-    await Bun.sleep(sweepPeriodsMs);
+    await Promise.all([
+      afterSweeps(first.stackd.sync, sweepsPastGrace),
+      afterSweeps(second.stackd.sync, sweepsPastGrace),
+    ]);
 
     expect(await first.stackd.sync.sweepOrphans()).toBe(0);
     expect(await second.stackd.sync.sweepOrphans()).toBe(0);
@@ -181,7 +189,7 @@ describe("objects made before the instance label", () => {
       await kube.core.createNamespacedPod({ namespace, body: legacyOrphan });
 
       const named = await start("ctf-b");
-      await Bun.sleep(sweepPeriodsMs);
+      await afterSweeps(named.stackd.sync, sweepsPastGrace);
       expect(await named.stackd.sync.sweepOrphans()).toBe(0);
       expect(await listedIds(named)).toEqual([]);
       const untouched = await objectsInNamespace();

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { deleteTestNamespace, eventually, testKubeClient } from "../../helpers/cluster.ts";
+import { afterSweeps, deleteTestNamespace, eventually, testKubeClient } from "../../helpers/cluster.ts";
 import { podSpecYaml, startTestStackd, type TestStackd } from "../../helpers/stackd.ts";
 
 const kube = testKubeClient();
@@ -63,8 +63,8 @@ describe("a lost database", () => {
       const byId = (list: Array<Record<string, unknown>>) =>
         list.map(pick).sort((a, b) => String(a.stack_id).localeCompare(String(b.stack_id)));
       expect(byId(rebuilt)).toEqual(byId(running));
-      // Several 1 s sweeps later, with a 1 s orphan grace, every Pod is still the same one.
-      await Bun.sleep(3_000);
+      // Three 1 s sweeps later (the last begins past the 1 s orphan grace), every Pod is still the same one.
+      await afterSweeps(second.stackd.sync, 3);
       for (const [stackId, uid] of podUids) {
         const pod = await kube.core.readNamespacedPod({ name: stackId, namespace });
         expect(pod.metadata?.uid).toBe(uid);

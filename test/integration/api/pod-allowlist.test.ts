@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import type { V1Pod } from "@kubernetes/client-node";
 import type { StackIdentity } from "../../../machines/stack.types.ts";
+import { stackPod } from "../../../src/cluster/stack-resources.ts";
 import { defaultInstance } from "../../../src/config/config.ts";
 import { KubeApiError } from "../../../src/kube/errors.ts";
 import type { TypedKubeClient } from "../../../src/kube/typed-api.ts";
 import { defaultPodPolicy, type PodPolicy, sanitizePodSpec } from "../../../src/podspec/sanitize-pod-spec.ts";
-import { stackPod } from "../../../src/stacks/stack-resources.ts";
 import { createTestNamespace, deleteTestNamespace, testKubeClient } from "../../helpers/cluster.ts";
 import { contractPodSpec, startTestStackd, type TestStackd } from "../../helpers/stackd.ts";
 import { app, arrivalCases, specYaml } from "./pod-allowlist-cases.ts";

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "bun:test";
 import type { V1Service } from "@kubernetes/client-node";
+import { recordAnnotations } from "../../../src/cluster/record-codec.ts";
 import type { ChangeMessage } from "../../../src/live/messages.ts";
-import { ttlAnnotation } from "../../../src/stacks/stack-resources.ts";
 import { eventually, testKubeClient } from "../../helpers/cluster.ts";
 import { podSpecYaml, startTestStackd, stopAndRemove, type TestStackd } from "../../helpers/stackd.ts";
 
@@ -39,7 +39,7 @@ describe("POST /stacks/{id}/extend against the cluster", () => {
       "GET",
       `/api/v1/namespaces/${stackd.namespace}/services/svc-${stackId}`,
     );
-    expect(JSON.parse(svc.metadata?.annotations?.[ttlAnnotation] ?? "{}")).toEqual({
+    expect(JSON.parse(svc.metadata?.annotations?.[recordAnnotations.ttl] ?? "{}")).toEqual({
       ttl_expires_at: extended.body.ttl_expires_at,
     });
     // On the live stream: one ttl_extended change with the new expiry.

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import type { V1NetworkPolicy, V1Pod } from "@kubernetes/client-node";
 import { KubeApiError } from "../../../src/kube/errors.ts";
 import { networkPoliciesPath } from "../../../src/kube/network-policies.ts";
-import { checkIngressPolicy } from "../../../src/stacks/network-policy.ts";
+import { checkIngressPolicy } from "../../../src/network/network-policy.ts";
 import {
   applyNamespaceSecurity,
   defaultIngressPolicy,

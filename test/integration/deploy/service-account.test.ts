@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { V1NetworkPolicy } from "@kubernetes/client-node";
+import { labelsFor } from "../../../src/cluster/stack-resources.ts";
 import { defaultInstance } from "../../../src/config/config.ts";
 import { listNetworkPolicies, networkPoliciesPath } from "../../../src/kube/network-policies.ts";
 import { createTypedKubeClient, type TypedKubeClient } from "../../../src/kube/typed-api.ts";
-import { isolationSelector, stackIngressPolicyName } from "../../../src/stacks/network-isolation.ts";
-import { labelsFor } from "../../../src/stacks/stack-resources.ts";
+import { isolationSelector, stackIngressPolicyName } from "../../../src/network/network-isolation.ts";
 import { fakeNode } from "../../../tools/cluster/fixture.ts";
 import { eventually, gone, testKubeClient, testPod } from "../../helpers/cluster.ts";
 import {

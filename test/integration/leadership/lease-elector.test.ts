@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "bun:test";
 import type { V1Lease } from "@kubernetes/client-node";
-import { LeaseElector, leaderUrlAnnotation } from "../../../src/leadership/lease-elector.ts";
+import { leaderUrlAnnotation } from "../../../src/leadership/lease-client.ts";
+import { LeaseElector } from "../../../src/leadership/lease-elector.ts";
 import { silentLogger } from "../../../src/log/logger.ts";
 import {
   createTestNamespace,

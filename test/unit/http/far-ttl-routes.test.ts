@@ -74,7 +74,6 @@ function app(stackTtlMs = 2 * hour) {
     reads,
     defaultTtlMs: stackTtlMs,
     limits: { maxLifetimeMs: null, renewWindowMs: null },
-    recordExpiry: async () => {},
     now,
   });
   const http = createApp({

@@ -113,6 +113,16 @@ describe("POST /stacks body validation (no cluster)", () => {
       '{"target_port":80,"pod_spec":5}',
       "invalid request body: pod_spec must be a string",
     ],
+    [
+      "a port list entry that is not an object",
+      '{"target_port":[80],"pod_spec":"kind: Pod"}',
+      "invalid request body: target_port[0] must be an object with container_port and protocol",
+    ],
+    [
+      "a numeric label value",
+      '{"target_port":80,"pod_spec":"kind: Pod","labels":{"team":7}}',
+      "invalid request body: labels must be an object of strings",
+    ],
   ])("answers 400 for %s", async (_, body, message) => {
     const { call, created } = fakeApp();
     const answer = await call("POST", "/stacks", body);
@@ -539,8 +549,16 @@ describe("GET filters, paging and include=env (no cluster)", () => {
     ["/stacks?limit=0", "invalid query: limit must be an integer between 1 and 1000"],
     ["/stacks?limit=1001", "invalid query: limit must be an integer between 1 and 1000"],
     ["/stacks?limit=ten", "invalid query: limit must be an integer between 1 and 1000"],
+    ["/stacks?limit=%2B5", "invalid query: limit must be an integer between 1 and 1000"],
+    ["/stacks?limit=5e2", "invalid query: limit must be an integer between 1 and 1000"],
+    ["/stacks?limit=0x10", "invalid query: limit must be an integer between 1 and 1000"],
+    ["/stacks?limit=", "invalid query: limit must be an integer between 1 and 1000"],
     ["/stacks?cursor=bm9wZQ", "invalid query: cursor is not one this API gave"],
     [`/stacks/${record.stack_id}?include=spec`, 'invalid query: include must be "env", got "spec"'],
+    [
+      `/stacks/${record.stack_id}?include=env&include=spec`,
+      'invalid query: include must be "env", got "spec"',
+    ],
     [
       "/stacks?include=secret",
       'invalid query: include is taken only by GET /stacks/{id} (include=env), got "secret"',
@@ -559,6 +577,15 @@ describe("GET filters, paging and include=env (no cluster)", () => {
     const answer = await call("GET", path);
     expect(answer.status).toBe(400);
     expect(answer.body.error).toStartWith(message);
+  });
+
+  it("reads a parameter given once as a list of one, and the first of a repeated single-valued one", async () => {
+    const { call, listed } = fakeApp();
+    await call("GET", "/stacks?status=running&node=n1&limit=7&limit=9&cursor=");
+    expect(listed[0]).toEqual({
+      filter: { labels: [], statuses: new Set(["running"]), nodes: new Set(["n1"]) },
+      page: { limit: 7, after: null },
+    });
   });
 
   it("returns the env values only with include=env", async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "bun:test";
+import type { PodState } from "../../../src/cluster/cluster-records.ts";
 import { takeOverFromView } from "../../../src/leadership/takeover.ts";
-import type { PodState } from "../../../src/stacks/cluster-records.ts";
 import type { StoredStack } from "../../../src/stacks/stack-record.ts";
 import { storedStackFixture } from "../../helpers/stack-fixtures.ts";
 

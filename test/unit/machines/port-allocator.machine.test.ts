@@ -22,6 +22,15 @@ describe("portAllocatorMachine", () => {
     expect([request("a"), request("b"), request("c")]).toEqual([31001, 31002, 31003]);
   });
 
+  it("leases an adopted stack the ports its Service holds, taken or not, and frees them with it", () => {
+    const { actor, request } = allocator(31001, 31002);
+    actor.send({ type: "ports.taken", ports: [31001] });
+    actor.send({ type: "lease.adopt", stackId: "adopted", ports: [31001, 31002] });
+    expect(request("new")).toBeNull();
+    actor.send({ type: "lease.release", stackId: "adopted" });
+    expect(request("new")).toBe(31001);
+  });
+
   it("answers null when the range is exhausted", () => {
     const { request } = allocator(31001, 31001);
     expect(request("a")).toBe(31001);

@@ -6,9 +6,10 @@ import { KubeApiError, type KubeStatus } from "../../../src/kube/errors.ts";
 import type { HttpMethod, KubeRequest } from "../../../src/kube/transport.ts";
 import { silentLogger } from "../../../src/log/logger.ts";
 import { PortAllocator } from "../../../src/ports/port-allocator.ts";
-import { createStackEffects, maxPortAttempts } from "../../../src/stacks/stack-effects.ts";
-import { serviceRecordOf } from "../../../src/stacks/stack-resources.ts";
-import { stackIdentityFixture } from "../../helpers/stack-fixtures.ts";
+import { maxPortAttempts } from "../../../src/stacks/create-failures.ts";
+import { createStackEffects } from "../../../src/stacks/stack-effects.ts";
+import { writeRetryDelaysMs } from "../../../src/stacks/stack-writes.ts";
+import { recordAnnotationOf, stackIdentityFixture } from "../../helpers/stack-fixtures.ts";
 
 const stackId = "stack-0123456789abcdef";
 const podsPath = "/api/v1/namespaces/stacks/pods";
@@ -228,7 +229,7 @@ describe("provision and expose", () => {
         namespace: "stacks",
         labels: expect.objectContaining({ "stackd.io/stack-id": stackId }),
         // What the cluster cannot tell of the stack, so that a lost database loses no stack.
-        annotations: { "stackd.io/record": serviceRecordOf(identity) },
+        annotations: { "stackd.io/record": recordAnnotationOf(identity) },
       },
       spec: {
         type: "NodePort",
@@ -625,17 +626,27 @@ describe("teardown", () => {
     await expect(effects.teardown({ identity })).resolves.toBeUndefined();
   });
 
-  it("throws the API server's error on a 500 so the machine retries", async () => {
-    const { effects, transport } = harness();
-    transport.on("DELETE", servicePath, refusal.internal());
+  it("throws the API server's error on a 500 that outlasts the write retries, so the machine retries", async () => {
+    const { effects, transport, sleeps } = harness();
+    transport.always("DELETE", servicePath, () => refusal.internal());
     const failure = await effects.teardown({ identity }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(KubeApiError);
     expect((failure as KubeApiError).status).toBe(500);
+    expect(transport.callsTo("DELETE", servicePath)).toHaveLength(writeRetryDelaysMs.length + 1);
+    expect(sleeps).toEqual(writeRetryDelaysMs);
+  });
+
+  it("deletes after one 500 by retrying it once", async () => {
+    const { effects, transport, sleeps } = harness();
+    transport.on("DELETE", servicePath, refusal.internal());
+    await expect(effects.teardown({ identity })).resolves.toBeUndefined();
+    expect(transport.callsTo("DELETE", servicePath)).toHaveLength(2);
+    expect(sleeps).toEqual([writeRetryDelaysMs[0] as number]);
   });
 
   it("throws when the API server cannot be reached", async () => {
     const { effects, transport } = harness();
-    transport.on("DELETE", podPath, new TypeError("fetch failed"));
+    transport.always("DELETE", podPath, () => new TypeError("fetch failed"));
     const failure = await effects.teardown({ identity }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(KubeApiError);
     expect((failure as KubeApiError).status).toBe(0);

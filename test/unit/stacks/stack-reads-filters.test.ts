@@ -1,8 +1,8 @@
 import { describe, expect, it } from "bun:test";
-import type { StackUpdate } from "../../../src/stacks/stack-actors.ts";
 import { cursorOf, noFilter, positionOfCursor, type StackFilter } from "../../../src/stacks/stack-filter.ts";
 import { StackReads } from "../../../src/stacks/stack-reads.ts";
 import type { StoredStack } from "../../../src/stacks/stack-record.ts";
+import type { StackUpdate } from "../../../src/stacks/stack-update.ts";
 
 const stack = (index: number, overrides: Partial<StoredStack> = {}): StoredStack => {
   const stackId = `stack-${index.toString(16).padStart(16, "0")}`;

@@ -3,10 +3,18 @@ import type { V1Pod } from "@kubernetes/client-node";
 import { createActor } from "xstate";
 import { stackMachine } from "../../../machines/stack.machine.ts";
 import type { StackIdentity } from "../../../machines/stack.types.ts";
+import { podStateOf, stackFromService, stacksFromCluster } from "../../../src/cluster/cluster-records.ts";
+import { ClusterView } from "../../../src/cluster/cluster-view.ts";
+import {
+  annotationsOf,
+  DurableRecord,
+  decodeService,
+  expiryPatchOf,
+  terminalPatchOf,
+} from "../../../src/cluster/record-codec.ts";
+import { stackPod, stackService } from "../../../src/cluster/stack-resources.ts";
 import { sanitizePodSpec } from "../../../src/podspec/sanitize-pod-spec.ts";
 import { stackEnvOf, withStackEnv } from "../../../src/podspec/stack-env.ts";
-import { podStateOf, stackFromService, stacksFromCluster } from "../../../src/stacks/cluster-records.ts";
-import { ClusterView } from "../../../src/stacks/cluster-view.ts";
 import {
   apiRecordOf,
   identityOf,
@@ -15,7 +23,6 @@ import {
   statusRecordOf,
   storedStackOf,
 } from "../../../src/stacks/stack-record.ts";
-import { stackPod, stackService } from "../../../src/stacks/stack-resources.ts";
 import { upgradeStoredRecord } from "../../../src/store/legacy-records.ts";
 
 const stackId = "stack-00000000000000aa";
@@ -164,6 +171,59 @@ describe("the stack record rebuilt from the cluster", () => {
       ports: [{ container_port: 80, protocol: "UDP", node_port: 31001 }],
       labels: {},
     });
+  });
+});
+
+describe("the record codec (stackd.io/* annotations)", () => {
+  /** A Service carrying `annotations` and the NodePorts of `identity`'s ports. */
+  const serviceWith = (identity: StackIdentity, nodePorts: number[], annotations: Record<string, string>) => {
+    const service = stackService(identity, nodePorts, "stackd");
+    return { ...service, metadata: { ...service.metadata, annotations } };
+  };
+  const mergePatch = (into: Record<string, string>, patch: { metadata: { annotations: object } }) => ({
+    ...into,
+    ...(patch.metadata.annotations as Record<string, string>),
+  });
+
+  for (const form of ["v1.1", "v1.2"] as const) {
+    it(`gives back every durable field of a ${form} record it encoded`, () => {
+      const identity = identityOfForm(form);
+      const record = leaderRecord(identity, [31001, 31002].slice(0, identity.ports.length));
+      const decoded = decodeService(serviceWith(identity, [], annotationsOf(record)));
+      if (!decoded) throw new Error("the encoded record was not read back");
+      for (const key of Object.keys(DurableRecord.properties) as Array<keyof DurableRecord>) {
+        const expected =
+          key === "ports"
+            ? record.ports.map(({ node_port: _nodePort, ...port }) => port)
+            : (record as Record<string, unknown>)[key];
+        expect({ key, value: decoded.durable[key] }).toEqual({ key, value: expected as never });
+      }
+      expect(decoded.ttlExpiresAt).toBe(record.ttl_expires_at);
+      expect(decoded.terminal).toBeUndefined();
+    });
+  }
+
+  it("reads back the terminal status and a later expiry that its patches wrote, and ignores an earlier one", () => {
+    const identity = identityOfForm("v1.2");
+    const record = leaderRecord(identity, [31001, 31002]);
+    const terminal = { status: "failed" as const, reason: "exit 1", at: "2026-11-28T21:30:00.000Z" };
+    const later = Date.parse(record.ttl_expires_at) + 3_600_000;
+    let annotations = mergePatch(annotationsOf(record), terminalPatchOf(terminal));
+    annotations = mergePatch(annotations, expiryPatchOf(later));
+    const decoded = decodeService(serviceWith(identity, [31001, 31002], annotations));
+    expect(decoded?.terminal).toEqual(terminal);
+    expect(decoded?.ttlExpiresAt).toBe(new Date(later).toISOString());
+    const earlier = mergePatch(annotationsOf(record), expiryPatchOf(Date.parse(record.ttl_expires_at) - 1));
+    expect(decodeService(serviceWith(identity, [], earlier))?.ttlExpiresAt).toBe(record.ttl_expires_at);
+  });
+
+  it("reads nothing from a Service without a record, or with one that is not JSON or not a record", () => {
+    const identity = identityOfForm("v1.1");
+    expect(decodeService(serviceWith(identity, [], {}))).toBeUndefined();
+    expect(decodeService(serviceWith(identity, [], { "stackd.io/record": "{oops" }))).toBeUndefined();
+    expect(
+      decodeService(serviceWith(identity, [], { "stackd.io/record": JSON.stringify({ pod_spec: 1 }) })),
+    ).toBeUndefined();
   });
 });
 

@@ -8,14 +8,15 @@ import type {
 } from "../../../machines/stack.types.ts";
 import { silentLogger } from "../../../src/log/logger.ts";
 import { PortAllocator } from "../../../src/ports/port-allocator.ts";
-import { StackActors, type StackUpdate } from "../../../src/stacks/stack-actors.ts";
+import { StackActors } from "../../../src/stacks/stack-actors.ts";
 import { provideStackEffects } from "../../../src/stacks/stack-effects.ts";
 import { StackReads } from "../../../src/stacks/stack-reads.ts";
 import type { StoredStack } from "../../../src/stacks/stack-record.ts";
 import { type NewStack, StackService } from "../../../src/stacks/stack-service.ts";
+import type { StackUpdate } from "../../../src/stacks/stack-update.ts";
 import { openDatabase } from "../../../src/store/database.ts";
 import { StackStore } from "../../../src/store/stack-store.ts";
-import { refusal } from "../../helpers/stack-fixtures.ts";
+import { quietEffects, refusal } from "../../helpers/stack-fixtures.ts";
 
 const hour = 3_600_000;
 
@@ -66,6 +67,7 @@ function world(scenario: Scenario = {}) {
   const servicePorts = new Map<string, number[]>();
   const machine = provideStackEffects(
     {
+      ...quietEffects(),
       provision: async (input) => {
         provisioned.push(input);
         const { stackId } = input.identity;

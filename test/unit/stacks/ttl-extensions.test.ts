@@ -1,13 +1,14 @@
 import { describe, expect, it } from "bun:test";
 import { SimulatedClock } from "xstate";
+import type { ExpiryOutcome } from "../../../machines/stack.types.ts";
 import type { LifetimeLimits } from "../../../machines/ttl-extension.ts";
-import { AppError } from "../../../src/errors/app-error.ts";
 import { silentLogger } from "../../../src/log/logger.ts";
 import { PortAllocator } from "../../../src/ports/port-allocator.ts";
-import { StackActors, type StackUpdate } from "../../../src/stacks/stack-actors.ts";
+import { StackActors } from "../../../src/stacks/stack-actors.ts";
 import { provideStackEffects } from "../../../src/stacks/stack-effects.ts";
 import { StackReads } from "../../../src/stacks/stack-reads.ts";
 import type { StoredStack } from "../../../src/stacks/stack-record.ts";
+import type { StackUpdate } from "../../../src/stacks/stack-update.ts";
 import { TtlExtensions } from "../../../src/stacks/ttl-extensions.ts";
 import { openDatabase } from "../../../src/store/database.ts";
 import { StackStore } from "../../../src/store/stack-store.ts";
@@ -43,7 +44,7 @@ const running: StoredStack = {
 interface Options {
   limits?: Partial<LifetimeLimits>;
   /** What writing the expiry onto the Service does (by default it succeeds). */
-  recordExpiry?: () => Promise<void>;
+  recordExpiry?: () => Promise<ExpiryOutcome | undefined>;
   /** Teardowns never finish, so a deleted stack stays deleting. */
   stuckTeardown?: boolean;
 }
@@ -56,11 +57,21 @@ function world(options: Options = {}) {
   const ports = new PortAllocator({ min: 31001, max: 31010 });
   ports.sync([], [{ port: 31001, stackId: running.stack_id }]);
   const teardowns: number[] = [];
+  const written: Array<{ serviceName: string; expiresAt: string }> = [];
+  const effects = quietEffects(async () => {
+    teardowns.push(clock.now());
+    if (options.stuckTeardown) await new Promise(() => {});
+  });
   const machine = provideStackEffects(
-    quietEffects(async () => {
-      teardowns.push(clock.now());
-      if (options.stuckTeardown) await new Promise(() => {});
-    }),
+    {
+      ...effects,
+      recordExpiry: async ({ identity, expiresAt }) => {
+        const refused = await options.recordExpiry?.();
+        if (refused) return refused;
+        written.push({ serviceName: identity.serviceName, expiresAt: iso(expiresAt) });
+        return { written: true };
+      },
+    },
     { now, schedulingTimeoutMs: 20_000 },
   );
   const store = new StackStore(openDatabase(":memory:"));
@@ -69,16 +80,11 @@ function world(options: Options = {}) {
   const updates: StackUpdate[] = [];
   actors.onUpdate((update) => updates.push(update));
   actors.restore([running]);
-  const written: Array<{ serviceName: string; expiresAt: string }> = [];
   const ttl = new TtlExtensions({
     actors,
     reads,
     defaultTtlMs: 2 * hour,
     limits: { maxLifetimeMs: null, renewWindowMs: null, ...options.limits },
-    recordExpiry: async ({ serviceName }, expiresAt) => {
-      await options.recordExpiry?.();
-      written.push({ serviceName, expiresAt: iso(expiresAt) });
-    },
     now,
   });
   return { clock, actors, reads, store, ttl, updates, written, teardowns };
@@ -155,7 +161,7 @@ describe("TtlExtensions.extend", () => {
 
   it("answers 503 and changes nothing when the Service cannot be written", async () => {
     const { clock, ttl, reads } = world({
-      recordExpiry: () => Promise.reject(new AppError("KUBERNETES_UNAVAILABLE", "kubernetes unavailable: x")),
+      recordExpiry: async () => ({ refused: "unavailable", message: "x" }),
     });
     clock.set(createdAt + hour);
     expect((await refusal(ttl.extend(running.stack_id, 2 * hour))).status).toBe(503);
@@ -172,6 +178,7 @@ describe("TtlExtensions.extend", () => {
       recordExpiry: async () => {
         calls += 1;
         if (calls === 1) await gate;
+        return undefined;
       },
     });
     clock.set(createdAt + hour);
