@@ -50,8 +50,9 @@ export class ReplicaSet {
       LEADER_ELECTION_RETRY_PERIOD: `${testLease.retryPeriodMs}ms`,
       ...this.#env,
     });
-    await replica.start();
+    // Registered before it starts: `stopAll` kills it even when its start fails or the test ends first.
     this.replicas.push(replica);
+    await replica.start();
     return replica;
   }
 
