@@ -57,6 +57,13 @@ export class ForwardingSignatures {
   #now: () => number;
   /** Signatures accepted within the window, with when they may be forgotten. */
   #seen = new Map<string, number>();
+  /** The last secret read, to see it change (the Lease was deleted and created again: a new uid). */
+  #secret: string | null = null;
+  /**
+   * The secret before it, accepted for one replay window after the change: a follower reads the new
+   * Lease up to a retry period after the leader wrote it, and signs with the old uid meanwhile.
+   */
+  #previous: { secret: string; until: number } | null = null;
 
   constructor(options: ForwardingSignatureOptions) {
     this.#options = options;
@@ -96,13 +103,14 @@ export class ForwardingSignatures {
       return { verdict: "refused", reason: "forwarding headers without a valid signature" };
     if (proposed !== "" && !stackIdPattern.test(proposed))
       return { verdict: "refused", reason: "forwarding headers with a malformed stack id" };
-    const key = this.#key();
-    if (!key) return { verdict: "no key" };
-    const expected = createHmac("sha256", key)
-      .update(signedMessage(request, at, replica, proposed))
-      .digest();
-    if (!timingSafeEqual(Buffer.from(signature, "hex"), expected))
-      return { verdict: "refused", reason: "forwarding headers without a valid signature" };
+    const keys = this.#verifyingKeys();
+    if (keys.length === 0) return { verdict: "no key" };
+    const message = signedMessage(request, at, replica, proposed);
+    const given = Buffer.from(signature, "hex");
+    const valid = keys.some((key) =>
+      timingSafeEqual(given, createHmac("sha256", key).update(message).digest()),
+    );
+    if (!valid) return { verdict: "refused", reason: "forwarding headers without a valid signature" };
     const now = this.#now();
     if (Math.abs(now - Number(at)) > replayWindowMs)
       return { verdict: "refused", reason: "forwarding signature outside its time window" };
@@ -113,8 +121,26 @@ export class ForwardingSignatures {
   }
 
   #key(): Buffer | null {
+    const secret = this.#currentSecret();
+    return secret ? this.#keyOf(secret) : null;
+  }
+
+  /** The current key, and the previous one while its replay window after the change lasts. */
+  #verifyingKeys(): Buffer[] {
+    const current = this.#currentSecret();
+    const previous = this.#previous && this.#previous.until >= this.#now() ? this.#previous.secret : null;
+    return [current, previous].flatMap((secret) => (secret ? [this.#keyOf(secret)] : []));
+  }
+
+  #currentSecret(): string | null {
     const secret = this.#options.secret();
-    if (!secret) return null;
+    if (secret && this.#secret && secret !== this.#secret)
+      this.#previous = { secret: this.#secret, until: this.#now() + replayWindowMs };
+    if (secret) this.#secret = secret;
+    return secret;
+  }
+
+  #keyOf(secret: string): Buffer {
     return createHmac("sha256", secret)
       .update(`stackd write forwarding v1\n${this.#options.instance}`)
       .digest();

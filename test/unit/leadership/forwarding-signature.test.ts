@@ -105,4 +105,26 @@ describe("ForwardingSignatures", () => {
     expect(of(null).sign(request, "replica-1")).toBeNull();
     expect(of(null).verify({ ...request, headers: signedBy(follower) })).toEqual({ verdict: "no key" });
   });
+
+  it("accepts, for one replay window, a follower still signing with the uid of a Lease deleted and created again", () => {
+    const { of, advance } = replicas();
+    let leaseUid = "lease-uid-1";
+    let now = 1_800_000_000_000;
+    const leader = new ForwardingSignatures({ secret: () => leaseUid, instance: "default", now: () => now });
+    const follower = of("lease-uid-1");
+    expect(leader.verify({ ...request, headers: signedBy(follower) }).verdict).toBe("forwarded");
+    leaseUid = "lease-uid-2";
+    expect(leader.verify({ ...request, headers: signedBy(follower, "stack-0000000000000001") }).verdict).toBe(
+      "forwarded",
+    );
+    expect(
+      leader.verify({ ...request, headers: signedBy(of("lease-uid-2"), "stack-0000000000000002") }).verdict,
+    ).toBe("forwarded");
+    now += replayWindowMs + 1;
+    advance(replayWindowMs + 1);
+    expect(leader.verify({ ...request, headers: signedBy(follower, "stack-0000000000000003") })).toEqual({
+      verdict: "refused",
+      reason: "forwarding headers without a valid signature",
+    });
+  });
 });
