@@ -12,9 +12,9 @@ import type { Logger } from "../log/logger.ts";
 import type { PortAllocator } from "../ports/port-allocator.ts";
 import type { StackStore } from "../store/stack-store.ts";
 import { FinishedStacks } from "./finished-stacks.ts";
+import type { ProvidedStackMachine } from "./provided-stack-machine.ts";
 import { RecordWriter } from "./record-writer.ts";
 import { actorsPerTurn, BackgroundTurns, type Deferred, recordsPerTurn } from "./restore-backlog.ts";
-import type { ProvidedStackMachine } from "./stack-effects.ts";
 import {
   identityOf,
   nodePortsOf,

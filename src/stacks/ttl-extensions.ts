@@ -9,8 +9,8 @@ import {
 } from "../../machines/ttl-extension.ts";
 import { formatGoDuration } from "../config/duration.ts";
 import { AppError, internalError, stackNotFound } from "../errors/app-error.ts";
+import type { ProvidedStackMachine } from "./provided-stack-machine.ts";
 import type { StackActor, StackActors } from "./stack-actors.ts";
-import type { ProvidedStackMachine } from "./stack-effects.ts";
 import type { StackReads } from "./stack-reads.ts";
 import type { StackRecord } from "./stack-record.ts";
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from "bun:test";
 import { createActor } from "xstate";
 import { statusOf } from "../../../machines/stack.machine.ts";
 import type { StackEvent, StackResume } from "../../../machines/stack.types.ts";
-import { provideStackEffects } from "../../../src/stacks/stack-effects.ts";
+import { provideStackEffects } from "../../../src/stacks/provided-stack-machine.ts";
 import { RuntimeClock } from "../../helpers/runtime-clock.ts";
 import { quietEffects, testIdentity } from "../../helpers/stack-fixtures.ts";
 

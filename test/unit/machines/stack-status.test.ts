@@ -4,7 +4,7 @@ import { statusOf } from "../../../machines/stack.machine.ts";
 import type { PodFacts } from "../../../machines/stack.types.ts";
 import { type DecidedStatus, decideStatus, type StatusFacts } from "../../../machines/stack-status.ts";
 import { statusFromCluster } from "../../../src/cluster/cluster-records.ts";
-import { provideStackEffects } from "../../../src/stacks/stack-effects.ts";
+import { provideStackEffects } from "../../../src/stacks/provided-stack-machine.ts";
 import { quietEffects, testIdentity } from "../../helpers/stack-fixtures.ts";
 
 const pod = (facts: Partial<PodFacts>): PodFacts => ({

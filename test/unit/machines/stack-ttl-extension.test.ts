@@ -3,7 +3,7 @@ import { createActor, SimulatedClock } from "xstate";
 import { statusOf } from "../../../machines/stack.machine.ts";
 import type { StackEvent, StackResume } from "../../../machines/stack.types.ts";
 import type { LifetimeLimits } from "../../../machines/ttl-extension.ts";
-import { provideStackEffects } from "../../../src/stacks/stack-effects.ts";
+import { provideStackEffects } from "../../../src/stacks/provided-stack-machine.ts";
 import { quietEffects, testIdentity } from "../../helpers/stack-fixtures.ts";
 
 const minute = 60_000;

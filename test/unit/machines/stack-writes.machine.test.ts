@@ -2,7 +2,7 @@ import { describe, expect, it } from "bun:test";
 import { createActor, SimulatedClock, waitFor } from "xstate";
 import { statusOf } from "../../../machines/stack.machine.ts";
 import type { ExpiryOutcome, PodFacts, StackResume, TerminalInput } from "../../../machines/stack.types.ts";
-import { provideStackEffects } from "../../../src/stacks/stack-effects.ts";
+import { provideStackEffects } from "../../../src/stacks/provided-stack-machine.ts";
 import { quietEffects, testIdentity } from "../../helpers/stack-fixtures.ts";
 
 const hour = 3_600_000;

@@ -8,8 +8,8 @@ import type {
 } from "../../../machines/stack.types.ts";
 import { silentLogger } from "../../../src/log/logger.ts";
 import { PortAllocator } from "../../../src/ports/port-allocator.ts";
+import { provideStackEffects } from "../../../src/stacks/provided-stack-machine.ts";
 import { StackActors } from "../../../src/stacks/stack-actors.ts";
-import { provideStackEffects } from "../../../src/stacks/stack-effects.ts";
 import { StackReads } from "../../../src/stacks/stack-reads.ts";
 import type { StoredStack } from "../../../src/stacks/stack-record.ts";
 import { type NewStack, StackService } from "../../../src/stacks/stack-service.ts";
