@@ -41,7 +41,7 @@ export const leadershipMachine = setup({
     context: {} as LeadershipContext,
     events: {} as LeadershipEvent,
     input: {} as LeadershipInput,
-    tags: {} as "holding" | "leader" | "taking_over" | "single",
+    tags: {} as "holding" | "writer" | "leader" | "taking_over" | "single",
   },
   actors: {
     readLease: fromPromise<LeaseReading>(missing("readLease")),
@@ -54,9 +54,11 @@ export const leadershipMachine = setup({
     nextRead: ({ context }) => nextReadDelay(context),
     renewDelay: ({ context }) => renewDelay(context),
     renewDeadline: ({ context }) => renewDeadlineLeft(context),
+    renewDeadlineWait: ({ context }) => context.renewDeadlineMs,
   },
   guards: {
     isSingle: ({ context }) => context.mode === "single",
+    createdTheLease: ({ context }) => context.createdLease,
     foreign: ({ context, event }) => "output" in event && isForeign(context, event.output as LeaseReading),
     mayTake: ({ context, event }) => "output" in event && mayTake(context, event.output as LeaseReading),
     refused: ({ context, event }) =>
@@ -108,6 +110,7 @@ export const leadershipMachine = setup({
     })),
     noteError: assign(({ event }) => ({ lastError: "error" in event ? errorText(event.error) : null })),
     closeFence: assign({ renewedAt: Number.NEGATIVE_INFINITY }),
+    noteCreated: assign(({ context }) => ({ createdLease: context.observation?.lease === null })),
     announceRenewed: raise({ type: "lease.renewed" }),
   },
 }).createMachine({
@@ -120,6 +123,7 @@ export const leadershipMachine = setup({
     lastWriteMs: 0,
     lastError: null,
     verdict: null,
+    createdLease: false,
   }),
   initial: "idle",
   states: {
@@ -148,7 +152,10 @@ export const leadershipMachine = setup({
       invoke: {
         src: "acquireLease",
         input: ({ context }) => ({ lease: context.observation?.lease ?? null }),
-        onDone: [{ guard: "written", target: "holding", actions: "noteWrite" }, { target: "observing" }],
+        onDone: [
+          { guard: "written", target: "holding", actions: ["noteWrite", "noteCreated"] },
+          { target: "observing" },
+        ],
         onError: { target: "observing", actions: "noteError" },
       },
     },
@@ -160,17 +167,27 @@ export const leadershipMachine = setup({
         role: {
           initial: "deciding",
           states: {
-            deciding: { always: [{ guard: "isSingle", target: "single" }, { target: "takingOver" }] },
-            single: { tags: ["single"] },
+            deciding: {
+              always: [
+                { guard: "isSingle", target: "single" },
+                { guard: "createdTheLease", target: "waitingOutOthers" },
+                { target: "takingOver" },
+              ],
+            },
+            single: { tags: ["single", "writer"] },
+            // A replica that created a missing Lease cannot know that no leader held one between two of its
+            // reads (a Lease created and deleted in between): it writes nothing for a renew deadline, by
+            // which any such leader has seen its Lease taken at its next renew, or stopped at its deadline.
+            waitingOutOthers: { after: { renewDeadlineWait: "takingOver" } },
             takingOver: {
-              tags: ["taking_over"],
+              tags: ["taking_over", "writer"],
               invoke: {
                 src: "takeOver",
                 onDone: "leader",
                 onError: { target: "#leadership.standingDown", actions: "noteTakeoverFailed" },
               },
             },
-            leader: { tags: ["leader"] },
+            leader: { tags: ["leader", "writer"] },
           },
         },
         renewal: {
@@ -221,7 +238,7 @@ export const leadershipMachine = setup({
 
 export type LeadershipSnapshot = SnapshotFrom<typeof leadershipMachine>;
 
-/** True while the process may write to the cluster: it holds the Lease and its claim is fresh. */
+/** True while the process may write to the cluster: it holds the Lease as a writer and its claim is fresh. */
 export function mayWrite(snapshot: LeadershipSnapshot, monotonicNow: number): boolean {
-  return snapshot.hasTag("holding") && claimIsFresh(snapshot.context, monotonicNow);
+  return snapshot.hasTag("writer") && claimIsFresh(snapshot.context, monotonicNow);
 }

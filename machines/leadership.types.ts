@@ -74,6 +74,8 @@ export interface LeadershipContext extends LeadershipInput {
   lastError: string | null;
   /** Why a single stackd may not run (another process holds its instance), or why a replica stood down. */
   verdict: string | null;
+  /** This process's acquire created the Lease (none existed), rather than updating one it watched. */
+  createdLease: boolean;
 }
 
 export type LeadershipEvent = { type: "start" } | { type: "stop" } | { type: "lease.renewed" };

@@ -109,15 +109,42 @@ async function leaderAndFollower(clock: SimulatedClock, book: LeaseBook) {
 }
 
 describe("leadership machine (replicas)", () => {
-  it("creates a missing Lease only after a whole lease duration without one", async () => {
+  it("creates a missing Lease only after a whole lease duration without one, and writes only a renew deadline later", async () => {
     const clock = new SimulatedClock();
     const book = new LeaseBook(clock);
     const b = candidate(book, "b");
     await advance(clock, 14_000);
     expect(b.actor.getSnapshot().hasTag("holding")).toBe(false);
     await advance(clock, 3_000);
+    // It holds the Lease (and renews it), but a leader whose Lease came and went between two of its
+    // reads may still be writing: nothing is written until that one's deadline has passed.
+    expect(book.lease?.holder).toBe("b");
+    expect(b.writes()).toBe(false);
+    await advance(clock, 8_000);
+    expect(b.writes()).toBe(false);
+    await advance(clock, 2_100);
     expect(b.actor.getSnapshot().hasTag("leader")).toBe(true);
     expect(b.writes()).toBe(true);
+  });
+
+  it("never lets two write when a Lease is created and deleted between two of a follower's reads", async () => {
+    const clock = new SimulatedClock();
+    const book = new LeaseBook(clock);
+    const b = candidate(book, "b");
+    await advance(clock, 14_900);
+    // a creates the Lease and leads, then someone deletes the Lease before b reads again
+    book.put("a");
+    const a = candidate(book, "a");
+    await advance(clock, 0);
+    expect(a.writes()).toBe(true);
+    book.lease = null;
+    let bothWrote = false;
+    for (let step = 0; step < 60; step += 1) {
+      await advance(clock, 500);
+      if (a.writes() && b.writes()) bothWrote = true;
+    }
+    expect(bothWrote).toBe(false);
+    expect([a, b].filter((c) => c.writes())).toHaveLength(1);
   });
 
   it("follows a leader that renews, and never writes", async () => {
