@@ -1,3 +1,4 @@
+import { readlinkSync } from "node:fs";
 import { hostname } from "node:os";
 import type { V1Lease } from "@kubernetes/client-node";
 import type { LeaseReading, LeaseWriteOutcome, ObservedLease } from "../../machines/leadership.types.ts";
@@ -35,6 +36,18 @@ const unthrottled = { unthrottled: true } as const;
 /** Kubernetes MicroTime: RFC 3339 with six fractional digits. */
 const microTime = (ms: number) => new Date(ms).toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
 
+/**
+ * This process's pid namespace (`pid:[4026531836]`), or "" where /proc does not say: two containers
+ * with the host's name (hostNetwork) but their own pid namespaces can never judge each other's pids.
+ */
+function pidNamespace(): string {
+  try {
+    return readlinkSync("/proc/self/ns/pid");
+  } catch {
+    return "";
+  }
+}
+
 function processRuns(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -52,7 +65,7 @@ function processRuns(pid: number): boolean {
 export class LeaseClient {
   #options: LeaseClientOptions;
   #path: string;
-  #holderProcess = `${hostname()}/${process.pid}`;
+  #holderProcess = `${hostname()}/${pidNamespace()}/${process.pid}`;
   #uid = "";
 
   constructor(options: LeaseClientOptions) {
@@ -94,11 +107,18 @@ export class LeaseClient {
     };
   }
 
-  /** The holder is a process of this host (not this one) that no longer runs. */
+  /**
+   * The holder is a process of this host and pid namespace (not this one) that no longer runs; a holder
+   * anywhere else (another pod or node) is never judged, it must let its Lease expire.
+   */
   #holderIsGone(holderProcess: string | undefined): boolean {
     if (!holderProcess || holderProcess === this.#holderProcess) return false;
-    const [host, pid] = holderProcess.split("/");
-    if (host !== hostname() || !pid || !/^\d+$/.test(pid)) return false;
+    const separator = holderProcess.lastIndexOf("/");
+    const pid = holderProcess.slice(separator + 1);
+    const place = holderProcess.slice(0, separator);
+    if (separator < 0 || place !== this.#holderProcess.slice(0, this.#holderProcess.lastIndexOf("/")))
+      return false;
+    if (!/^\d+$/.test(pid)) return false;
     return !(this.#options.processRuns ?? processRuns)(Number(pid));
   }
 

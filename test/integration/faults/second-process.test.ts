@@ -1,11 +1,14 @@
 import { afterAll, describe, expect, it } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readlinkSync, rmSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { V1Lease } from "@kubernetes/client-node";
 import { eventually, namespacePerCase, testKubeClient } from "../../helpers/cluster.ts";
 import { createStack, holdsThroughout, missingStacks } from "../../helpers/create-load.ts";
 import { StackdProcess } from "../../helpers/stackd-process.ts";
+
+/** This host's pid namespace, which the Lease names with the holder's pid. */
+const pidNamespace = readlinkSync("/proc/self/ns/pid");
 
 /**
  * A single stackd (no leader election) against the shared control plane: unlike faults.test.ts, these
@@ -115,7 +118,7 @@ describe("a second stackd on the same instance or database", () => {
     const namespace = await newNamespace();
     const { first, dataDir, stackId } = await firstWithStack(namespace);
     const annotations = (await instanceLease(namespace))?.metadata?.annotations ?? {};
-    expect(annotations["stackd.io/holder-process"]).toBe(`${hostname()}/${first.child?.pid}`);
+    expect(annotations["stackd.io/holder-process"]).toBe(`${hostname()}/${pidNamespace}/${first.child?.pid}`);
     await first.kill();
     const next = stackdOn(namespace, dataDir);
     const readyMs = await next.startUntilReady();
@@ -123,7 +126,7 @@ describe("a second stackd on the same instance or database", () => {
     const lease = await eventually("the new process to hold the Lease", async () => {
       const current = await instanceLease(namespace);
       const process = current?.metadata?.annotations?.["stackd.io/holder-process"];
-      return process === `${hostname()}/${next.child?.pid}` ? current : undefined;
+      return process === `${hostname()}/${pidNamespace}/${next.child?.pid}` ? current : undefined;
     });
     expect(lease.spec?.holderIdentity).not.toBe("");
     expect(await missingStacks(kube, namespace, next, [stackId])).toEqual([]);
