@@ -17,10 +17,12 @@ const priorityFields = ["priority", "priorityClassName", "preemptionPolicy"];
 function recordingClient(): { client: TypedKubeClient; sentPods: V1Pod[] } {
   const client = testKubeClient();
   const sentPods: V1Pod[] = [];
-  const request = client.transport.request.bind(client.transport);
-  client.transport.request = (method, path, options) => {
-    if (method === "POST" && path.endsWith("/pods")) sentPods.push(structuredClone(options?.body) as V1Pod);
-    return request(method, path, options);
+  // Every request of stackd goes through fetchUrl, its fenced view's too (it sends through this transport).
+  const fetchUrl = client.transport.fetchUrl.bind(client.transport);
+  client.transport.fetchUrl = (url, init) => {
+    if (init.method === "POST" && new URL(url).pathname.endsWith("/pods"))
+      sentPods.push(JSON.parse(String(init.body)) as V1Pod);
+    return fetchUrl(url, init);
   };
   return { client, sentPods };
 }
