@@ -22,6 +22,7 @@ async function createStacks(stackd: TestStackd, count: number, parallel = 20): P
     for (let attempt = 1; ; attempt += 1) {
       const answer = await stackd.call("POST", "/stacks", body);
       if (answer.status === 503 && attempt < 10) {
+        // The client's backoff (stackd's Retry-After is 1 s), not a wait for a state the test could see.
         await Bun.sleep(1_000);
         continue;
       }

@@ -21,10 +21,21 @@ describe("POST /stacks/{id}/extend against the cluster", () => {
     expect(created.status).toBe(201);
     const stackId = created.body.stack_id as string;
     const oldExpiry = Date.parse(created.body.ttl_expires_at);
+    // A control stack that is never extended and expires no earlier than the old expiry: once it has
+    // ended, the extended stack has lived past its old expiry.
+    const control = await stackd.call("POST", "/stacks", { target_port: 80, pod_spec: podSpecYaml() });
+    expect(control.status).toBe(201);
+    const controlId = control.body.stack_id as string;
+    expect(Date.parse(control.body.ttl_expires_at)).toBeGreaterThanOrEqual(oldExpiry);
     const changes: ChangeMessage[] = [];
+    const controlChanges: ChangeMessage[] = [];
     const subscription = stackd.stackd.feed.open({ stackId }, (text) => {
       const message = JSON.parse(text) as ChangeMessage;
       if (message.type === "change") changes.push(message);
+    });
+    const controlSubscription = stackd.stackd.feed.open({ stackId: controlId }, (text) => {
+      const message = JSON.parse(text) as ChangeMessage;
+      if (message.type === "change") controlChanges.push(message);
     });
 
     const extended = await stackd.call("POST", `/stacks/${stackId}/extend`, { ttl: "16s" });
@@ -53,7 +64,16 @@ describe("POST /stacks/{id}/extend against the cluster", () => {
       "cannot extend past the stack's maximum lifetime: it may live until ",
     );
 
-    await Bun.sleep(Math.max(0, oldExpiry + 2_000 - Date.now()));
+    await eventually(
+      "the control stack to end at its expiry",
+      async () =>
+        controlChanges.some((change) => change.status === "deleted" && change.reason === "ttl_expired")
+          ? true
+          : undefined,
+      30_000,
+    );
+    controlSubscription.close();
+    expect(changes.filter((change) => change.reason === "ttl_expired")).toEqual([]);
     const afterOld = await stackd.call("GET", `/stacks/${stackId}`);
     expect(afterOld.status).toBe(200);
     expect(afterOld.body.status_reason).toBeNull();

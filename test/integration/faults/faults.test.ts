@@ -145,6 +145,7 @@ describe("faults against a control plane of the tests' own", () => {
         45_000,
       );
       expect(notReady.status).toBe("not ready");
+      // The outage is the thing tested: the API server stays stopped for the whole 60 s the test names.
       await Bun.sleep(Math.max(0, 60_000 - (Date.now() - stoppedAt)));
       signal(apiserver, "SIGCONT");
       await eventually(

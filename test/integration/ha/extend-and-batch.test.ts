@@ -48,7 +48,13 @@ describe("TTL extend and batch delete with two replicas", () => {
     const created = await call(follower, "/stacks", "POST", { target_port: 80, pod_spec: podSpecYaml() });
     expect(created.status).toBe(201);
     const stackId = created.body.stack_id as string;
-    const oldExpiry = Date.parse(created.body.ttl_expires_at);
+    // A control stack that is never extended and expires no earlier than the old expiry: once it is
+    // gone, the extended stack has lived past its old expiry.
+    const control = await call(follower, "/stacks", "POST", { target_port: 80, pod_spec: podSpecYaml() });
+    expect(control.status).toBe(201);
+    const controlId = control.body.stack_id as string;
+    const controlExpiry = Date.parse(control.body.ttl_expires_at);
+    expect(controlExpiry).toBeGreaterThanOrEqual(Date.parse(created.body.ttl_expires_at));
     const extended = await call(follower, `/stacks/${stackId}/extend`, "POST", { ttl: "35s" });
     expect(extended.status).toBe(200);
     const newExpiry = extended.body.ttl_expires_at as string;
@@ -75,8 +81,15 @@ describe("TTL extend and batch delete with two replicas", () => {
     expect(lost.status).toBe(404);
     expect(lost.body.error).toContain("lost when another replica took over as leader");
 
-    await Bun.sleep(Math.max(0, oldExpiry + 3_000 - Date.now()));
-    expect((await call(newLeader, `/stacks/${stackId}`)).status).toBe(200);
+    const controlGone = await eventually(
+      "the new leader to end the control stack at its expiry",
+      async () => ((await call(newLeader, `/stacks/${controlId}`)).status === 404 ? Date.now() : undefined),
+      40_000,
+    );
+    expect(controlGone).toBeGreaterThanOrEqual(controlExpiry);
+    const afterOld = await call(newLeader, `/stacks/${stackId}`);
+    expect(afterOld.status).toBe(200);
+    expect(afterOld.body.status_reason).toBeNull();
     const gone = await eventually(
       "the new leader to end the stack at its extended expiry",
       async () => ((await call(newLeader, `/stacks/${stackId}`)).status === 404 ? Date.now() : undefined),

@@ -5,13 +5,19 @@ import {
   eventually,
   testKubeClient,
 } from "../../helpers/cluster.ts";
+import { holdsThroughout } from "../../helpers/create-load.ts";
 import { ReplicaSet, testLease } from "../../helpers/replicas.ts";
 import { podSpecYaml } from "../../helpers/stackd.ts";
 import type { StackdProcess } from "../../helpers/stackd-process.ts";
 
 const kube = testKubeClient();
+const orphanGraceMs = 2_000;
+const sweepIntervalMs = 1_000;
 /** Orphans are swept quickly here, so "nothing left behind" is checked within the test. */
-const fastSweep = { STACK_ORPHAN_GRACE: "2s", STACK_SCHEDULER_INTERVAL: "1s" };
+const fastSweep = {
+  STACK_ORPHAN_GRACE: `${orphanGraceMs}ms`,
+  STACK_SCHEDULER_INTERVAL: `${sweepIntervalMs}ms`,
+};
 let namespace = "";
 let set: ReplicaSet;
 
@@ -79,6 +85,25 @@ async function clusterState() {
   };
 }
 
+/** The age of the younger of the stack's Pod and Service, by their creationTimestamp, as the orphan sweep judges it. */
+async function objectsAgeMs(stackId: string): Promise<number> {
+  const [pod, service] = await Promise.all([
+    kube.core.readNamespacedPod({ name: stackId, namespace }),
+    kube.core.readNamespacedService({ name: `svc-${stackId}`, namespace }),
+  ]);
+  const created = [pod, service].map((object) => new Date(object.metadata?.creationTimestamp ?? 0).getTime());
+  return Date.now() - Math.max(...created);
+}
+
+/** Each stack id that lacks a live Pod or a live Service in the namespace. */
+async function withoutObjects(stackIds: string[]): Promise<string[]> {
+  const state = await clusterState();
+  return stackIds.flatMap((stackId) => [
+    ...(state.pods.includes(stackId) ? [] : [`${stackId}: no Pod`]),
+    ...(state.services.includes(stackId) ? [] : [`${stackId}: no Service`]),
+  ]);
+}
+
 /** A create, a delete of it and a list, each through the replica `pick` gives; answers what failed. */
 async function oneRound(pick: () => StackdProcess): Promise<string[]> {
   const failures: string[] = [];
@@ -143,6 +168,7 @@ describe("three replicas with leader election", () => {
     let killedAt = 0;
     const burst = Array.from({ length: 200 }, async (_, index) => {
       const replica = set.replicas[index % 3] as StackdProcess;
+      // Spread over 2 s (paced load, not a wait), so that the kill lands mid-burst.
       await Bun.sleep(index * 10);
       answers.push({ ...(await create(replica)), direct: replica === leader });
     });
@@ -220,14 +246,19 @@ describe("three replicas with leader election", () => {
     // A stack the old leader has never heard of: its orphan sweep would delete it if it still acted.
     const fresh = await createRetrying(other);
     expect(fresh.status).toBe(201);
-    await Bun.sleep(3_000);
+    const freshId = fresh.stackId ?? "";
+    // Old enough that the old leader's sweep, if it ran on resuming, would judge the stack an orphan.
+    await eventually("the fresh stack's Pod and Service to be older than the orphan grace", async () =>
+      (await objectsAgeMs(freshId)) > orphanGraceMs ? true : undefined,
+    );
     leader.child?.kill("SIGCONT");
     const exitCode = await leader.child?.exited;
     expect(exitCode).toBe(3);
-    await Bun.sleep(3_000);
-    const state = await clusterState();
-    expect(state.services).toContain(fresh.stackId ?? "");
-    expect(state.pods).toContain(fresh.stackId ?? "");
+    await holdsThroughout(
+      "the fresh stack's Pod and Service to stay",
+      () => withoutObjects([freshId]),
+      orphanGraceMs + sweepIntervalMs,
+    );
     expect(await set.holder()).not.toBe(oldHolder);
   }, 90_000);
 
@@ -300,7 +331,25 @@ describe("two instances with leader election on one namespace", () => {
       const fromBlue = await createRetrying(blue);
       const fromRed = await createRetrying(redReplica);
       expect([fromBlue.status, fromRed.status]).toEqual([201, 201]);
-      await Bun.sleep(4_000);
+      const blueIds = [fromBlue.stackId ?? ""];
+      const redIds = [fromRed.stackId ?? ""];
+      // Long enough for both stacks to pass the orphan grace and for each instance to sweep after that.
+      await holdsThroughout(
+        "each instance to list only its own stack and neither to sweep the other's",
+        async () => {
+          const [blueListed, redListed, missing] = await Promise.all([
+            listedIds(blue),
+            listedIds(redReplica),
+            withoutObjects([...blueIds, ...redIds]),
+          ]);
+          return [
+            ...(JSON.stringify(blueListed) === JSON.stringify(blueIds) ? [] : [`blue lists ${blueListed}`]),
+            ...(JSON.stringify(redListed) === JSON.stringify(redIds) ? [] : [`red lists ${redListed}`]),
+            ...missing,
+          ];
+        },
+        orphanGraceMs + 2 * sweepIntervalMs,
+      );
       expect(await listedIds(blue)).toEqual([fromBlue.stackId ?? ""]);
       expect(await listedIds(redReplica)).toEqual([fromRed.stackId ?? ""]);
       expect((await clusterState()).services).toEqual([fromBlue.stackId ?? "", fromRed.stackId ?? ""].sort());

@@ -9,10 +9,12 @@ import {
   eventually,
   testKubeClient,
 } from "../../helpers/cluster.ts";
+import { holdsThroughout } from "../../helpers/create-load.ts";
 
 const kube = testKubeClient();
 let namespace = "";
 const electors: LeaseElector[] = [];
+const retryPeriodMs = 200;
 
 beforeEach(async () => {
   namespace = await createTestNamespace(kube, "lease");
@@ -23,7 +25,7 @@ afterEach(async () => {
   await deleteTestNamespace(kube, namespace);
 });
 
-function elector(identity: string, events: string[], monotonicNow?: () => number, retryPeriodMs = 200) {
+function elector(identity: string, events: string[], monotonicNow?: () => number, retryMs = retryPeriodMs) {
   const created = new LeaseElector({
     transport: kube.transport,
     namespace,
@@ -33,7 +35,7 @@ function elector(identity: string, events: string[], monotonicNow?: () => number
     advertiseUrl: `http://${identity}:8081`,
     leaseDurationMs: 3_000,
     renewDeadlineMs: 2_000,
-    retryPeriodMs,
+    retryPeriodMs: retryMs,
     logger: silentLogger,
     onStartedLeading: () => events.push(`${identity} leads`),
     onStoppedLeading: () => events.push(`${identity} stood down`),
@@ -66,7 +68,15 @@ describe("LeaseElector against the API server", () => {
     a.start();
     b.start();
     await eventually("one to lead", async () => (events.length > 0 ? true : undefined));
-    await Bun.sleep(1_000);
+    // The other candidate tries again every retry period: five of them without a second leader.
+    await holdsThroughout(
+      "a single leader",
+      async () => [
+        ...(events.length === 1 ? [] : [`events ${events.join(", ")}`]),
+        ...(a.isLeading() && b.isLeading() ? ["both lead"] : []),
+      ],
+      5 * retryPeriodMs,
+    );
     expect(events).toHaveLength(1);
     const [leader, follower] = a.isLeading() ? [a, b] : [b, a];
     expect(follower.isLeading()).toBe(false);
@@ -81,7 +91,9 @@ describe("LeaseElector against the API server", () => {
     await eventually("a to lead", async () => (a.isLeading() ? true : undefined));
     const b = elector("b", events);
     b.start();
-    await Bun.sleep(500);
+    await eventually("b to have read a's Lease", async () =>
+      b.leader()?.identity === "a" ? true : undefined,
+    );
     const released = performance.now();
     await a.stop();
     await eventually("b to lead", async () => (b.isLeading() ? true : undefined));

@@ -10,16 +10,24 @@ function* noPods(): Generator<[string, PodState]> {}
 function parts(stacks: StoredStack[], clusterNodePorts: () => Promise<number[]>) {
   const calls: string[] = [];
   const failures: unknown[] = [];
+  const portsMarked = Promise.withResolvers<void>();
+  const portsFailed = Promise.withResolvers<void>();
   return {
     calls,
     failures,
+    /** Settle when the takeover, after it returned, marks the cluster's ports taken or reports the list failed. */
+    portsMarked: portsMarked.promise,
+    portsFailed: portsFailed.promise,
     parts: {
       view: { stacks: () => stacks, podStates: noPods },
       store: { replaceAll: (all: StoredStack[]) => calls.push(`store ${all.length}`) },
       ports: {
         sync: (taken: number[], leases: Array<{ port: number }> = []) =>
           calls.push(`sync taken=${taken.length} leases=${leases.map((lease) => lease.port).join(",")}`),
-        markTaken: (taken: number[]) => calls.push(`taken ${taken.join(",")}`),
+        markTaken: (taken: number[]) => {
+          calls.push(`taken ${taken.join(",")}`);
+          portsMarked.resolve();
+        },
       },
       actors: {
         restore: (all: StoredStack[]) => calls.push(`restore ${all.length}`),
@@ -28,7 +36,10 @@ function parts(stacks: StoredStack[], clusterNodePorts: () => Promise<number[]>)
         requestDelete: (stackId: string) => calls.push(`delete ${stackId}`) > 0,
       },
       clusterNodePorts,
-      onClusterPortsFailed: (error: unknown) => failures.push(error),
+      onClusterPortsFailed: (error: unknown) => {
+        failures.push(error);
+        portsFailed.resolve();
+      },
     },
   };
 }
@@ -40,21 +51,25 @@ describe("takeOverFromView", () => {
       answer = resolve;
     });
     const stack = storedStackFixture("stack-a");
-    const { calls, parts: takeover } = parts([stack], () => list);
+    const { calls, portsMarked, parts: takeover } = parts([stack], () => list);
     const taken = takeOverFromView(takeover);
     expect(taken.stacks).toBe(1);
     expect(calls).toEqual(["store 1", "sync taken=0 leases=31001", "restore 1"]);
     answer([31001, 31500]);
-    await list;
-    await Bun.sleep(0);
+    await portsMarked;
     expect(calls.at(-1)).toBe("taken 31001,31500");
   });
 
   it("reports a failed cluster-wide list and still takes over", async () => {
-    const { calls, failures, parts: takeover } = parts([], () => Promise.reject(new Error("forbidden")));
+    const {
+      calls,
+      failures,
+      portsFailed,
+      parts: takeover,
+    } = parts([], () => Promise.reject(new Error("forbidden")));
     takeOverFromView(takeover);
-    await Bun.sleep(0);
     expect(calls).toContain("restore 0");
+    await portsFailed;
     expect(String(failures[0])).toContain("forbidden");
   });
 
