@@ -9,6 +9,13 @@ import { StackdProcess } from "./stackd-process.ts";
 /** Lease timings short enough for tests, in the same proportions as the defaults (15s / 10s / 2s). */
 export const testLease = { durationMs: 6_000, renewDeadlineMs: 4_000, retryPeriodMs: 500 };
 
+/** Orphans are swept quickly in the HA tests, so "nothing left behind" is checked within a test. */
+export const fastSweep = { orphanGraceMs: 2_000, sweepIntervalMs: 1_000 } as const;
+export const fastSweepEnv = {
+  STACK_ORPHAN_GRACE: `${fastSweep.orphanGraceMs}ms`,
+  STACK_SCHEDULER_INTERVAL: `${fastSweep.sweepIntervalMs}ms`,
+};
+
 /**
  * N stackd processes with leader election on one namespace, each with its own database directory,
  * as the Deployment in deploy/ runs them. Tests stop them all in `stopAll`.
@@ -107,7 +114,7 @@ export class ReplicaSet {
 }
 
 /** The leader a replica's `/readyz` names (null for none), or undefined when it does not answer in 1 s. */
-async function leaderNamedBy(replica: StackdProcess): Promise<string | null | undefined> {
+export async function leaderNamedBy(replica: StackdProcess): Promise<string | null | undefined> {
   const answer = await replica.api("/readyz", { signal: AbortSignal.timeout(1_000) }).catch(() => undefined);
   const body = (await answer?.json().catch(() => undefined)) as
     | { leadership?: { leader?: string | null } }

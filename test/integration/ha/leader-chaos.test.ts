@@ -6,17 +6,12 @@ import {
   testKubeClient,
 } from "../../helpers/cluster.ts";
 import { CreateLoad, clusterStacks, holdsThroughout, missingStacks } from "../../helpers/create-load.ts";
-import { ReplicaSet, testLease } from "../../helpers/replicas.ts";
+import { fastSweep, fastSweepEnv, ReplicaSet, testLease } from "../../helpers/replicas.ts";
 import type { StackdProcess } from "../../helpers/stackd-process.ts";
 
 const kube = testKubeClient();
-const orphanGraceMs = 2_000;
-const sweepIntervalMs = 1_000;
-const fastSweep = {
-  LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "warn",
-  STACK_ORPHAN_GRACE: `${orphanGraceMs}ms`,
-  STACK_SCHEDULER_INTERVAL: `${sweepIntervalMs}ms`,
-};
+const { orphanGraceMs, sweepIntervalMs } = fastSweep;
+const env = { LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "warn", ...fastSweepEnv };
 /** Long enough for any writer that did not create a stack to have swept it. */
 const sweptByNow = testLease.durationMs + orphanGraceMs + 2 * sweepIntervalMs;
 let namespace = "";
@@ -40,7 +35,7 @@ async function stackRecord(replica: StackdProcess, stackId: string) {
 
 describe("chaos among three replicas", () => {
   it("loses no acknowledged stack when the leader is SIGSTOPped mid-burst, and the resumed leader exits instead of writing", async () => {
-    set = new ReplicaSet(kube, namespace, fastSweep);
+    set = new ReplicaSet(kube, namespace, env);
     for (let index = 0; index < 3; index += 1) await set.add();
     const leader = await set.leader();
     const others = set.replicas.filter((replica) => replica !== leader);
@@ -84,7 +79,7 @@ describe("chaos among three replicas", () => {
   }, 120_000);
 
   it("brings every acknowledged stack back, same port and creation time, when all replicas are killed mid-burst and restarted on empty databases", async () => {
-    set = new ReplicaSet(kube, namespace, fastSweep);
+    set = new ReplicaSet(kube, namespace, env);
     for (let index = 0; index < 3; index += 1) await set.add();
     const leader = await set.leader();
     const load = new CreateLoad(set.replicas, { clients: 3, pauseMs: 100 });

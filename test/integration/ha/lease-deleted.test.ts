@@ -6,17 +6,19 @@ import {
   testKubeClient,
 } from "../../helpers/cluster.ts";
 import { CreateLoad, holdsThroughout, missingStacks } from "../../helpers/create-load.ts";
-import { leadershipRoleOf, ReplicaSet, testLease } from "../../helpers/replicas.ts";
+import {
+  fastSweep,
+  fastSweepEnv,
+  leaderNamedBy,
+  leadershipRoleOf,
+  ReplicaSet,
+  testLease,
+} from "../../helpers/replicas.ts";
 import type { StackdProcess } from "../../helpers/stackd-process.ts";
 
 const kube = testKubeClient();
-const orphanGraceMs = 2_000;
-const sweepIntervalMs = 1_000;
-const fastSweep = {
-  LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "warn",
-  STACK_ORPHAN_GRACE: `${orphanGraceMs}ms`,
-  STACK_SCHEDULER_INTERVAL: `${sweepIntervalMs}ms`,
-};
+const { orphanGraceMs, sweepIntervalMs } = fastSweep;
+const env = { LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "warn", ...fastSweepEnv };
 let namespace = "";
 let set: ReplicaSet;
 
@@ -28,14 +30,6 @@ afterEach(async () => {
   await set?.stopAll();
   await deleteTestNamespace(kube, namespace);
 });
-
-async function leaderNamedBy(replica: StackdProcess): Promise<string | undefined> {
-  const answer = await replica.api("/readyz").catch(() => undefined);
-  const body = (await answer?.json().catch(() => undefined)) as
-    | { leadership?: { leader?: string } }
-    | undefined;
-  return body?.leadership?.leader;
-}
 
 /**
  * Asks every replica's /readyz, all at once, every 50 ms until stopped, and keeps each sample in which
@@ -70,7 +64,7 @@ function sampleLeaders(replicas: StackdProcess[], identityOf: (replica: StackdPr
 
 describe("a deleted leader Lease", () => {
   it("makes no second leader and loses no acknowledged stack: the leader creates its Lease again and leads on", async () => {
-    set = new ReplicaSet(kube, namespace, fastSweep);
+    set = new ReplicaSet(kube, namespace, env);
     for (let index = 0; index < 3; index += 1) await set.add();
     const leader = await set.leader();
     const leaderIdentity = set.identityOf(leader);

@@ -5,19 +5,13 @@ import {
   eventually,
   testKubeClient,
 } from "../../helpers/cluster.ts";
-import { holdsThroughout } from "../../helpers/create-load.ts";
-import { ReplicaSet, testLease } from "../../helpers/replicas.ts";
+import { clusterStacks, holdsThroughout } from "../../helpers/create-load.ts";
+import { fastSweep, fastSweepEnv, ReplicaSet, testLease } from "../../helpers/replicas.ts";
 import { podSpecYaml } from "../../helpers/stackd.ts";
 import type { StackdProcess } from "../../helpers/stackd-process.ts";
 
 const kube = testKubeClient();
-const orphanGraceMs = 2_000;
-const sweepIntervalMs = 1_000;
-/** Orphans are swept quickly here, so "nothing left behind" is checked within the test. */
-const fastSweep = {
-  STACK_ORPHAN_GRACE: `${orphanGraceMs}ms`,
-  STACK_SCHEDULER_INTERVAL: `${sweepIntervalMs}ms`,
-};
+const { orphanGraceMs, sweepIntervalMs } = fastSweep;
 let namespace = "";
 let set: ReplicaSet;
 
@@ -65,25 +59,7 @@ async function listedIds(replica: StackdProcess): Promise<string[]> {
 }
 
 /** The stack ids of the namespace's live Pods and Services, and every nodePort its Services hold. */
-async function clusterState() {
-  const [pods, services] = await Promise.all([
-    kube.core.listNamespacedPod({ namespace }),
-    kube.core.listNamespacedService({ namespace }),
-  ]);
-  const live = <T extends { metadata?: { deletionTimestamp?: Date; labels?: Record<string, string> } }>(
-    items: T[],
-  ) =>
-    items
-      .filter((item) => !item.metadata?.deletionTimestamp)
-      .map((item) => item.metadata?.labels?.["stackd.io/stack-id"] ?? "")
-      .filter(Boolean)
-      .sort();
-  return {
-    pods: live(pods.items),
-    services: live(services.items),
-    nodePorts: services.items.flatMap((service) => (service.spec?.ports ?? []).map((port) => port.nodePort)),
-  };
-}
+const clusterState = () => clusterStacks(kube, namespace);
 
 /** The age of the younger of the stack's Pod and Service, by their creationTimestamp, as the orphan sweep judges it. */
 async function objectsAgeMs(stackId: string): Promise<number> {
@@ -126,7 +102,7 @@ async function oneRound(pick: () => StackdProcess): Promise<string[]> {
 
 describe("three replicas with leader election", () => {
   it("elects one leader, and every replica takes writes and shows every stack", async () => {
-    set = new ReplicaSet(kube, namespace, fastSweep);
+    set = new ReplicaSet(kube, namespace, fastSweepEnv);
     for (let index = 0; index < 3; index += 1) await set.add();
     const leader = await set.leader();
     const leaderIdentity = set.identityOf(leader);
@@ -160,7 +136,7 @@ describe("three replicas with leader election", () => {
   }, 90_000);
 
   it("survives kill -9 of the leader during a 200-create burst: a new leader in time, nothing lost, nothing left behind", async () => {
-    set = new ReplicaSet(kube, namespace, fastSweep);
+    set = new ReplicaSet(kube, namespace, fastSweepEnv);
     for (let index = 0; index < 3; index += 1) await set.add();
     const leader = await set.leader();
     const oldHolder = await set.holder();
@@ -231,7 +207,7 @@ describe("three replicas with leader election", () => {
   }, 180_000);
 
   it("stands a SIGSTOPped leader down when it resumes after another took over: it changes nothing and exits", async () => {
-    set = new ReplicaSet(kube, namespace, fastSweep);
+    set = new ReplicaSet(kube, namespace, fastSweepEnv);
     for (let index = 0; index < 2; index += 1) await set.add();
     const leader = await set.leader();
     const oldHolder = await set.holder();
@@ -263,7 +239,7 @@ describe("three replicas with leader election", () => {
   }, 90_000);
 
   it("hands the lease over at once when the leader shuts down, so a rolling restart fails no request", async () => {
-    set = new ReplicaSet(kube, namespace, fastSweep);
+    set = new ReplicaSet(kube, namespace, fastSweepEnv);
     for (let index = 0; index < 3; index += 1) await set.add();
     await set.leader();
     const serving = new Set(set.replicas);
@@ -298,7 +274,7 @@ describe("three replicas with leader election", () => {
 
 describe("TTL after a takeover", () => {
   it("expires a stack on time under the new leader when the one that created it died", async () => {
-    set = new ReplicaSet(kube, namespace, { ...fastSweep, STACK_TTL: "10s" });
+    set = new ReplicaSet(kube, namespace, { ...fastSweepEnv, STACK_TTL: "10s" });
     for (let index = 0; index < 2; index += 1) await set.add();
     const leader = await set.leader();
     const created = await createRetrying(leader);
@@ -321,9 +297,9 @@ describe("TTL after a takeover", () => {
 
 describe("two instances with leader election on one namespace", () => {
   it("each elects its own leader on its own Lease and sees only its own stacks", async () => {
-    set = new ReplicaSet(kube, namespace, { ...fastSweep, STACKD_INSTANCE: "blue" }, "lease-blue");
+    set = new ReplicaSet(kube, namespace, { ...fastSweepEnv, STACKD_INSTANCE: "blue" }, "lease-blue");
     const blue = await set.add();
-    const red = new ReplicaSet(kube, namespace, { ...fastSweep, STACKD_INSTANCE: "red" }, "lease-red");
+    const red = new ReplicaSet(kube, namespace, { ...fastSweepEnv, STACKD_INSTANCE: "red" }, "lease-red");
     try {
       const redReplica = await red.add();
       await set.leader();
