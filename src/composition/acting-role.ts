@@ -76,7 +76,7 @@ export class ActingRole {
     await core.sync.start(restored.lists);
     // Only now: the list of every Service in the cluster is as big as the instance's own, and parsing it
     // during the restore would slow the restore down.
-    void core.sync.clusterNodePorts().then((taken) => core.ports.markTaken(taken), this.#clusterPortsFailed);
+    void core.ports.learnClusterPorts(core.sync.clusterNodePorts()).catch(this.#clusterPortsFailed);
     this.#act(core);
     logger.info("stackd ready", {
       restoredStacks: restored.stacks,

@@ -7,7 +7,7 @@ import type { StackStore } from "../store/stack-store.ts";
 export interface TakeoverParts {
   view: Pick<ClusterView, "stacks" | "podStates">;
   store: Pick<StackStore, "replaceAll">;
-  ports: Pick<PortAllocator, "sync" | "markTaken">;
+  ports: Pick<PortAllocator, "sync" | "learnClusterPorts">;
   actors: Pick<StackActors, "restore" | "podChanged" | "nodeDeleted" | "requestDelete">;
   /** Every nodePort in use in the cluster (a list of all Services). */
   clusterNodePorts: () => Promise<number[]>;
@@ -49,7 +49,7 @@ export function takeOverFromView(
   // 10,000) after the takeover, so that it never delays the first create. Meanwhile a create that picks
   // a port another Service holds gets a 422 and takes the next free one.
   ports.sync([], leasesOf(current));
-  clusterNodePorts().then((taken) => ports.markTaken(taken), onClusterPortsFailed);
+  ports.learnClusterPorts(clusterNodePorts()).catch(onClusterPortsFailed);
   const portsMs = lap();
   actors.restore(current);
   const actorsMs = lap();

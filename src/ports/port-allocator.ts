@@ -16,6 +16,7 @@ export interface PortAllocatorOptions {
  */
 export class PortAllocator {
   #actor: Actor<typeof portAllocatorMachine>;
+  #learning: Promise<void> = Promise.resolve();
 
   constructor(options: PortAllocatorOptions) {
     this.#actor = createActor(portAllocatorMachine, {
@@ -37,6 +38,21 @@ export class PortAllocator {
    */
   markTaken(clusterPorts: number[]): void {
     this.#actor.send({ type: "ports.taken", ports: clusterPorts });
+  }
+
+  /**
+   * Marks taken the nodePorts of a list of the cluster's Services once it lands (it runs beside a start
+   * or a takeover); `learnt()` waits for it meanwhile. Rejects as the list does.
+   */
+  learnClusterPorts(list: Promise<number[]>): Promise<void> {
+    const learning = list.then((taken) => this.markTaken(taken));
+    this.#learning = learning.catch(() => {});
+    return learning;
+  }
+
+  /** Resolves once the last list given to `learnClusterPorts` has landed (or failed); at once if none is on its way. */
+  learnt(): Promise<void> {
+    return this.#learning;
   }
 
   /**

@@ -181,6 +181,9 @@ export function createStackEffects({
       const result = await tryCreateService(input, nodePorts, attempts);
       if (!("taken" in result)) return result;
       if (attempt === maxPortAttempts) break;
+      // Just after a start the cluster's nodePorts may still be on their way (other namespaces' Services
+      // can hold a long run of the range): wait for them rather than walk the range one 422 at a time.
+      await ports.learnt();
       if (!replaceTaken(input.identity.stackId, nodePorts, result.taken))
         return { failure: { code: "no_port", message: "no available nodeport" } };
     }

@@ -24,10 +24,11 @@ function parts(stacks: StoredStack[], clusterNodePorts: () => Promise<number[]>)
       ports: {
         sync: (taken: number[], leases: Array<{ port: number }> = []) =>
           calls.push(`sync taken=${taken.length} leases=${leases.map((lease) => lease.port).join(",")}`),
-        markTaken: (taken: number[]) => {
-          calls.push(`taken ${taken.join(",")}`);
-          portsMarked.resolve();
-        },
+        learnClusterPorts: (list: Promise<number[]>) =>
+          list.then((taken) => {
+            calls.push(`taken ${taken.join(",")}`);
+            portsMarked.resolve();
+          }),
       },
       actors: {
         restore: (all: StoredStack[]) => calls.push(`restore ${all.length}`),

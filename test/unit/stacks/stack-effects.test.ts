@@ -408,6 +408,20 @@ describe("provision and expose", () => {
       expect(ports.lease(stackId)).toEqual([nodePort + 1]);
     });
 
+    it("waits for the cluster's nodePorts still on their way (just after a start) before leasing another after a 422", async () => {
+      const { effects, transport, ports, nodePort, input } = harness();
+      const list = Promise.withResolvers<number[]>();
+      void ports.learnClusterPorts(list.promise);
+      transport.on("POST", servicesPath, refusal.portTaken(nodePort));
+      const exposed = effects.expose(input());
+      // Every turn the effect could take on its own, without the list: it must stay at its first POST.
+      for (let turn = 0; turn < 50; turn += 1) await Promise.resolve();
+      expect(transport.postedNodePorts()).toEqual([nodePort]);
+      list.resolve([nodePort + 1, nodePort + 2, nodePort + 3]);
+      expect(await exposed).toEqual({ nodePorts: [nodePort + 4] });
+      expect(transport.postedNodePorts()).toEqual([nodePort, nodePort + 4]);
+    });
+
     it("never leases the refused port again, even after the stack releases its lease", async () => {
       const { effects, transport, nodePort, input, ports } = harness({ min: 31000, max: 31004 });
       transport.on("POST", servicesPath, refusal.portTaken(nodePort));
