@@ -1,4 +1,4 @@
-import type { StackIdentity } from "../../machines/stack.types.ts";
+import type { StackIdentity, StackResume } from "../../machines/stack.types.ts";
 import { annotationsOf, recordAnnotations } from "../../src/cluster/record-codec.ts";
 import { AppError } from "../../src/errors/app-error.ts";
 import type { StackEffects } from "../../src/stacks/stack-effects.ts";
@@ -44,6 +44,16 @@ export const clusterIdentity = (stackId: string): StackIdentity =>
 /** The `stackd.io/record` annotation a new stack's Service is created with. */
 export const recordAnnotationOf = (identity: StackIdentity): string =>
   annotationsOf(newStackRecordOf(identity, []))[recordAnnotations.record] ?? "";
+
+/** How a stack that was running on node n1 (and whose client had its 201) resumes. */
+export const runningResume: StackResume = {
+  status: "running",
+  nodeName: "n1",
+  nodePublicIp: null,
+  reason: null,
+  updatedAt: 0,
+  acknowledged: true,
+};
 
 /** Stack effects that succeed at once and do nothing; `teardown` is told of each teardown. */
 export function quietEffects(teardown: () => Promise<void> = async () => {}): StackEffects {

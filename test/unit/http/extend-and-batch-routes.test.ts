@@ -4,6 +4,7 @@ import { createApp } from "../../../src/http/app.ts";
 import type { BatchDeleteJob } from "../../../src/jobs/batch-delete-job.ts";
 import { silentLogger } from "../../../src/log/logger.ts";
 import type { StackRecord } from "../../../src/stacks/stack-record.ts";
+import { appCaller } from "../../helpers/app-calls.ts";
 
 const key = "route-test-key";
 const stackId = "stack-0123456789abcdef";
@@ -59,16 +60,7 @@ function fakeApp() {
     apiKey: key,
     maxBodyBytes: 1_048_576,
   });
-  const call = async (method: string, path: string, body?: string) => {
-    const init: RequestInit = {
-      method,
-      headers: { "x-api-key": key },
-      ...(body === undefined ? {} : { body }),
-    };
-    const response = await app.handle(new Request(`http://localhost${path}`, init));
-    const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : undefined };
-  };
+  const call = appCaller(app, key);
   return { call, extended, submitted };
 }
 

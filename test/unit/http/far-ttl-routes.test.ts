@@ -10,6 +10,7 @@ import { StackService } from "../../../src/stacks/stack-service.ts";
 import { TtlExtensions } from "../../../src/stacks/ttl-extensions.ts";
 import { openDatabase } from "../../../src/store/database.ts";
 import { StackStore } from "../../../src/store/stack-store.ts";
+import { appCaller } from "../../helpers/app-calls.ts";
 import { RuntimeClock } from "../../helpers/runtime-clock.ts";
 import { quietEffects } from "../../helpers/stack-fixtures.ts";
 import { contractPodSpec } from "../../helpers/stackd.ts";
@@ -85,15 +86,7 @@ function app(stackTtlMs = 2 * hour) {
     apiKey: key,
     maxBodyBytes: 1_048_576,
   });
-  const call = async (method: string, path: string, body?: string) => {
-    const init: RequestInit = {
-      method,
-      headers: { "x-api-key": key },
-      ...(body === undefined ? {} : { body }),
-    };
-    const response = await http.handle(new Request(`http://localhost${path}`, init));
-    return { status: response.status, body: await response.json() };
-  };
+  const call = appCaller(http, key);
   const create = () =>
     call("POST", "/stacks", JSON.stringify({ pod_spec: contractPodSpec, target_port: 80 }));
   /** Lets a few milliseconds pass (and the actors take what their timers raised), then reads the stack. */

@@ -55,6 +55,12 @@ class LeaseBook {
   }
 }
 
+/** A simulated clock and the Lease as the API server keeps it, for one case. */
+function scene() {
+  const clock = new SimulatedClock();
+  return { clock, book: new LeaseBook(clock) };
+}
+
 function candidate(
   book: LeaseBook,
   identity: string,
@@ -110,8 +116,7 @@ async function leaderAndFollower(clock: SimulatedClock, book: LeaseBook) {
 
 describe("leadership machine (replicas)", () => {
   it("creates a missing Lease only after a whole lease duration without one, and writes only a renew deadline later", async () => {
-    const clock = new SimulatedClock();
-    const book = new LeaseBook(clock);
+    const { clock, book } = scene();
     const b = candidate(book, "b");
     await advance(clock, 14_000);
     expect(b.actor.getSnapshot().hasTag("holding")).toBe(false);
@@ -128,8 +133,7 @@ describe("leadership machine (replicas)", () => {
   });
 
   it("never lets two write when a Lease is created and deleted between two of a follower's reads", async () => {
-    const clock = new SimulatedClock();
-    const book = new LeaseBook(clock);
+    const { clock, book } = scene();
     const b = candidate(book, "b");
     await advance(clock, 14_900);
     // a creates the Lease and leads, then someone deletes the Lease before b reads again
@@ -148,8 +152,7 @@ describe("leadership machine (replicas)", () => {
   });
 
   it("follows a leader that renews, and never writes", async () => {
-    const clock = new SimulatedClock();
-    const book = new LeaseBook(clock);
+    const { clock, book } = scene();
     const { b } = await leaderAndFollower(clock, book);
     await advance(clock, 60_000);
     expect(b.actor.getSnapshot().matches("observing")).toBe(true);
@@ -158,8 +161,7 @@ describe("leadership machine (replicas)", () => {
   });
 
   it("takes over a leader that stopped renewing, only after its lease duration", async () => {
-    const clock = new SimulatedClock();
-    const book = new LeaseBook(clock);
+    const { clock, book } = scene();
     const { a, b } = await leaderAndFollower(clock, book);
     a.actor.stop(); // frozen: it renews no more, and releases nothing
     await advance(clock, 12_000);
@@ -169,8 +171,7 @@ describe("leadership machine (replicas)", () => {
   });
 
   it("keeps one leader when the Lease is deleted: the leader creates it again and the follower waits", async () => {
-    const clock = new SimulatedClock();
-    const book = new LeaseBook(clock);
+    const { clock, book } = scene();
     const { a, b } = await leaderAndFollower(clock, book);
     book.lease = null;
     for (let step = 0; step < 40; step += 1) {
@@ -183,8 +184,7 @@ describe("leadership machine (replicas)", () => {
   });
 
   it("never lets two write when a frozen leader's Lease is deleted: the follower waits out its deadline", async () => {
-    const clock = new SimulatedClock();
-    const book = new LeaseBook(clock);
+    const { clock, book } = scene();
     const { a, b } = await leaderAndFollower(clock, book);
     await advance(clock, 1_000);
     a.actor.stop(); // frozen (SIGSTOP): its timers stop, and its fence judges the clock when it resumes
@@ -199,8 +199,7 @@ describe("leadership machine (replicas)", () => {
   });
 
   it("stands down at once when a renew finds another holder", async () => {
-    const clock = new SimulatedClock();
-    const book = new LeaseBook(clock);
+    const { clock, book } = scene();
     book.put("a");
     const a = candidate(book, "a");
     await advance(clock, 0);
@@ -212,8 +211,7 @@ describe("leadership machine (replicas)", () => {
   });
 
   it("stands down at the renew deadline while the API server is silent", async () => {
-    const clock = new SimulatedClock();
-    const book = new LeaseBook(clock);
+    const { clock, book } = scene();
     book.put("a");
     const a = candidate(book, "a");
     await advance(clock, 0);
@@ -226,8 +224,7 @@ describe("leadership machine (replicas)", () => {
   });
 
   it("closes the write fence as soon as the clock jumps past the renew deadline, before any timer fires", async () => {
-    const clock = new SimulatedClock();
-    const book = new LeaseBook(clock);
+    const { clock, book } = scene();
     book.put("a");
     const a = candidate(book, "a");
     await advance(clock, 0);
@@ -237,8 +234,7 @@ describe("leadership machine (replicas)", () => {
   });
 
   it("takes a released Lease at once", async () => {
-    const clock = new SimulatedClock();
-    const book = new LeaseBook(clock);
+    const { clock, book } = scene();
     const { a, b } = await leaderAndFollower(clock, book);
     const stopping = a.actor;
     stopping.send({ type: "stop" });
@@ -249,8 +245,7 @@ describe("leadership machine (replicas)", () => {
   });
 
   it("stands down when its takeover fails", async () => {
-    const clock = new SimulatedClock();
-    const book = new LeaseBook(clock);
+    const { clock, book } = scene();
     book.put("b");
     const b = candidate(book, "b", "replica", () => Promise.reject(new Error("no view")));
     await advance(clock, 0);
@@ -261,8 +256,7 @@ describe("leadership machine (replicas)", () => {
 
 describe("leadership machine (a single stackd)", () => {
   it("creates a missing Lease at once", async () => {
-    const clock = new SimulatedClock();
-    const book = new LeaseBook(clock);
+    const { clock, book } = scene();
     const single = candidate(book, "s", "single");
     await advance(clock, 0);
     expect(single.actor.getSnapshot().hasTag("single")).toBe(true);
@@ -270,8 +264,7 @@ describe("leadership machine (a single stackd)", () => {
   });
 
   it("is refused when another live process holds the instance, naming it and since when", async () => {
-    const clock = new SimulatedClock();
-    const book = new LeaseBook(clock);
+    const { clock, book } = scene();
     const first = candidate(book, "first", "single");
     await advance(clock, 0);
     const second = candidate(book, "second", "single");
@@ -284,8 +277,7 @@ describe("leadership machine (a single stackd)", () => {
   });
 
   it("takes the instance of a process that stopped renewing, after a lease duration", async () => {
-    const clock = new SimulatedClock();
-    const book = new LeaseBook(clock);
+    const { clock, book } = scene();
     book.put("dead");
     const single = candidate(book, "s", "single");
     await advance(clock, 14_000);
@@ -295,8 +287,7 @@ describe("leadership machine (a single stackd)", () => {
   });
 
   it("takes at once the instance of a process of this host that no longer runs", async () => {
-    const clock = new SimulatedClock();
-    const book = new LeaseBook(clock);
+    const { clock, book } = scene();
     book.put("crashed");
     if (book.lease) book.lease.holderGone = true;
     const single = candidate(book, "s", "single");
@@ -305,8 +296,7 @@ describe("leadership machine (a single stackd)", () => {
   });
 
   it("stops writing while its renews fail, and writes again once one is accepted", async () => {
-    const clock = new SimulatedClock();
-    const book = new LeaseBook(clock);
+    const { clock, book } = scene();
     const single = candidate(book, "s", "single");
     await advance(clock, 0);
     book.silent = true;
@@ -319,8 +309,7 @@ describe("leadership machine (a single stackd)", () => {
   });
 
   it("refuses a Lease that elects another instance", async () => {
-    const clock = new SimulatedClock();
-    const book = new LeaseBook(clock);
+    const { clock, book } = scene();
     book.put("other");
     if (book.lease) book.lease.instance = "ctf-b";
     const single = candidate(book, "s", "single");

@@ -1,25 +1,16 @@
 import { describe, expect, it } from "bun:test";
 import { createActor } from "xstate";
 import { statusOf } from "../../../machines/stack.machine.ts";
-import type { StackEvent, StackResume } from "../../../machines/stack.types.ts";
+import type { StackEvent } from "../../../machines/stack.types.ts";
 import { provideStackEffects } from "../../../src/stacks/provided-stack-machine.ts";
 import { RuntimeClock } from "../../helpers/runtime-clock.ts";
-import { quietEffects, testIdentity } from "../../helpers/stack-fixtures.ts";
+import { quietEffects, runningResume as running, testIdentity } from "../../helpers/stack-fixtures.ts";
 
 const hour = 3_600_000;
 /** The longest delay one timer holds (2^31-1 ms, about 596.5 h). */
 const timerLimit = 2 ** 31 - 1;
 /** Go's longest duration, 9223372036854775807ns, in whole milliseconds. */
 const goMaxMs = 9_223_372_036_854;
-
-const running: StackResume = {
-  status: "running",
-  nodeName: "n1",
-  nodePublicIp: null,
-  reason: null,
-  updatedAt: 0,
-  acknowledged: true,
-};
 
 /** A running stack created at 0 that expires at `ttlExpiresAt`, on a clock whose timers overflow as Bun's do. */
 function runningStack(ttlExpiresAt: number) {

@@ -4,20 +4,11 @@ import { statusOf } from "../../../machines/stack.machine.ts";
 import type { StackEvent, StackResume } from "../../../machines/stack.types.ts";
 import type { LifetimeLimits } from "../../../machines/ttl-extension.ts";
 import { provideStackEffects } from "../../../src/stacks/provided-stack-machine.ts";
-import { quietEffects, testIdentity } from "../../helpers/stack-fixtures.ts";
+import { quietEffects, runningResume as running, testIdentity } from "../../helpers/stack-fixtures.ts";
 
 const minute = 60_000;
 const hour = 60 * minute;
 const noLimits: LifetimeLimits = { maxLifetimeMs: null, renewWindowMs: null };
-
-const running: StackResume = {
-  status: "running",
-  nodeName: "n1",
-  nodePublicIp: null,
-  reason: null,
-  updatedAt: 0,
-  acknowledged: true,
-};
 
 /** A running stack created at 0 that expires at 2 h, on a simulated clock, with effects that do nothing. */
 function runningStack(resume: StackResume = running) {
