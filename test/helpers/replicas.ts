@@ -1,9 +1,10 @@
+import { afterEach, beforeEach } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { V1Lease } from "@kubernetes/client-node";
 import type { TypedKubeClient } from "../../src/kube/typed-api.ts";
-import { eventually } from "./cluster.ts";
+import { createTestNamespace, deleteTestNamespace, eventually } from "./cluster.ts";
 import { StackdProcess } from "./stackd-process.ts";
 
 /** Lease timings short enough for tests, in the same proportions as the defaults (15s / 10s / 2s). */
@@ -129,4 +130,31 @@ export async function leadershipRoleOf(replica: StackdProcess): Promise<string |
     | { leadership?: { role?: string } }
     | undefined;
   return body?.leadership?.role;
+}
+
+/**
+ * A namespace of its own for each test case (`namespace`), and the replica sets a case starts there
+ * (`start`, with a Lease name of its own if given); after each case they are stopped and the namespace
+ * is deleted.
+ */
+export function replicaCases(kube: TypedKubeClient, prefix: string) {
+  let namespace = "";
+  const sets: ReplicaSet[] = [];
+  beforeEach(async () => {
+    namespace = await createTestNamespace(kube, prefix);
+  });
+  afterEach(async () => {
+    await Promise.all(sets.splice(0).map((set) => set.stopAll()));
+    await deleteTestNamespace(kube, namespace);
+  });
+  return {
+    get namespace(): string {
+      return namespace;
+    },
+    start(env: Record<string, string> = {}, leaseName?: string): ReplicaSet {
+      const set = new ReplicaSet(kube, namespace, env, leaseName);
+      sets.push(set);
+      return set;
+    },
+  };
 }

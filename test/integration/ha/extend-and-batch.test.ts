@@ -1,26 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it } from "bun:test";
-import {
-  createTestNamespace,
-  deleteTestNamespace,
-  eventually,
-  testKubeClient,
-} from "../../helpers/cluster.ts";
-import { ReplicaSet } from "../../helpers/replicas.ts";
+import { describe, expect, it } from "bun:test";
+import { eventually, testKubeClient } from "../../helpers/cluster.ts";
+import { type ReplicaSet, replicaCases } from "../../helpers/replicas.ts";
 import { podSpecYaml } from "../../helpers/stackd.ts";
 import type { StackdProcess } from "../../helpers/stackd-process.ts";
 
 const kube = testKubeClient();
-let namespace = "";
+const cases = replicaCases(kube, "ha-ext");
 let set: ReplicaSet;
-
-beforeEach(async () => {
-  namespace = await createTestNamespace(kube, "ha-ext");
-});
-
-afterEach(async () => {
-  await set?.stopAll();
-  await deleteTestNamespace(kube, namespace);
-});
 
 // biome-ignore lint/suspicious/noExplicitAny: answers are asserted field by field.
 type Answer = { status: number; body: any };
@@ -36,7 +22,7 @@ async function call(replica: StackdProcess, path: string, method = "GET", body?:
 
 describe("TTL extend and batch delete with two replicas", () => {
   it("takes both through a follower, and keeps the extension (not the job) across a takeover", async () => {
-    set = new ReplicaSet(kube, namespace, {
+    set = cases.start({
       STACK_TTL: "15s",
       STACK_ORPHAN_GRACE: "2s",
       STACK_SCHEDULER_INTERVAL: "1s",

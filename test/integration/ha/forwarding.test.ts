@@ -1,26 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it } from "bun:test";
-import {
-  createTestNamespace,
-  deleteTestNamespace,
-  eventually,
-  testKubeClient,
-} from "../../helpers/cluster.ts";
-import { ReplicaSet, testLease } from "../../helpers/replicas.ts";
+import { describe, expect, it } from "bun:test";
+import { eventually, testKubeClient } from "../../helpers/cluster.ts";
+import { type ReplicaSet, replicaCases, testLease } from "../../helpers/replicas.ts";
 import { podSpecYaml, testApiKey } from "../../helpers/stackd.ts";
 import type { StackdProcess } from "../../helpers/stackd-process.ts";
 
 const kube = testKubeClient();
-let namespace = "";
+const cases = replicaCases(kube, "fwd");
 let set: ReplicaSet;
-
-beforeEach(async () => {
-  namespace = await createTestNamespace(kube, "fwd");
-});
-
-afterEach(async () => {
-  await set?.stopAll();
-  await deleteTestNamespace(kube, namespace);
-});
 
 const body = () => JSON.stringify({ target_port: 80, pod_spec: podSpecYaml() });
 
@@ -34,13 +20,13 @@ function createWith(replica: StackdProcess, headers: Record<string, string> = {}
 }
 
 async function serviceIds(): Promise<string[]> {
-  const services = await kube.core.listNamespacedService({ namespace });
+  const services = await kube.core.listNamespacedService({ namespace: cases.namespace });
   return services.items.map((service) => service.metadata?.labels?.["stackd.io/stack-id"] ?? "");
 }
 
 describe("forwarding headers between replicas", () => {
   it("answers 400 to a client that sends x-stackd-stack-id or another forwarding header, on a follower and on the leader, and creates nothing", async () => {
-    set = new ReplicaSet(kube, namespace);
+    set = cases.start();
     for (let index = 0; index < 2; index += 1) await set.add();
     const leader = await set.leader();
     const follower = set.replicas.find((replica) => replica !== leader) as StackdProcess;
@@ -70,7 +56,7 @@ describe("forwarding headers between replicas", () => {
   }, 90_000);
 
   it("answers a create forwarded to a SIGSTOPped leader within the lease duration plus 3 s", async () => {
-    set = new ReplicaSet(kube, namespace);
+    set = cases.start();
     for (let index = 0; index < 2; index += 1) await set.add();
     const leader = await set.leader();
     const follower = set.replicas.find((replica) => replica !== leader) as StackdProcess;

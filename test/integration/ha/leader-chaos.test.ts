@@ -1,12 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from "bun:test";
-import {
-  createTestNamespace,
-  deleteTestNamespace,
-  eventually,
-  testKubeClient,
-} from "../../helpers/cluster.ts";
+import { describe, expect, it } from "bun:test";
+import { eventually, testKubeClient } from "../../helpers/cluster.ts";
 import { CreateLoad, clusterStacks, holdsThroughout, missingStacks } from "../../helpers/create-load.ts";
-import { fastSweep, fastSweepEnv, ReplicaSet, testLease } from "../../helpers/replicas.ts";
+import { fastSweep, fastSweepEnv, type ReplicaSet, replicaCases, testLease } from "../../helpers/replicas.ts";
 import type { StackdProcess } from "../../helpers/stackd-process.ts";
 
 const kube = testKubeClient();
@@ -14,17 +9,8 @@ const { orphanGraceMs, sweepIntervalMs } = fastSweep;
 const env = { LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "warn", ...fastSweepEnv };
 /** Long enough for any writer that did not create a stack to have swept it. */
 const sweptByNow = testLease.durationMs + orphanGraceMs + 2 * sweepIntervalMs;
-let namespace = "";
+const cases = replicaCases(kube, "chaos");
 let set: ReplicaSet;
-
-beforeEach(async () => {
-  namespace = await createTestNamespace(kube, "chaos");
-});
-
-afterEach(async () => {
-  await set?.stopAll();
-  await deleteTestNamespace(kube, namespace);
-});
 
 /** A stack as `replica` answers it, with the fields that must survive a restart. */
 async function stackRecord(replica: StackdProcess, stackId: string) {
@@ -35,7 +21,7 @@ async function stackRecord(replica: StackdProcess, stackId: string) {
 
 describe("chaos among three replicas", () => {
   it("loses no acknowledged stack when the leader is SIGSTOPped mid-burst, and the resumed leader exits instead of writing", async () => {
-    set = new ReplicaSet(kube, namespace, env);
+    set = cases.start(env);
     for (let index = 0; index < 3; index += 1) await set.add();
     const leader = await set.leader();
     const others = set.replicas.filter((replica) => replica !== leader);
@@ -65,12 +51,12 @@ describe("chaos among three replicas", () => {
       const acknowledged = load.acknowledged();
       await holdsThroughout(
         "every acknowledged stack to exist",
-        () => missingStacks(kube, namespace, next, acknowledged),
+        () => missingStacks(kube, cases.namespace, next, acknowledged),
         sweptByNow,
       );
       expect(others).toContain(next);
       expect(await set.holder()).toBe(set.identityOf(next));
-      const { nodePorts } = await clusterStacks(kube, namespace);
+      const { nodePorts } = await clusterStacks(kube, cases.namespace);
       expect(new Set(nodePorts).size).toBe(nodePorts.length);
     } finally {
       if (!resumed) leader.child?.kill("SIGCONT");
@@ -79,7 +65,7 @@ describe("chaos among three replicas", () => {
   }, 120_000);
 
   it("brings every acknowledged stack back, same port and creation time, when all replicas are killed mid-burst and restarted on empty databases", async () => {
-    set = new ReplicaSet(kube, namespace, env);
+    set = cases.start(env);
     for (let index = 0; index < 3; index += 1) await set.add();
     const leader = await set.leader();
     const load = new CreateLoad(set.replicas, { clients: 3, pauseMs: 100 });
@@ -97,7 +83,7 @@ describe("chaos among three replicas", () => {
           : [],
       ),
     );
-    const { services } = await clusterStacks(kube, namespace);
+    const { services } = await clusterStacks(kube, cases.namespace);
     for (const stackId of acknowledged) expect(services).toContain(stackId);
 
     // Each new replica gets a new, empty database directory.
@@ -107,7 +93,7 @@ describe("chaos among three replicas", () => {
     expect(leader.child?.exitCode).not.toBe(0);
     await holdsThroughout(
       "every acknowledged stack to exist",
-      () => missingStacks(kube, namespace, next, acknowledged),
+      () => missingStacks(kube, cases.namespace, next, acknowledged),
       sweptByNow,
     );
     for (const replica of set.replicas.slice(3))

@@ -1,17 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it } from "bun:test";
-import {
-  createTestNamespace,
-  deleteTestNamespace,
-  eventually,
-  testKubeClient,
-} from "../../helpers/cluster.ts";
+import { describe, expect, it } from "bun:test";
+import { eventually, testKubeClient } from "../../helpers/cluster.ts";
 import { CreateLoad, holdsThroughout, missingStacks } from "../../helpers/create-load.ts";
 import {
   fastSweep,
   fastSweepEnv,
   leaderNamedBy,
   leadershipRoleOf,
-  ReplicaSet,
+  type ReplicaSet,
+  replicaCases,
   testLease,
 } from "../../helpers/replicas.ts";
 import type { StackdProcess } from "../../helpers/stackd-process.ts";
@@ -19,17 +15,8 @@ import type { StackdProcess } from "../../helpers/stackd-process.ts";
 const kube = testKubeClient();
 const { orphanGraceMs, sweepIntervalMs } = fastSweep;
 const env = { LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "warn", ...fastSweepEnv };
-let namespace = "";
+const cases = replicaCases(kube, "lease-deleted");
 let set: ReplicaSet;
-
-beforeEach(async () => {
-  namespace = await createTestNamespace(kube, "lease-deleted");
-});
-
-afterEach(async () => {
-  await set?.stopAll();
-  await deleteTestNamespace(kube, namespace);
-});
 
 /**
  * Asks every replica's /readyz, all at once, every 50 ms until stopped, and keeps each sample in which
@@ -64,7 +51,7 @@ function sampleLeaders(replicas: StackdProcess[], identityOf: (replica: StackdPr
 
 describe("a deleted leader Lease", () => {
   it("makes no second leader and loses no acknowledged stack: the leader creates its Lease again and leads on", async () => {
-    set = new ReplicaSet(kube, namespace, env);
+    set = cases.start(env);
     for (let index = 0; index < 3; index += 1) await set.add();
     const leader = await set.leader();
     const leaderIdentity = set.identityOf(leader);
@@ -88,7 +75,7 @@ describe("a deleted leader Lease", () => {
       const deletedVersion = (await set.lease())?.metadata?.resourceVersion;
       await kube.transport.send(
         "DELETE",
-        `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases/${set.leaseName}`,
+        `/apis/coordination.k8s.io/v1/namespaces/${cases.namespace}/leases/${set.leaseName}`,
       );
       deletedAt = Date.now();
       // Written again at a renew (one retry period), well before a renew deadline.
@@ -121,7 +108,7 @@ describe("a deleted leader Lease", () => {
     const afterSweeps = 2 * (testLease.durationMs + orphanGraceMs + sweepIntervalMs);
     await holdsThroughout(
       "every acknowledged stack to exist",
-      () => missingStacks(kube, namespace, leader, acknowledged),
+      () => missingStacks(kube, cases.namespace, leader, acknowledged),
       afterSweeps - (Date.now() - deletedAt),
     );
     expect(await set.leader()).toBe(leader);

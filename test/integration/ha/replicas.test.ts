@@ -1,28 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it } from "bun:test";
-import {
-  createTestNamespace,
-  deleteTestNamespace,
-  eventually,
-  testKubeClient,
-} from "../../helpers/cluster.ts";
+import { describe, expect, it } from "bun:test";
+import { eventually, testKubeClient } from "../../helpers/cluster.ts";
 import { clusterStacks, holdsThroughout } from "../../helpers/create-load.ts";
-import { fastSweep, fastSweepEnv, ReplicaSet, testLease } from "../../helpers/replicas.ts";
+import { fastSweep, fastSweepEnv, type ReplicaSet, replicaCases, testLease } from "../../helpers/replicas.ts";
 import { podSpecYaml } from "../../helpers/stackd.ts";
 import type { StackdProcess } from "../../helpers/stackd-process.ts";
 
 const kube = testKubeClient();
 const { orphanGraceMs, sweepIntervalMs } = fastSweep;
-let namespace = "";
+const cases = replicaCases(kube, "ha");
 let set: ReplicaSet;
-
-beforeEach(async () => {
-  namespace = await createTestNamespace(kube, "ha");
-});
-
-afterEach(async () => {
-  await set?.stopAll();
-  await deleteTestNamespace(kube, namespace);
-});
 
 const body = () => JSON.stringify({ target_port: 80, pod_spec: podSpecYaml() });
 
@@ -59,13 +45,13 @@ async function listedIds(replica: StackdProcess): Promise<string[]> {
 }
 
 /** The stack ids of the namespace's live Pods and Services, and every nodePort its Services hold. */
-const clusterState = () => clusterStacks(kube, namespace);
+const clusterState = () => clusterStacks(kube, cases.namespace);
 
 /** The age of the younger of the stack's Pod and Service, by their creationTimestamp, as the orphan sweep judges it. */
 async function objectsAgeMs(stackId: string): Promise<number> {
   const [pod, service] = await Promise.all([
-    kube.core.readNamespacedPod({ name: stackId, namespace }),
-    kube.core.readNamespacedService({ name: `svc-${stackId}`, namespace }),
+    kube.core.readNamespacedPod({ name: stackId, namespace: cases.namespace }),
+    kube.core.readNamespacedService({ name: `svc-${stackId}`, namespace: cases.namespace }),
   ]);
   const created = [pod, service].map((object) => new Date(object.metadata?.creationTimestamp ?? 0).getTime());
   return Date.now() - Math.max(...created);
@@ -102,7 +88,7 @@ async function oneRound(pick: () => StackdProcess): Promise<string[]> {
 
 describe("three replicas with leader election", () => {
   it("elects one leader, and every replica takes writes and shows every stack", async () => {
-    set = new ReplicaSet(kube, namespace, fastSweepEnv);
+    set = cases.start(fastSweepEnv);
     for (let index = 0; index < 3; index += 1) await set.add();
     const leader = await set.leader();
     const leaderIdentity = set.identityOf(leader);
@@ -136,7 +122,7 @@ describe("three replicas with leader election", () => {
   }, 90_000);
 
   it("survives kill -9 of the leader during a 200-create burst: a new leader in time, nothing lost, nothing left behind", async () => {
-    set = new ReplicaSet(kube, namespace, fastSweepEnv);
+    set = cases.start(fastSweepEnv);
     for (let index = 0; index < 3; index += 1) await set.add();
     const leader = await set.leader();
     const oldHolder = await set.holder();
@@ -207,7 +193,7 @@ describe("three replicas with leader election", () => {
   }, 180_000);
 
   it("stands a SIGSTOPped leader down when it resumes after another took over: it changes nothing and exits", async () => {
-    set = new ReplicaSet(kube, namespace, fastSweepEnv);
+    set = cases.start(fastSweepEnv);
     for (let index = 0; index < 2; index += 1) await set.add();
     const leader = await set.leader();
     const oldHolder = await set.holder();
@@ -239,7 +225,7 @@ describe("three replicas with leader election", () => {
   }, 90_000);
 
   it("hands the lease over at once when the leader shuts down, so a rolling restart fails no request", async () => {
-    set = new ReplicaSet(kube, namespace, fastSweepEnv);
+    set = cases.start(fastSweepEnv);
     for (let index = 0; index < 3; index += 1) await set.add();
     await set.leader();
     const serving = new Set(set.replicas);
@@ -274,7 +260,7 @@ describe("three replicas with leader election", () => {
 
 describe("TTL after a takeover", () => {
   it("expires a stack on time under the new leader when the one that created it died", async () => {
-    set = new ReplicaSet(kube, namespace, { ...fastSweepEnv, STACK_TTL: "10s" });
+    set = cases.start({ ...fastSweepEnv, STACK_TTL: "10s" });
     for (let index = 0; index < 2; index += 1) await set.add();
     const leader = await set.leader();
     const created = await createRetrying(leader);
@@ -297,9 +283,9 @@ describe("TTL after a takeover", () => {
 
 describe("two instances with leader election on one namespace", () => {
   it("each elects its own leader on its own Lease and sees only its own stacks", async () => {
-    set = new ReplicaSet(kube, namespace, { ...fastSweepEnv, STACKD_INSTANCE: "blue" }, "lease-blue");
+    set = cases.start({ ...fastSweepEnv, STACKD_INSTANCE: "blue" }, "lease-blue");
     const blue = await set.add();
-    const red = new ReplicaSet(kube, namespace, { ...fastSweepEnv, STACKD_INSTANCE: "red" }, "lease-red");
+    const red = cases.start({ ...fastSweepEnv, STACKD_INSTANCE: "red" }, "lease-red");
     try {
       const redReplica = await red.add();
       await set.leader();
