@@ -1,9 +1,7 @@
 import { type Actor, createActor, fromPromise, type SimulatedClock } from "xstate";
 import { type LeadershipSnapshot, leadershipMachine, mayWrite } from "../../machines/leadership.machine.ts";
 import type { LeadershipMode } from "../../machines/leadership.types.ts";
-import type { KubeTransport } from "../kube/transport.ts";
-import type { Logger } from "../log/logger.ts";
-import { LeaseClient } from "./lease-client.ts";
+import { LeaseClient, type LeaseClientOptions } from "./lease-client.ts";
 
 export interface LeaderInfo {
   identity: string;
@@ -16,17 +14,9 @@ export class InstanceHeldError extends Error {
   readonly code = "INSTANCE_HELD";
 }
 
-export interface LeaseElectorOptions {
-  transport: KubeTransport;
-  namespace: string;
-  name: string;
-  identity: string;
-  instance: string;
-  advertiseUrl: string;
-  leaseDurationMs: number;
+export interface LeaseElectorOptions extends Omit<LeaseClientOptions, "monotonicNow" | "wallNow"> {
   renewDeadlineMs: number;
   retryPeriodMs: number;
-  logger: Logger;
   /** `replica` (default): one leader among several; `single`: hold the instance alone, or refuse to run. */
   mode?: LeadershipMode;
   /** A replica's takeover once it holds the Lease; a rejection stands it down. */
@@ -41,8 +31,6 @@ export interface LeaseElectorOptions {
   wallNow?: () => number;
   /** The timers' clock (a SimulatedClock in tests); by default the real one. */
   clock?: SimulatedClock;
-  /** Whether a process of this host runs (by default `kill -0`). */
-  processRuns?: (pid: number) => boolean;
 }
 
 /**

@@ -1,30 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { afterAll, describe, expect, it } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { eventually, testKubeClient } from "../../helpers/cluster.ts";
+import { smallDisk } from "../../helpers/small-disk.ts";
 import { podSpecYaml, startTestStackd, stopAndRemove, type TestStackd } from "../../helpers/stackd.ts";
 
 const kube = testKubeClient();
 const work = mkdtempSync(join(tmpdir(), "stackd-full-disk-"));
-const mountPoint = join(work, "tmpfs");
-let mounted = false;
+const disk = smallDisk(work);
+const mountPoint = disk.path;
 let service: TestStackd | undefined;
-
-beforeAll(() => {
-  mkdirSync(mountPoint, { recursive: true });
-  try {
-    execFileSync("mount", ["-t", "tmpfs", "-o", "size=2m", "tmpfs", mountPoint], { stdio: "ignore" });
-    mounted = true;
-  } catch {
-    mounted = false;
-  }
-});
 
 afterAll(async () => {
   await stopAndRemove(kube, service);
-  if (mounted) execFileSync("umount", ["-l", mountPoint], { stdio: "ignore" });
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -45,7 +34,7 @@ async function allPods(namespace: string): Promise<string[]> {
 describe("POST /stacks on a full disk", () => {
   // A create refused by a full disk answered 503 and left a `failed` record and its Pod.
   it("leaves no record and no Pod of a refused create, and makes no Pod while the disk stays full", async () => {
-    if (!mounted) throw new Error("this test mounts a small tmpfs and needs root (CI runs as root)");
+    if (!disk.mounted) throw new Error("this test mounts a small tmpfs and needs root (CI runs as root)");
     service = await startTestStackd(kube, {}, { dbDir: mountPoint });
     const { namespace } = service;
     const create = () =>

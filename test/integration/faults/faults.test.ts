@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTypedKubeClient, type TypedKubeClient } from "../../../src/kube/typed-api.ts";
 import { type ClusterState, down, readState, up } from "../../../tools/cluster/control-plane.ts";
 import { clusterFiles } from "../../../tools/cluster/paths.ts";
 import { createTestNamespace, eventually } from "../../helpers/cluster.ts";
+import { smallDisk } from "../../helpers/small-disk.ts";
 import { podSpecYaml, startTestStackd, testApiKey } from "../../helpers/stackd.ts";
 import { StackdProcess } from "../../helpers/stackd-process.ts";
 
@@ -212,25 +212,11 @@ describe("faults against a control plane of the tests' own", () => {
 });
 
 describe("a full disk", () => {
-  const mountPoint = join(work, "tmpfs");
-  let mounted = false;
-
-  beforeAll(() => {
-    mkdirSync(mountPoint, { recursive: true });
-    try {
-      execFileSync("mount", ["-t", "tmpfs", "-o", "size=2m", "tmpfs", mountPoint], { stdio: "ignore" });
-      mounted = true;
-    } catch {
-      mounted = false;
-    }
-  });
-
-  afterAll(() => {
-    if (mounted) execFileSync("umount", ["-l", mountPoint], { stdio: "ignore" });
-  });
+  const disk = smallDisk(work);
+  const mountPoint = disk.path;
 
   it("answers creates 503 while the disk is full, keeps serving reads, and recovers when space returns", async () => {
-    if (!mounted) throw new Error("this test mounts a small tmpfs and needs root (CI runs as root)");
+    if (!disk.mounted) throw new Error("this test mounts a small tmpfs and needs root (CI runs as root)");
     const service = await startTestStackd(kube, {}, { dbDir: mountPoint });
     try {
       const kept = await service.call("POST", "/stacks", { target_port: 80, pod_spec: podSpecYaml() });
