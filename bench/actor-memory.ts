@@ -1,4 +1,5 @@
 import { SimulatedClock } from "xstate";
+import { nodePortExposure } from "../src/exposure/exposure-leases.ts";
 import { silentLogger } from "../src/log/logger.ts";
 import { sanitizePodSpec } from "../src/podspec/sanitize-pod-spec.ts";
 import { PortAllocator } from "../src/ports/port-allocator.ts";
@@ -50,7 +51,7 @@ const reads = new StackReads(actors, () => ports.leasedCount());
 const service = new StackService({
   actors,
   reads,
-  ports,
+  exposure: nodePortExposure(ports),
   namespace: "bench",
   stackTtlMs: 86_400_000,
   createDeadlineMs: 60_000,

@@ -38,6 +38,7 @@ function record(index: number): StoredStack {
     requested_memory_bytes: 134_217_728,
     ports: [{ container_port: 80, protocol: "TCP", node_port: 20000 + index }],
     labels: { team: String(index % 100), challenge: `c${index % 4}` },
+    endpoints: [],
     acknowledged: true,
   };
 }

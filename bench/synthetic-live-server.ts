@@ -38,6 +38,7 @@ function syntheticStack(
     requested_memory_bytes: 134_217_728,
     ports: [{ container_port: 80, protocol: "TCP", node_port: 20_000 + index }],
     labels: { team: `team-${index % 500}`, challenge: challenges[index % challenges.length] ?? "web" },
+    endpoints: [],
   };
 }
 

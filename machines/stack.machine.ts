@@ -1,4 +1,4 @@
-import { assign, cancel, raise, type SnapshotFrom } from "xstate";
+import { and, assign, cancel, raise, type SnapshotFrom } from "xstate";
 import { createSteps, provisionInput } from "./create-steps.ts";
 import { stackSetup } from "./stack.setup.ts";
 import { type StackOutcome, type StackStatus, stackStatuses } from "./stack.types.ts";
@@ -77,6 +77,8 @@ export const stackMachine = ttlSetup.createMachine({
     resumeStatus: input.resume?.status ?? null,
     manifest: input.manifest ?? null,
     expiryWrite: null,
+    // A restored edge stack is routed again by the edge's replay; only a new one waits for its entry.
+    routeReady: input.identity.exposure?.mode !== "edge" || input.resume !== undefined,
   }),
   initial: "live",
   on: {
@@ -125,7 +127,7 @@ export const stackMachine = ttlSetup.createMachine({
         creating: {
           tags: "creating",
           initial: "provisioning",
-          on: { "pod.changed": { actions: "recordPod" } },
+          on: { "pod.changed": { actions: "recordPod" }, "route.ready": { actions: "markRouted" } },
           states: {
             ...createSteps,
             starting: {
@@ -133,7 +135,7 @@ export const stackMachine = ttlSetup.createMachine({
               always: [
                 { guard: podShows("failed"), target: "#stack.live.failed", actions: podEnd("failed") },
                 { guard: podShows("stopped"), target: "#stack.live.stopped", actions: podEnd("stopped") },
-                { guard: podShows("running"), target: "#stack.live.running" },
+                { guard: and([podShows("running"), "routeReady"]), target: "#stack.live.running" },
               ],
               on: {
                 // The record changes (and is stamped) only when the pod's news moves the stack.

@@ -72,6 +72,7 @@ export const stackSetup = setup({
     podUnschedulable: ({ context }) => Boolean(context.pod?.exists && context.pod.unschedulableReason),
     // The Pod's news decided by the one status rule (stack-status.ts), as a follower decides it.
     podShows: ({ context }, status: StackStatus) => podStatus(context.pod ?? undefined).status === status,
+    routeReady: ({ context }) => context.routeReady,
     isOurNode: ({ context, event }) => event.type === "node.deleted" && event.nodeName === context.nodeName,
     noExpiryWrite: ({ context }) => context.expiryWrite?.outcome !== null,
   },
@@ -91,6 +92,7 @@ export const stackSetup = setup({
     reasonDeleted: assign({ reason: "deleted" }),
     reasonTtl: assign({ reason: "ttl_expired" }),
     acknowledge: assign({ acknowledged: true }),
+    markRouted: assign({ routeReady: true }),
     failCreate: assign((_, failure: CreateFailure) => ({ createFailure: failure })),
     abandonCreate: assign(({ event }) =>
       event.type === "create.abandon" ? { createFailure: event.failure } : {},

@@ -19,12 +19,30 @@ export interface PodFacts {
   failureReason: string | null;
   /** Set while the scheduler cannot place the pod. */
   unschedulableReason: string | null;
+  /** The Pod's IP, once it has one (an `edge` stack is routed to it). */
+  address?: string;
 }
 
 /** One port a stack exposes through its Service: a declared container port and its protocol. */
 export interface StackPort {
   containerPort: number;
   protocol: "TCP" | "UDP";
+  /** "http" when the port speaks HTTP (its endpoint is a URL, its route an HTTPRoute); else plain TCP or UDP. */
+  appProtocol?: "tcp" | "http" | undefined;
+  /** The container port's name, when the pod spec gives one. */
+  name?: string | undefined;
+}
+
+/**
+ * How a stack is reached when not through NodePorts (src/exposure/stack-exposure.ts has its schema):
+ * by hostname through the shared TLS edge (`gateway`, `edge`), or on host ports of one node (`hostport`).
+ */
+export interface StackExposure {
+  mode: "gateway" | "edge" | "hostport";
+  hostname?: string;
+  public_port?: number;
+  node?: string;
+  host_ports?: number[];
 }
 
 /** Facts fixed at creation, but for `ttlExpiresAt`, which an extension moves. */
@@ -44,6 +62,8 @@ export interface StackIdentity {
   ttlExpiresAt: number;
   requestedCpuMilli: number;
   requestedMemoryBytes: number;
+  /** How the stack is reached; absent for a NodePort stack. */
+  exposure?: StackExposure;
 }
 
 /** Why creating a stack was given up; `code` maps to an HTTP answer in src/. */
@@ -79,6 +99,11 @@ export interface StackContext extends StackIdentity {
   resumeStatus: StackStatus | null;
   /** The sanitised Pod of a new stack, kept only until it is provisioned (a restored stack has none). */
   manifest: PodManifest | null;
+  /**
+   * False only for a new `edge` stack until its hostnames are in the edge's table (`route.ready`): such a
+   * stack reads as creating, not running, until a player can reach it.
+   */
+  routeReady: boolean;
   /** The last `ttl.request`: its expiry being written to the Service (outcome null), or how that went. */
   expiryWrite: { request: TtlExtensionRequest; outcome: ExpiryOutcome | null } | null;
 }
@@ -109,6 +134,8 @@ export type StackEvent =
   /** The create is given up from outside (its deadline passed, or its client went away): roll back. */
   | { type: "create.abandon"; failure: CreateFailure }
   | { type: "service.gone"; at: number }
+  /** The edge routes every hostname of the stack to its Pod (sent by the edge programmer). */
+  | { type: "route.ready" }
   /** Let the stack live `ttlMs` from `at`, within `limits` (see ttl-extension.ts). */
   | ({ type: "ttl.extend" } & TtlExtensionRequest)
   /** Raised by the machine's own TTL timer: at the expiry, or after a step towards a far one. */

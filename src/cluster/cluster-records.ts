@@ -1,7 +1,8 @@
 import type { V1Pod, V1Service } from "@kubernetes/client-node";
 import type { PodFacts } from "../../machines/stack.types.ts";
 import { type DecidedStatus, decideStatus, type StatusFacts } from "../../machines/stack-status.ts";
-import type { StackPortRecord, StoredStack } from "../stacks/stack-record.ts";
+import { endpointsOf } from "../exposure/endpoints.ts";
+import { publicAddressOf, type StackPortRecord, type StoredStack } from "../stacks/stack-record.ts";
 import { podFacts } from "./pod-facts.ts";
 import { type DurableRecord, decodeService, type TerminalRecord } from "./record-codec.ts";
 import { stackLabels } from "./stack-resources.ts";
@@ -44,7 +45,10 @@ export function clusterStatusFacts(
 export const statusFromCluster = (...facts: Parameters<typeof clusterStatusFacts>): DecidedStatus =>
   decideStatus(clusterStatusFacts(...facts));
 
-/** The record's ports with the NodePorts the Service holds for them (matched by port and protocol). */
+/**
+ * The record's ports with the port each is reached on: the NodePort the Service holds for it (matched by
+ * port and protocol); for a stack exposed otherwise, the host port or the edge's port its record keeps.
+ */
 function portsOf(service: V1Service, record: DurableRecord): StackPortRecord[] {
   const servicePorts = service.spec?.ports ?? [];
   const protocolOf = (protocol: string | undefined) => (protocol === "UDP" ? "UDP" : "TCP");
@@ -53,14 +57,15 @@ function portsOf(service: V1Service, record: DurableRecord): StackPortRecord[] {
     (record.target_port === undefined
       ? []
       : [{ container_port: record.target_port, protocol: protocolOf(servicePorts[0]?.protocol) }]);
-  return declared.map((port) => ({
-    container_port: port.container_port,
-    protocol: port.protocol,
-    node_port:
-      servicePorts.find(
-        (candidate) =>
-          candidate.port === port.container_port && protocolOf(candidate.protocol) === port.protocol,
-      )?.nodePort ?? 0,
+  const { exposure } = record;
+  return declared.map((port, index) => ({
+    ...port,
+    node_port: exposure
+      ? (exposure.public_port ?? exposure.host_ports?.[index] ?? 0)
+      : (servicePorts.find(
+          (candidate) =>
+            candidate.port === port.container_port && protocolOf(candidate.protocol) === port.protocol,
+        )?.nodePort ?? 0),
   }));
 }
 
@@ -87,7 +92,7 @@ export function stackFromService(
     pod_id: stackId,
     namespace: service.metadata?.namespace ?? "",
     node_id: pod?.facts.nodeName ?? "",
-    node_public_ip: pod?.nodePublicIp ?? null,
+    node_public_ip: publicAddressOf(durable.exposure, pod?.nodePublicIp ?? null),
     pod_spec,
     ...(targetPort === undefined ? {} : { target_port: targetPort, node_port: ports[0]?.node_port ?? 0 }),
     service_name: service.metadata?.name ?? `svc-${stackId}`,
@@ -100,6 +105,7 @@ export function stackFromService(
     requested_memory_bytes,
     ports,
     labels: labels ?? {},
+    endpoints: endpointsOf({ exposure: durable.exposure, ports, nodePublicIp: pod?.nodePublicIp ?? null }),
     acknowledged: true,
     // A durable field added to the codec's list is copied as it is.
     ...added,

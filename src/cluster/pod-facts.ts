@@ -59,5 +59,6 @@ export function podFacts(pod: V1Pod): PodFacts {
     failureReason,
     unschedulableReason:
       scheduled?.status === "False" ? describe(scheduled.reason, scheduled.message, "unschedulable") : null,
+    ...(pod.status?.podIP ? { address: pod.status.podIP } : {}),
   };
 }

@@ -27,6 +27,7 @@ const durableKeys = [
   "requested_cpu_milli",
   "requested_memory_bytes",
   "pod_spec",
+  "exposure",
 ] as const;
 
 /**
@@ -37,7 +38,16 @@ const durableKeys = [
 export const DurableRecord = Type.Composite([
   Type.Pick(StackRecord, durableKeys),
   Type.Object({
-    ports: Type.Optional(Type.Array(Type.Object({ container_port: Type.Integer(), protocol: PortProtocol }))),
+    ports: Type.Optional(
+      Type.Array(
+        Type.Object({
+          container_port: Type.Integer(),
+          protocol: PortProtocol,
+          app_protocol: Type.Optional(Type.Union([Type.Literal("tcp"), Type.Literal("http")])),
+          name: Type.Optional(Type.String()),
+        }),
+      ),
+    ),
     labels: Type.Optional(StackLabels),
   }),
 ]);
@@ -68,9 +78,7 @@ export function annotationsOf(record: StackRecord): Annotations {
   const durable: Record<string, unknown> = {};
   for (const key of Object.keys(DurableRecord.properties) as Array<keyof DurableRecord>) {
     const value =
-      key === "ports"
-        ? record.ports.map((port) => ({ container_port: port.container_port, protocol: port.protocol }))
-        : record[key];
+      key === "ports" ? record.ports.map(({ node_port: _nodePort, ...port }) => port) : record[key];
     if (value !== undefined) durable[key] = value;
   }
   return { [recordAnnotations.record]: JSON.stringify(durable) };

@@ -71,10 +71,13 @@ export function servicePortName(identity: Pick<StackIdentity, "targetPort">, por
 }
 
 /**
- * The stack's NodePort Service, selecting the stack's pod: one port per exposed port (port = targetPort =
- * the container port), each on its own NodePort (`nodePorts`, in the order of `identity.ports`).
+ * The stack's Service, selecting the stack's pod: one port per exposed port (port = targetPort = the
+ * container port). A NodePort stack's ports each get their own NodePort (`nodePorts`, in the order of
+ * `identity.ports`); a stack exposed otherwise (routes, the edge, host ports) has a ClusterIP Service,
+ * which still carries its record and is what its routes point to.
  */
 export function stackService(identity: StackIdentity, nodePorts: number[], instance: string): V1Service {
+  const nodePort = identity.exposure === undefined;
   return {
     apiVersion: "v1",
     kind: "Service",
@@ -85,14 +88,15 @@ export function stackService(identity: StackIdentity, nodePorts: number[], insta
       annotations: annotationsOf(newStackRecordOf(identity, nodePorts)),
     },
     spec: {
-      type: "NodePort",
+      type: nodePort ? "NodePort" : "ClusterIP",
       selector: { [stackLabels.stackId]: identity.stackId },
       ports: identity.ports.map((port, index) => ({
         name: servicePortName(identity, port),
         port: port.containerPort,
         targetPort: port.containerPort as never,
-        nodePort: nodePorts[index] as number,
+        ...(nodePort ? { nodePort: nodePorts[index] as number } : {}),
         protocol: port.protocol,
+        ...(port.appProtocol === "http" ? { appProtocol: "http" } : {}),
       })),
     },
   };

@@ -4,6 +4,7 @@ import { ClusterSync } from "../cluster/cluster-sync.ts";
 import { ClusterView } from "../cluster/cluster-view.ts";
 import { stackAdoption } from "../cluster/stack-adoption.ts";
 import type { Config } from "../config/config.ts";
+import { exposureLeases, type HostPortLeases } from "../exposure/exposure-leases.ts";
 import type { InspectionObserver } from "../inspection.ts";
 import { BatchDeletes, deleteThrough } from "../jobs/batch-deletes.ts";
 import type { KubeClient } from "../kube/client.ts";
@@ -65,6 +66,8 @@ export function buildStackCore({
     max: config.nodePortMax,
     ...(inspect ? { inspect } : {}),
   });
+  // Replaced by the host port allocator (STACK_EXPOSURE=hostport).
+  const hostPorts: HostPortLeases = { lease: () => null, release: () => undefined };
   const effects = createStackEffects({
     kube,
     ports,
@@ -83,7 +86,7 @@ export function buildStackCore({
   const actors = new StackActors({
     machine,
     store,
-    ports,
+    ports: { release: (stackId) => exposure.release(stackId) },
     logger,
     onStoreError: () => metrics.storeWriteErrors.inc({ table: "stack_records" }),
     ...(inspect ? { inspect } : {}),
@@ -98,10 +101,16 @@ export function buildStackCore({
   const view = replicated ? new ClusterView(nodes) : undefined;
   const updates = new UpdateRelay(view ?? actors);
   const reads = new StackReads(updates, () => ports.leasedCount());
+  const exposure = exposureLeases({
+    config: config.exposure,
+    nodePorts: ports,
+    hostPorts,
+    stackNodes: () => sync.nodes.placeable(config.nodeRole),
+  });
   const service = new StackService({
     actors,
     reads,
-    ports,
+    exposure,
     namespace: config.namespace,
     stackTtlMs: config.stackTtlMs,
     createDeadlineMs: config.schedulingTimeoutMs + createDeadlineSlackMs,

@@ -1,5 +1,6 @@
 import { type Static, Type } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
+import { ExposureConfigSchema, exposureConfig } from "../exposure/exposure-config.ts";
 import {
   boolean,
   ConfigError,
@@ -88,6 +89,8 @@ export const ConfigSchema = Type.Object({
   /** Keep stackd's NetworkPolicy set (ingress only on exposed ports, no private egress) in the namespace. */
   networkIsolation: Type.Boolean(),
   leaderElection: LeaderElectionConfigSchema,
+  /** STACK_EXPOSURE: how players reach stacks (NodePorts, a Gateway, stackd's HAProxy edge, host ports). */
+  exposure: ExposureConfigSchema,
 });
 
 export type Config = Static<typeof ConfigSchema>;
@@ -246,6 +249,7 @@ export function loadConfig(env: Env): Config {
     },
     requireIngressNetworkPolicy: boolean(env, "STACK_REQUIRE_INGRESS_NETWORK_POLICY", true),
     networkIsolation: onOff(env, "STACK_NETWORK_ISOLATION", "off"),
+    exposure: exposureConfig(env),
     leaderElection: leaderElectionConfig(env, {
       namespace,
       instance,

@@ -15,6 +15,7 @@ export const errorCodes = {
   QUOTA_EXCEEDED: 503,
   NOT_SCHEDULABLE: 503,
   NO_PORT_AVAILABLE: 503,
+  NO_HOST_PORT_AVAILABLE: 503,
   KUBERNETES_UNAVAILABLE: 503,
   DATABASE_UNAVAILABLE: 503,
   LEADER_UNAVAILABLE: 503,
@@ -40,4 +41,5 @@ export const invalidRequest = (message: string) => new AppError("INVALID_REQUEST
 export const stackNotFound = () => new AppError("STACK_NOT_FOUND", "stack not found");
 export const unauthorized = () => new AppError("UNAUTHORIZED", "invalid api key");
 export const noPortAvailable = () => new AppError("NO_PORT_AVAILABLE", "no available nodeport");
+export const noHostPortAvailable = () => new AppError("NO_HOST_PORT_AVAILABLE", "no available host port");
 export const internalError = (cause: unknown) => new AppError("INTERNAL", "internal server error", { cause });

@@ -1,10 +1,15 @@
 import { Kind, type TUnion } from "@sinclair/typebox";
 import { type ValueError, ValueErrorType } from "@sinclair/typebox/value";
-import type { PodManifest } from "../../machines/stack.types.ts";
+import type { PodManifest, StackPort } from "../../machines/stack.types.ts";
 import { AppError, invalidRequest } from "../errors/app-error.ts";
 import { InvalidPodSpecError, InvalidTargetPortError } from "../podspec/errors.ts";
 import { defaultPodPolicy, type PodPolicy } from "../podspec/pod-policy.ts";
-import { type ExposeRequest, maxExposedPorts, sanitizePodSpec } from "../podspec/sanitize-pod-spec.ts";
+import {
+  type ExposedPort,
+  type ExposeRequest,
+  maxExposedPorts,
+  sanitizePodSpec,
+} from "../podspec/sanitize-pod-spec.ts";
 import { checkStackEnv, withStackEnv } from "../podspec/stack-env.ts";
 import { checkStackLabels } from "../podspec/stack-labels.ts";
 import type { NewStack } from "../stacks/stack-service.ts";
@@ -32,6 +37,7 @@ function portListProblem(union: ValueError): string {
   const field = fieldOf(first.path);
   if (first.type === ValueErrorType.ObjectAdditionalProperties) return `${field} is not allowed`;
   if (field.endsWith(".container_port")) return `${field} must be an integer`;
+  if (field.endsWith(".app_protocol")) return `${field} must be "tcp" or "http"`;
   if (field.endsWith(".protocol"))
     return first.type === ValueErrorType.ObjectRequiredProperty
       ? `${field} is required`
@@ -61,7 +67,29 @@ function exposeRequestOf(body: CreateStackBody): ExposeRequest {
   const target = body.target_port;
   return typeof target === "number"
     ? target
-    : target.map((port) => ({ containerPort: port.container_port, protocol: port.protocol }));
+    : target.map((port) => ({
+        containerPort: port.container_port,
+        protocol: port.protocol,
+        ...(port.app_protocol ? { appProtocol: port.app_protocol } : {}),
+      }));
+}
+
+/** The app_protocol a v1.2 port asked for, if any. */
+const requestedAppProtocol = (body: CreateStackBody, index: number) =>
+  typeof body.target_port === "number" ? undefined : body.target_port[index]?.app_protocol;
+
+/** An exposed port as the stack keeps it: named as its container port is, HTTP when asked or named so. */
+function stackPortOf(port: ExposedPort, index: number, appProtocol: "tcp" | "http" | undefined): StackPort {
+  if (appProtocol === "http" && port.protocol === "UDP")
+    throw invalidBody(`target_port[${index}].app_protocol "http" needs protocol "TCP"`);
+  const namedHttp = port.name === "http" || port.name?.startsWith("http-") === true;
+  const http = port.protocol === "TCP" && (appProtocol ?? (namedHttp ? "http" : "tcp")) === "http";
+  return {
+    containerPort: port.containerPort,
+    protocol: port.protocol,
+    ...(http ? { appProtocol: "http" as const } : {}),
+    ...(port.name ? { name: port.name } : {}),
+  };
 }
 
 /**
@@ -76,7 +104,9 @@ export function newStackOf(body: CreateStackBody, policy: PodPolicy = defaultPod
     return {
       manifest: withStackEnv(sanitised.pod, env) as unknown as PodManifest,
       podSpecYaml: sanitised.yaml,
-      ports: sanitised.exposedPorts.map(({ containerPort, protocol }) => ({ containerPort, protocol })),
+      ports: sanitised.exposedPorts.map((port, index) =>
+        stackPortOf(port, index, requestedAppProtocol(body, index)),
+      ),
       targetPort: typeof body.target_port === "number" ? body.target_port : null,
       labels,
       requestedCpuMilli: sanitised.requestedCpuMilli,

@@ -21,6 +21,12 @@ const PortRequestBody = Type.Object(
   {
     container_port: Type.Integer({ description: "a declared containerPort (1-65535)", examples: [53] }),
     protocol: PortProtocol,
+    app_protocol: Type.Optional(
+      Type.Union([Type.Literal("tcp"), Type.Literal("http")], {
+        description:
+          "`http` when the port speaks HTTP: its endpoint is a URL (and, in gateway mode, its route an HTTPRoute). Default: `http` for a port named `http` or `http-*`, else `tcp`",
+      }),
+    ),
   },
   { additionalProperties: false },
 );

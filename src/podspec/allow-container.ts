@@ -23,14 +23,16 @@ import {
   requiredString,
 } from "./fields.ts";
 import { checkImageReference } from "./image-reference.ts";
-import { checkDnsLabel } from "./names.ts";
+import { checkDnsLabel, checkPortName } from "./names.ts";
 import { parseCpuMilli, parseMemoryBytes } from "./quantity.ts";
 import { anyBoolean, anyString, integerIn, listOfObjects, oneOf, quantityOf, stringList } from "./readers.ts";
 
 const portFields: Allowlist = {
   containerPort: kept("the one port a stack exposes (exactly one across the pod)", integerIn(1, 65535)),
   protocol: kept("TCP (the default) or UDP", oneOf(["TCP", "UDP"])),
-  name: kept("a name probes may use", anyString),
+  name: kept("an IANA service name (probes and the stack's endpoints use it)", (value, path) =>
+    checkPortName(expectString(value, path), path),
+  ),
   hostPort: refused("binds a port of the node; 0 (unset) is accepted", (value, path) => {
     if (value !== 0) fail(`${path} must not be set`);
     return undefined;

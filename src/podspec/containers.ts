@@ -9,6 +9,8 @@ export interface ExposedPort {
   containerPort: number;
   protocol: "TCP" | "UDP";
   containerName: string;
+  /** The port's name, when it has one. */
+  name?: string;
 }
 
 interface SanitisedContainer {
@@ -38,6 +40,7 @@ function exposurePorts(container: JsonObject, path: string, name: string) {
         containerPort: item.containerPort as number,
         protocol: port.protocol as "TCP" | "UDP",
         containerName: name,
+        ...(typeof item.name === "string" ? { name: item.name } : {}),
       };
       return { port, exposed };
     },

@@ -17,6 +17,22 @@ export function checkDnsLabel(name: string, path: string): string {
   return name;
 }
 
+const ianaServiceNamePattern = /^[a-z0-9](?:[-a-z0-9]{0,13}[a-z0-9])?$/;
+
+/**
+ * A container port's name: an IANA service name (at most 15 lower-case letters, digits and '-', with a
+ * letter, no '--', no '-' at either end), as the API server requires. It names the port in a stack's
+ * endpoints, so nothing else may reach a route or the edge's map.
+ */
+export function checkPortName(name: string, path: string): string {
+  if (!ianaServiceNamePattern.test(name) || !/[a-z]/.test(name) || name.includes("--")) {
+    fail(
+      `${path} must be an IANA service name (at most 15 lower-case letters, digits and '-', with a letter, no '--', no '-' at either end), got ${quote(name)}`,
+    );
+  }
+  return name;
+}
+
 /** An object name: an RFC 1123 subdomain. */
 export function checkDnsSubdomain(name: string, path: string): string {
   if (!isDnsSubdomain(name)) {

@@ -9,7 +9,6 @@ import type {
 } from "../../machines/stack.types.ts";
 import type { InspectionObserver } from "../inspection.ts";
 import type { Logger } from "../log/logger.ts";
-import type { PortAllocator } from "../ports/port-allocator.ts";
 import type { StackStore } from "../store/stack-store.ts";
 import { FinishedStacks } from "./finished-stacks.ts";
 import type { ProvidedStackMachine } from "./provided-stack-machine.ts";
@@ -32,7 +31,8 @@ type Clock = NonNullable<ActorOptions<AnyActorLogic>["clock"]>;
 export interface StackActorsOptions {
   machine: ProvidedStackMachine;
   store: StackStore;
-  ports: PortAllocator;
+  /** Gives back what a finished stack leased to be reached (its NodePorts or host ports). */
+  ports: { release(stackId: string): void };
   logger: Logger;
   now?: () => number;
   /** Drives every actor's timers (a SimulatedClock in tests). */

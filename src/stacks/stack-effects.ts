@@ -50,6 +50,19 @@ export interface StackEffectsOptions {
   mayWrite?: () => string | null;
   /** STACK_NETWORK_ISOLATION's per-stack ingress policies (no-ops while it is off). */
   isolation?: Pick<NetworkIsolation, "ensureStackIngressPolicy" | "removeStackIngressPolicy">;
+  /** What STACK_EXPOSURE's mode adds to a stack's objects (nothing for NodePorts). */
+  exposure?: ExposureEffects;
+}
+
+/**
+ * The objects an exposure mode adds: a hostport stack's Pod is pinned to its node with its host ports, a
+ * gateway stack's routes are made once its Service exists (owned by it) and deleted with it.
+ */
+export interface ExposureEffects {
+  placePod?(pod: V1Pod, identity: StackIdentity): V1Pod;
+  /** Creates the stack's routes (those that exist count as made); what it throws fails the create. */
+  createRoutes?(identity: StackIdentity, service: { name: string; uid: string }): Promise<void>;
+  deleteRoutes?(identity: StackIdentity): Promise<void>;
 }
 
 /** How often a repair retries the port its deleted Service had before leasing another, and the base delay. */
@@ -62,8 +75,9 @@ const strict = { fieldValidation: "Strict" };
 /** How a write is tried (see stack-writes.ts). */
 type Attempts = "once" | "retried";
 
-/** The Service was made (with these NodePorts), or these of its ports (indexes) are someone else's, or why not. */
-type ServiceAttempt = { nodePorts: number[] } | { taken: number[] } | { failure: CreateFailure };
+/** The Service was made (with these NodePorts, and this uid), or these of its ports (indexes) are someone else's, or why not. */
+type ServiceAttempt = { nodePorts: number[]; uid: string } | { taken: number[] } | { failure: CreateFailure };
+type ServiceMade = { nodePorts: number[]; uid: string } | { failure: CreateFailure };
 
 /** The Kubernetes I/O behind every effect of the stack machine; each write goes through stack-writes.ts. */
 export function createStackEffects({
@@ -75,6 +89,7 @@ export function createStackEffects({
   sleep = (ms) => Bun.sleep(ms),
   isolation,
   mayWrite,
+  exposure = {},
 }: StackEffectsOptions) {
   const writes = createStackWrites({ kube, logger, sleep, ...(mayWrite ? { mayWrite } : {}) });
   /** A missing ingress policy only means no traffic yet: logged, and repaired by the next isolation pass. */
@@ -96,7 +111,8 @@ export function createStackEffects({
 
   function podOf(input: ProvisionInput): V1Pod {
     const sanitised = (input.manifest ?? parse(input.identity.podSpecYaml)) as V1Pod;
-    return stackPod(sanitised, input.identity, { nodeRole, instance });
+    const pod = stackPod(sanitised, input.identity, { nodeRole, instance });
+    return exposure.placePod ? exposure.placePod(pod, input.identity) : pod;
   }
 
   async function createPod(pod: V1Pod, identity: StackIdentity): Promise<CreateFailure | null> {
@@ -123,13 +139,13 @@ export function createStackEffects({
     const { namespace, serviceName } = input.identity;
     try {
       // Raw JSON on the hot path: client-node's model serialiser costs more than building the request.
-      await writes.write("create the stack's Service", input.identity.stackId, attempts, () =>
-        transport.send("POST", `/api/v1/namespaces/${namespace}/services`, {
+      const created = await writes.write("create the stack's Service", input.identity.stackId, attempts, () =>
+        transport.send<V1Service>("POST", `/api/v1/namespaces/${namespace}/services`, {
           body: stackService(input.identity, nodePorts, instance),
           query: strict,
         }),
       );
-      return { nodePorts };
+      return { nodePorts, uid: created.metadata?.uid ?? "" };
     } catch (error) {
       const failure = toKubeApiError(error);
       if (isNodePortAllocated(failure)) return { taken: takenPortIndexes(failure, nodePorts.length) };
@@ -140,7 +156,10 @@ export function createStackEffects({
         "GET",
         `/api/v1/namespaces/${namespace}/services/${serviceName}`,
       );
-      return { nodePorts: nodePortsOfService(existing, input, nodePorts) };
+      return {
+        nodePorts: input.identity.exposure ? nodePorts : nodePortsOfService(existing, input, nodePorts),
+        uid: existing.metadata?.uid ?? "",
+      };
     }
   }
 
@@ -171,7 +190,7 @@ export function createStackEffects({
    * others are kept). `samePortRetries` first retries the same ports (a Service just deleted may still
    * hold them briefly).
    */
-  async function createService(input: ProvisionInput, samePortRetries = 0): Promise<ProvisionOutput> {
+  async function createService(input: ProvisionInput, samePortRetries = 0): Promise<ServiceMade> {
     const nodePorts = [...input.nodePorts];
     const early = await retrySamePorts(input, samePortRetries);
     if (!("taken" in early)) return early;
@@ -190,6 +209,24 @@ export function createStackEffects({
     return { failure: { code: "no_port", message: `no free nodePort after ${maxPortAttempts} attempts` } };
   }
 
+  /** A gateway stack's routes, made once its Service exists (they are owned by it); no routes, no stack. */
+  async function withRoutes(input: ProvisionInput, service: ServiceMade): Promise<ProvisionOutput> {
+    const { createRoutes } = exposure;
+    if ("failure" in service) return service;
+    if (!createRoutes) return { nodePorts: service.nodePorts };
+    const { identity } = input;
+    try {
+      await writes.write("create the stack's routes", identity.stackId, "once", () =>
+        createRoutes(identity, { name: identity.serviceName, uid: service.uid }),
+      );
+      return { nodePorts: service.nodePorts };
+    } catch (error) {
+      const failure = toKubeApiError(error);
+      logger.warn("cannot create the stack's routes", { stackId: identity.stackId, error: failure });
+      return { failure: classifyCreateError(failure) };
+    }
+  }
+
   return {
     /** Creates the stack's Pod; idempotent, so a retry after a crash adopts the Pod that exists. */
     async provision(input: ProvisionInput): Promise<PodOutput> {
@@ -202,7 +239,7 @@ export function createStackEffects({
      * Service carries the stack's durable record. A failure leaves cleanup to the rollback.
      */
     async expose(input: ProvisionInput): Promise<ProvisionOutput> {
-      const service = await createService(input);
+      const service = await withRoutes(input, await createService(input));
       if ("nodePorts" in service) await allowIngress(input);
       return service;
     },
@@ -210,7 +247,7 @@ export function createStackEffects({
     /** Creates the stack's Service again after it was deleted outside stackd; returns its nodePort. */
     async restoreService(input: ProvisionInput): Promise<ProvisionOutput> {
       logger.warn("service deleted outside stackd; creating it again", { stackId: input.identity.stackId });
-      const result = await createService(input, samePortRetries);
+      const result = await withRoutes(input, await createService(input, samePortRetries));
       if ("failure" in result)
         logger.warn("cannot create the service again", {
           stackId: input.identity.stackId,
@@ -235,6 +272,12 @@ export function createStackEffects({
       const deleted = Promise.all([
         remove("Pod", `/api/v1/namespaces/${namespace}/pods/${identity.podName}`),
         remove("Service", `/api/v1/namespaces/${namespace}/services/${identity.serviceName}`),
+        // The garbage collector would delete them after the Service; deleting them now stops routing at once.
+        exposure.deleteRoutes
+          ? writes.write("delete the stack's routes", stackId, "retried", () =>
+              (exposure.deleteRoutes as NonNullable<ExposureEffects["deleteRoutes"]>)(identity),
+            )
+          : undefined,
       ]);
       await deleted.catch((error: unknown) => {
         // The machine waits and tries again; each attempt that fails is logged once.

@@ -1,6 +1,14 @@
 import { FormatRegistry, type Static, type TLiteral, type TUnion, Type } from "@sinclair/typebox";
-import type { StackContext, StackIdentity, StackResume, StackStatus } from "../../machines/stack.types.ts";
+import type {
+  StackContext,
+  StackExposure,
+  StackIdentity,
+  StackResume,
+  StackStatus,
+} from "../../machines/stack.types.ts";
 import { stackStatuses } from "../../machines/stack.types.ts";
+import { Endpoint, endpointsOf } from "../exposure/endpoints.ts";
+import { StackExposureRecord } from "../exposure/stack-exposure.ts";
 
 export const StackStatusSchema = Type.Union(
   stackStatuses.map((status) => Type.Literal(status)),
@@ -35,7 +43,17 @@ export const PortProtocol = Type.Union([Type.Literal("TCP"), Type.Literal("UDP")
 export const StackPortRecord = Type.Object({
   container_port: Type.Integer({ examples: [80] }),
   protocol: PortProtocol,
-  node_port: Type.Integer({ examples: [31538] }),
+  node_port: Type.Integer({
+    examples: [31538],
+    description:
+      "the NodePort; the host port of a hostport stack; the edge's port of a gateway or edge stack",
+  }),
+  app_protocol: Type.Optional(
+    Type.Union([Type.Literal("tcp"), Type.Literal("http")], {
+      description: "given at create; absent is tcp",
+    }),
+  ),
+  name: Type.Optional(Type.String({ description: "the container port's name, when it has one" })),
 });
 export type StackPortRecord = Static<typeof StackPortRecord>;
 
@@ -56,7 +74,12 @@ export const StackRecord = Type.Object({
   pod_id: Type.String(),
   namespace: Type.String(),
   node_id: Type.String({ description: "the node the pod is bound to, empty before scheduling" }),
-  node_public_ip: nullable(Type.String({ description: "the node's ExternalIP, null when it has none" })),
+  node_public_ip: nullable(
+    Type.String({
+      description:
+        "the node's ExternalIP, null when it has none; the stack's hostname for a gateway or edge stack",
+    }),
+  ),
   pod_spec: Type.String({ description: "the sanitised Pod manifest as YAML" }),
   target_port: Type.Optional(
     Type.Integer({
@@ -78,6 +101,10 @@ export const StackRecord = Type.Object({
     description: "every exposed port with its NodePort, in request order",
   }),
   labels: StackLabels,
+  exposure: Type.Optional(StackExposureRecord),
+  endpoints: Type.Array(Endpoint, {
+    description: "how a player reaches each exposed port, in port order, with a line to paste",
+  }),
 });
 export type StackRecord = Static<typeof StackRecord>;
 
@@ -126,12 +153,20 @@ export type RecordFacts = StackIdentity &
 
 /** The stored record of a stack actor's context in a given status (the API record is this less `acknowledged`). */
 export function storedStackOf(context: RecordFacts, status: StackStatus): StoredStack {
+  const ports = context.ports.map((port, index) => ({
+    container_port: port.containerPort,
+    protocol: port.protocol,
+    node_port: context.nodePorts[index] ?? 0,
+    ...(port.appProtocol ? { app_protocol: port.appProtocol } : {}),
+    ...(port.name ? { name: port.name } : {}),
+  }));
+  const { exposure } = context;
   return {
     stack_id: context.stackId,
     pod_id: context.podName,
     namespace: context.namespace,
     node_id: context.nodeName ?? "",
-    node_public_ip: context.nodePublicIp,
+    node_public_ip: publicAddressOf(exposure, context.nodePublicIp),
     pod_spec: context.podSpecYaml,
     ...(context.targetPort === null
       ? {}
@@ -144,15 +179,17 @@ export function storedStackOf(context: RecordFacts, status: StackStatus): Stored
     updated_at: iso(context.updatedAt),
     requested_cpu_milli: context.requestedCpuMilli,
     requested_memory_bytes: context.requestedMemoryBytes,
-    ports: context.ports.map((port, index) => ({
-      container_port: port.containerPort,
-      protocol: port.protocol,
-      node_port: context.nodePorts[index] ?? 0,
-    })),
+    ports,
     labels: context.labels,
+    ...(exposure ? { exposure } : {}),
+    endpoints: endpointsOf({ exposure, ports, nodePublicIp: context.nodePublicIp }),
     acknowledged: context.acknowledged,
   };
 }
+
+/** What a record names as `node_public_ip`: the stack's hostname when it is routed by name, else its node's address. */
+export const publicAddressOf = (exposure: StackExposure | undefined, nodePublicIp: string | null) =>
+  exposure?.hostname ?? nodePublicIp;
 
 /** The record of a stack that is being created: its identity and the NodePorts it was given, nothing else yet. */
 export function newStackRecordOf(identity: StackIdentity, nodePorts: number[]): StoredStack {
@@ -194,7 +231,8 @@ export function sameStoredStack(a: StoredStack | undefined, b: StoredStack): boo
   if (a.target_port !== b.target_port || a.node_port !== b.node_port) return false;
   if (!samePorts(a.ports, b.ports) || !sameLabels(a.labels, b.labels)) return false;
   for (const key in b) {
-    if (key === "ports" || key === "labels") continue;
+    // Endpoints follow from the rest; the exposure is fixed at create.
+    if (key === "ports" || key === "labels" || key === "endpoints" || key === "exposure") continue;
     if (a[key as keyof StoredStack] !== b[key as keyof StoredStack]) return false;
   }
   return true;
@@ -203,9 +241,11 @@ export function sameStoredStack(a: StoredStack | undefined, b: StoredStack): boo
 /** The NodePorts of a stored stack, in the order of its ports. */
 export const nodePortsOf = (stored: StoredStack): number[] => stored.ports.map((port) => port.node_port);
 
-/** The NodePort leases the stacks hold, for the port allocator. */
+/** The NodePort leases the stacks hold, for the port allocator (a stack exposed otherwise holds none). */
 export const leasesOf = (stacks: StoredStack[]) =>
-  stacks.flatMap((stack) => stack.ports.map((port) => ({ port: port.node_port, stackId: stack.stack_id })));
+  stacks.flatMap((stack) =>
+    stack.exposure ? [] : stack.ports.map((port) => ({ port: port.node_port, stackId: stack.stack_id })),
+  );
 
 /** The facts fixed at creation, read back from a stored record. */
 export function identityOf(stored: StoredStack): StackIdentity {
@@ -214,7 +254,12 @@ export function identityOf(stored: StoredStack): StackIdentity {
     namespace: stored.namespace,
     podName: stored.pod_id,
     serviceName: stored.service_name,
-    ports: stored.ports.map((port) => ({ containerPort: port.container_port, protocol: port.protocol })),
+    ports: stored.ports.map((port) => ({
+      containerPort: port.container_port,
+      protocol: port.protocol,
+      ...(port.app_protocol ? { appProtocol: port.app_protocol } : {}),
+      ...(port.name ? { name: port.name } : {}),
+    })),
     targetPort: stored.target_port ?? null,
     labels: stored.labels,
     podSpecYaml: stored.pod_spec,
@@ -222,6 +267,7 @@ export function identityOf(stored: StoredStack): StackIdentity {
     ttlExpiresAt: Date.parse(stored.ttl_expires_at),
     requestedCpuMilli: stored.requested_cpu_milli,
     requestedMemoryBytes: stored.requested_memory_bytes,
+    ...(stored.exposure ? { exposure: stored.exposure } : {}),
   };
 }
 
@@ -230,7 +276,8 @@ export function resumeOf(stored: StoredStack): StackResume {
   return {
     status: stored.status,
     nodeName: stored.node_id === "" ? null : stored.node_id,
-    nodePublicIp: stored.node_public_ip,
+    // A routed stack's record names its hostname there; its node's address is learnt again from its Pod.
+    nodePublicIp: stored.exposure?.hostname ? null : stored.node_public_ip,
     reason: stored.status_reason,
     updatedAt: Date.parse(stored.updated_at),
     acknowledged: stored.acknowledged,

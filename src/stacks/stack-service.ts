@@ -8,6 +8,7 @@ import type {
   StackPort,
 } from "../../machines/stack.types.ts";
 import { AppError, internalError, noPortAvailable, stackNotFound } from "../errors/app-error.ts";
+import type { ExposureLeases } from "../exposure/exposure-leases.ts";
 import type { StackActor, StackActors } from "./stack-actors.ts";
 import type { StackReads } from "./stack-reads.ts";
 import type { StackRecord } from "./stack-record.ts";
@@ -53,7 +54,8 @@ export const createFailureErrors: Record<CreateFailure["code"], (message: string
 export interface StackServiceOptions {
   actors: StackActors;
   reads: StackReads;
-  ports: { lease(stackId: string, count: number): number[] | null };
+  /** Leases how the stack is reached (STACK_EXPOSURE's mode), or throws the 503 that says what ran out. */
+  exposure: Pick<ExposureLeases, "lease">;
   namespace: string;
   stackTtlMs: number;
   /** How long `POST /stacks` may take in all; past it the create is rolled back and answered 503. */
@@ -108,7 +110,7 @@ export class StackService implements StackCommands {
   }
 
   async #create(request: NewStack, signal?: AbortSignal): Promise<StackRecord> {
-    const { actors, reads, ports, namespace, stackTtlMs, createDeadlineMs } = this.#options;
+    const { actors, reads, exposure, namespace, stackTtlMs, createDeadlineMs } = this.#options;
     if (signal?.aborted)
       throw createFailureErrors.abandoned("the client went away before the stack was created");
     const stackId = request.stackId ?? `stack-${randomBytes(8).toString("hex")}`;
@@ -117,8 +119,7 @@ export class StackService implements StackCommands {
     // A record that cannot be written would be refused after the Pod was made: refuse before instead.
     const storeProblem = this.#options.recordsAreInCluster ? null : actors.retryStoreWrites();
     if (storeProblem !== null) throw databaseUnavailable(storeProblem);
-    const nodePorts = ports.lease(stackId, request.ports.length);
-    if (nodePorts === null) throw noPortAvailable();
+    const lease = exposure.lease(stackId, request.ports);
     const createdAt = this.#now();
     const identity: StackIdentity = {
       stackId,
@@ -133,8 +134,9 @@ export class StackService implements StackCommands {
       ttlExpiresAt: createdAt + stackTtlMs,
       requestedCpuMilli: request.requestedCpuMilli,
       requestedMemoryBytes: request.requestedMemoryBytes,
+      ...(lease.exposure ? { exposure: lease.exposure } : {}),
     };
-    const actor = actors.spawn(identity, nodePorts, request.manifest);
+    const actor = actors.spawn(identity, lease.nodePorts, request.manifest);
     const abandon = (message: string) =>
       actor.send({ type: "create.abandon", failure: { code: "abandoned", message } });
     const onClientGone = () => abandon("the client went away before the stack was created");

@@ -98,6 +98,7 @@ export function storedStackFixture(stackId: string, overrides: Partial<StoredSta
     requested_memory_bytes: 134_217_728,
     ports: [{ container_port: 80, protocol: "TCP", node_port: 31001 }],
     labels: {},
+    endpoints: [],
     acknowledged: false,
     ...overrides,
   };

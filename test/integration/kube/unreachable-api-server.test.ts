@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from "bun:test";
+import { nodePortExposure } from "../../../src/exposure/exposure-leases.ts";
 import { createApp } from "../../../src/http/app.ts";
 import type { KubeClient } from "../../../src/kube/client.ts";
 import { clientSummary, toKubeApiError } from "../../../src/kube/errors.ts";
@@ -52,7 +53,7 @@ function appAgainst(server: string) {
   const service = new StackService({
     actors,
     reads,
-    ports,
+    exposure: nodePortExposure(ports),
     namespace: "stacks",
     stackTtlMs: 3_600_000,
     createDeadlineMs: 25_000,

@@ -58,6 +58,9 @@ describe("stacksFromCluster", () => {
       requested_memory_bytes: 134_217_728,
       ports: [{ container_port: 80, protocol: "TCP", node_port: 31005 }],
       labels: {},
+      endpoints: [
+        { protocol: "TCP", kind: "tcp", host: "203.0.113.11", port: 31005, connect: "nc 203.0.113.11 31005" },
+      ],
       acknowledged: true,
     });
   });

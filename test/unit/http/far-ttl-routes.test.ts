@@ -1,5 +1,6 @@
 import { describe, expect, it } from "bun:test";
 import type { PodFacts } from "../../../machines/stack.types.ts";
+import { nodePortExposure } from "../../../src/exposure/exposure-leases.ts";
 import { createApp } from "../../../src/http/app.ts";
 import { silentLogger } from "../../../src/log/logger.ts";
 import { PortAllocator } from "../../../src/ports/port-allocator.ts";
@@ -62,7 +63,7 @@ function app(stackTtlMs = 2 * hour) {
   const service = new StackService({
     actors,
     reads,
-    ports,
+    exposure: nodePortExposure(ports),
     namespace: "stacks",
     stackTtlMs,
     createDeadlineMs: 25_000,

@@ -28,6 +28,7 @@ const record: StackRecord = {
   requested_memory_bytes: 134217728,
   ports: [{ container_port: 80, protocol: "TCP", node_port: 31001 }],
   labels: {},
+  endpoints: [],
 };
 
 /** A fake service and read side: records what the routes asked, answers from one record. */

@@ -274,6 +274,23 @@ const rejected: RejectedCase[] = [
     yaml: podYaml({ containers: [container({ ports: [{ containerPort: 80, hostIP: "0.0.0.0" }] })] }),
     reason: "spec.containers[0].ports[0].hostIP must not be set",
   },
+  // A port's name reaches the stack's endpoints: nothing but an IANA service name gets through.
+  ...[
+    "web\nx",
+    "web app",
+    "Web",
+    "a-very-long-port-name",
+    "-web",
+    "web-",
+    "we--b",
+    "8080",
+    "x.y",
+    "web;x",
+  ].map((name) => ({
+    name: `rejects the port name ${JSON.stringify(name)}, which is no IANA service name`,
+    yaml: podYaml({ containers: [container({ ports: [{ containerPort: 80, name }] })] }),
+    reason: `spec.containers[0].ports[0].name must be an IANA service name (at most 15 lower-case letters, digits and '-', with a letter, no '--', no '-' at either end), got ${JSON.stringify(name)}`,
+  })),
   {
     name: "rejects protocols other than TCP and UDP",
     yaml: podYaml({ containers: [container({ ports: [{ containerPort: 80, protocol: "SCTP" }] })] }),

@@ -146,7 +146,12 @@ const accepted: AcceptedCase[] = [
     }),
     targetPort: 53,
     check: (result) =>
-      expect(result.exposedPort).toEqual({ containerPort: 53, protocol: "UDP", containerName: "dns" }),
+      expect(result.exposedPort).toEqual({
+        containerPort: 53,
+        protocol: "UDP",
+        containerName: "dns",
+        name: "dns",
+      }),
   },
   {
     name: "accepts a trailing empty YAML document",

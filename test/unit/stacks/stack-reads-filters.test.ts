@@ -26,6 +26,7 @@ const stack = (index: number, overrides: Partial<StoredStack> = {}): StoredStack
     requested_memory_bytes: 1024,
     ports: [{ container_port: 80, protocol: "TCP", node_port: 31000 + index }],
     labels: { team: String(index % 4), challenge: "web" },
+    endpoints: [],
     acknowledged: true,
     ...overrides,
   };

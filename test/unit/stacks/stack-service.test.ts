@@ -6,6 +6,7 @@ import type {
   ProvisionInput,
   ProvisionOutput,
 } from "../../../machines/stack.types.ts";
+import { nodePortExposure } from "../../../src/exposure/exposure-leases.ts";
 import { silentLogger } from "../../../src/log/logger.ts";
 import { PortAllocator } from "../../../src/ports/port-allocator.ts";
 import { provideStackEffects } from "../../../src/stacks/provided-stack-machine.ts";
@@ -93,7 +94,7 @@ function world(scenario: Scenario = {}) {
   const service = new StackService({
     actors,
     reads,
-    ports,
+    exposure: nodePortExposure(ports),
     namespace: "stacks",
     stackTtlMs: 2 * hour,
     createDeadlineMs: 25_000,

@@ -38,6 +38,7 @@ const running: StoredStack = {
   requested_memory_bytes: 134_217_728,
   ports: [{ container_port: 80, protocol: "TCP", node_port: 31001 }],
   labels: {},
+  endpoints: [],
   acknowledged: true,
 };
 
