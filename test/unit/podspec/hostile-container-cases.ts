@@ -170,6 +170,29 @@ export const containerCases: HostileCase[] = [
     withContainer({ ports: [{ containerPort: 80, hostPort: "80" }] }),
     "spec.containers[0].ports[0].hostPort must not be set",
   ),
+  refuses(
+    "refuses hostPort on a UDP port, which only stackd sets in hostport exposure",
+    withContainer({ ports: [{ containerPort: 53, protocol: "UDP", hostPort: 7000 }] }),
+    "spec.containers[0].ports[0].hostPort must not be set",
+  ),
+  refuses(
+    "refuses hostPort on a port of a second container that is not exposed",
+    podYaml({
+      containers: [container(), helper("metrics", { ports: [{ containerPort: 9090, hostPort: 9090 }] })],
+    }),
+    "spec.containers[1].ports[0].hostPort must not be set",
+  ),
+  refuses(
+    "refuses hostPort on a native sidecar",
+    podYaml({
+      spec: {
+        initContainers: [
+          helper("proxy", { restartPolicy: "Always", ports: [{ containerPort: 8080, hostPort: 8080 }] }),
+        ],
+      },
+    }),
+    'spec.initContainers[0] ("proxy"): init containers must not declare ports',
+  ),
   accepts(
     "keeps a native sidecar with its probe and counts it",
     podYaml({
