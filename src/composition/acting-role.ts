@@ -153,6 +153,7 @@ export class ActingRole {
       logger,
       networkIsolation: config.networkIsolation,
       requireIngressNetworkPolicy: config.requireIngressNetworkPolicy,
+      edgePeers: config.exposure.edgePeers,
       orphanGraceMs: config.orphanGraceMs,
       instance: config.instance,
     });

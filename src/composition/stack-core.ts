@@ -4,13 +4,15 @@ import { ClusterSync } from "../cluster/cluster-sync.ts";
 import { ClusterView } from "../cluster/cluster-view.ts";
 import { stackAdoption } from "../cluster/stack-adoption.ts";
 import type { Config } from "../config/config.ts";
-import { exposureLeases, type HostPortLeases } from "../exposure/exposure-leases.ts";
+import { exposureLeases } from "../exposure/exposure-leases.ts";
+import { adoptRestoredHostPorts, placeOnHostPorts } from "../exposure/host-port-exposure.ts";
 import type { InspectionObserver } from "../inspection.ts";
 import { BatchDeletes, deleteThrough } from "../jobs/batch-deletes.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { UpdateRelay } from "../leadership/update-relay.ts";
 import { ChangeFeed } from "../live/change-feed.ts";
 import type { Logger } from "../log/logger.ts";
+import { HostPortAllocator } from "../ports/host-port-allocator.ts";
 import { PortAllocator } from "../ports/port-allocator.ts";
 import { lifecycleLog } from "../stacks/lifecycle-log.ts";
 import { provideStackEffects } from "../stacks/provided-stack-machine.ts";
@@ -66,8 +68,11 @@ export function buildStackCore({
     max: config.nodePortMax,
     ...(inspect ? { inspect } : {}),
   });
-  // Replaced by the host port allocator (STACK_EXPOSURE=hostport).
-  const hostPorts: HostPortLeases = { lease: () => null, release: () => undefined };
+  // STACK_EXPOSURE=hostport's (node, port) leases; empty in the other modes.
+  const hostPorts = new HostPortAllocator({
+    min: config.exposure.hostPortMin,
+    max: config.exposure.hostPortMax,
+  });
   const effects = createStackEffects({
     kube,
     ports,
@@ -78,6 +83,7 @@ export function buildStackCore({
     mayWrite,
     // Per-stack policies are the stack's objects too: the same fence and retries as its other writes.
     isolation: isolationThroughWrites(isolation, createStackWrites({ kube, logger, mayWrite })),
+    exposure: { placePod: placeOnHostPorts },
   });
   const machine = provideStackEffects(effects, {
     now: Date.now,
@@ -92,6 +98,7 @@ export function buildStackCore({
     ...(inspect ? { inspect } : {}),
   });
   actors.onUpdate(lifecycleLog(logger));
+  actors.onUpdate(adoptRestoredHostPorts(hostPorts));
   actors.onUpdate((update) => observability.stackUpdated(update));
   // A follower's reads and live stream come from its cluster view, the leader's from its actors.
   const nodes: NodeLookup = {
@@ -147,7 +154,7 @@ export function buildStackCore({
     nodePorts: () => ({ inUse: ports.leasedCount(), free: ports.freeCount() }),
     liveClients: () => feed.subscriberCount(),
   });
-  return { store, ports, actors, view, updates, reads, service, ttl, batchDeletes, sync, feed };
+  return { store, ports, hostPorts, actors, view, updates, reads, service, ttl, batchDeletes, sync, feed };
 }
 
 export type StackCore = ReturnType<typeof buildStackCore>;

@@ -257,6 +257,16 @@ export function loadConfig(env: Env): Config {
       httpPort: http.port,
     }),
   };
+  const { exposure } = config;
+  if (
+    config.networkIsolation &&
+    (exposure.mode === "gateway" || exposure.mode === "edge") &&
+    !exposure.edgePeers
+  )
+    throw new ConfigError(
+      "STACK_EDGE_NAMESPACE",
+      `is required with STACK_NETWORK_ISOLATION=on and STACK_EXPOSURE=${exposure.mode}: each stack admits ingress only from the edge's pods (STACK_EDGE_NAMESPACE and STACK_EDGE_POD_LABELS name them)`,
+    );
   const problem = Value.Errors(ConfigSchema, config).First();
   if (problem) throw new ConfigError(problem.path, problem.message);
   return config;

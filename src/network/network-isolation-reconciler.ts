@@ -1,7 +1,9 @@
 import type { V1NetworkPolicy, V1Service } from "@kubernetes/client-node";
 import { instanceSelector, ownedByInstance } from "../cluster/instance-scope.ts";
+import { decodeService } from "../cluster/record-codec.ts";
 import { stackLabels } from "../cluster/stack-resources.ts";
 import { defaultInstance } from "../config/config.ts";
+import { isRouted } from "../exposure/stack-exposure.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { toKubeApiError } from "../kube/errors.ts";
 import {
@@ -13,6 +15,7 @@ import {
 import type { Logger } from "../log/logger.ts";
 import { readApiServerAddresses, type ServiceRef } from "./api-server-addresses.ts";
 import {
+  type EdgePeers,
   type ExposedPort,
   isolationSelector,
   namespaceIsolationPolicy,
@@ -33,6 +36,8 @@ export interface NetworkIsolationOptions {
   now?: () => number;
   /** Where the API server's endpoints are read (tests point it elsewhere). */
   apiServerService?: ServiceRef;
+  /** The edge's pods: the only source a stack reached through the edge admits (null: from anywhere). */
+  edgePeers?: EdgePeers | null;
 }
 
 /** What one reconcile did, by policy name. */
@@ -86,11 +91,16 @@ export class NetworkIsolation {
    * Creates or repairs one stack's ingress policy (its exposed ports); a no-op while isolation is off.
    * One request for a new stack (create first; an existing policy costs a read and maybe a replace).
    */
-  async ensureStackIngressPolicy(stackId: string, ports: ExposedPort[]): Promise<void> {
+  async ensureStackIngressPolicy(stackId: string, ports: ExposedPort[], routed = false): Promise<void> {
     if (!this.enabled) return;
     const { kube, namespace } = this.#options;
-    const desired = stackIngressPolicy(namespace, stackId, ports, this.#instance);
+    const desired = stackIngressPolicy(namespace, stackId, ports, this.#instance, this.#edgeFor(routed));
     await applyNetworkPolicy(kube.transport, namespace, desired, null);
+  }
+
+  /** The sources a stack's ingress admits: the edge's pods for a routed stack, when they are named. */
+  #edgeFor(routed: boolean): EdgePeers | null {
+    return routed ? (this.#options.edgePeers ?? null) : null;
   }
 
   /** Deletes one stack's ingress policy (NotFound is success); a no-op while isolation is off. */
@@ -132,7 +142,13 @@ export class NetworkIsolation {
             ownedByInstance(this.#instance, service),
         )
         .map((service) =>
-          stackIngressPolicy(namespace, stackIdOf(service) ?? "", exposedPorts(service), this.#instance),
+          stackIngressPolicy(
+            namespace,
+            stackIdOf(service) ?? "",
+            exposedPorts(service),
+            this.#instance,
+            this.#edgeFor(isRouted(decodeService(service)?.durable.exposure)),
+          ),
         ),
       namespaceIsolationPolicy(namespace, apiServer.addresses),
     ];

@@ -116,15 +116,24 @@ export function namespaceIsolationPolicy(
   };
 }
 
+/** The pods of the shared TLS edge (a Gateway's data plane, or stackd's HAProxy): STACK_EDGE_NAMESPACE and STACK_EDGE_POD_LABELS. */
+export interface EdgePeers {
+  namespace: string;
+  podLabels: Record<string, string>;
+}
+
 /**
- * One stack's ingress: its exposed ports, from any source (no `from`), since players arrive through
- * the NodePort from anywhere and some CNIs do not match node or SNAT sources with an ipBlock.
+ * One stack's ingress: its exposed ports. From any source (no `from`) for a stack players reach on a
+ * NodePort or host port, since they arrive from anywhere and some CNIs do not match node or SNAT
+ * sources with an ipBlock; only from the edge's pods for a stack reached through the edge (`edge`),
+ * so that no other stack, and no player, reaches it around the edge.
  */
 export function stackIngressPolicy(
   namespace: string,
   stackId: string,
   ports: readonly ExposedPort[],
   instance: string = defaultInstance,
+  edge: EdgePeers | null = null,
 ): V1NetworkPolicy {
   return {
     apiVersion: "networking.k8s.io/v1",
@@ -137,7 +146,21 @@ export function stackIngressPolicy(
     spec: {
       podSelector: { matchLabels: { [stackLabels.managedBy]: "stackd", [stackLabels.stackId]: stackId } },
       policyTypes: ["Ingress"],
-      ingress: [{ ports: ports.map(({ port, protocol }) => ({ protocol, port })) }],
+      ingress: [
+        {
+          ...(edge
+            ? {
+                from: [
+                  {
+                    namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": edge.namespace } },
+                    podSelector: { matchLabels: { ...edge.podLabels } },
+                  },
+                ],
+              }
+            : {}),
+          ports: ports.map(({ port, protocol }) => ({ protocol, port })),
+        },
+      ],
     },
   };
 }

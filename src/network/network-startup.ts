@@ -1,6 +1,7 @@
 import type { KubeClient } from "../kube/client.ts";
 import { toKubeApiError } from "../kube/errors.ts";
 import type { Logger } from "../log/logger.ts";
+import type { EdgePeers } from "./network-isolation.ts";
 import { namespacePolicyName } from "./network-isolation.ts";
 import { type IsolationReport, NetworkIsolation } from "./network-isolation-reconciler.ts";
 import { checkIngressPolicy } from "./network-policy.ts";
@@ -17,6 +18,8 @@ export interface NetworkStartupOptions {
   orphanGraceMs: number;
   /** Config.instance (STACKD_INSTANCE). */
   instance?: string;
+  /** Config.exposure.edgePeers: the only source of a routed stack's ingress. */
+  edgePeers?: EdgePeers | null;
 }
 
 /** STACK_NETWORK_ISOLATION=on but its namespace-wide policy could not be put in place: stackd does not start. */
@@ -67,6 +70,7 @@ export async function startNetworkPolicies(options: NetworkStartupOptions): Prom
     enabled: options.networkIsolation,
     orphanGraceMs: options.orphanGraceMs,
     ...(options.instance ? { instance: options.instance } : {}),
+    edgePeers: options.edgePeers ?? null,
   });
   await firstPass(isolation, namespace);
   if (options.requireIngressNetworkPolicy) await checkIngressPolicy(kube, namespace);

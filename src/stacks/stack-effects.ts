@@ -9,6 +9,7 @@ import type {
   TeardownInput,
 } from "../../machines/stack.types.ts";
 import { stackPod, stackService } from "../cluster/stack-resources.ts";
+import { isRouted } from "../exposure/stack-exposure.ts";
 import type { KubeClient } from "../kube/client.ts";
 import {
   isAlreadyExists,
@@ -99,12 +100,14 @@ export function createStackEffects({
       port: port.containerPort,
       protocol: port.protocol,
     }));
-    await isolation?.ensureStackIngressPolicy(stackId, exposed).catch((error: unknown) =>
-      logger.warn("cannot create the stack's ingress policy; the next isolation pass retries", {
-        stackId,
-        error,
-      }),
-    );
+    await isolation
+      ?.ensureStackIngressPolicy(stackId, exposed, isRouted(input.identity.exposure))
+      .catch((error: unknown) =>
+        logger.warn("cannot create the stack's ingress policy; the next isolation pass retries", {
+          stackId,
+          error,
+        }),
+      );
   }
 
   const { transport } = kube;

@@ -131,10 +131,10 @@ export function isolationThroughWrites(
   { write }: Pick<StackWrites, "write">,
 ): StackIsolation {
   return {
-    ensureStackIngressPolicy: (stackId, ports) =>
+    ensureStackIngressPolicy: (stackId, ports, routed) =>
       // Once: a create does not wait for retries; the next isolation pass repairs a missing policy.
       write("write the stack's ingress policy", stackId, "once", () =>
-        isolation.ensureStackIngressPolicy(stackId, ports),
+        isolation.ensureStackIngressPolicy(stackId, ports, routed),
       ),
     removeStackIngressPolicy: (stackId) =>
       write("delete the stack's ingress policy", stackId, "retried", () =>

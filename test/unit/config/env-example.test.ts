@@ -6,7 +6,9 @@ const repo = join(import.meta.dir, "../../..");
 
 describe(".env.example", () => {
   it("lists every variable the configuration reads", () => {
-    const source = readFileSync(join(repo, "src/config/config.ts"), "utf8");
+    const source = ["src/config/config.ts", "src/exposure/exposure-config.ts"]
+      .map((file) => readFileSync(join(repo, file), "utf8"))
+      .join("\n");
     const read = new Set([...source.matchAll(/env, "([A-Z0-9_]+)"/g)].map((match) => match[1]));
     read.delete("HOME");
     const example = readFileSync(join(repo, ".env.example"), "utf8");

@@ -149,4 +149,26 @@ describe("stackIngressPolicy", () => {
   ])("lets anyone reach only the stack's own pod on %s", (_, ports, expected) => {
     expect(stackIngressPolicy("stacks", "stack-0123456789abcdef", ports)).toEqual(expected);
   });
+
+  it("lets only the edge's pods reach a stack reached through the edge, never other stacks or players", () => {
+    const edge = { namespace: "stackd-edge", podLabels: { "app.kubernetes.io/name": "stackd-edge" } };
+    const made = stackIngressPolicy(
+      "stacks",
+      "stack-0123456789abcdef",
+      [{ port: 1337, protocol: "TCP" }],
+      "stackd",
+      edge,
+    );
+    expect(made.spec?.ingress).toEqual([
+      {
+        from: [
+          {
+            namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "stackd-edge" } },
+            podSelector: { matchLabels: { "app.kubernetes.io/name": "stackd-edge" } },
+          },
+        ],
+        ports: [{ protocol: "TCP", port: 1337 }],
+      },
+    ]);
+  });
 });
