@@ -159,7 +159,7 @@ describe("stackIngressPolicy", () => {
       "stackd",
       edge,
     );
-    expect(made.spec?.ingress).toEqual([
+    expect(made.spec?.ingress as unknown).toEqual([
       {
         from: [
           {
