@@ -47,12 +47,14 @@ export interface EdgeHaproxy {
   kill(): Promise<void>;
 }
 
-/** An edge HAProxy in `dir` on free loopback ports, serving `certPath`; not started yet. */
-export function edgeHaproxy(dir: string, certPath: string): EdgeHaproxy {
+/**
+ * An edge HAProxy in `dir` on free loopback ports, serving `certPath`; not started yet. Its map file is
+ * `mapPath` (default `<dir>/edge.map`, created empty): several edges can share one path, as the map's name.
+ */
+export function edgeHaproxy(dir: string, certPath: string, mapPath = join(dir, "edge.map")): EdgeHaproxy {
   const binary = haproxyBinary();
   const edgePort = freePort();
   const apiPort = freePort();
-  const mapPath = join(dir, "edge.map");
   const logPath = join(dir, "haproxy.log");
   const socketPath = join(dir, "admin.sock");
   writeFileSync(mapPath, "");
