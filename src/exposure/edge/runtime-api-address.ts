@@ -10,7 +10,7 @@ export function parseRuntimeApiAddress(address: string): RuntimeApiEndpoint {
     const path = address.slice("unix:".length);
     if (path.startsWith("/")) return { kind: "unix", path };
   } else {
-    const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^\s:/[\]]+)):(\d{1,5})$/.exec(address);
+    const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^\s:/@[\]]+)):(\d{1,5})$/.exec(address);
     const port = Number(match?.[3]);
     const host = match?.[1] ?? match?.[2];
     if (host !== undefined && port >= 1 && port <= 65535) return { kind: "tcp", host, port };
