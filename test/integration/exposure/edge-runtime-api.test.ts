@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { type AddressInfo, createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { checkEdgeReady } from "../../../src/exposure/edge/edge-ready.ts";
 import { HaproxyRuntimeApi, type MapEntry } from "../../../src/exposure/edge/haproxy-runtime-api.ts";
 import { RuntimeApiError } from "../../../src/exposure/edge/runtime-api-errors.ts";
 import { challengeServer, tlsFirstLine, wildcardCertificate } from "../../helpers/edge-tls.ts";
@@ -157,4 +158,17 @@ describe("HAProxy runtime API arguments", () => {
       );
     },
   );
+});
+
+describe("checkEdgeReady", () => {
+  it("answers HAProxy's info when the runtime API answers", async () => {
+    expect((await checkEdgeReady(edge.unixAddress)).pid).toBe(edge.pid() as number);
+  });
+
+  it("fails naming the address when nothing answers", async () => {
+    const address = `127.0.0.1:${freePort()}`;
+    await expect(checkEdgeReady(address)).rejects.toThrow(
+      `the edge's HAProxy runtime API at ${address} does not answer show info (EDGE_UNREACHABLE)`,
+    );
+  });
 });
