@@ -3,6 +3,8 @@ import { join } from "node:path";
 import { createTypedKubeClient } from "../../src/kube/typed-api.ts";
 import { type ClusterPorts, type ComponentName, componentOrder, componentSpecs } from "./components.ts";
 import { applyFixture } from "./fixture.ts";
+import { applyGatewayApiManifests, ensureGatewayApiManifests } from "./gateway-api.ts";
+import { applyGatewayFixture, localGateway } from "./gateway-fixture.ts";
 import { writeKubeconfig } from "./kubeconfig-file.ts";
 import { writeKwokConfig } from "./kwok-config.ts";
 import { buildScript, clusterFiles } from "./paths.ts";
@@ -148,7 +150,17 @@ async function stopEverything(dir: string): Promise<number> {
 }
 
 const fixtureSummary =
-  "namespace stacks (Pod Security baseline, ingress policy), kwok nodes, LimitRange, ResourceQuota";
+  "namespace stacks (Pod Security baseline, ingress policy), kwok nodes, LimitRange, ResourceQuota, " +
+  `Gateway API CRDs, Gateway ${localGateway.namespace}/${localGateway.name}`;
+
+/** The whole fixture: the stacks namespace and nodes, then the Gateway API CRDs and the local Gateway. */
+async function applyAll(dir: string, manifests: string, report: Report): Promise<void> {
+  const kube = createTypedKubeClient({ kubeconfigPath: clusterFiles(dir).adminKubeconfig });
+  await applyFixture(kube);
+  const applied = await applyGatewayApiManifests(kube.transport, manifests);
+  if (applied.length > 0) report(`Gateway API: applied ${applied.length} object(s) of ${manifests}`);
+  await applyGatewayFixture(kube.transport, clusterFiles(dir).pki);
+}
 
 /**
  * Starts the whole local cluster and its fixture. When it is already up and healthy, only the
@@ -158,9 +170,10 @@ export function up(dir: string, report: Report): Promise<{ alreadyUp: boolean; m
   return withLock(dir, async () => {
     const started = Date.now();
     const existing = readState(dir);
+    const manifests = ensureGatewayApiManifests(report);
     if (existing && Object.values(await componentHealth(dir, existing)).every(Boolean)) {
       report(`re-applying fixture: ${fixtureSummary}`);
-      await applyFixture(createTypedKubeClient({ kubeconfigPath: clusterFiles(dir).adminKubeconfig }));
+      await applyAll(dir, manifests, report);
       return { alreadyUp: true, ms: Date.now() - started };
     }
     const leftovers = await stopEverything(dir);
@@ -207,7 +220,7 @@ export function up(dir: string, report: Report): Promise<{ alreadyUp: boolean; m
         writeFileSync(files.state, JSON.stringify(state, null, 2));
       }
       report(`applying fixture: ${fixtureSummary}`);
-      await applyFixture(createTypedKubeClient({ kubeconfigPath: files.adminKubeconfig }));
+      await applyAll(dir, manifests, report);
     } catch (error) {
       await stopEverything(dir);
       throw error;

@@ -7,7 +7,8 @@ export interface ClientIdentity {
   organization?: string;
 }
 
-function openssl(args: string[], cwd: string): void {
+/** Runs the openssl CLI in `cwd`; throws with its stderr when it fails. */
+export function openssl(args: string[], cwd: string): void {
   const result = Bun.spawnSync(["openssl", ...args], { cwd, stdout: "pipe", stderr: "pipe" });
   if (result.exitCode !== 0) {
     throw new Error(`openssl ${args[0]} failed: ${result.stderr.toString().trim()}`);

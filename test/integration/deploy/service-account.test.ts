@@ -285,10 +285,14 @@ describe("deploy/'s RBAC", () => {
     // Grants that only a race or a fallback reaches, so may go unused: get services adopts the Service an
     // interrupted create left; get networkpolicies reads a policy that the isolation pass created first;
     // get endpoints reads the API server's addresses where there is no EndpointSlice.
+    // The grants of STACK_EXPOSURE=gateway, which this lifecycle does not run, are audited by gateway-rbac.test.ts.
     const unreached = [
       `get services in ${stacksNamespace}`,
       `get networkpolicies in ${stacksNamespace}`,
       "get endpoints in default",
+      ...[...granted].filter((grant) =>
+        /^\w+ (tlsroutes|httproutes|gateways|customresourcedefinitions)\b/.test(grant),
+      ),
     ];
     expect([...granted].filter((grant) => !used.has(grant) && !unreached.includes(grant))).toEqual([]);
   }, 120_000);
