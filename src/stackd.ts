@@ -5,6 +5,7 @@ import { createObservability } from "./composition/observability.ts";
 import { buildStackCore } from "./composition/stack-core.ts";
 import { stackdApp } from "./composition/stackd-app.ts";
 import type { Config } from "./config/config.ts";
+import { checkExposureReady } from "./exposure/exposure-startup.ts";
 import { httpServer } from "./http/http-server.ts";
 import type { HeldAddress } from "./http/listen.ts";
 import type { InspectionObserver } from "./inspection.ts";
@@ -70,6 +71,12 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
       throw error;
     });
   const db = openStackdDatabase(config.dbPath);
+  await checkExposureReady(config.exposure, kube.transport, config.namespace).catch(async (error: unknown) => {
+    db.close();
+    databaseLock.release();
+    await elector.stop();
+    throw error;
+  });
   await role.prepareNetwork();
   const mayWrite = () => elector.fenceReason();
   const core = buildStackCore({ config, kube, db, logger, observability, inspect, mayWrite, isolation });
@@ -128,6 +135,7 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
     async stop(): Promise<void> {
       await server.stop();
       role.stop();
+      await core.edge?.stop();
       await elector.stop();
       await core.sync.stop();
       await core.batchDeletes.stop();

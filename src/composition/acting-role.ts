@@ -125,6 +125,7 @@ export class ActingRole {
   stopActing(core: StackCore): void {
     this.#acting = false;
     void core.batchDeletes.stop();
+    void core.edge?.stop();
     this.stop();
     core.actors.stopAll();
   }
@@ -142,6 +143,7 @@ export class ActingRole {
         .catch((error: unknown) => logger.warn("network isolation pass failed", { error }));
     }, config.reconcileIntervalMs);
     this.#acting = true;
+    core.edge?.start();
     core.batchDeletes.resume();
   }
 

@@ -4,7 +4,9 @@ import { ClusterSync } from "../cluster/cluster-sync.ts";
 import { ClusterView } from "../cluster/cluster-view.ts";
 import { stackAdoption } from "../cluster/stack-adoption.ts";
 import type { Config } from "../config/config.ts";
+import { StackEdge } from "../exposure/edge/stack-edge.ts";
 import { exposureLeases } from "../exposure/exposure-leases.ts";
+import { gatewayEffects } from "../exposure/gateway/gateway-exposure.ts";
 import { adoptRestoredHostPorts, placeOnHostPorts } from "../exposure/host-port-exposure.ts";
 import type { InspectionObserver } from "../inspection.ts";
 import { BatchDeletes, deleteThrough } from "../jobs/batch-deletes.ts";
@@ -83,7 +85,12 @@ export function buildStackCore({
     mayWrite,
     // Per-stack policies are the stack's objects too: the same fence and retries as its other writes.
     isolation: isolationThroughWrites(isolation, createStackWrites({ kube, logger, mayWrite })),
-    exposure: { placePod: placeOnHostPorts },
+    exposure: {
+      placePod: placeOnHostPorts,
+      ...(config.exposure.gateway
+        ? gatewayEffects(kube.transport, config.exposure.gateway, config.instance)
+        : {}),
+    },
   });
   const machine = provideStackEffects(effects, {
     now: Date.now,
@@ -154,7 +161,31 @@ export function buildStackCore({
     nodePorts: () => ({ inUse: ports.leasedCount(), free: ports.freeCount() }),
     liveClients: () => feed.subscriberCount(),
   });
-  return { store, ports, hostPorts, actors, view, updates, reads, service, ttl, batchDeletes, sync, feed };
+  // STACK_EXPOSURE=edge: the HAProxy table, programmed while this process runs the stacks.
+  const edge = config.exposure.edge
+    ? new StackEdge({
+        actors,
+        runtimeApi: config.exposure.edge.runtimeApi,
+        map: config.exposure.edge.map,
+        logger,
+        refreshIntervalMs: config.reconcileIntervalMs,
+      })
+    : undefined;
+  return {
+    store,
+    ports,
+    hostPorts,
+    edge,
+    actors,
+    view,
+    updates,
+    reads,
+    service,
+    ttl,
+    batchDeletes,
+    sync,
+    feed,
+  };
 }
 
 export type StackCore = ReturnType<typeof buildStackCore>;

@@ -64,6 +64,8 @@ export class StackActors implements StackUpdateSource {
   #listeners: StackUpdateListeners;
   #now: () => number;
 
+  #podListeners = new Set<(stackId: string) => void>();
+
   constructor(options: StackActorsOptions) {
     this.#options = options;
     this.#records = new RecordWriter({
@@ -149,6 +151,19 @@ export class StackActors implements StackUpdateSource {
     const deferred = this.#deferred.get(stackId);
     if (deferred) deferred.pod = { pod, nodePublicIp, at: this.#now() };
     else this.#entries.get(stackId)?.actor.send({ type: "pod.changed", pod, nodePublicIp, at: this.#now() });
+    for (const listener of this.#podListeners) listener(stackId);
+  }
+
+  /** Calls `listener` after each Pod event a stack's actor was given (its address may be new). */
+  onPodChanged(listener: (stackId: string) => void): () => void {
+    this.#podListeners.add(listener);
+    return () => this.#podListeners.delete(listener);
+  }
+
+  /** The ids of every stack with an actor or one still to be created (restored). */
+  *stackIds(): Generator<string> {
+    yield* this.#deferred.keys();
+    yield* this.#entries.keys();
   }
 
   /** The stack's Service is gone although the stack should have one. */
