@@ -71,12 +71,14 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
       throw error;
     });
   const db = openStackdDatabase(config.dbPath);
-  await checkExposureReady(config.exposure, kube.transport, config.namespace).catch(async (error: unknown) => {
-    db.close();
-    databaseLock.release();
-    await elector.stop();
-    throw error;
-  });
+  await checkExposureReady(config.exposure, kube.transport, config.namespace).catch(
+    async (error: unknown) => {
+      db.close();
+      databaseLock.release();
+      await elector.stop();
+      throw error;
+    },
+  );
   await role.prepareNetwork();
   const mayWrite = () => elector.fenceReason();
   const core = buildStackCore({ config, kube, db, logger, observability, inspect, mayWrite, isolation });
@@ -135,7 +137,7 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
     async stop(): Promise<void> {
       await server.stop();
       role.stop();
-      await core.edge?.stop();
+      await core.exposureKeeper?.stop();
       await elector.stop();
       await core.sync.stop();
       await core.batchDeletes.stop();

@@ -125,7 +125,7 @@ export class ActingRole {
   stopActing(core: StackCore): void {
     this.#acting = false;
     void core.batchDeletes.stop();
-    void core.edge?.stop();
+    void core.exposureKeeper?.stop();
     this.stop();
     core.actors.stopAll();
   }
@@ -143,7 +143,7 @@ export class ActingRole {
         .catch((error: unknown) => logger.warn("network isolation pass failed", { error }));
     }, config.reconcileIntervalMs);
     this.#acting = true;
-    core.edge?.start();
+    core.exposureKeeper?.start();
     core.batchDeletes.resume();
   }
 

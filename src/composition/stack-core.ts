@@ -7,6 +7,7 @@ import type { Config } from "../config/config.ts";
 import { StackEdge } from "../exposure/edge/stack-edge.ts";
 import { exposureLeases } from "../exposure/exposure-leases.ts";
 import { gatewayEffects } from "../exposure/gateway/gateway-exposure.ts";
+import { GatewayRouteRepair } from "../exposure/gateway/gateway-route-repair.ts";
 import { adoptRestoredHostPorts, placeOnHostPorts } from "../exposure/host-port-exposure.ts";
 import type { InspectionObserver } from "../inspection.ts";
 import { BatchDeletes, deleteThrough } from "../jobs/batch-deletes.ts";
@@ -161,21 +162,12 @@ export function buildStackCore({
     nodePorts: () => ({ inUse: ports.leasedCount(), free: ports.freeCount() }),
     liveClients: () => feed.subscriberCount(),
   });
-  // STACK_EXPOSURE=edge: the HAProxy table, programmed while this process runs the stacks.
-  const edge = config.exposure.edge
-    ? new StackEdge({
-        actors,
-        runtimeApi: config.exposure.edge.runtimeApi,
-        map: config.exposure.edge.map,
-        logger,
-        refreshIntervalMs: config.reconcileIntervalMs,
-      })
-    : undefined;
+  const exposureKeeper = keeperOf(config, { actors, kube, logger, mayWrite });
   return {
     store,
     ports,
     hostPorts,
-    edge,
+    exposureKeeper,
     actors,
     view,
     updates,
@@ -189,3 +181,35 @@ export function buildStackCore({
 }
 
 export type StackCore = ReturnType<typeof buildStackCore>;
+
+/**
+ * What keeps STACK_EXPOSURE's own objects while this process runs the stacks: the HAProxy table
+ * (`edge`), or the routes repaired (`gateway`); nothing for NodePorts and host ports.
+ */
+function keeperOf(
+  config: Config,
+  parts: { actors: StackActors; kube: KubeClient; logger: Logger; mayWrite: () => string | null },
+): { start(): void; stop(): Promise<void> } | undefined {
+  const { actors, kube, logger, mayWrite } = parts;
+  const { edge, gateway } = config.exposure;
+  if (edge)
+    return new StackEdge({
+      actors,
+      runtimeApi: edge.runtimeApi,
+      map: edge.map,
+      logger,
+      refreshIntervalMs: config.reconcileIntervalMs,
+    });
+  if (gateway)
+    return new GatewayRouteRepair({
+      actors,
+      transport: kube.transport,
+      namespace: config.namespace,
+      instance: config.instance,
+      gateway,
+      logger,
+      intervalMs: config.reconcileIntervalMs,
+      mayWrite,
+    });
+  return undefined;
+}
