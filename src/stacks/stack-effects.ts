@@ -155,15 +155,21 @@ export function createStackEffects({
       if (isTransient(failure))
         logger.warn("cannot create the stack's Service", { service: serviceName, error: failure });
       if (!isAlreadyExists(failure)) return { failure: classifyCreateError(failure) };
-      const existing = await transport.send<V1Service>(
-        "GET",
-        `/api/v1/namespaces/${namespace}/services/${serviceName}`,
-      );
-      return {
-        nodePorts: input.identity.exposure ? nodePorts : nodePortsOfService(existing, input, nodePorts),
-        uid: existing.metadata?.uid ?? "",
-      };
+      return adoptExistingService(input, nodePorts);
     }
+  }
+
+  /** The Service a crashed attempt left: its NodePorts (a NodePort stack's) and uid. */
+  async function adoptExistingService(input: ProvisionInput, nodePorts: number[]): Promise<ServiceAttempt> {
+    const { namespace, serviceName } = input.identity;
+    const existing = await transport.send<V1Service>(
+      "GET",
+      `/api/v1/namespaces/${namespace}/services/${serviceName}`,
+    );
+    return {
+      nodePorts: input.identity.exposure ? nodePorts : nodePortsOfService(existing, input, nodePorts),
+      uid: existing.metadata?.uid ?? "",
+    };
   }
 
   /** Tries the input's own ports `retries` times, waiting a little longer each time; `taken` if they stay taken. */

@@ -86,7 +86,7 @@ describe("edge mode: a player reaches a stack through HAProxy by its hostname", 
       target_port: [{ container_port: challengePort, protocol: "TCP" }],
     });
     expect(created?.status).toBe(201);
-    const { stack_id: stackId, namespace: stackNamespace } = created?.body;
+    const { stack_id: stackId, namespace: stackNamespace } = created?.body ?? {};
     const pod = await eventually("the pod's address", async () => {
       const read = await kube.transport.send<V1Pod>(
         "GET",
