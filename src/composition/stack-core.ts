@@ -4,7 +4,8 @@ import { ClusterSync } from "../cluster/cluster-sync.ts";
 import { ClusterView } from "../cluster/cluster-view.ts";
 import { stackAdoption } from "../cluster/stack-adoption.ts";
 import type { Config } from "../config/config.ts";
-import { exposureLeases, type HostPortLeases } from "../exposure/exposure-leases.ts";
+import { exposureLeases } from "../exposure/exposure-leases.ts";
+import { hostPortExposure } from "../exposure/host-port-exposure.ts";
 import type { InspectionObserver } from "../inspection.ts";
 import { BatchDeletes, deleteThrough } from "../jobs/batch-deletes.ts";
 import type { KubeClient } from "../kube/client.ts";
@@ -66,8 +67,7 @@ export function buildStackCore({
     max: config.nodePortMax,
     ...(inspect ? { inspect } : {}),
   });
-  // Replaced by the host port allocator (STACK_EXPOSURE=hostport).
-  const hostPorts: HostPortLeases = { lease: () => null, release: () => undefined };
+  const hostPorts = hostPortExposure(config.exposure, inspect);
   const effects = createStackEffects({
     kube,
     ports,
@@ -78,6 +78,7 @@ export function buildStackCore({
     mayWrite,
     // Per-stack policies are the stack's objects too: the same fence and retries as its other writes.
     isolation: isolationThroughWrites(isolation, createStackWrites({ kube, logger, mayWrite })),
+    exposure: { placePod: hostPorts.placePod },
   });
   const machine = provideStackEffects(effects, {
     now: Date.now,
@@ -104,7 +105,7 @@ export function buildStackCore({
   const exposure = exposureLeases({
     config: config.exposure,
     nodePorts: ports,
-    hostPorts,
+    hostPorts: hostPorts.allocator,
     stackNodes: () => sync.nodes.placeable(config.nodeRole),
   });
   const service = new StackService({
@@ -147,7 +148,7 @@ export function buildStackCore({
     nodePorts: () => ({ inUse: ports.leasedCount(), free: ports.freeCount() }),
     liveClients: () => feed.subscriberCount(),
   });
-  return { store, ports, actors, view, updates, reads, service, ttl, batchDeletes, sync, feed };
+  return { store, ports, hostPorts, actors, view, updates, reads, service, ttl, batchDeletes, sync, feed };
 }
 
 export type StackCore = ReturnType<typeof buildStackCore>;
