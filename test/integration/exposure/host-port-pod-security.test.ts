@@ -27,10 +27,12 @@ const work = mkdtempSync(join(tmpdir(), "stackd-hostport-psa-"));
 beforeAll(async () => {
   for (const level of ["baseline", "restricted", "privileged"] as const) {
     const name = await createTestNamespace(kube, `hostport-psa-${level}`);
-    await kube.core.patchNamespace({
-      name,
-      body: { metadata: { labels: { [podSecurityEnforceLabel]: level } } },
-    });
+    const namespace = await kube.core.readNamespace({ name });
+    namespace.metadata = {
+      ...namespace.metadata,
+      labels: { ...namespace.metadata?.labels, [podSecurityEnforceLabel]: level },
+    };
+    await kube.core.replaceNamespace({ name, body: namespace });
     namespaces[level] = name;
   }
 });
