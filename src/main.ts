@@ -1,5 +1,6 @@
 import { startReadingInstanceLists } from "./cluster/instance-lists.ts";
 import { ConfigError, loadConfig } from "./config/config.ts";
+import { HostPortPodSecurityError } from "./exposure/host-port-pod-security.ts";
 import { type HeldAddress, holdAddress } from "./http/listen.ts";
 import { type KubeClient, kubeClientFromConfig } from "./kube/client.ts";
 import { KubeConfigError } from "./kube/kubeconfig.ts";
@@ -82,6 +83,10 @@ const stackd = await createStackd(config, {
   ...(inspector ? { inspect: inspector.inspect } : {}),
 }).catch((error: unknown) => {
   if (error instanceof KubeConfigError) kubeConfigFailed(error);
+  if (error instanceof HostPortPodSecurityError) {
+    logger.error("invalid configuration", { variable: error.variable, error: error.message });
+    process.exit(2);
+  }
   return startupFailed(error);
 });
 

@@ -1,3 +1,4 @@
+import type { HostPortExposure } from "../exposure/host-port-exposure.ts";
 import type { Logger } from "../log/logger.ts";
 import type { PortAllocator } from "../ports/port-allocator.ts";
 import type { StackActors } from "../stacks/stack-actors.ts";
@@ -15,6 +16,8 @@ export interface RestoreAloneParts {
   instance: string;
   store: StackStore;
   ports: Pick<PortAllocator, "sync">;
+  /** hostport stacks' (node, host port) leases, learnt back from their records. */
+  hostPorts: Pick<HostPortExposure, "adoptStacks">;
   actors: Pick<StackActors, "restore">;
   logger: Logger;
 }
@@ -56,6 +59,7 @@ export async function restoreAlone(
   // caller lists every Service then; a create meanwhile that picks a taken port gets a 422 and takes
   // the next free one).
   parts.ports.sync([], leasesOf(stacks));
+  parts.hostPorts.adoptStacks(stacks);
   const actorsStarted = performance.now();
   parts.actors.restore(stacks, adopted);
   const timings = {

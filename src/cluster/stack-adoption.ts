@@ -1,4 +1,5 @@
 import type { V1Pod, V1Service } from "@kubernetes/client-node";
+import type { HostPortExposure } from "../exposure/host-port-exposure.ts";
 import type { Logger } from "../log/logger.ts";
 import type { PortAllocator } from "../ports/port-allocator.ts";
 import type { StackActors } from "../stacks/stack-actors.ts";
@@ -7,6 +8,8 @@ import { type NodeLookup, podStateOf, stackFromService } from "./cluster-records
 export interface StackAdoptionParts {
   actors: Pick<StackActors, "restore" | "finishedRecently">;
   ports: Pick<PortAllocator, "adopt">;
+  /** hostport stacks' (node, host port) leases. */
+  hostPorts?: Pick<HostPortExposure, "adoptStacks">;
   nodes: NodeLookup;
   logger: Logger;
   now?: () => number;
@@ -18,7 +21,14 @@ export interface StackAdoptionParts {
  * its Lease. Such a stack was acknowledged to a client, so it is judged by its record and adopted, never
  * swept as an orphan. A Service with no record, or of a stack that just ended here, is not adopted.
  */
-export function stackAdoption({ actors, ports, nodes, logger, now = Date.now }: StackAdoptionParts) {
+export function stackAdoption({
+  actors,
+  ports,
+  hostPorts,
+  nodes,
+  logger,
+  now = Date.now,
+}: StackAdoptionParts) {
   return (service: V1Service, pod: V1Pod | undefined): boolean => {
     const stack = stackFromService(service, pod ? podStateOf(pod, nodes) : undefined, now());
     if (!stack || actors.finishedRecently(stack.stack_id)) return false;
@@ -26,6 +36,7 @@ export function stackAdoption({ actors, ports, nodes, logger, now = Date.now }: 
       stack.stack_id,
       (stack.ports ?? []).map((port) => port.node_port).filter((port) => port > 0),
     );
+    hostPorts?.adoptStacks([stack]);
     actors.restore([stack], [stack]);
     logger.info("adopted a stack that another writer committed", {
       stackId: stack.stack_id,

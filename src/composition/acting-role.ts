@@ -1,6 +1,7 @@
 import type { InstanceLists } from "../cluster/instance-lists.ts";
 import { restoreAlone } from "../cluster/restore-alone.ts";
 import type { Config } from "../config/config.ts";
+import { checkHostPortPodSecurity } from "../exposure/host-port-pod-security.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { takeOverFromView } from "../leadership/takeover.ts";
 import type { Logger } from "../log/logger.ts";
@@ -58,12 +59,15 @@ export class ActingRole {
 
   /**
    * Before anything else touches the namespace: a single stackd's first isolation pass, then the required
-   * ingress policy. A replica writes nothing before it leads: it only checks the required policy.
+   * ingress policy, and that the namespace admits host ports when stacks get them. A replica writes nothing
+   * before it leads: it only checks the required policy (and the host ports once it leads).
    */
   async prepareNetwork(): Promise<void> {
     const { config, kube } = this.#parts;
-    if (!config.leaderElection.enabled) this.#parts.isolation.current = await this.#startNetworkPolicies();
-    else if (config.requireIngressNetworkPolicy && !config.networkIsolation)
+    if (!config.leaderElection.enabled) {
+      await this.#checkHostPorts();
+      this.#parts.isolation.current = await this.#startNetworkPolicies();
+    } else if (config.requireIngressNetworkPolicy && !config.networkIsolation)
       await checkIngressPolicy(kube, config.namespace);
   }
 
@@ -96,6 +100,7 @@ export class ActingRole {
     const { logger, metrics } = this.#parts;
     const started = performance.now();
     try {
+      await this.#checkHostPorts();
       this.#parts.isolation.current = await this.#startNetworkPolicies();
       const networkPoliciesMs = Math.round(performance.now() - started);
       if (!core.view) throw new Error("no cluster view to take over from");
@@ -145,6 +150,13 @@ export class ActingRole {
     this.#acting = true;
     core.exposureKeeper?.start();
     core.batchDeletes.resume();
+  }
+
+  /** STACK_EXPOSURE=hostport: the stack namespace's Pod Security must admit host ports. */
+  async #checkHostPorts(): Promise<void> {
+    const { config, kube, logger } = this.#parts;
+    if (config.exposure.mode !== "hostport") return;
+    await checkHostPortPodSecurity(kube, config.namespace, config.exposure.hostPortMin, logger);
   }
 
   #startNetworkPolicies(): Promise<NetworkIsolation> {

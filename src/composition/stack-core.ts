@@ -8,14 +8,13 @@ import { StackEdge } from "../exposure/edge/stack-edge.ts";
 import { exposureLeases } from "../exposure/exposure-leases.ts";
 import { gatewayEffects } from "../exposure/gateway/gateway-exposure.ts";
 import { GatewayRouteRepair } from "../exposure/gateway/gateway-route-repair.ts";
-import { adoptRestoredHostPorts, placeOnHostPorts } from "../exposure/host-port-exposure.ts";
+import { hostPortExposure } from "../exposure/host-port-exposure.ts";
 import type { InspectionObserver } from "../inspection.ts";
 import { BatchDeletes, deleteThrough } from "../jobs/batch-deletes.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { UpdateRelay } from "../leadership/update-relay.ts";
 import { ChangeFeed } from "../live/change-feed.ts";
 import type { Logger } from "../log/logger.ts";
-import { HostPortAllocator } from "../ports/host-port-allocator.ts";
 import { PortAllocator } from "../ports/port-allocator.ts";
 import { lifecycleLog } from "../stacks/lifecycle-log.ts";
 import { provideStackEffects } from "../stacks/provided-stack-machine.ts";
@@ -72,10 +71,7 @@ export function buildStackCore({
     ...(inspect ? { inspect } : {}),
   });
   // STACK_EXPOSURE=hostport's (node, port) leases; empty in the other modes.
-  const hostPorts = new HostPortAllocator({
-    min: config.exposure.hostPortMin,
-    max: config.exposure.hostPortMax,
-  });
+  const hostPorts = hostPortExposure(config.exposure, inspect);
   const effects = createStackEffects({
     kube,
     ports,
@@ -87,7 +83,7 @@ export function buildStackCore({
     // Per-stack policies are the stack's objects too: the same fence and retries as its other writes.
     isolation: isolationThroughWrites(isolation, createStackWrites({ kube, logger, mayWrite })),
     exposure: {
-      placePod: placeOnHostPorts,
+      placePod: hostPorts.placePod,
       ...(config.exposure.gateway
         ? gatewayEffects(kube.transport, config.exposure.gateway, config.instance)
         : {}),
@@ -106,7 +102,6 @@ export function buildStackCore({
     ...(inspect ? { inspect } : {}),
   });
   actors.onUpdate(lifecycleLog(logger));
-  actors.onUpdate(adoptRestoredHostPorts(hostPorts));
   actors.onUpdate((update) => observability.stackUpdated(update));
   // A follower's reads and live stream come from its cluster view, the leader's from its actors.
   const nodes: NodeLookup = {
@@ -119,7 +114,7 @@ export function buildStackCore({
   const exposure = exposureLeases({
     config: config.exposure,
     nodePorts: ports,
-    hostPorts,
+    hostPorts: hostPorts.allocator,
     stackNodes: () => sync.nodes.placeable(config.nodeRole),
   });
   const service = new StackService({
@@ -151,7 +146,7 @@ export function buildStackCore({
     orphanGraceMs: config.orphanGraceMs,
     reconcileIntervalMs: config.reconcileIntervalMs,
     onWatchHealth: (resource, health) => observability.watchHealth(resource)(health),
-    adoptService: stackAdoption({ actors, ports, nodes, logger }),
+    adoptService: stackAdoption({ actors, ports, hostPorts, nodes, logger }),
   });
   const history = new EventHistory(db, { count: config.liveHistorySize, bytes: config.liveHistoryBytes });
   const feed = new ChangeFeed(updates, reads, history, logger, {

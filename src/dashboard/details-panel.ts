@@ -1,5 +1,5 @@
 import { type ApiClient, errorText, routeMissing } from "./api-client.ts";
-import { addressOf, portsOf, remainingOf } from "./format.ts";
+import { addressOf, connectLinesOf, portsOf, remainingOf } from "./format.ts";
 import type { StackStore } from "./stack-store.ts";
 
 const byId = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -89,6 +89,30 @@ export class DetailsPanel {
       if (id) description.id = id;
       list.append(term, description);
     }
+    const lines = connectLinesOf(stack);
+    if (lines.length > 0) list.append(...this.#connectRow(lines));
+  }
+
+  /** The "Connect" row: each line a player pastes, with a button that copies it. */
+  #connectRow(lines: string[]): [HTMLElement, HTMLElement] {
+    const term = document.createElement("dt");
+    term.textContent = "Connect";
+    const description = document.createElement("dd");
+    description.id = "detail-connect";
+    for (const line of lines) {
+      const entry = document.createElement("div");
+      entry.className = "connect-line";
+      const code = document.createElement("code");
+      code.textContent = line;
+      const copy = document.createElement("button");
+      copy.type = "button";
+      copy.className = "small";
+      copy.textContent = "Copy";
+      copy.onclick = () => void this.#copy(line, "select the line to copy it");
+      entry.append(code, " ", copy);
+      description.append(entry);
+    }
+    return [term, description];
   }
 
   /** Refreshes the countdown (called every second). */
@@ -143,12 +167,16 @@ export class DetailsPanel {
 
   async #copyAddress(): Promise<void> {
     const stack = this.#stackId ? this.#store.get(this.#stackId) : undefined;
-    if (!stack) return;
+    if (stack) await this.#copy(addressOf(stack), "select the address above to copy it");
+  }
+
+  /** Copies `text`, saying so (or, where the clipboard is refused, what to do instead) for a moment. */
+  async #copy(text: string, otherwise: string): Promise<void> {
     try {
-      await navigator.clipboard.writeText(addressOf(stack));
+      await navigator.clipboard.writeText(text);
       byId("copied").textContent = "copied";
     } catch {
-      byId("copied").textContent = "select the address above to copy it";
+      byId("copied").textContent = otherwise;
     }
     setTimeout(() => {
       byId("copied").textContent = "";

@@ -16,6 +16,14 @@ export interface StackSummary {
   requested_cpu_milli: number;
   requested_memory_bytes: number;
   labels?: Record<string, string>;
+  /** Each exposed port as a player reaches it (servers before exposure modes leave it out). */
+  endpoints?: Array<{
+    protocol: string;
+    kind: string;
+    host: string | null;
+    port: number;
+    connect: string | null;
+  }>;
 }
 
 /** The stack's exposed ports: `ports` when the server sends it, else the v1.1 pair as one TCP port. */
@@ -26,17 +34,37 @@ export function portsOf(
   return [{ container_port: stack.target_port ?? 0, protocol: "TCP", node_port: stack.node_port ?? 0 }];
 }
 
-/** The first NodePort (the only one of a v1.1 stack), for sorting by address. */
-export const firstNodePort = (stack: StackSummary) => portsOf(stack)[0]?.node_port ?? 0;
-
-/** `ip:port` (several, with their protocols, for a stack with several ports); "(no public IP)" without an IP. */
-export function addressOf(stack: StackSummary): string {
-  const host = stack.node_public_ip ?? "(no public IP)";
-  const ports = portsOf(stack);
-  if (ports.length === 1 && !stack.ports?.some((port) => port.protocol === "UDP"))
-    return `${host}:${ports[0]?.node_port ?? 0}`;
-  return ports.map((port) => `${host}:${port.node_port}/${port.protocol.toLowerCase()}`).join(" ");
+/**
+ * Where each port is reached: its endpoint's host and port when the server sends endpoints (a hostname
+ * for a stack behind the TLS edge), else the node's public IP and the port's NodePort.
+ */
+function reachedAt(stack: StackSummary): Array<{ host: string | null; port: number; protocol: string }> {
+  if (stack.endpoints && stack.endpoints.length > 0) return stack.endpoints;
+  return portsOf(stack).map((port) => ({
+    host: stack.node_public_ip,
+    port: port.node_port,
+    protocol: port.protocol,
+  }));
 }
+
+/** The first port's `host:port` as `reachedAt` finds it, for sorting by address. */
+export function firstAddressOf(stack: StackSummary): { host: string; port: number } {
+  const [first] = reachedAt(stack);
+  return { host: first?.host ?? "", port: first?.port ?? 0 };
+}
+
+/** `host:port` (several, with their protocols, for a stack with several ports); "(no public IP)" without a host. */
+export function addressOf(stack: StackSummary): string {
+  const reached = reachedAt(stack);
+  const hostOf = (host: string | null) => host ?? "(no public IP)";
+  if (reached.length === 1 && reached[0]?.protocol !== "UDP")
+    return `${hostOf(reached[0]?.host ?? null)}:${reached[0]?.port ?? 0}`;
+  return reached.map((port) => `${hostOf(port.host)}:${port.port}/${port.protocol.toLowerCase()}`).join(" ");
+}
+
+/** The lines a player pastes to reach the stack (one per port with a host), e.g. `nc 203.0.113.7 31001`. */
+export const connectLinesOf = (stack: StackSummary): string[] =>
+  (stack.endpoints ?? []).flatMap((endpoint) => (endpoint.connect ? [endpoint.connect] : []));
 
 const twoDigits = (value: number) => String(value).padStart(2, "0");
 

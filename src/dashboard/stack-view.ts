@@ -1,4 +1,4 @@
-import { firstNodePort, labelsText, nodeOf, type StackSummary } from "./format.ts";
+import { firstAddressOf, labelsText, nodeOf, type StackSummary } from "./format.ts";
 
 /** The columns a list can be sorted by. */
 export const sortColumns = [
@@ -110,8 +110,10 @@ export function sortValue(stack: StackSummary, column: SortColumn): string {
       return labelsText(stack);
     case "node":
       return nodeOf(stack);
-    case "address":
-      return `${stack.node_public_ip ?? ""}:${String(firstNodePort(stack)).padStart(5, "0")}`;
+    case "address": {
+      const { host, port } = firstAddressOf(stack);
+      return `${host}:${String(port).padStart(5, "0")}`;
+    }
     case "created":
       return stack.created_at;
     case "ttl":

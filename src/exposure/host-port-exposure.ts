@@ -1,31 +1,48 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import type { StackIdentity } from "../../machines/stack.types.ts";
 import { withHostPorts } from "../cluster/host-port-placement.ts";
-import type { HostPortAllocator } from "../ports/host-port-allocator.ts";
-import type { StackUpdate } from "../stacks/stack-update.ts";
-
-/** A hostport stack's Pod: pinned to the node its leases are on, each exposed port on its host port. */
-export function placeOnHostPorts(pod: V1Pod, identity: StackIdentity): V1Pod {
-  const { exposure } = identity;
-  if (exposure?.mode !== "hostport" || !exposure.node || !exposure.host_ports) return pod;
-  return withHostPorts(pod, identity.ports, { node: exposure.node, hostPorts: exposure.host_ports });
-}
+import type { InspectionObserver } from "../inspection.ts";
+import { HostPortAllocator } from "../ports/host-port-allocator.ts";
+import type { StoredStack } from "../stacks/stack-record.ts";
+import type { ExposureConfig } from "./exposure-config.ts";
 
 /**
- * Keeps the host port leases of restored stacks (a restart, a takeover, an adopted stack): the record
- * says which node and ports each holds, so a new stack is never given them.
+ * hostport exposure's parts: the (node, port) allocator, the placement of a hostport stack's pod on its
+ * node with its host ports, and the leases learnt back from the stacks a start or a takeover restores.
  */
-export const adoptRestoredHostPorts =
-  (hostPorts: Pick<HostPortAllocator, "adopt">) =>
-  (update: StackUpdate): void => {
-    if (update.kind !== "restored") return;
-    const { stack } = update;
-    const { exposure } = stack;
-    if (exposure?.mode !== "hostport" || !exposure.node || !exposure.host_ports) return;
-    const hostPortsOfStack = exposure.host_ports;
-    hostPorts.adopt(
-      stack.stack_id,
-      exposure.node,
-      stack.ports.map((port, index) => ({ protocol: port.protocol, hostPort: hostPortsOfStack[index] ?? 0 })),
-    );
+export function hostPortExposure(config: ExposureConfig, inspect?: InspectionObserver) {
+  const allocator = new HostPortAllocator({
+    min: config.hostPortMin,
+    max: config.hostPortMax,
+    ...(inspect ? { inspect } : {}),
+  });
+  return {
+    allocator,
+
+    /** The stack's pod, pinned with its host ports when its record says hostport (whatever the mode now). */
+    placePod(pod: V1Pod, identity: StackIdentity): V1Pod {
+      const { exposure } = identity;
+      if (exposure?.mode !== "hostport" || !exposure.node || !exposure.host_ports) return pod;
+      return withHostPorts(pod, identity.ports, { node: exposure.node, hostPorts: exposure.host_ports });
+    },
+
+    /** Leases back to each restored hostport stack the (node, host ports) its record keeps. */
+    adoptStacks(stacks: readonly StoredStack[]): void {
+      for (const stack of stacks) {
+        const { exposure } = stack;
+        if (exposure?.mode !== "hostport" || !exposure.node || !exposure.host_ports) continue;
+        const hostPorts = exposure.host_ports;
+        allocator.adopt(
+          stack.stack_id,
+          exposure.node,
+          stack.ports.map((port, index) => ({
+            protocol: port.protocol,
+            hostPort: hostPorts[index] as number,
+          })),
+        );
+      }
+    },
   };
+}
+
+export type HostPortExposure = ReturnType<typeof hostPortExposure>;

@@ -1,4 +1,5 @@
 import type { ClusterView } from "../cluster/cluster-view.ts";
+import type { HostPortExposure } from "../exposure/host-port-exposure.ts";
 import type { PortAllocator } from "../ports/port-allocator.ts";
 import type { StackActors } from "../stacks/stack-actors.ts";
 import { leasesOf } from "../stacks/stack-record.ts";
@@ -8,6 +9,8 @@ export interface TakeoverParts {
   view: Pick<ClusterView, "stacks" | "podStates">;
   store: Pick<StackStore, "replaceAll">;
   ports: Pick<PortAllocator, "sync" | "learnClusterPorts">;
+  /** hostport stacks' (node, host port) leases, learnt back from their records. */
+  hostPorts: Pick<HostPortExposure, "adoptStacks">;
   actors: Pick<StackActors, "restore" | "podChanged" | "nodeDeleted" | "requestDelete">;
   /** Every nodePort in use in the cluster (a list of all Services). */
   clusterNodePorts: () => Promise<number[]>;
@@ -31,7 +34,7 @@ export interface TakeoverTimings {
  * took and how long each step took.
  */
 export function takeOverFromView(
-  { view, store, ports, actors, clusterNodePorts, onClusterPortsFailed }: TakeoverParts,
+  { view, store, ports, hostPorts, actors, clusterNodePorts, onClusterPortsFailed }: TakeoverParts,
   now: () => number = () => performance.now(),
 ): { stacks: number; timings: TakeoverTimings } {
   let mark = now();
@@ -50,6 +53,7 @@ export function takeOverFromView(
   // a port another Service holds gets a 422 and takes the next free one.
   ports.sync([], leasesOf(current));
   ports.learnClusterPorts(clusterNodePorts()).catch(onClusterPortsFailed);
+  hostPorts.adoptStacks(current);
   const portsMs = lap();
   actors.restore(current);
   const actorsMs = lap();

@@ -53,6 +53,10 @@ describe("the dashboard in headless Chromium", () => {
     await page.waitForSelector("#details:not(.hidden)");
     const address = await page.textContent("#detail-address");
     expect(address).toMatch(/^203\.0\.113\.1[12]:\d+$/);
+    // The record's endpoints: the line a player pastes, with a button that copies it.
+    const connect = page.locator("#detail-connect .connect-line");
+    expect(await connect.locator("code").textContent()).toBe(`nc ${address?.replace(":", " ")}`);
+    expect(await connect.locator("button").textContent()).toBe("Copy");
     // The spec is not in the live stream's summary records: the panel fetches it ("loading…" until then).
     await page.waitForSelector("#details-spec:has-text('automountServiceAccountToken: false')");
     const before = await page.textContent("#detail-ttl");

@@ -30,6 +30,7 @@ function parts(stacks: StoredStack[], clusterNodePorts: () => Promise<number[]>)
             portsMarked.resolve();
           }),
       },
+      hostPorts: { adoptStacks: (all: readonly StoredStack[]) => calls.push(`host ports ${all.length}`) },
       actors: {
         restore: (all: StoredStack[]) => calls.push(`restore ${all.length}`),
         podChanged: () => {},
@@ -55,7 +56,7 @@ describe("takeOverFromView", () => {
     const { calls, portsMarked, parts: takeover } = parts([stack], () => list);
     const taken = takeOverFromView(takeover);
     expect(taken.stacks).toBe(1);
-    expect(calls).toEqual(["store 1", "sync taken=0 leases=31001", "restore 1"]);
+    expect(calls).toEqual(["store 1", "sync taken=0 leases=31001", "host ports 1", "restore 1"]);
     answer([31001, 31500]);
     await portsMarked;
     expect(calls.at(-1)).toBe("taken 31001,31500");
