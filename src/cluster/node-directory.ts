@@ -29,9 +29,13 @@ export class NodeDirectory {
     const ready = node.status?.conditions?.some(
       (condition) => condition.type === "Ready" && condition.status === "True",
     );
+    // The node controller's own taints (not-ready, unreachable, ...) keep pods off until they go.
+    const conditionTainted = (node.spec?.taints ?? []).some(
+      (taint) => taint.key.startsWith("node.kubernetes.io/") && taint.effect !== "PreferNoSchedule",
+    );
     this.#placement.set(name, {
       role: node.metadata?.labels?.role,
-      schedulable: Boolean(ready) && !node.spec?.unschedulable,
+      schedulable: Boolean(ready) && !node.spec?.unschedulable && !conditionTainted,
     });
   }
 
@@ -40,7 +44,10 @@ export class NodeDirectory {
     this.#placement.delete(name);
   }
 
-  /** The nodes of `role` that are Ready and not cordoned, by name: where a hostport stack may be pinned. */
+  /**
+   * The nodes of `role` that are Ready, not cordoned and without the node controller's taints, by name:
+   * where a hostport stack may be pinned.
+   */
   placeable(role: string): string[] {
     return [...this.#placement]
       .filter(([, placement]) => placement.role === role && placement.schedulable)

@@ -74,8 +74,10 @@ const placed = (stackId: string): Promise<HostPortStack> =>
     return body?.node_public_ip ? (body as HostPortStack) : undefined;
   });
 
+/** Ready, and the node controller has lifted its not-ready taint (stackd pins stacks only to such nodes). */
 const isReady = (node: V1Node) =>
-  node.status?.conditions?.some((condition) => condition.type === "Ready" && condition.status === "True");
+  node.status?.conditions?.some((condition) => condition.type === "Ready" && condition.status === "True") &&
+  !(node.spec?.taints ?? []).some((taint) => taint.key.startsWith("node.kubernetes.io/"));
 
 beforeAll(async () => {
   for (const name of nodes)
