@@ -69,10 +69,10 @@ export async function kubectl(args: string[], stdin?: string): Promise<KubectlRe
   return { exitCode, stdout, stderr };
 }
 
-/** deploy/ as `kubectl kustomize` renders it: what `kubectl apply -k deploy/` sends. */
-export async function renderDeploy(): Promise<ManifestObject[]> {
-  const result = await kubectl(["kustomize", deployDir]);
-  if (result.exitCode !== 0) throw new Error(`kubectl kustomize deploy/ failed: ${result.stderr}`);
+/** deploy/ (or another kustomization) as `kubectl kustomize` renders it: what `kubectl apply -k` sends. */
+export async function renderDeploy(dir = deployDir): Promise<ManifestObject[]> {
+  const result = await kubectl(["kustomize", dir]);
+  if (result.exitCode !== 0) throw new Error(`kubectl kustomize ${dir} failed: ${result.stderr}`);
   return parseAllDocuments(result.stdout).map((document) => document.toJS() as ManifestObject);
 }
 
