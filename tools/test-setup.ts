@@ -4,7 +4,7 @@ import { clusterDir } from "./cluster/paths.ts";
 
 /**
  * What `tools/bun.sh run test` needs before `bun test`: the local cluster (built and started when
- * missing) and Debian's Chromium for the dashboard's browser test (installed with apt-get when missing
+ * missing), HAProxy for the edge tests (tools/haproxy.sh) and Debian's Chromium for the dashboard's browser test (installed with apt-get when missing
  * and running as root, as on CI and the project's machines; otherwise it says what to run).
  */
 const chromium = "/usr/bin/chromium";
@@ -30,5 +30,12 @@ if (!existsSync(chromium)) {
       `[test-setup] ${chromium} is missing; the browser test needs it: sudo apt-get install chromium`,
     );
   }
+}
+// The edge tests run the real HAProxy, from the Debian package, cached like the control plane.
+const haproxyScript = new URL("./haproxy.sh", import.meta.url).pathname;
+if (Bun.spawnSync([haproxyScript, "--print"], { stdout: "ignore", stderr: "ignore" }).exitCode !== 0) {
+  console.error("[test-setup] fetching HAProxy (Debian package) for the edge tests");
+  const fetched = Bun.spawnSync([haproxyScript], { stdout: "ignore", stderr: "inherit" });
+  if (fetched.exitCode !== 0) console.error("[test-setup] tools/haproxy.sh failed; the edge tests will fail");
 }
 await up(clusterDir(), (message) => console.error(`[cluster] ${message}`));
