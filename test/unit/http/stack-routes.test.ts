@@ -597,3 +597,71 @@ describe("GET filters, paging and include=env (no cluster)", () => {
     expect(withEnv.body).toEqual({ ...record, env: { FLAG: "flag{per-stack}" } });
   });
 });
+
+/** What could break out of a route's hostname, an HAProxy map line or an endpoint's `connect` line. */
+describe("POST /stacks refuses ports that could break a route, a map entry or an endpoint (no cluster)", () => {
+  const withPortName = (name: string) =>
+    JSON.stringify({
+      pod_spec: dnsSpec.replace(
+        "{containerPort: 9153}",
+        `{containerPort: 9153, name: ${JSON.stringify(name)}}`,
+      ),
+      target_port: [{ container_port: 9153, protocol: "TCP" }],
+    });
+  it.each([
+    [
+      "a protocol with a newline",
+      createWith({ target_port: [{ container_port: 53, protocol: "TCP\nset map x y" }] }),
+      'invalid request body: target_port[0].protocol must be "TCP" or "UDP"',
+    ],
+    [
+      "a lower-case protocol",
+      createWith({ target_port: [{ container_port: 53, protocol: "tcp" }] }),
+      'invalid request body: target_port[0].protocol must be "TCP" or "UDP"',
+    ],
+    [
+      "a port given as a string with a command",
+      createWith({ target_port: [{ container_port: "53;del map", protocol: "TCP" }] }),
+      "invalid request body: target_port[0].container_port must be an integer",
+    ],
+    [
+      "an app_protocol with a newline",
+      createWith({ target_port: [{ container_port: 53, protocol: "TCP", app_protocol: "http\nx" }] }),
+      'invalid request body: target_port[0].app_protocol must be "tcp" or "http"',
+    ],
+    [
+      "HTTP on a UDP port",
+      createWith({ target_port: [{ container_port: 53, protocol: "UDP", app_protocol: "http" }] }),
+      'invalid request body: target_port[0].app_protocol "http" needs protocol "TCP"',
+    ],
+    [
+      "a port name with a newline",
+      withPortName("web\nx"),
+      `invalid pod spec: spec.containers[0].ports[2].name must be an IANA service name (at most 15 lower-case letters, digits and '-', with a letter, no '--', no '-' at either end), got "web\\nx"`,
+    ],
+    [
+      "a port name with a space and a semicolon",
+      withPortName("a b;c"),
+      `invalid pod spec: spec.containers[0].ports[2].name must be an IANA service name (at most 15 lower-case letters, digits and '-', with a letter, no '--', no '-' at either end), got "a b;c"`,
+    ],
+  ])("refuses %s with 400", async (_, body, error) => {
+    const { call, created } = fakeApp();
+    const answer = await call("POST", "/stacks", body);
+    expect(answer).toMatchObject({ status: 400, body: { error } });
+    expect(created).toEqual([]);
+  });
+
+  it("keeps a port's name and marks a port named http as HTTP", async () => {
+    const { call, created } = fakeApp();
+    const spec = dnsSpec.replace("{containerPort: 9153}", "{containerPort: 9153, name: http}");
+    const answer = await call(
+      "POST",
+      "/stacks",
+      JSON.stringify({ pod_spec: spec, target_port: [{ container_port: 9153, protocol: "TCP" }] }),
+    );
+    expect(answer.status).toBe(201);
+    expect(created[0]?.ports).toEqual([
+      { containerPort: 9153, protocol: "TCP", appProtocol: "http", name: "http" },
+    ]);
+  });
+});
