@@ -12,6 +12,12 @@ const toNodeDeleted = {
   actions: ["reasonNodeDeleted", "touch", { type: "recordEnd", params: "node_deleted" }],
 } as const;
 
+/** The Gateway refused a route: the stack cannot be reached, so it has failed (and says why). */
+const toRouteRefused = {
+  target: "#stack.live.failed",
+  actions: ["reasonRouteRefused", "touch", { type: "recordEnd", params: "failed" }],
+} as const;
+
 /** The Pod's news says this status (by the one status rule). */
 const podShows = (status: StackStatus) => ({ type: "podShows", params: status }) as const;
 
@@ -141,6 +147,7 @@ export const stackMachine = ttlSetup.createMachine({
                 // The record changes (and is stamped) only when the pod's news moves the stack.
                 "pod.changed": { actions: "recordPod" },
                 "node.deleted": toNodeDeleted,
+                "route.refused": toRouteRefused,
                 "ttl.extend": extendTtl,
               },
             },
@@ -170,6 +177,7 @@ export const stackMachine = ttlSetup.createMachine({
             // A running pod's status updates change nothing in the record: no write, no live message.
             "pod.changed": { actions: "recordPod" },
             "node.deleted": toNodeDeleted,
+            "route.refused": toRouteRefused,
             "ttl.extend": extendTtl,
           },
         },

@@ -89,6 +89,9 @@ export const stackSetup = setup({
     dropManifest: assign({ manifest: null }),
     reasonFromPod: assign(({ context }) => ({ reason: podStatus(context.pod ?? undefined).reason })),
     reasonNodeDeleted: assign({ reason: "node_deleted" }),
+    reasonRouteRefused: assign(({ event }) =>
+      event.type === "route.refused" ? { reason: event.reason } : {},
+    ),
     reasonDeleted: assign({ reason: "deleted" }),
     reasonTtl: assign({ reason: "ttl_expired" }),
     acknowledge: assign({ acknowledged: true }),

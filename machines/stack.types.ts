@@ -136,6 +136,8 @@ export type StackEvent =
   | { type: "service.gone"; at: number }
   /** The edge routes every hostname of the stack to its Pod (sent by the edge programmer). */
   | { type: "route.ready" }
+  /** The Gateway refused one of the stack's routes (Accepted=False): players cannot reach it. */
+  | { type: "route.refused"; reason: string; at: number }
   /** Let the stack live `ttlMs` from `at`, within `limits` (see ttl-extension.ts). */
   | ({ type: "ttl.extend" } & TtlExtensionRequest)
   /** Raised by the machine's own TTL timer: at the expiry, or after a step towards a far one. */

@@ -1,12 +1,13 @@
 import type { V1Service } from "@kubernetes/client-node";
 import { instanceSelector } from "../../cluster/instance-scope.ts";
+import { stackLabels } from "../../cluster/stack-resources.ts";
 import type { KubeTransport } from "../../kube/transport.ts";
 import type { Logger } from "../../log/logger.ts";
 import type { StackActor, StackActors } from "../../stacks/stack-actors.ts";
 import { stackRoutesOf } from "./gateway-exposure.ts";
-import type { GatewayRef } from "./gateway-routes.ts";
+import type { GatewayRef, GatewayRoute } from "./gateway-routes.ts";
 import { createGatewayRoutes, listGatewayRoutes } from "./route-client.ts";
-import { routeAccepted } from "./route-status.ts";
+import { acceptedConditionsOf, routeAccepted } from "./route-status.ts";
 
 export interface GatewayRouteRepairOptions {
   actors: Pick<StackActors, "actorOf" | "stackIds">;
@@ -33,8 +34,8 @@ function routedStack(actor: StackActor): boolean {
 /**
  * Level-based repair of STACK_EXPOSURE=gateway's routes, on the writer: at start (a restart rebuilds
  * the routes like the Service) and on every sweep tick, each live gateway stack whose routes are missing
- * (deleted behind stackd's back) gets them again, owned by its Service. A route the Gateway refused is
- * logged once per pass; the Gateway, not stackd, decides why.
+ * (deleted behind stackd's back) gets them again, owned by its Service; a stack whose route the Gateway
+ * refused (Accepted=False) has failed, with the Gateway's reason.
  */
 export class GatewayRouteRepair {
   readonly #options: GatewayRouteRepairOptions;
@@ -70,18 +71,30 @@ export class GatewayRouteRepair {
     return this.#running;
   }
 
+  /** A route the Gateway refused fails its stack (once: a failed stack ignores the news), saying why. */
+  #judge(route: GatewayRoute): void {
+    const { actors, gateway, logger } = this.#options;
+    if (routeAccepted(route, gateway) !== "refused") return;
+    const stackId = route.metadata.labels?.[stackLabels.stackId];
+    const actor = stackId ? actors.actorOf(stackId) : undefined;
+    if (!actor || !routedStack(actor)) return;
+    const refusal = acceptedConditionsOf(route, gateway).find((condition) => condition.status === "False");
+    const why = [refusal?.reason, refusal?.message].filter(Boolean).join(": ");
+    const name = `${route.kind} ${route.metadata.name}`;
+    logger.warn("the Gateway refused a stack's route; the stack has failed", { stackId, route: name, why });
+    actor.send({
+      type: "route.refused",
+      reason: `route refused by the Gateway: ${name}: ${why}`,
+      at: Date.now(),
+    });
+  }
+
   async #pass(): Promise<number> {
     const { actors, transport, namespace, instance, gateway, logger, mayWrite } = this.#options;
     if (mayWrite() !== null) return 0;
     const existing = await listGatewayRoutes(transport, namespace, instanceSelector(instance));
     const names = new Set(existing.map((route) => `${route.kind}/${route.metadata.name}`));
-    for (const route of existing) {
-      if (routeAccepted(route, gateway) === "refused")
-        logger.warn("the Gateway refused a stack's route", {
-          route: `${route.kind}/${route.metadata.name}`,
-          stackId: route.metadata.labels?.["stackd.io/stack-id"],
-        });
-    }
+    for (const route of existing) this.#judge(route);
     let repaired = 0;
     for (const stackId of [...actors.stackIds()]) {
       const actor = actors.actorOf(stackId);

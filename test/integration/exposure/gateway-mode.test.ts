@@ -142,6 +142,43 @@ describe("STACK_EXPOSURE=gateway against the real API server (its CRDs' validati
     expect(back?.spec.hostnames).toEqual([created?.body.exposure.hostname]);
   });
 
+  // No Gateway controller runs here: the test writes the route's status itself, as a controller would.
+  it("fails a stack whose route the Gateway refuses, saying why", async () => {
+    const created = await service?.call("POST", "/stacks", createBody);
+    const stackId = created?.body.stack_id;
+    const name = `${created?.body.service_name}-1337`;
+    const route = (await routeOf(kube, namespace, "TLSRoute", name)) as GatewayRoute;
+    const condition = {
+      type: "Accepted",
+      status: "False",
+      reason: "NotAllowedByListeners",
+      message: "written by the test",
+      observedGeneration: route.metadata.generation,
+      lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+    };
+    await kube.transport.send("PATCH", `${gatewayRoutesPath("TLSRoute", namespace)}/${name}/status`, {
+      body: {
+        status: {
+          parents: [
+            {
+              parentRef: route.spec.parentRefs[0],
+              controllerName: "stackd.test/fake",
+              conditions: [condition],
+            },
+          ],
+        },
+      },
+      contentType: "application/merge-patch+json",
+    });
+    const failed = await eventually("the stack failed", async () => {
+      const read = await service?.call("GET", `/stacks/${stackId}`);
+      return read?.body.status === "failed" ? read.body : undefined;
+    });
+    expect(failed.status_reason).toBe(
+      `route refused by the Gateway: TLSRoute ${name}: NotAllowedByListeners: written by the test`,
+    );
+  });
+
   it("deletes a stack's routes with it", async () => {
     const created = await service?.call("POST", "/stacks", createBody);
     const serviceName = created?.body.service_name;

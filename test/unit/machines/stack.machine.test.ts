@@ -6,6 +6,7 @@ import type {
   PodOutput,
   ProvisionInput,
   ProvisionOutput,
+  StackIdentity,
   StackInput,
   StackResume,
 } from "../../../machines/stack.types.ts";
@@ -32,6 +33,7 @@ interface Harness {
   teardown?: () => Promise<void>;
   resume?: StackResume;
   manifest?: Record<string, unknown>;
+  exposure?: StackIdentity["exposure"];
 }
 
 function start(harness: Harness = {}) {
@@ -65,7 +67,7 @@ function start(harness: Harness = {}) {
     },
   });
   const input: StackInput = {
-    identity,
+    identity: harness.exposure ? { ...identity, exposure: harness.exposure } : identity,
     nodePorts: [31001],
     ...(harness.resume ? { resume: harness.resume } : {}),
     ...(harness.manifest ? { manifest: harness.manifest } : {}),
@@ -461,5 +463,68 @@ describe("stackMachine", () => {
       code: "not_schedulable",
       message: "pod not schedulable: 0/3 nodes are available",
     });
+  });
+});
+
+describe("stackMachine and its exposure", () => {
+  const runningPod = (actor: ReturnType<typeof start>["actor"]) => {
+    actor.send({ type: "pod.changed", pod: pod({ nodeName: "n1" }), nodePublicIp: null, at: 1 });
+    actor.send({
+      type: "pod.changed",
+      pod: pod({ nodeName: "n1", phase: "Running", ready: true, address: "10.0.0.7" }),
+      nodePublicIp: null,
+      at: 2,
+    });
+  };
+  const edge = { mode: "edge" as const, hostname: "abcdefghijklm.inst.example.org", public_port: 443 };
+
+  it("keeps a new edge stack creating, though its pod runs, until the edge routes it", async () => {
+    const { actor, status } = start({ exposure: edge });
+    await flush();
+    runningPod(actor);
+    await flush();
+    expect(status()).toBe("creating");
+    expect(actor.getSnapshot().context.pod?.address).toBe("10.0.0.7");
+    actor.send({ type: "route.ready" });
+    expect(status()).toBe("running");
+  });
+
+  it("runs a restored edge stack at once: the edge's replay routes it again", async () => {
+    const resume = {
+      status: "running" as const,
+      nodeName: "n1",
+      nodePublicIp: null,
+      reason: null,
+      updatedAt: 1,
+      acknowledged: true,
+    };
+    const { status } = start({ exposure: edge, resume });
+    await flush();
+    expect(status()).toBe("running");
+  });
+
+  it("runs a gateway stack once its pod runs: its routes were made with its Service", async () => {
+    const { actor, status } = start({ exposure: { ...edge, mode: "gateway" } });
+    await flush();
+    runningPod(actor);
+    await flush();
+    expect(status()).toBe("running");
+  });
+
+  it("fails a stack whose route the Gateway refused, with the Gateway's reason", async () => {
+    const { actor, status } = start({ exposure: { ...edge, mode: "gateway" } });
+    await flush();
+    runningPod(actor);
+    await flush();
+    actor.send({
+      type: "route.refused",
+      reason: "route refused by the Gateway: TLSRoute r: NotAllowedByListeners",
+      at: 3,
+    });
+    expect(status()).toBe("failed");
+    expect(actor.getSnapshot().context.reason).toBe(
+      "route refused by the Gateway: TLSRoute r: NotAllowedByListeners",
+    );
+    expect(actor.getSnapshot().context.updatedAt).toBe(3);
   });
 });
