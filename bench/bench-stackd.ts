@@ -8,7 +8,14 @@ const apiKey = "bench-key";
 /** The headers of every benchmark request to stackd. */
 export const benchHeaders = { "x-api-key": apiKey, "content-type": "application/json" };
 const headers = benchHeaders;
-const body = JSON.stringify({ target_port: 80, pod_spec: benchPodSpec });
+const defaultBody = JSON.stringify({ target_port: 80, pod_spec: benchPodSpec });
+
+/** The fields of a 201's record that the benchmarks read. */
+export interface CreatedStack {
+  stack_id: string;
+  namespace: string;
+  exposure?: { hostname?: string };
+}
 
 export interface BenchStackdOptions {
   label: string;
@@ -22,6 +29,8 @@ export interface BenchStackdOptions {
   /** Environment over the benchmark's (an empty value removes a variable, so stackd's default applies). */
   overrides?: Record<string, string>;
   stderr?: "inherit" | "ignore";
+  /** The body of every `POST /stacks` (default: bench/pod-spec.ts's pod on port 80). */
+  createBody?: string;
   log: (message: string) => void;
 }
 
@@ -36,11 +45,13 @@ export class BenchStackd {
 
   readonly label: string;
   #log: (message: string) => void;
+  readonly #body: string;
 
   constructor(options: BenchStackdOptions) {
     const { portRange, overrides = {} } = options;
     this.label = options.label;
     this.#log = options.log;
+    this.#body = options.createBody ?? defaultBody;
     const port = freePort();
     this.base = `http://127.0.0.1:${port}`;
     const env: Record<string, string | undefined> = {
@@ -94,18 +105,21 @@ export class BenchStackd {
     return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${this.process.pid}/status`, "utf8"))?.[1] ?? 0);
   }
 
-  /** `POST /stacks`; answers the new stack's id and when the request started, or undefined on failure. */
-  async create(): Promise<{ stackId: string; started: number } | undefined> {
+  /**
+   * `POST /stacks`; answers the new stack's id, when the request started and its record (the 201's body),
+   * or undefined on failure.
+   */
+  async create(): Promise<{ stackId: string; started: number; record: CreatedStack } | undefined> {
     const started = performance.now();
-    const response = await fetch(`${this.base}/stacks`, { method: "POST", headers, body });
+    const response = await fetch(`${this.base}/stacks`, { method: "POST", headers, body: this.#body });
     if (response.status !== 201) {
       this.failures += 1;
       if (this.failures <= 5)
         this.#log(`${this.label}: create failed: ${response.status} ${await response.text()}`);
       return undefined;
     }
-    const { stack_id: stackId } = (await response.json()) as { stack_id: string };
-    return { stackId, started };
+    const record = (await response.json()) as CreatedStack;
+    return { stackId: record.stack_id, started, record };
   }
 
   /** Sequential creates: the POST latency, and the time from its start to `running` on the live stream. */

@@ -71,7 +71,11 @@ async function measure(method: string, count: number, run: (entries: MapEntry[])
 
 /** Programmer rounds: started and past its first replay (one warm-up route) before the burst is set. */
 async function measureProgrammer(maxBatchSize: number) {
-  const row: Row = { method: `EdgeProgrammer (batch 50 ms, max ${maxBatchSize})`, entries: burst, ms: [] };
+  const row: Row = {
+    method: `EdgeProgrammer (default batching, max ${maxBatchSize})`,
+    entries: burst,
+    ms: [],
+  };
   for (let index = 0; index < rounds; index += 1) {
     await api.replaceMap(edge.mapPath, []);
     const routes = new RouteTable();

@@ -51,10 +51,10 @@ export function wildcardCertificate(dir: string, domain = "inst.stackd.test") {
 }
 
 /** A plain TCP "challenge" on `hostname` (a loopback address) that writes `banner` and a newline to each player. */
-export function challengeServer(hostname: string, banner: string) {
+export function challengeServer(hostname: string, banner: string, port = 0) {
   return Bun.listen({
     hostname,
-    port: 0,
+    port,
     socket: {
       open(socket) {
         socket.write(`${banner}\n`);

@@ -11,7 +11,11 @@ export interface EdgeProgrammerOptions {
   /** The map's name in the runtime API: its file path as the configuration names it. */
   mapName: string;
   log: Logger;
-  /** Wait after a change before writing, so that changes go in batches; default 50 ms. */
+  /**
+   * Wait after a change before writing; default 0: a change is written on the next turn of the event
+   * loop, and the changes made while a write is in flight go together in the next one (a fixed wait of
+   * 50 ms was most of a new stack's time to running and of a deleted one's time to unrouted).
+   */
   batchIntervalMs?: number;
   /** Most hostnames written per batch; default 500. A replay writes the whole table at once. */
   maxBatchSize?: number;
@@ -36,8 +40,8 @@ interface InstanceLoop {
 }
 
 /**
- * Keeps every edge HAProxy's map equal to the desired routes, level-based: on a change it waits
- * `batchIntervalMs`, then writes the differences in batches; when idle it checks each HAProxy every
+ * Keeps every edge HAProxy's map equal to the desired routes, level-based: on a change it writes the
+ * differences (after `batchIntervalMs`, if set) in batches; when idle it checks each HAProxy every
  * `verifyIntervalMs` and replays the whole table atomically after a restart or any drift. Failures are
  * logged and retried with backoff; nothing is thrown out of its loop.
  */
@@ -60,7 +64,7 @@ export class EdgeProgrammer {
     this.#routes = options.routes;
     this.#mapName = options.mapName;
     this.#log = options.log.child({ component: "edge-programmer" });
-    this.#batchIntervalMs = options.batchIntervalMs ?? 50;
+    this.#batchIntervalMs = options.batchIntervalMs ?? 0;
     this.#maxBatchSize = options.maxBatchSize ?? 500;
     this.#verifyIntervalMs = options.verifyIntervalMs ?? 5000;
     this.#retryMinMs = options.retryMinMs ?? 100;

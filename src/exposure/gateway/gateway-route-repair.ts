@@ -92,11 +92,16 @@ export class GatewayRouteRepair {
   async #pass(): Promise<number> {
     const { actors, transport, namespace, instance, gateway, logger, mayWrite } = this.#options;
     if (mayWrite() !== null) return 0;
+    // Only the stacks routed before the list is asked for: one that made its routes since is not missing them.
+    const routedBefore = [...actors.stackIds()].filter((stackId) => {
+      const actor = actors.actorOf(stackId);
+      return actor !== undefined && routedStack(actor);
+    });
     const existing = await listGatewayRoutes(transport, namespace, instanceSelector(instance));
     const names = new Set(existing.map((route) => `${route.kind}/${route.metadata.name}`));
     for (const route of existing) this.#judge(route);
     let repaired = 0;
-    for (const stackId of [...actors.stackIds()]) {
+    for (const stackId of routedBefore) {
       const actor = actors.actorOf(stackId);
       if (!actor || !routedStack(actor)) continue;
       const identity = actor.getSnapshot().context;
