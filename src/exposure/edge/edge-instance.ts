@@ -68,8 +68,13 @@ export class EdgeInstance {
     const diff = diffRoutes(desired, this.#applied, maxBatch);
     if (diff.removals.length + diff.upserts.length === 0) return { written: [], remaining: false };
     this.#trusted = false;
-    const deleted = [...diff.removals, ...diff.upserts.map(([hostname]) => hostname)];
-    await this.#api.delMapEntries(this.#map, deleted);
+    // `add map` on a key it holds adds a second entry (the first wins): a changed key goes first. A new
+    // key is not in a map this instance trusts, so a new stack costs one write, not two.
+    const changed = diff.upserts
+      .map(([hostname]) => hostname)
+      .filter((hostname) => this.#applied.has(hostname));
+    const deleted = [...diff.removals, ...changed];
+    if (deleted.length > 0) await this.#api.delMapEntries(this.#map, deleted);
     for (const hostname of deleted) this.#applied.delete(hostname);
     await this.#api.addMapEntries(
       this.#map,

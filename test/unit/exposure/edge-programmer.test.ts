@@ -94,6 +94,23 @@ describe("EdgeProgrammer", () => {
     expect(api.map.get(host(7))).toBe("10.0.0.1/1007");
   });
 
+  it("writes a new hostname with one add, and deletes first only a hostname whose target changed or went", async () => {
+    const api = new FakeRuntimeApi();
+    const { routes } = started([api]);
+    await eventually("the first replay", async () => (api.count("replaceMap") === 1 ? true : undefined));
+    routes.set(host(1), target(1));
+    await eventually("the new route", async () => (api.map.size === 1 ? true : undefined));
+    expect(api.count("delMapEntries")).toBe(0);
+    routes.set(host(1), target(2));
+    await eventually("the moved route", async () =>
+      api.map.get(host(1)) === "10.0.0.1/1002" ? true : undefined,
+    );
+    expect(api.count("delMapEntries")).toBe(1);
+    routes.delete(host(1));
+    await eventually("the route gone", async () => (api.map.size === 0 ? true : undefined));
+    expect(api.count("delMapEntries")).toBe(2);
+  });
+
   it("cuts a burst into batches of maxBatchSize and tells onApplied each batch's hostnames", async () => {
     const api = new FakeRuntimeApi();
     const { routes, programmer } = started([api], { maxBatchSize: 10 });
