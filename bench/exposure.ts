@@ -22,7 +22,7 @@ import { median, round, summarise, timed } from "./stats.ts";
  * 1. BENCH_EXPOSURE_STACKS (10,000) live gateway stacks: every create a 201, every hostname unique,
  *    `GET /stacks` p50 and stackd's RSS per stack; NodePort against gateway memory at the count the range
  *    holds (BENCH_EXPOSURE_SAME_COUNT, 100; RSS of two stackd processes) and, in process, at
- *    BENCH_EXPOSURE_MEMORY_COUNT (10,000; bench/exposure-memory.ts, heap after a full GC).
+ *    BENCH_EXPOSURE_MEMORY_COUNT (10,000; bench/actor-memory.ts, heap after a full GC).
  * 2. Sequential create p50 in gateway and edge modes against floors making the same objects directly:
  *    BENCH_EXPOSURE_ROUNDS (6) rounds of BENCH_EXPOSURE_PER_ROUND (20), the order turning each round.
  * 3. Edge: DELETE → a player's TLS connect gets no banner, and → gone from `show map`, over
@@ -52,8 +52,8 @@ const memoryCounts = [...new Set([sameCount, memoryCount])].join(",");
 const heapPerStack: Record<string, Array<[number, number]>> = {};
 for (const mode of ["nodeport", "gateway"]) {
   log(`heap per stack in process, ${mode}, at ${memoryCounts}`);
-  const child = Bun.spawnSync(["bun", "bench/exposure-memory.ts", mode, memoryCounts], { cwd: repo });
-  if (child.exitCode !== 0) throw new Error(`exposure-memory ${mode}: ${child.stderr.toString()}`);
+  const child = Bun.spawnSync(["bun", "bench/actor-memory.ts", mode, memoryCounts], { cwd: repo });
+  if (child.exitCode !== 0) throw new Error(`actor-memory ${mode}: ${child.stderr.toString()}`);
   heapPerStack[mode] = JSON.parse(child.stdout.toString()).rows;
 }
 
