@@ -3,6 +3,7 @@ import type { HostPortExposure } from "../exposure/host-port-exposure.ts";
 import type { Logger } from "../log/logger.ts";
 import type { PortAllocator } from "../ports/port-allocator.ts";
 import type { StackActors } from "../stacks/stack-actors.ts";
+import { leasesOf } from "../stacks/stack-record.ts";
 import { type NodeLookup, podStateOf, stackFromService } from "./cluster-records.ts";
 
 export interface StackAdoptionParts {
@@ -34,7 +35,9 @@ export function stackAdoption({
     if (!stack || actors.finishedRecently(stack.stack_id)) return false;
     ports.adopt(
       stack.stack_id,
-      (stack.ports ?? []).map((port) => port.node_port).filter((port) => port > 0),
+      leasesOf([stack])
+        .map((lease) => lease.port)
+        .filter((port) => port > 0),
     );
     hostPorts?.adoptStacks([stack]);
     actors.restore([stack], [stack]);

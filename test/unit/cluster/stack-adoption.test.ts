@@ -47,4 +47,19 @@ describe("stackAdoption", () => {
     expect(restored).toEqual([]);
     expect(adopted).toEqual([]);
   });
+
+  it("leases no NodePort for a stack reached through the edge, and keeps its hostname", () => {
+    const { adopt, restored, adopted } = adoption();
+    const exposure = {
+      mode: "gateway" as const,
+      hostname: "abcdefghijklm.inst.example.org",
+      public_port: 443,
+    };
+    const identity = { ...clusterIdentity(stackId), exposure };
+    expect(adopt(stackService(identity, [443], "stackd"), undefined)).toBe(true);
+    expect(adopted).toEqual([{ stackId, ports: [] }]);
+    expect(restored[0]?.exposure).toEqual(exposure);
+    expect(restored[0]?.node_public_ip).toBe("abcdefghijklm.inst.example.org");
+    expect(restored[0]?.ports[0]?.node_port).toBe(443);
+  });
 });
