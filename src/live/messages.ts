@@ -14,7 +14,7 @@ function changeMessage<R extends typeof StackRecord | typeof StackSummaryRecord>
   });
 }
 
-/** The live stream's messages, defined once; the README documents them from here. */
+/** The live stream's messages, defined once; docs/live-view.md documents them from here. */
 export const LiveMessage = {
   /** First message without `since` (and after a resync): every current stack; `seq` is the last change included. */
   snapshot: Type.Object({

@@ -44,7 +44,7 @@ export const affinityFields: Allowlist = {
   podAntiAffinity: refused(otherTenants),
 };
 
-/** The affinity tables, with where they apply, for the README. */
+/** The affinity tables, with where they apply, for docs/allowlist.md. */
 export const affinityKinds: readonly AllowlistKind[] = [
   { path: "spec.affinity", fields: affinityFields },
   { path: "spec.affinity.nodeAffinity", fields: nodeAffinityFields },

@@ -172,7 +172,7 @@ function containerReader(isInit: boolean): FieldReader {
 export const readContainer = containerReader(false);
 export const readInitContainer = containerReader(true);
 
-/** The container tables, with where they apply, for the README. */
+/** The container tables, with where they apply, for docs/allowlist.md. */
 export const containerKinds: readonly AllowlistKind[] = [
   { path: "spec.containers[]", fields: containerFields },
   {

@@ -88,7 +88,7 @@ export const readEnv = listOf(readEnvVar, envCap);
 /** A container's `envFrom`: ConfigMaps only, when the operator allows them. */
 export const readEnvFromList = listOf(readEnvFrom, { ...envCap, noun: "sources" });
 
-/** The env tables, with where they apply, for the README. */
+/** The env tables, with where they apply, for docs/allowlist.md. */
 export const envKinds: readonly AllowlistKind[] = [
   { path: "spec.containers[].env[]", fields: envVarFields },
   { path: "spec.containers[].env[].valueFrom", fields: valueFromFields },

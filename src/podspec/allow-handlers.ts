@@ -119,7 +119,7 @@ const lifecycleFields: Allowlist = {
 
 export const readLifecycle = objectOf(lifecycleFields);
 
-/** The handler tables, with where they apply, for the README. */
+/** The handler tables, with where they apply, for docs/allowlist.md. */
 export const handlerKinds: readonly AllowlistKind[] = [
   { path: "spec.containers[].livenessProbe (and readinessProbe, startupProbe)", fields: probeFields },
   { path: "spec.containers[].lifecycle", fields: lifecycleFields },

@@ -199,7 +199,7 @@ const volumeMountFields: Allowlist = {
 
 export const readVolumeMounts = listOfObjects(volumeMountFields);
 
-/** The volume tables, with where they apply, for the README. */
+/** The volume tables, with where they apply, for docs/allowlist.md. */
 export const volumeKinds: readonly AllowlistKind[] = [
   { path: "spec.volumes[]", fields: volumeFields },
   { path: "spec.volumes[].emptyDir", fields: emptyDirFields },

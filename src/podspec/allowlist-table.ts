@@ -7,7 +7,7 @@ import { documentFields, podSpecFields, pullSecretFields } from "./allow-pod-spe
 import { volumeKinds } from "./allow-volume.ts";
 import type { AllowlistKind, FieldRule } from "./allowlist.ts";
 
-/** Every kind of object the allowlist walks, in the order the README lists them. */
+/** Every kind of object the allowlist walks, in the order docs/allowlist.md lists them. */
 export const allowlistKinds: readonly AllowlistKind[] = [
   { path: "the document", fields: documentFields },
   { path: "metadata", fields: metadataFields },

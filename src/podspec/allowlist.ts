@@ -16,7 +16,7 @@ export type FieldReader = (value: JsonValue, path: string, context: WalkContext)
 
 export interface FieldRule {
   verdict: Verdict;
-  /** One line: why stackd treats the field this way (rendered into the README's allowlist). */
+  /** One line: why stackd treats the field this way (rendered into docs/allowlist.md). */
   reason: string;
   /** Absent for a field that is always refused with the generic message. */
   read?: FieldReader;
@@ -27,7 +27,7 @@ export interface FieldRule {
 /** The fields of one kind of object that stackd lets through; any other key is refused. */
 export type Allowlist = Readonly<Record<string, FieldRule>>;
 
-/** One kind of object for the README: where it appears and its allowlist (`except`: list only what differs from it). */
+/** One kind of object for docs/allowlist.md: where it appears and its allowlist (`except`: list only what differs from it). */
 export interface AllowlistKind {
   path: string;
   fields: Allowlist;
