@@ -23,6 +23,7 @@ import { startingResponse } from "./listen.ts";
 import { liveRoutes } from "./live.routes.ts";
 import { metricsRoutes } from "./metrics.routes.ts";
 import { ErrorBody, liveMessageComponents } from "./model.ts";
+import { openapiUiPublicPaths, openapiUiRoutes, openapiUiScript, openapiUiStyle } from "./openapi-ui.ts";
 import { readBodyBytes } from "./read-body.ts";
 import { leaderRoutes } from "./served-by.ts";
 import { type StackQueries, stackRoutes } from "./stacks.routes.ts";
@@ -68,7 +69,14 @@ export interface AppOptions {
 }
 
 /** Paths that hold no data and so need no key: the dashboard (it asks for the key), the API description, probes. */
-const publicPaths = new Set([...dashboardPublicPaths, "/openapi", "/openapi/json", "/livez", "/readyz"]);
+const publicPaths = new Set([
+  ...dashboardPublicPaths,
+  ...openapiUiPublicPaths,
+  "/openapi",
+  "/openapi/json",
+  "/livez",
+  "/readyz",
+]);
 
 const pathOf = (request: Request) => new URL(request.url).pathname.replace(/\/$/, "");
 
@@ -196,6 +204,9 @@ export function createApp(options: AppOptions) {
     .use(
       openapi({
         path: "/openapi",
+        provider: "swagger-ui",
+        // The UI comes from stackd itself, never a CDN: the page works offline and its version is pinned.
+        swagger: { cdn: openapiUiScript, theme: openapiUiStyle, validatorUrl: "none" },
         documentation: {
           info: { title: "stackd", version: "1.1.0", description: apiDescription },
           tags: [
@@ -222,6 +233,7 @@ export function createApp(options: AppOptions) {
         ...(options.leadership ? { leadership: options.leadership } : {}),
       }),
     )
+    .use(openapiUiRoutes())
     .use(dashboardRoutes())
     .use(stackRoutes(options))
     .use(options.ttl ? extendRoutes({ ttl: options.ttl, maxBodyBytes: options.maxBodyBytes }) : new Elysia())
