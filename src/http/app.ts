@@ -25,6 +25,7 @@ import { metricsRoutes } from "./metrics.routes.ts";
 import { ErrorBody, liveMessageComponents } from "./model.ts";
 import { openapiUiPublicPaths, openapiUiRoutes, openapiUiScript, openapiUiStyle } from "./openapi-ui.ts";
 import { readBodyBytes } from "./read-body.ts";
+import { withRequestId } from "./request-id.ts";
 import { leaderRoutes } from "./served-by.ts";
 import { type StackQueries, stackRoutes } from "./stacks.routes.ts";
 
@@ -186,6 +187,8 @@ export function createApp(options: AppOptions) {
     return answer ? access.refused(request, answer) : undefined;
   };
   const app = new Elysia()
+    // Around everything below, so that the id is on every log line and every answer, early refusals too.
+    .wrap((handle) => withRequestId(handle as never))
     .onRequest(({ request }) => {
       access.start(request);
       if (options.starting?.() && pathOf(request) !== "/livez")
