@@ -1,10 +1,19 @@
 import { startReadingInstanceLists } from "./cluster/instance-lists.ts";
+import { commandLineAnswer } from "./command-line.ts";
 import { ConfigError, loadConfig } from "./config/config.ts";
 import { HostPortPodSecurityError } from "./exposure/host-port-pod-security.ts";
 import { type HeldAddress, holdAddress } from "./http/listen.ts";
 import { type KubeClient, kubeClientFromConfig } from "./kube/client.ts";
 import { KubeConfigError } from "./kube/kubeconfig.ts";
 import { createLogger } from "./log/logger.ts";
+
+// --help and --version answer before anything is read or started: no configuration, no cluster.
+const answer = commandLineAnswer(process.argv.slice(2));
+if (answer) {
+  process.stdout.write(answer.stdout);
+  process.stderr.write(answer.stderr);
+  process.exit(answer.exitCode);
+}
 
 const bootLogger = createLogger();
 

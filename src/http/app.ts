@@ -23,7 +23,9 @@ import { startingResponse } from "./listen.ts";
 import { liveRoutes } from "./live.routes.ts";
 import { metricsRoutes } from "./metrics.routes.ts";
 import { ErrorBody, liveMessageComponents } from "./model.ts";
+import { openapiUiPublicPaths, openapiUiRoutes, openapiUiScript, openapiUiStyle } from "./openapi-ui.ts";
 import { readBodyBytes } from "./read-body.ts";
+import { withRequestId } from "./request-id.ts";
 import { leaderRoutes } from "./served-by.ts";
 import { type StackQueries, stackRoutes } from "./stacks.routes.ts";
 
@@ -68,7 +70,14 @@ export interface AppOptions {
 }
 
 /** Paths that hold no data and so need no key: the dashboard (it asks for the key), the API description, probes. */
-const publicPaths = new Set([...dashboardPublicPaths, "/openapi", "/openapi/json", "/livez", "/readyz"]);
+const publicPaths = new Set([
+  ...dashboardPublicPaths,
+  ...openapiUiPublicPaths,
+  "/openapi",
+  "/openapi/json",
+  "/livez",
+  "/readyz",
+]);
 
 const pathOf = (request: Request) => new URL(request.url).pathname.replace(/\/$/, "");
 
@@ -178,6 +187,8 @@ export function createApp(options: AppOptions) {
     return answer ? access.refused(request, answer) : undefined;
   };
   const app = new Elysia()
+    // Around everything below, so that the id is on every log line and every answer, early refusals too.
+    .wrap((handle) => withRequestId(handle as never))
     .onRequest(({ request }) => {
       access.start(request);
       if (options.starting?.() && pathOf(request) !== "/livez")
@@ -196,6 +207,9 @@ export function createApp(options: AppOptions) {
     .use(
       openapi({
         path: "/openapi",
+        provider: "swagger-ui",
+        // The UI comes from stackd itself, never a CDN: the page works offline and its version is pinned.
+        swagger: { cdn: openapiUiScript, theme: openapiUiStyle, validatorUrl: "none" },
         documentation: {
           info: { title: "stackd", version: "1.1.0", description: apiDescription },
           tags: [
@@ -222,6 +236,7 @@ export function createApp(options: AppOptions) {
         ...(options.leadership ? { leadership: options.leadership } : {}),
       }),
     )
+    .use(openapiUiRoutes())
     .use(dashboardRoutes())
     .use(stackRoutes(options))
     .use(options.ttl ? extendRoutes({ ttl: options.ttl, maxBodyBytes: options.maxBodyBytes }) : new Elysia())

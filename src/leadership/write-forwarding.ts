@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { currentRequestId, requestIdHeader } from "../http/request-id.ts";
 import type { Logger } from "../log/logger.ts";
 import { type ForwardingSignatures, forwardedHeader, forwardingHeaders } from "./forwarding-signature.ts";
 
@@ -160,6 +161,10 @@ export function createWriteForwarder(options: WriteForwardingOptions) {
     );
     if (!signed) return retryable("this replica has not read the leader's Lease yet, retry");
     const headers = forwardedHeaders(request);
+    // The id this replica answers with (the client's, or the one made for it), so the leader logs it too.
+    // Not signed: any client may set it anyway.
+    const requestId = currentRequestId();
+    if (requestId) headers.set(requestIdHeader, requestId);
     signed.forEach((value, name) => {
       headers.set(name, value);
     });

@@ -1,3 +1,5 @@
+import { contextLogFields } from "./log-context.ts";
+
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
 export type LogFields = Record<string, unknown>;
@@ -40,7 +42,13 @@ export function createLogger(options: LoggerOptions = {}): Logger {
 
   const emit = (level: LogLevel, message: string, fields?: LogFields) => {
     if (levelRank[level] < threshold) return;
-    const record: LogFields = { time: new Date().toISOString(), level, msg: message, ...bindings };
+    const record: LogFields = {
+      time: new Date().toISOString(),
+      level,
+      msg: message,
+      ...bindings,
+      ...contextLogFields(),
+    };
     for (const [key, value] of Object.entries(fields ?? {})) record[key] = serialiseValue(value);
     write(JSON.stringify(record));
   };

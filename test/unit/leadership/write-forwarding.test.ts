@@ -7,6 +7,7 @@ import {
   stackIdPattern,
 } from "../../../src/leadership/forwarding-signature.ts";
 import { createWriteForwarder } from "../../../src/leadership/write-forwarding.ts";
+import { withLogFields } from "../../../src/log/log-context.ts";
 import { silentLogger } from "../../../src/log/logger.ts";
 
 interface Sent {
@@ -271,5 +272,14 @@ describe("a write forwarded to a leader that stops answering (frozen)", () => {
     expect(answer?.headers.get("retry-after")).toBe("1");
     expect(performance.now() - started).toBeLessThan(1_000);
     expect(lookups[0]?.withinMs).toBeLessThanOrEqual(300);
+  });
+});
+
+describe("a forwarded write's request id", () => {
+  it("goes to the leader as the id this replica answers with", async () => {
+    const { forward, sent } = forwarder();
+    await withLogFields({ requestId: "made-here" }, () => forward(post({ "x-request-id": "bad id" })));
+    expect(sent[0]?.headers.get("x-request-id")).toBe("made-here");
+    expect(verifiedAtLeader(sent[0] as Sent).verdict).toBe("forwarded");
   });
 });

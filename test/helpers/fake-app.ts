@@ -1,0 +1,28 @@
+import { type AppOptions, createApp } from "../../src/http/app.ts";
+import { silentLogger } from "../../src/log/logger.ts";
+import type { StackRecord } from "../../src/stacks/stack-record.ts";
+
+export const fakeAppKey = "fake-app-key";
+
+/** The HTTP app over fake stack commands and queries (no cluster, no store); `overrides` replace options. */
+export function fakeStackApp(overrides: Partial<AppOptions> = {}) {
+  return createApp({
+    commands: {
+      async create(request) {
+        return { stack_id: request.stackId ?? "stack-aaaaaaaaaaaaaaaa" } as StackRecord;
+      },
+      async delete() {},
+    },
+    queries: {
+      get: () => undefined,
+      getJson: () => undefined,
+      list: () => new TextEncoder().encode('{"stacks":[]}'),
+      stats: () => ({}) as never,
+    },
+    logger: silentLogger,
+    apiKeyEnabled: true,
+    apiKey: fakeAppKey,
+    maxBodyBytes: 1_048_576,
+    ...overrides,
+  });
+}
