@@ -77,7 +77,8 @@ const apiDescription = `The REST API of container-provisioner-k8s (v1.1), served
 \`target_port\` (several ports, UDP), owner \`labels\`, per-stack \`env\` (returned only with \`include=env\`),
 filters and paging, batch delete, TTL extend, plus stackd's live stream.
 
-Authenticate with the \`X-API-KEY\` header or the \`api_key\` query parameter.
+Authenticate with the \`X-API-KEY\` header or the \`api_key\` query parameter (a URL may be logged by a proxy:
+prefer the header). A browser's WebSocket offers the subprotocols \`stackd.v1\` and \`stackd.key.<the key in base64url>\`.
 
 The WebSocket \`/ws/stacks\` (query: \`stack_id\`, \`since\`, \`fields\`, \`api_key\`) sends JSON messages whose schemas are the
 components LiveSnapshotMessage, LiveChangeMessage, LiveResyncMessage and LiveHeartbeatMessage; with
