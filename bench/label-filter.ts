@@ -1,4 +1,5 @@
 import { createApp } from "../src/http/app.ts";
+import { KeyRing } from "../src/keys/key-ring.ts";
 import { silentLogger } from "../src/log/logger.ts";
 import { sanitizePodSpec } from "../src/podspec/sanitize-pod-spec.ts";
 import { StackReads } from "../src/stacks/stack-reads.ts";
@@ -59,8 +60,7 @@ const app = createApp({
   commands: {} as never,
   queries: reads,
   logger: silentLogger,
-  apiKeyEnabled: true,
-  apiKey: key,
+  keys: new KeyRing([{ name: "default", key: key }]),
   maxBodyBytes: 1_048_576,
 });
 

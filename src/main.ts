@@ -3,6 +3,7 @@ import { commandLineAnswer } from "./command-line.ts";
 import { ConfigError, loadConfig } from "./config/config.ts";
 import { HostPortPodSecurityError } from "./exposure/host-port-pod-security.ts";
 import { type HeldAddress, holdAddress } from "./http/listen.ts";
+import { type ApiKeys, openApiKeys } from "./keys/api-keys.ts";
 import { type KubeClient, kubeClientFromConfig } from "./kube/client.ts";
 import { KubeConfigError } from "./kube/kubeconfig.ts";
 import { createLogger } from "./log/logger.ts";
@@ -29,6 +30,17 @@ try {
 }
 
 const logger = createLogger({ level: config.logLevel });
+
+let apiKeys: ApiKeys | null;
+try {
+  apiKeys = openApiKeys(config, logger);
+} catch (error) {
+  if (error instanceof ConfigError) {
+    logger.error("invalid configuration", { variable: error.variable, error: error.message });
+    process.exit(2);
+  }
+  throw error;
+}
 // Imported only when asked for: it is a sixth of the start's imports.
 const inspector = config.inspectUrl
   ? (await import("@statelyai/inspect")).createWebSocketInspector({ url: config.inspectUrl })
@@ -81,6 +93,7 @@ const { createStackd } = await import("./stackd.ts");
 const stackd = await createStackd(config, {
   logger,
   kube,
+  apiKeys,
   heldAddress: held,
   ...(instanceLists ? { instanceLists } : {}),
   onLeadershipLost: () => {

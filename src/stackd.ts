@@ -9,6 +9,7 @@ import { checkExposureReady } from "./exposure/exposure-startup.ts";
 import { httpServer } from "./http/http-server.ts";
 import type { HeldAddress } from "./http/listen.ts";
 import type { InspectionObserver } from "./inspection.ts";
+import { type ApiKeys, openApiKeys } from "./keys/api-keys.ts";
 import { type KubeClient, kubeClientFromConfig } from "./kube/client.ts";
 import { fencedClient, instanceLease } from "./leadership/instance-lease.ts";
 import { leadershipStatus } from "./leadership/leadership-role.ts";
@@ -30,6 +31,8 @@ export interface StackdDependencies {
    */
   heldAddress?: HeldAddress;
   inspect?: InspectionObserver;
+  /** The API's keys, already read (main reads them first, to fail early); otherwise read here. */
+  apiKeys?: ApiKeys | null;
   /**
    * This process lost its Lease (a renew found another holder, or a replica's renew deadline passed) and
    * has stopped acting. The process should exit (a new one starts afresh); by default only the log says so.
@@ -44,6 +47,8 @@ export interface StackdDependencies {
  */
 export async function createStackd(config: Config, dependencies: StackdDependencies) {
   const { logger, inspect } = dependencies;
+  // First: a key file that cannot be read stops the start before anything else is taken.
+  const apiKeys = dependencies.apiKeys === undefined ? openApiKeys(config, logger) : dependencies.apiKeys;
   const replicated = config.leaderElection.enabled;
   const given = dependencies.kube ?? kubeClientFromConfig(config);
   const kube = fencedClient(given, () => elector.fenceReason());
@@ -104,7 +109,8 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
   let started = false;
   const starting = () => !started;
   const { metrics } = observability;
-  const app = stackdApp({ config, core, elector, metrics, logger, leadership, isActing, starting });
+  const keys = apiKeys?.ring ?? null;
+  const app = stackdApp({ config, core, elector, metrics, logger, keys, leadership, isActing, starting });
   const server = httpServer(app, {
     hostname: config.http.hostname,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
@@ -136,6 +142,7 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
     /** Stops accepting requests, waits for in-flight ones (up to the shutdown timeout), stops watches and actors. */
     async stop(): Promise<void> {
       await server.stop();
+      apiKeys?.stop();
       role.stop();
       await core.exposureKeeper?.stop();
       await elector.stop();

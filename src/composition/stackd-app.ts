@@ -1,5 +1,6 @@
 import type { Config } from "../config/config.ts";
 import { createApp } from "../http/app.ts";
+import type { KeyRing } from "../keys/key-ring.ts";
 import type { LeadershipStatus } from "../leadership/leadership-role.ts";
 import type { LeaseElector } from "../leadership/lease-elector.ts";
 import { replicaForwarding } from "../leadership/replica-forwarding.ts";
@@ -15,6 +16,8 @@ export interface StackdAppParts {
   elector: LeaseElector;
   metrics: Metrics;
   logger: Logger;
+  /** The keys the API accepts; null when auth is off. */
+  keys: KeyRing | null;
   leadership: () => LeadershipStatus;
   isActing: () => boolean;
   /** True until the start is done: the app answers 503 meanwhile. */
@@ -28,6 +31,7 @@ export function stackdApp({
   elector,
   metrics,
   logger,
+  keys,
   leadership,
   isActing,
   starting,
@@ -40,8 +44,7 @@ export function stackdApp({
     batchDeletes: core.batchDeletes,
     stackEnv: (stackId) => core.sync.stackEnv(stackId),
     logger,
-    apiKeyEnabled: config.apiKeyEnabled,
-    apiKey: config.apiKey,
+    keys,
     maxBodyBytes: config.maxBodyBytes,
     podPolicy: {
       ...defaultPodPolicy,

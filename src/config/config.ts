@@ -30,6 +30,9 @@ export const ConfigSchema = Type.Object({
   http: Type.Object({ hostname: Type.String(), port: Type.Integer({ minimum: 0, maximum: 65535 }) }),
   apiKeyEnabled: Type.Boolean(),
   apiKey: Type.String(),
+  /** API_KEYS_FILE: `name key` lines, re-read every `apiKeysReloadMs` (src/keys/). */
+  apiKeysFile: Type.Optional(Type.String({ minLength: 1 })),
+  apiKeysReloadMs: Type.Integer({ minimum: 1 }),
   namespace: Type.String({ minLength: 1 }),
   stackTtlMs: Type.Integer({ minimum: 1 }),
   /** The limits of `POST /stacks/{id}/extend`; null is no limit. */
@@ -163,19 +166,32 @@ function inspectUrl(env: Env): { inspectUrl?: string } {
   return { inspectUrl: text };
 }
 
+/** API_KEY_ENABLED, API_KEY and API_KEYS_FILE: with auth on, at least one of the two keys' sources. */
+function apiKeys(env: Env): Pick<Config, "apiKeyEnabled" | "apiKey" | "apiKeysFile" | "apiKeysReloadMs"> {
+  const apiKeyEnabled = boolean(env, "API_KEY_ENABLED", true);
+  const apiKey = read(env, "API_KEY", "");
+  const apiKeysFile = read(env, "API_KEYS_FILE", "");
+  if (apiKeyEnabled && apiKey === "" && apiKeysFile === "")
+    throw new ConfigError(
+      "API_KEY",
+      "is required while API_KEY_ENABLED is true, unless API_KEYS_FILE is set (set API_KEY_ENABLED=false to turn auth off)",
+    );
+  if (!apiKeyEnabled && apiKeysFile !== "")
+    throw new ConfigError("API_KEYS_FILE", "is set while API_KEY_ENABLED is false: unset one of them");
+  return {
+    apiKeyEnabled,
+    apiKey,
+    ...(apiKeysFile === "" ? {} : { apiKeysFile }),
+    apiKeysReloadMs: duration(env, "API_KEYS_RELOAD_INTERVAL", "5s"),
+  };
+}
+
 /**
  * Reads and validates the configuration once, from the environment (Bun has already merged `.env`
  * into it, without overriding real variables). Names and defaults are the reference service's.
  */
 export function loadConfig(env: Env): Config {
-  const apiKeyEnabled = boolean(env, "API_KEY_ENABLED", true);
-  const apiKey = read(env, "API_KEY", "");
-  if (apiKeyEnabled && apiKey === "") {
-    throw new ConfigError(
-      "API_KEY",
-      "is required while API_KEY_ENABLED is true (set API_KEY_ENABLED=false to turn auth off)",
-    );
-  }
+  const keys = apiKeys(env);
   const nodePortMin = integer(env, "STACK_NODEPORT_MIN", 31001, 1, 65535);
   const nodePortMax = integer(env, "STACK_NODEPORT_MAX", 32767, 1, 65535);
   if (nodePortMax < nodePortMin) {
@@ -198,8 +214,7 @@ export function loadConfig(env: Env): Config {
   const config: Config = {
     instance,
     http,
-    apiKeyEnabled,
-    apiKey,
+    ...keys,
     namespace,
     stackTtlMs,
     lifetime: lifetimeLimits(env, stackTtlMs),

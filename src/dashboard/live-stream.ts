@@ -1,4 +1,5 @@
 import type { StackSummary } from "./format.ts";
+import { keyProtocols } from "./key-protocol.ts";
 
 /** The stream's messages as the dashboard reads them (`fields=summary`: records without `pod_spec`). */
 export type LiveMessage =
@@ -40,8 +41,10 @@ export function followLiveStream(apiKey: string, handlers: LiveStreamHandlers): 
   const connect = () => {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     const since = lastSeq === null ? "" : `&since=${lastSeq}`;
+    // The key travels as a subprotocol header, never in the URL (which proxies log).
     const socket = new WebSocket(
-      `${scheme}://${location.host}/ws/stacks?fields=summary&snapshot_slice=${snapshotSliceSize}&api_key=${encodeURIComponent(apiKey)}${since}`,
+      `${scheme}://${location.host}/ws/stacks?fields=summary&snapshot_slice=${snapshotSliceSize}${since}`,
+      keyProtocols(apiKey),
     );
     socket.onopen = () => handlers.onConnection("live");
     socket.onclose = () => {

@@ -4,6 +4,7 @@ import type { OpenAPIV3 } from "openapi-types";
 import type { Registry } from "prom-client";
 import { AppError, invalidRequest, unauthorized } from "../errors/app-error.ts";
 import type { BatchDeleteJobs } from "../jobs/batch-deletes.ts";
+import type { KeyRing } from "../keys/key-ring.ts";
 import { type ForwardingSignatures, forwardingHeaders } from "../leadership/forwarding-signature.ts";
 import type { LeadershipStatus } from "../leadership/leadership-role.ts";
 import type { ChangeFeed } from "../live/change-feed.ts";
@@ -13,7 +14,7 @@ import type { ReadinessCheck } from "../stacks/readiness.ts";
 import type { StackCommands } from "../stacks/stack-service.ts";
 import type { TtlCommands } from "../stacks/ttl-extensions.ts";
 import { createAccessLog } from "./access-log.ts";
-import { createApiKeyCheck, presentedApiKey } from "./auth.ts";
+import { presentedApiKey } from "./auth.ts";
 import { batchDeleteRoutes } from "./batch-delete.routes.ts";
 import { dashboardPublicPaths, dashboardRoutes } from "./dashboard.routes.ts";
 import { errorResponse, renderError } from "./errors.ts";
@@ -35,8 +36,8 @@ export interface AppOptions {
   /** The per-stack env values of a stack's Pod, for `GET /stacks/{id}?include=env`. */
   stackEnv?: (stackId: string) => Record<string, string> | null;
   logger: Logger;
-  apiKeyEnabled: boolean;
-  apiKey: string;
+  /** The keys the API accepts; null turns auth off (API_KEY_ENABLED=false). */
+  keys: KeyRing | null;
   maxBodyBytes: number;
   podPolicy?: PodPolicy;
   /** `POST /stacks/{id}/extend`; route tests without it leave it out. */
@@ -85,7 +86,8 @@ const apiDescription = `The REST API of container-provisioner-k8s (v1.1), served
 \`target_port\` (several ports, UDP), owner \`labels\`, per-stack \`env\` (returned only with \`include=env\`),
 filters and paging, batch delete, TTL extend, plus stackd's live stream.
 
-Authenticate with the \`X-API-KEY\` header or the \`api_key\` query parameter.
+Authenticate with the \`X-API-KEY\` header or the \`api_key\` query parameter (a URL may be logged by a proxy:
+prefer the header). A browser's WebSocket offers the subprotocols \`stackd.v1\` and \`stackd.key.<the key in base64url>\`.
 
 The WebSocket \`/ws/stacks\` (query: \`stack_id\`, \`since\`, \`fields\`, \`api_key\`) sends JSON messages whose schemas are the
 components LiveSnapshotMessage, LiveChangeMessage, LiveResyncMessage and LiveHeartbeatMessage; with
@@ -172,7 +174,6 @@ async function refusedForwarding(
 /** The whole HTTP edge: key check, the contract's error bodies, the feature modules and the OpenAPI document. */
 export function createApp(options: AppOptions) {
   const { logger } = options;
-  const keyMatches = createApiKeyCheck(options.apiKey);
   const access = createAccessLog(logger);
   /** Built on the first request, from the routes' own `servedBy` declarations. */
   let servedByLeader: ((method: string, path: string) => boolean) | undefined;
@@ -197,8 +198,10 @@ export function createApp(options: AppOptions) {
     .onRequest(({ request }) => {
       const path = request.method === "GET" ? pathOf(request) : "";
       if (publicPaths.has(path) || (path === "/metrics" && !options.metrics?.requireKey)) return;
-      if (options.apiKeyEnabled && !keyMatches(presentedApiKey(request))) {
-        return access.refused(request, errorResponse(unauthorized(), logger));
+      if (options.keys) {
+        const keyName = options.keys.match(presentedApiKey(request));
+        if (keyName === null) return access.refused(request, errorResponse(unauthorized(), logger));
+        access.authenticated(request, keyName);
       }
       return forwarded(request, pathOf(request));
     })

@@ -5,6 +5,7 @@ import * as createFormSource from "../dashboard/create-form.ts" with { type: "te
 import dashboardBundle from "../dashboard/dashboard.html" with { type: "text" };
 import * as detailsPanelSource from "../dashboard/details-panel.ts" with { type: "text" };
 import * as formatSource from "../dashboard/format.ts" with { type: "text" };
+import * as keyProtocolSource from "../dashboard/key-protocol.ts" with { type: "text" };
 import * as liveStreamSource from "../dashboard/live-stream.ts" with { type: "text" };
 import * as mainSource from "../dashboard/main.ts" with { type: "text" };
 import * as selectionBarSource from "../dashboard/selection-bar.ts" with { type: "text" };
@@ -27,6 +28,7 @@ const moduleSources: Record<string, object> = {
   "create-form.ts": createFormSource,
   "details-panel.ts": detailsPanelSource,
   "format.ts": formatSource,
+  "key-protocol.ts": keyProtocolSource,
   "live-stream.ts": liveStreamSource,
   "main.ts": mainSource,
   "selection-bar.ts": selectionBarSource,

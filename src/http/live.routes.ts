@@ -1,5 +1,6 @@
 import type { ServerWebSocket } from "bun";
 import { Elysia, t } from "elysia";
+import { liveProtocol } from "../dashboard/key-protocol.ts";
 import type { ChangeFeed, FeedSubscription } from "../live/change-feed.ts";
 import { type HeartbeatMessage, slowConsumerCloseCode } from "../live/messages.ts";
 import type { Logger } from "../log/logger.ts";
@@ -42,6 +43,13 @@ export function liveRoutes({
     }),
     // Documented by hand in app.ts: OpenAPI has no WebSocket method.
     detail: { hide: true },
+    // A client that offers subprotocols (the dashboard: the key's and this one) gets this one selected,
+    // so that the key is not echoed back.
+    upgrade({ request, set }) {
+      const offered = request.headers.get("sec-websocket-protocol")?.split(",") ?? [];
+      if (offered.some((protocol) => protocol.trim() === liveProtocol))
+        set.headers["sec-websocket-protocol"] = liveProtocol;
+    },
     sendPings: true,
     idleTimeout: 120,
     open(ws) {

@@ -31,6 +31,15 @@ async function runStackd(env: Record<string, string>): Promise<{ code: number; s
 }
 
 describe("start-up errors", () => {
+  it("exits 2 naming the file when API_KEYS_FILE cannot be read", async () => {
+    const { code, stderr } = await runStackd({ API_KEYS_FILE: join(work, "no-keys"), HOME: work });
+    expect(code).toBe(2);
+    expect(stderr).toContain("invalid configuration");
+    expect(stderr).toContain(
+      `API_KEYS_FILE: ENOENT: no such file or directory, open '${join(work, "no-keys")}'`,
+    );
+  });
+
   it("exits 2 naming the file when K8S_KUBECONFIG does not exist", async () => {
     const { code, stderr } = await runStackd({ K8S_KUBECONFIG: join(work, "missing.yaml"), HOME: work });
     expect(code).toBe(2);

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from "bun:test";
 import { nodePortExposure } from "../../../src/exposure/exposure-leases.ts";
 import { createApp } from "../../../src/http/app.ts";
+import { KeyRing } from "../../../src/keys/key-ring.ts";
 import type { KubeClient } from "../../../src/kube/client.ts";
 import { clientSummary, toKubeApiError } from "../../../src/kube/errors.ts";
 import { KubeTransport } from "../../../src/kube/transport.ts";
@@ -63,8 +64,7 @@ function appAgainst(server: string) {
     commands: service,
     queries: reads,
     logger: silentLogger,
-    apiKeyEnabled: true,
-    apiKey: testApiKey,
+    keys: new KeyRing([{ name: "default", key: testApiKey }]),
     maxBodyBytes: 1_048_576,
   });
   return async () => {

@@ -119,6 +119,18 @@ describe("loadConfig", () => {
     expect(loadConfig({ API_KEY_ENABLED: "false" }).apiKeyEnabled).toBe(false);
   });
 
+  it("takes API_KEYS_FILE in place of API_KEY, as a path only (the file is read by src/keys)", () => {
+    const config = loadConfig({ API_KEYS_FILE: "/etc/stackd/keys/keys" });
+    expect(config).toMatchObject({ apiKey: "", apiKeysFile: "/etc/stackd/keys/keys", apiKeysReloadMs: 5000 });
+    expect(loadConfig({ ...base, API_KEYS_RELOAD_INTERVAL: "500ms" }).apiKeysReloadMs).toBe(500);
+  });
+
+  it("refuses API_KEYS_FILE while auth is off, rather than ignore the keys", () => {
+    const error = errorOf({ API_KEY_ENABLED: "false", API_KEYS_FILE: "/keys" });
+    expect(error.variable).toBe("API_KEYS_FILE");
+    expect(error.message).toContain("API_KEY_ENABLED is false");
+  });
+
   it.each([
     ["STACK_TTL", "2 hours", "invalid duration"],
     ["STACK_TTL", "0", "positive duration"],

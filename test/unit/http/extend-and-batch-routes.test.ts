@@ -2,6 +2,7 @@ import { describe, expect, it } from "bun:test";
 import { AppError, stackNotFound } from "../../../src/errors/app-error.ts";
 import { createApp } from "../../../src/http/app.ts";
 import type { BatchDeleteJob } from "../../../src/jobs/batch-delete-job.ts";
+import { KeyRing } from "../../../src/keys/key-ring.ts";
 import { silentLogger } from "../../../src/log/logger.ts";
 import type { StackRecord } from "../../../src/stacks/stack-record.ts";
 import { appCaller } from "../../helpers/app-calls.ts";
@@ -56,8 +57,7 @@ function fakeApp() {
       get: (jobId) => (jobId === job.job_id ? job : undefined),
     },
     logger: silentLogger,
-    apiKeyEnabled: true,
-    apiKey: key,
+    keys: new KeyRing([{ name: "default", key: key }]),
     maxBodyBytes: 1_048_576,
   });
   const call = appCaller(app, key);

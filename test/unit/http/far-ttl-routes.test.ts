@@ -2,6 +2,7 @@ import { describe, expect, it } from "bun:test";
 import type { PodFacts } from "../../../machines/stack.types.ts";
 import { nodePortExposure } from "../../../src/exposure/exposure-leases.ts";
 import { createApp } from "../../../src/http/app.ts";
+import { KeyRing } from "../../../src/keys/key-ring.ts";
 import { silentLogger } from "../../../src/log/logger.ts";
 import { PortAllocator } from "../../../src/ports/port-allocator.ts";
 import { provideStackEffects } from "../../../src/stacks/provided-stack-machine.ts";
@@ -83,8 +84,7 @@ function app(stackTtlMs = 2 * hour) {
     queries: reads,
     ttl,
     logger: silentLogger,
-    apiKeyEnabled: true,
-    apiKey: key,
+    keys: new KeyRing([{ name: "default", key: key }]),
     maxBodyBytes: 1_048_576,
   });
   const call = appCaller(http, key);

@@ -2,6 +2,7 @@ import { describe, expect, it } from "bun:test";
 import { createApp } from "../../../src/http/app.ts";
 import { leaderRoutes } from "../../../src/http/served-by.ts";
 import type { BatchDeleteJobs } from "../../../src/jobs/batch-deletes.ts";
+import { KeyRing } from "../../../src/keys/key-ring.ts";
 import {
   ForwardingSignatures,
   forwardedAtHeader,
@@ -54,8 +55,7 @@ function fakeApp(options: { replica?: boolean; leads?: boolean } = {}) {
     ttl: { extend: async (stackId: string) => ({ stack_id: stackId }) as StackRecord } as TtlCommands,
     batchDeletes: { submit: () => "job-1", get: () => undefined } as unknown as BatchDeleteJobs,
     logger: silentLogger,
-    apiKeyEnabled: true,
-    apiKey: key,
+    keys: new KeyRing([{ name: "default", key: key }]),
     maxBodyBytes: 1_048_576,
     ...(options.replica
       ? {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "bun:test";
 import { stackNotFound } from "../../../src/errors/app-error.ts";
 import { createApp } from "../../../src/http/app.ts";
+import { KeyRing } from "../../../src/keys/key-ring.ts";
 import { silentLogger } from "../../../src/log/logger.ts";
 import type { StackFilter, StackPage } from "../../../src/stacks/stack-filter.ts";
 import type { StackRecord } from "../../../src/stacks/stack-record.ts";
@@ -66,8 +67,7 @@ function fakeApp(options: { apiKeyEnabled?: boolean; maxBodyBytes?: number; star
     },
     stackEnv: (stackId) => (stackId === record.stack_id ? { FLAG: "flag{per-stack}" } : null),
     logger: silentLogger,
-    apiKeyEnabled: options.apiKeyEnabled ?? true,
-    apiKey: key,
+    keys: options.apiKeyEnabled === false ? null : new KeyRing([{ name: "default", key }]),
     maxBodyBytes: options.maxBodyBytes ?? 1_048_576,
     ...(options.starting ? { starting: options.starting } : {}),
   });
