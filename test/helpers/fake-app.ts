@@ -1,4 +1,5 @@
 import { type AppOptions, createApp } from "../../src/http/app.ts";
+import { KeyRing } from "../../src/keys/key-ring.ts";
 import { silentLogger } from "../../src/log/logger.ts";
 import type { StackRecord } from "../../src/stacks/stack-record.ts";
 
@@ -20,8 +21,7 @@ export function fakeStackApp(overrides: Partial<AppOptions> = {}) {
       stats: () => ({}) as never,
     },
     logger: silentLogger,
-    apiKeyEnabled: true,
-    apiKey: fakeAppKey,
+    keys: new KeyRing([{ name: "default", key: fakeAppKey }]),
     maxBodyBytes: 1_048_576,
     ...overrides,
   });
