@@ -1,4 +1,5 @@
 import { startReadingInstanceLists } from "./cluster/instance-lists.ts";
+import { RuntimeClassMissingError } from "./cluster/runtime-class.ts";
 import { commandLineAnswer } from "./command-line.ts";
 import { ConfigError, loadConfig } from "./config/config.ts";
 import { HostPortPodSecurityError } from "./exposure/host-port-pod-security.ts";
@@ -105,7 +106,7 @@ const stackd = await createStackd(config, {
   ...(inspector ? { inspect: inspector.inspect } : {}),
 }).catch((error: unknown) => {
   if (error instanceof KubeConfigError) kubeConfigFailed(error);
-  if (error instanceof HostPortPodSecurityError) {
+  if (error instanceof HostPortPodSecurityError || error instanceof RuntimeClassMissingError) {
     logger.error("invalid configuration", { variable: error.variable, error: error.message });
     process.exit(2);
   }

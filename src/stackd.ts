@@ -1,5 +1,6 @@
 import type { Server } from "bun";
 import { type InstanceLists, startReadingInstanceLists } from "./cluster/instance-lists.ts";
+import { checkRuntimeClass } from "./cluster/runtime-class.ts";
 import { ActingRole, IsolationWhenActing } from "./composition/acting-role.ts";
 import { createObservability } from "./composition/observability.ts";
 import { buildStackCore } from "./composition/stack-core.ts";
@@ -76,14 +77,15 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
       throw error;
     });
   const db = openStackdDatabase(config.dbPath);
-  await checkExposureReady(config.exposure, kube.transport, config.namespace).catch(
-    async (error: unknown) => {
-      db.close();
-      databaseLock.release();
-      await elector.stop();
-      throw error;
-    },
-  );
+  await Promise.all([
+    checkExposureReady(config.exposure, kube.transport, config.namespace),
+    checkRuntimeClass(kube.transport, config.runtimeClassName),
+  ]).catch(async (error: unknown) => {
+    db.close();
+    databaseLock.release();
+    await elector.stop();
+    throw error;
+  });
   await role.prepareNetwork();
   const mayWrite = () => elector.fenceReason();
   const core = buildStackCore({ config, kube, db, logger, observability, inspect, mayWrite, isolation });

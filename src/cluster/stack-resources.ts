@@ -37,9 +37,14 @@ export interface StackPlacement {
   nodeRole: string;
   /** The stackd instance (STACKD_INSTANCE) that owns the objects. */
   instance: string;
+  /** STACK_RUNTIME_CLASS: the RuntimeClass every stack Pod runs under; null leaves the node's default. */
+  runtimeClassName?: string | null;
 }
 
-/** The stack's Pod: the sanitised spec, named after the stack, with stackd's labels and the node role selector. */
+/**
+ * The stack's Pod: the sanitised spec, named after the stack, with stackd's labels, the node role selector
+ * and the operator's RuntimeClass (the allowlist refuses an author's own).
+ */
 export function stackPod(sanitised: V1Pod, identity: StackIdentity, placement: StackPlacement): V1Pod {
   const { status: _status, metadata = {}, ...rest } = sanitised;
   return {
@@ -61,6 +66,7 @@ export function stackPod(sanitised: V1Pod, identity: StackIdentity, placement: S
     spec: {
       ...(sanitised.spec as NonNullable<V1Pod["spec"]>),
       nodeSelector: { ...sanitised.spec?.nodeSelector, role: placement.nodeRole },
+      ...(placement.runtimeClassName ? { runtimeClassName: placement.runtimeClassName } : {}),
     },
   };
 }

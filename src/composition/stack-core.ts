@@ -77,6 +77,7 @@ export function buildStackCore({
     ports,
     nodeRole: config.nodeRole,
     instance: config.instance,
+    runtimeClassName: config.runtimeClassName,
     logger,
     // The one place a stack's writes ask leadership first (the transport's fence backs it up).
     mayWrite,

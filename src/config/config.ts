@@ -25,6 +25,9 @@ export const defaultInstance = "stackd";
 /** A Kubernetes label value: at most 63 characters, alphanumerics, '-', '_', '.', alphanumeric at both ends. */
 const labelValuePattern = "^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$";
 
+/** A Kubernetes object name of the DNS-subdomain kind (a RuntimeClass's): lower-case alphanumerics, '-' and '.'. */
+const dnsSubdomainPattern = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
+
 export const ConfigSchema = Type.Object({
   instance: Type.String({ pattern: labelValuePattern }),
   http: Type.Object({ hostname: Type.String(), port: Type.Integer({ minimum: 0, maximum: 65535 }) }),
@@ -44,6 +47,8 @@ export const ConfigSchema = Type.Object({
   nodePortMin: Type.Integer({ minimum: 1, maximum: 65535 }),
   nodePortMax: Type.Integer({ minimum: 1, maximum: 65535 }),
   nodeRole: Type.String({ minLength: 1 }),
+  /** STACK_RUNTIME_CLASS: the RuntimeClass every stack Pod runs under (gVisor, Kata, ...); null for the node's default. */
+  runtimeClassName: Type.Union([Type.String({ pattern: dnsSubdomainPattern, maxLength: 253 }), Type.Null()]),
   schedulingTimeoutMs: Type.Integer({ minimum: 1 }),
   orphanGraceMs: Type.Integer({ minimum: 0 }),
   kubeconfigPath: Type.Optional(Type.String()),
@@ -117,6 +122,18 @@ function instanceName(env: Env): string {
       `must be a Kubernetes label value (at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit), got "${text}"`,
     );
   }
+  return text;
+}
+
+/** STACK_RUNTIME_CLASS: unset for none, else the name of a RuntimeClass (checked to exist at start). */
+function runtimeClassName(env: Env): string | null {
+  const text = read(env, "STACK_RUNTIME_CLASS", "");
+  if (text === "") return null;
+  if (text.length > 253 || !new RegExp(dnsSubdomainPattern).test(text))
+    throw new ConfigError(
+      "STACK_RUNTIME_CLASS",
+      `must be unset or the name of a RuntimeClass (lower-case letters, digits, '-' and '.', at most 253), got "${text}"`,
+    );
   return text;
 }
 
@@ -222,6 +239,7 @@ export function loadConfig(env: Env): Config {
     nodePortMin,
     nodePortMax,
     nodeRole: read(env, "STACK_NODE_ROLE", "stack"),
+    runtimeClassName: runtimeClassName(env),
     schedulingTimeoutMs: duration(env, "STACK_SCHEDULING_TIMEOUT", "20s", { max: schedulingTimeoutLimit }),
     orphanGraceMs: duration(env, "STACK_ORPHAN_GRACE", "2m", { allowZero: true, max: goDurationLimit }),
     ...(kubeconfigPath ? { kubeconfigPath } : {}),

@@ -44,6 +44,8 @@ export interface StackEffectsOptions {
   nodeRole: string;
   /** STACKD_INSTANCE, which labels every Pod and Service. */
   instance: string;
+  /** STACK_RUNTIME_CLASS, set on every stack Pod; null or absent for the node's default runtime. */
+  runtimeClassName?: string | null;
   logger: Logger;
   /** Waits between retries (tests pass an instant one). */
   sleep?: (ms: number) => Promise<void>;
@@ -86,6 +88,7 @@ export function createStackEffects({
   ports,
   nodeRole,
   instance,
+  runtimeClassName = null,
   logger,
   sleep = (ms) => Bun.sleep(ms),
   isolation,
@@ -114,7 +117,7 @@ export function createStackEffects({
 
   function podOf(input: ProvisionInput): V1Pod {
     const sanitised = (input.manifest ?? parse(input.identity.podSpecYaml)) as V1Pod;
-    const pod = stackPod(sanitised, input.identity, { nodeRole, instance });
+    const pod = stackPod(sanitised, input.identity, { nodeRole, instance, runtimeClassName });
     return exposure.placePod ? exposure.placePod(pod, input.identity) : pod;
   }
 

@@ -11,6 +11,7 @@ import {
   renameDeploy,
   renderDeploy,
 } from "../../helpers/deploy.ts";
+import { admitsIngress, type PolicyPod, selects } from "../../helpers/network-policy-admits.ts";
 
 // `kubectl apply -k deploy/ --dry-run=server` as such cannot pass on any cluster: a dry run does not
 // create the namespaces that the other objects go to. So the namespaces are created for real, under
@@ -155,5 +156,60 @@ describe("deploy/'s RBAC for leader election, as the API server's authorizer rea
   it("lets stackd patch Services in the stacks namespace, and nowhere else", async () => {
     expect(await stackdCan("patch", "services", stacksNamespace)).toBe(true);
     expect(await stackdCan("patch", "services", stackdNamespace)).toBe(false);
+  });
+});
+
+describe("deploy/'s NetworkPolicy for stackd's pods, as the API server stores it", () => {
+  const platformNamespace = `platform-${suffix}`;
+  let stored: ManifestObject;
+  let port = { number: 0, name: "" };
+
+  /** A namespace's name and labels as the API server keeps them (with kubernetes.io/metadata.name). */
+  async function namespaceOf(name: string): Promise<PolicyPod["namespace"]> {
+    const result = await kubectl(["get", "namespace", name, "-o", "json"]);
+    if (result.exitCode !== 0) throw new Error(`kubectl get namespace failed: ${result.stderr}`);
+    return { name, labels: JSON.parse(result.stdout).metadata.labels ?? {} };
+  }
+
+  beforeAll(async () => {
+    const policy = objects.find(
+      (object) => object.kind === "NetworkPolicy" && object.metadata.name === "stackd",
+    ) as ManifestObject;
+    stored = await asStored(policy);
+    const [containerPort] = (ofKind("Deployment")[0] as ManifestObject).spec.template.spec.containers[0]
+      .ports;
+    port = { number: containerPort.containerPort, name: containerPort.name };
+    await applyObjects([
+      {
+        apiVersion: "v1",
+        kind: "Namespace",
+        metadata: { name: platformNamespace, labels: { "stackd.io/platform": "true" } },
+      },
+    ]);
+  });
+
+  afterAll(() => kubectl(["delete", "namespace", platformNamespace, "--ignore-not-found", "--wait=false"]));
+
+  it("selects the Deployment's pods, in their namespace", () => {
+    const deployment = ofKind("Deployment")[0] as ManifestObject;
+    expect(stored.metadata.namespace).toBe(deployment.metadata.namespace);
+    expect(selects(stored.spec.podSelector, deployment.spec.template.metadata.labels)).toBe(true);
+    expect(stored.spec.policyTypes).toEqual(["Ingress"]);
+  });
+
+  it("admits a namespace labelled stackd.io/platform=true and the other replicas", async () => {
+    const platform = await namespaceOf(platformNamespace);
+    expect(admitsIngress(stored, { namespace: platform, labels: { app: "ctfd" } }, port)).toBe(true);
+    const deployment = ofKind("Deployment")[0] as ManifestObject;
+    const own = await namespaceOf(deployment.metadata.namespace ?? "");
+    const replica = { namespace: own, labels: deployment.spec.template.metadata.labels };
+    expect(admitsIngress(stored, replica, port)).toBe(true);
+  });
+
+  it("does not admit a stack's pod in the stacks namespace", async () => {
+    const deployment = ofKind("Deployment")[0] as ManifestObject;
+    const stacks = await namespaceOf(envValueOf(deployment, "STACK_NAMESPACE") ?? "");
+    const player = { namespace: stacks, labels: { "app.kubernetes.io/managed-by": "stackd" } };
+    expect(admitsIngress(stored, player, port)).toBe(false);
   });
 });

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { V1NetworkPolicy } from "@kubernetes/client-node";
+import { runtimeClassPath } from "../../../src/cluster/runtime-class.ts";
 import { labelsFor } from "../../../src/cluster/stack-resources.ts";
 import { defaultInstance } from "../../../src/config/config.ts";
 import { listNetworkPolicies, networkPoliciesPath } from "../../../src/kube/network-policies.ts";
@@ -54,6 +55,8 @@ let leaseName = "";
 let kubeconfigPath = "";
 let running: TestStackd | undefined;
 const nodeName = `sa-node-${suffix}`;
+// STACK_RUNTIME_CLASS's start check reads it (get runtimeclasses); kwok runs any handler.
+const runtimeClass = `sa-runtime-${suffix}`;
 
 beforeAll(async () => {
   const rendered = renameDeploy(await renderDeploy(), suffix);
@@ -61,7 +64,15 @@ beforeAll(async () => {
   stacksNamespace = envValueOf(deployment, "STACK_NAMESPACE") ?? "";
   leaseName = leaseNameOf(deployment);
   installed = rendered.filter((object) => neededKinds.has(object.kind));
-  await applyObjects(installed);
+  await applyObjects([
+    ...installed,
+    {
+      apiVersion: "node.k8s.io/v1",
+      kind: "RuntimeClass",
+      metadata: { name: runtimeClass },
+      handler: "runsc",
+    },
+  ]);
   const account = (installed.find((object) => object.kind === "ServiceAccount") as ManifestObject).metadata;
   stackdNamespace = account.namespace ?? "";
   kubeconfigPath = join(work, "kubeconfig");
@@ -82,6 +93,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await running?.stop();
   await admin.core.deleteNode({ name: nodeName }).catch(() => {});
+  await admin.transport.send("DELETE", runtimeClassPath(runtimeClass)).catch(() => {});
   await deleteCopy(installed);
   rmSync(work, { recursive: true, force: true });
 });
@@ -206,7 +218,7 @@ async function createOrphan(): Promise<string> {
 }
 
 /**
- * With STACK_NETWORK_ISOLATION on: create and run, Service repair, ingress policy repair, failure, delete,
+ * With STACK_NETWORK_ISOLATION on and a STACK_RUNTIME_CLASS: create and run, Service repair, ingress policy repair, failure, delete,
  * node loss. Then a restart with it off (deploy/'s default), which removes the policies: TTL expiry, the
  * orphan sweep, delete. The first stackd creates the Lease, the second takes it over.
  */
@@ -219,6 +231,7 @@ async function lifecycle(kube: TypedKubeClient): Promise<void> {
     STACK_NODE_ROLE: nodeName,
     STACK_NETWORK_ISOLATION: "on",
     STACK_SCHEDULER_INTERVAL: "1s",
+    STACK_RUNTIME_CLASS: runtimeClass,
   });
   // Until the scheduler knows the new node, a create is answered 503 Unschedulable at once.
   const lost = await eventually("a create on the new node", () => createStack(first).catch(() => undefined));

@@ -254,3 +254,26 @@ describe("loadConfig", () => {
     expect(error.message).toContain(message);
   });
 });
+
+describe("STACK_RUNTIME_CLASS", () => {
+  it("is unset by default: stack pods run under the node's default runtime", () => {
+    expect(loadConfig(base).runtimeClassName).toBeNull();
+  });
+
+  it("reads the RuntimeClass every stack pod runs under", () => {
+    expect(loadConfig({ ...base, STACK_RUNTIME_CLASS: "gvisor" }).runtimeClassName).toBe("gvisor");
+    expect(loadConfig({ ...base, STACK_RUNTIME_CLASS: "kata.fc-2" }).runtimeClassName).toBe("kata.fc-2");
+  });
+
+  it.each([
+    ["upper case", "gVisor"],
+    ["a space", "run sc"],
+    ["a leading dash", "-kata"],
+    ["an underscore", "kata_qemu"],
+    ["254 characters", "a".repeat(254)],
+  ])("refuses a name with %s, which no RuntimeClass can have, naming the variable", (_, value) => {
+    const error = errorOf({ ...base, STACK_RUNTIME_CLASS: value });
+    expect(error.variable).toBe("STACK_RUNTIME_CLASS");
+    expect(error.message).toContain("name of a RuntimeClass");
+  });
+});

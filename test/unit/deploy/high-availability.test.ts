@@ -99,6 +99,10 @@ describe("deploy/ for several replicas", () => {
     expect(env.STACKD_ADVERTISE_URL).toBe(`http://${downwardApi["status.podIP"]}:${config.http.port}`);
   });
 
+  it("turns stack network isolation on, in settings stackd accepts", async () => {
+    expect(loadConfig(await kubeletEnv()).networkIsolation).toBe(true);
+  });
+
   it("gives the pod time to finish its requests and hand the Lease over before it is killed", async () => {
     const spec = await podSpec();
     const config = loadConfig(await kubeletEnv());
