@@ -11,7 +11,7 @@ import type { HeldAddress } from "./http/listen.ts";
 import type { InspectionObserver } from "./inspection.ts";
 import { type KubeClient, kubeClientFromConfig } from "./kube/client.ts";
 import { fencedClient, instanceLease } from "./leadership/instance-lease.ts";
-import { leadershipStatus } from "./leadership/leadership-role.ts";
+import { leadershipStatus, leads } from "./leadership/leadership-role.ts";
 import type { Logger } from "./log/logger.ts";
 import { lockDatabase, openStackdDatabase } from "./store/database.ts";
 
@@ -100,6 +100,7 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
       acting: role.isActing(),
       leader: elector.leader()?.identity ?? null,
     });
+  observability.metrics.bindLeadership(() => leads(leadership().role));
   /** False until this function returns: till then the app answers 503 (see heldAddress). */
   let started = false;
   const starting = () => !started;
