@@ -13,7 +13,7 @@ import type { InspectionObserver } from "./inspection.ts";
 import { type ApiKeys, openApiKeys } from "./keys/api-keys.ts";
 import { type KubeClient, kubeClientFromConfig } from "./kube/client.ts";
 import { fencedClient, instanceLease } from "./leadership/instance-lease.ts";
-import { leadershipStatus } from "./leadership/leadership-role.ts";
+import { leadershipStatus, leads } from "./leadership/leadership-role.ts";
 import type { Logger } from "./log/logger.ts";
 import { lockDatabase, openStackdDatabase } from "./store/database.ts";
 
@@ -107,6 +107,7 @@ export async function createStackd(config: Config, dependencies: StackdDependenc
       acting: role.isActing(),
       leader: elector.leader()?.identity ?? null,
     });
+  observability.metrics.bindLeadership(() => leads(leadership().role));
   /** False until this function returns: till then the app answers 503 (see heldAddress). */
   let started = false;
   const starting = () => !started;

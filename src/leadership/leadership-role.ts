@@ -34,3 +34,6 @@ export function leadershipStatus({
   if (holdsLease) return { role: acting ? "leader" : "taking_over", leader };
   return { role: "follower", leader };
 }
+
+/** Whether a role leads (runs every stack and takes writes): a single stackd does, alone. */
+export const leads = (role: LeadershipRole): boolean => role === "leader" || role === "single";

@@ -1,9 +1,35 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { ErrorCode } from "../errors/app-error.ts";
 import type { WatchHealth } from "../kube/watch.ts";
 
 /** Latency buckets in seconds, from a fast create (15 ms) to a scheduling timeout (20 s and more). */
 const createBuckets = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60];
 const requestBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/**
+ * What `POST /stacks` is answered with, as `stackd_creates_total`'s `reason`: created, or the code (in lower
+ * case) of each error a create can fail with.
+ */
+export const createReasons = [
+  "created",
+  "limit_range_violation",
+  "quota_exceeded",
+  "not_schedulable",
+  "no_port_available",
+  "no_host_port_available",
+  "invalid_pod_spec",
+  "invalid_target_port",
+  "kubernetes_unavailable",
+  "database_unavailable",
+  "stack_id_in_use",
+  "internal",
+] as const satisfies readonly ("created" | Lowercase<ErrorCode>)[];
+
+/** The resources stackd watches (src/cluster/cluster-sync.ts), as the watch counters' `resource`. */
+export const watchedResources = ["nodes", "pods", "services"] as const;
+
+/** What stackd writes to SQLite, as `stackd_sqlite_write_errors_total`'s `table`. */
+export const storeTables = ["stack_records", "stack_events"] as const;
 
 /** What the gauges read when Prometheus scrapes (never kept up to date by hand). */
 export interface MetricSources {
@@ -21,6 +47,7 @@ export function createMetrics() {
   collectDefaultMetrics({ register: registry, prefix: "stackd_" });
   const registers = [registry];
   let sources: MetricSources | undefined;
+  let leads: (() => boolean) | undefined;
   // The gauges read their sources when scraped; registering them is all they need.
 
   new Gauge({
@@ -48,6 +75,14 @@ export function createMetrics() {
     registers,
     collect() {
       this.set(sources?.nodePorts().free ?? 0);
+    },
+  });
+  new Gauge({
+    name: "stackd_leader",
+    help: "1 on the replica that leads (runs the stacks and takes writes), and on a single stackd; 0 on the others.",
+    registers,
+    collect() {
+      this.set(leads?.() ? 1 : 0);
     },
   });
   new Gauge({
@@ -126,11 +161,31 @@ export function createMetrics() {
     bind(next: MetricSources): void {
       sources = next;
     },
+    /** Connects `stackd_leader` to whether this process leads (read when scraped). */
+    bindLeadership(isLeader: () => boolean): void {
+      leads = isLeader;
+    },
   };
+  zeroKnownSeries(metrics);
   return metrics;
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/**
+ * Every series whose labels are known in advance, at 0 from the start: `rate()` then sees the first
+ * failure as an increase, and `absent()` fires only when stackd is not scraped at all.
+ */
+function zeroKnownSeries(metrics: Metrics): void {
+  for (const reason of createReasons)
+    metrics.creates.inc({ result: reason === "created" ? "created" : "failed", reason }, 0);
+  for (const result of ["created", "failed"]) metrics.createDuration.zero({ result });
+  for (const resource of watchedResources) {
+    metrics.watchRestarts.inc({ resource, reason: "renewed" }, 0);
+    metrics.watchRelists.inc({ resource, reason: "expired" }, 0);
+  }
+  for (const table of storeTables) metrics.storeWriteErrors.inc({ table }, 0);
+}
 
 /** The resource of an API path: `/api/v1/namespaces/x/pods/y` → `pods`, `/apis/g/v1/nodes` → `nodes`. */
 export function resourceOf(path: string): string {

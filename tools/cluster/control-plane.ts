@@ -17,6 +17,7 @@ import {
   startDetached,
   stopProcesses,
 } from "./processes.ts";
+import { applyPrometheusOperatorCrds, ensurePrometheusOperatorCrds } from "./prometheus-operator.ts";
 
 export interface ClusterState {
   binDir: string;
@@ -151,15 +152,22 @@ async function stopEverything(dir: string): Promise<number> {
 
 const fixtureSummary =
   "namespace stacks (Pod Security baseline, ingress policy), kwok nodes, LimitRange, ResourceQuota, " +
-  `Gateway API CRDs, Gateway ${localGateway.namespace}/${localGateway.name}`;
+  `Gateway API CRDs, Gateway ${localGateway.namespace}/${localGateway.name}, ` +
+  "prometheus-operator's ServiceMonitor and PrometheusRule CRDs";
 
-/** The whole fixture: the stacks namespace and nodes, then the Gateway API CRDs and the local Gateway. */
+/**
+ * The whole fixture: the stacks namespace and nodes, the Gateway API CRDs and the local Gateway, then the
+ * monitoring CRDs (deploy/monitoring/ is dry-run against them).
+ */
 async function applyAll(dir: string, manifests: string, report: Report): Promise<void> {
   const kube = createTypedKubeClient({ kubeconfigPath: clusterFiles(dir).adminKubeconfig });
   await applyFixture(kube);
   const applied = await applyGatewayApiManifests(kube.transport, manifests);
   if (applied.length > 0) report(`Gateway API: applied ${applied.length} object(s) of ${manifests}`);
   await applyGatewayFixture(kube.transport, clusterFiles(dir).pki);
+  const monitoringCrds = ensurePrometheusOperatorCrds(report);
+  const monitoring = await applyPrometheusOperatorCrds(kube.transport, monitoringCrds);
+  if (monitoring.length > 0) report(`prometheus-operator: applied ${monitoring.join(", ")}`);
 }
 
 /**

@@ -11,6 +11,7 @@ import {
 import { join, resolve } from "node:path";
 import { parseAllDocuments } from "yaml";
 import type { KubeTransport } from "../../src/kube/transport.ts";
+import { crdCollection, downloadGoModule, waitEstablished } from "./crds.ts";
 import { cacheRoot } from "./paths.ts";
 
 const moduleDir = resolve(import.meta.dir, "../gateway-api");
@@ -34,17 +35,7 @@ export function ensureGatewayApiManifests(report: (message: string) => void): st
   const target = join(cacheRoot(), "gateway-api", version, "standard");
   if (existsSync(join(target, ".complete"))) return target;
   report(`downloading Gateway API ${version} (Go module ${modulePath}) for its standard-channel CRDs`);
-  const download = Bun.spawnSync(["go", "mod", "download", "-json", modulePath], {
-    cwd: moduleDir,
-    env: { ...process.env, GOTOOLCHAIN: "local", GOWORK: "off", GOFLAGS: "-mod=mod" },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const output = download.stdout.toString();
-  if (download.exitCode !== 0)
-    throw new Error(`go mod download ${modulePath} failed: ${download.stderr.toString().trim()}\n${output}`);
-  const { Dir: dir, Error: error } = JSON.parse(output) as { Dir?: string; Error?: string };
-  if (!dir) throw new Error(`go mod download ${modulePath} gave no folder: ${error ?? output}`);
+  const dir = downloadGoModule(moduleDir, modulePath);
   const source = join(dir, "config", "crd", "standard");
   rmSync(target, { recursive: true, force: true });
   mkdirSync(target, { recursive: true });
@@ -66,7 +57,7 @@ interface Manifest {
 const bundleVersionAnnotation = "gateway.networking.k8s.io/bundle-version";
 
 const collectionPaths: Record<string, string> = {
-  CustomResourceDefinition: "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+  CustomResourceDefinition: crdCollection,
   ValidatingAdmissionPolicy: "/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies",
   ValidatingAdmissionPolicyBinding: "/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings",
 };
@@ -92,31 +83,6 @@ async function installedVersion(transport: KubeTransport, object: Manifest): Pro
   if (!response.ok) throw new Error(`GET ${path} answered ${response.status}: ${await response.text()}`);
   const current = (await response.json()) as Manifest;
   return current.metadata.annotations?.[bundleVersionAnnotation];
-}
-
-interface CrdStatus {
-  metadata: { name: string };
-  status?: { conditions?: Array<{ type: string; status: string }> };
-}
-
-async function waitEstablished(transport: KubeTransport, names: string[], timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const list = await transport.send<{ items: CrdStatus[] }>(
-      "GET",
-      collectionPaths.CustomResourceDefinition ?? "",
-    );
-    const established = new Set(
-      list.items
-        .filter((crd) => crd.status?.conditions?.some((c) => c.type === "Established" && c.status === "True"))
-        .map((crd) => crd.metadata.name),
-    );
-    const waiting = names.filter((name) => !established.has(name));
-    if (waiting.length === 0) return;
-    if (Date.now() > deadline)
-      throw new Error(`CRDs not Established after ${timeoutMs} ms: ${waiting.join(", ")}`);
-    await Bun.sleep(100);
-  }
 }
 
 /**

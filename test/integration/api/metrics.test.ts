@@ -48,6 +48,8 @@ describe("GET /metrics", () => {
     expect(sample(text, "stackd_nodeports_in_use")).toBe(1);
     expect(sample(text, "stackd_nodeports_free")).toBeGreaterThan(0);
     expect(sample(text, "stackd_live_clients")).toBe(0);
+    expect(sample(text, "stackd_leader")).toBe(1);
+    expect(sample(text, 'stackd_creates_total{result="failed",reason="no_port_available"}')).toBe(0);
     expect(text).toContain("stackd_create_duration_seconds_bucket");
     expect(text).toContain("stackd_kube_request_duration_seconds_bucket");
     expect(text).toContain("stackd_process_resident_memory_bytes");

@@ -26,4 +26,16 @@ describe("deploy/grafana-dashboard.json", () => {
     );
     for (const name of own) expect([...queried].map(base)).toContain(name);
   });
+
+  // Every replica holds every stack (and a follower's NodePort allocator is idle), so a panel that
+  // summed them over pods showed each stack three times with deploy/'s three replicas.
+  it.each(["stackd_stacks", "stackd_nodeports_in_use", "stackd_nodeports_free"])(
+    "reads %s from the leader only",
+    (metric) => {
+      const exprs = dashboard.panels.flatMap((panel) => panel.targets.map((target) => target.expr));
+      const reading = exprs.filter((expr) => new RegExp(`\\b${metric}\\b`).test(expr));
+      expect(reading.length).toBeGreaterThan(0);
+      for (const expr of reading) expect(expr).toContain(`${metric} and on (instance) (stackd_leader == 1)`);
+    },
+  );
 });

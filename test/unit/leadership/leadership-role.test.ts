@@ -1,5 +1,5 @@
 import { describe, expect, it } from "bun:test";
-import { leadershipStatus } from "../../../src/leadership/leadership-role.ts";
+import { leadershipStatus, leads } from "../../../src/leadership/leadership-role.ts";
 
 describe("leadershipStatus", () => {
   it("says single without leader election, whatever else holds", () => {
@@ -36,5 +36,16 @@ describe("leadershipStatus", () => {
     expect(leadershipStatus({ elected: true, holdsLease: false, acting: true, leader: "a" }).role).toBe(
       "follower",
     );
+  });
+});
+
+describe("leads", () => {
+  it.each([
+    ["single", true],
+    ["leader", true],
+    ["taking_over", false],
+    ["follower", false],
+  ] as const)("is %s → %p (stackd_leader)", (role, expected) => {
+    expect(leads(role)).toBe(expected);
   });
 });
