@@ -302,7 +302,8 @@ export class StackActors implements StackUpdateSource {
       this.#finish(stackId, entry, snapshot.output as StackOutcome);
       return;
     }
-    if (snapshot.hasTag("ending")) this.#options.slots?.release(stackId);
+    const { slots } = this.#options;
+    if (slots && snapshot.hasTag("ending")) slots.release(stackId);
     const stored = storedStackOf(snapshot.context, statusOf(snapshot));
     if (sameStoredStack(entry.stored, stored)) return;
     const previous = entry.stored;
