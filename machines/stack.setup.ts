@@ -44,7 +44,7 @@ export const stackSetup = setup({
     events: {} as StackEvent,
     input: {} as StackInput,
     output: {} as StackOutcome,
-    tags: {} as StackStatus | "scheduled",
+    tags: {} as StackStatus | "scheduled" | "ending",
   },
   actors: {
     provisionResources: fromPromise<PodOutput, ProvisionInput>(missing("provisionResources")),

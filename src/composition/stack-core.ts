@@ -17,6 +17,7 @@ import { ChangeFeed } from "../live/change-feed.ts";
 import type { Logger } from "../log/logger.ts";
 import { PortAllocator } from "../ports/port-allocator.ts";
 import { lifecycleLog } from "../stacks/lifecycle-log.ts";
+import { OwnerLimits } from "../stacks/owner-limits.ts";
 import { provideStackEffects } from "../stacks/provided-stack-machine.ts";
 import { StackActors } from "../stacks/stack-actors.ts";
 import { createStackEffects } from "../stacks/stack-effects.ts";
@@ -94,6 +95,8 @@ export function buildStackCore({
     now: Date.now,
     schedulingTimeoutMs: config.schedulingTimeoutMs,
   });
+  // Only the leader's create asks them; a follower forwards its creates.
+  const limits = OwnerLimits.enabled(config.ownerLimits) ? new OwnerLimits(config.ownerLimits) : undefined;
   const actors = new StackActors({
     machine,
     store,
@@ -101,6 +104,7 @@ export function buildStackCore({
     logger,
     onStoreError: () => metrics.storeWriteErrors.inc({ table: "stack_records" }),
     ...(inspect ? { inspect } : {}),
+    ...(limits ? { slots: limits } : {}),
   });
   actors.onUpdate(lifecycleLog(logger));
   actors.onUpdate((update) => observability.stackUpdated(update));
@@ -126,6 +130,7 @@ export function buildStackCore({
     stackTtlMs: config.stackTtlMs,
     createDeadlineMs: config.schedulingTimeoutMs + createDeadlineSlackMs,
     deleteWaitMs,
+    ...(limits ? { limits } : {}),
     // With replicas the cluster holds each record (the Service is the commit point); SQLite is a cache.
     recordsAreInCluster: replicated,
     onCreateAnswered: (reason, seconds) => observability.createAnswered(reason, seconds),

@@ -16,6 +16,7 @@ import {
   read,
 } from "./env-readers.ts";
 import { LeaderElectionConfigSchema, leaderElectionConfig } from "./leader-election-config.ts";
+import { OwnerLimitsConfigSchema, ownerLimitsConfig } from "./owner-limits-config.ts";
 
 export { ConfigError } from "./env-readers.ts";
 
@@ -97,6 +98,8 @@ export const ConfigSchema = Type.Object({
   /** Keep stackd's NetworkPolicy set (ingress only on exposed ports, no private egress) in the namespace. */
   networkIsolation: Type.Boolean(),
   leaderElection: LeaderElectionConfigSchema,
+  /** STACK_OWNER_LABEL, STACK_MAX_PER_OWNER, STACK_UNIQUE_LABELS: live stacks per owner, and duplicates refused. */
+  ownerLimits: OwnerLimitsConfigSchema,
   /** STACK_EXPOSURE: how players reach stacks (NodePorts, a Gateway, stackd's HAProxy edge, host ports). */
   exposure: ExposureConfigSchema,
 });
@@ -283,6 +286,7 @@ export function loadConfig(env: Env): Config {
     requireIngressNetworkPolicy: boolean(env, "STACK_REQUIRE_INGRESS_NETWORK_POLICY", true),
     networkIsolation: onOff(env, "STACK_NETWORK_ISOLATION", "off"),
     exposure: exposureConfig(env),
+    ownerLimits: ownerLimitsConfig(env),
     leaderElection: leaderElectionConfig(env, {
       namespace,
       instance,

@@ -12,6 +12,8 @@ export const errorCodes = {
   JOB_NOT_FOUND: 404,
   STACK_NOT_EXTENDABLE: 409,
   STACK_ID_IN_USE: 409,
+  STACK_ALREADY_EXISTS: 409,
+  STACK_LIMIT_REACHED: 429,
   QUOTA_EXCEEDED: 503,
   NOT_SCHEDULABLE: 503,
   NO_PORT_AVAILABLE: 503,
@@ -24,16 +26,24 @@ export const errorCodes = {
 
 export type ErrorCode = keyof typeof errorCodes;
 
-/** An error meant for the client: its message becomes `{"error": message}` with the code's status. */
+/** Fields an error adds to its answer after `error` (for example the `stack_id` it is about). */
+export type ErrorFields = Readonly<Record<string, string | number>> & { error?: never };
+
+/**
+ * An error meant for the client: its message becomes `{"error": message}` with the code's status,
+ * followed by its `fields` when it has any.
+ */
 export class AppError extends Error {
   override readonly name = "AppError";
   readonly code: ErrorCode;
   readonly status: number;
+  readonly fields: ErrorFields | undefined;
 
-  constructor(code: ErrorCode, message: string, options: { cause?: unknown } = {}) {
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; fields?: ErrorFields } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.status = errorCodes[code];
+    this.fields = options.fields;
   }
 }
 

@@ -12,12 +12,18 @@ export const json = (body: unknown, status = 200) =>
 /** What a 503 asks clients to wait before they try again. */
 export const retryAfterSeconds = 1;
 
-/** Renders any error as `{"error": ...}`: AppErrors with their status, anything else as a logged 500. */
+/**
+ * Renders any error as `{"error": ...}`: AppErrors with their status (and their own fields after
+ * `error`), anything else as a logged 500.
+ */
 export function errorResponse(error: unknown, logger: Logger): Response {
   if (error instanceof AppError) {
     if (error.status >= 500 && error.code === "INTERNAL")
       logger.error("internal error", { error: error.cause ?? error });
-    const answer = json({ error: error.message }, error.status);
+    const answer = json(
+      error.fields ? { error: error.message, ...error.fields } : { error: error.message },
+      error.status,
+    );
     // Every 503 is worth retrying (Kubernetes, the database, the ports or the leader were unavailable).
     if (error.status === 503) answer.headers.set("retry-after", String(retryAfterSeconds));
     return answer;

@@ -49,6 +49,14 @@ export const ErrorBody = Type.Object({
   error: Type.String({ description: "what went wrong, for a person" }),
 });
 
+/** A 409 of `POST /stacks`: with STACK_UNIQUE_LABELS, the live stack whose labels the create repeats. */
+export const CreateConflictBody = Type.Object({
+  error: Type.String({ description: "what went wrong, for a person" }),
+  stack_id: Type.Optional(
+    Type.String({ description: "the live stack with the same STACK_UNIQUE_LABELS values (docs/limits.md)" }),
+  ),
+});
+
 /** The schemas of the REST API, defined once; types derive from them and the OpenAPI document is built from them. */
 export const stackModel = {
   createBody: Type.Object(

@@ -8,7 +8,7 @@ import type { NewStack, StackCommands } from "../stacks/stack-service.ts";
 import { createBodyRefusal, newStackOf } from "./create-request.ts";
 import { json } from "./errors.ts";
 import { queryRefusal, refuseInclude, stackFilterOf, stackPageOf } from "./list-query.ts";
-import { errorAnswers, stackModel } from "./model.ts";
+import { CreateConflictBody, errorAnswers, stackModel } from "./model.ts";
 import { parseJsonBody, readBodyText } from "./read-body.ts";
 import { servedByMacro } from "./served-by.ts";
 import { strictQuery, strictSchema } from "./strict-schema.ts";
@@ -102,7 +102,8 @@ export function stackRoutes({
           body: strictSchema(stackModel.createBody, createBodyRefusal),
           response: {
             201: stackModel.record,
-            ...errorAnswers(400, 401, 409, 500, 503),
+            ...errorAnswers(400, 401, 429, 500, 503),
+            409: CreateConflictBody,
           },
           detail: {
             summary:

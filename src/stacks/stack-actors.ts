@@ -11,6 +11,7 @@ import type { InspectionObserver } from "../inspection.ts";
 import type { Logger } from "../log/logger.ts";
 import type { StackStore } from "../store/stack-store.ts";
 import { FinishedStacks } from "./finished-stacks.ts";
+import type { LiveStackSlots } from "./owner-limits.ts";
 import type { ProvidedStackMachine } from "./provided-stack-machine.ts";
 import { RecordWriter } from "./record-writer.ts";
 import { actorsPerTurn, BackgroundTurns, type Deferred, recordsPerTurn } from "./restore-backlog.ts";
@@ -40,6 +41,8 @@ export interface StackActorsOptions {
   inspect?: InspectionObserver;
   /** Told of every failed record write (metrics). */
   onStoreError?: () => void;
+  /** The per-owner limits' places: held by every live stack, released once it starts ending. */
+  slots?: LiveStackSlots;
 }
 
 interface Entry {
@@ -98,6 +101,7 @@ export class StackActors implements StackUpdateSource {
     const at = this.#now();
     for (const stored of stacks) {
       this.#deferred.set(stored.stack_id, { stored });
+      this.#options.slots?.hold(stored.stack_id, stored.labels);
       this.#listeners.emit({ kind: "restored", stack: stored, at });
     }
     // Records the store lacks (rebuilt from the cluster) are written in the background, unless an
@@ -219,6 +223,7 @@ export class StackActors implements StackUpdateSource {
     const entries = [...this.#entries.values()];
     this.#entries.clear();
     this.#deferred.clear();
+    this.#options.slots?.clear();
     for (const entry of entries) entry.actor.stop();
     this.#records.close();
   }
@@ -272,6 +277,7 @@ export class StackActors implements StackUpdateSource {
     this.#entries.set(stackId, entry);
     // A restored stack's `restored` update went out when restore() took it.
     if (!restored) {
+      this.#options.slots?.hold(stackId, input.identity.labels);
       this.#records.write(stackId, entry.stored);
       this.#listeners.emit({ kind: "created", stack: entry.stored, at: createdAt });
     }
@@ -296,6 +302,8 @@ export class StackActors implements StackUpdateSource {
       this.#finish(stackId, entry, snapshot.output as StackOutcome);
       return;
     }
+    const { slots } = this.#options;
+    if (slots && snapshot.hasTag("ending")) slots.release(stackId);
     const stored = storedStackOf(snapshot.context, statusOf(snapshot));
     if (sameStoredStack(entry.stored, stored)) return;
     const previous = entry.stored;
@@ -316,6 +324,7 @@ export class StackActors implements StackUpdateSource {
     this.#entries.delete(stackId);
     this.#finished.remember(stackId);
     this.#options.ports.release(stackId);
+    this.#options.slots?.release(stackId);
     this.#records.write(stackId, null);
     const reason = outcome.outcome === "removed" ? outcome.reason : outcome.failure.message;
     this.#listeners.emit({

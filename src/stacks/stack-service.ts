@@ -9,6 +9,7 @@ import type {
 } from "../../machines/stack.types.ts";
 import { AppError, internalError, noPortAvailable, stackNotFound } from "../errors/app-error.ts";
 import type { ExposureLeases } from "../exposure/exposure-leases.ts";
+import type { OwnerLimits } from "./owner-limits.ts";
 import type { StackActor, StackActors } from "./stack-actors.ts";
 import type { StackReads } from "./stack-reads.ts";
 import type { StackRecord } from "./stack-record.ts";
@@ -54,6 +55,11 @@ export const createFailureErrors: Record<CreateFailure["code"], (message: string
 export interface StackServiceOptions {
   actors: StackActors;
   reads: StackReads;
+  /**
+   * STACK_MAX_PER_OWNER and STACK_UNIQUE_LABELS, when set: asked in the turn that spawns the actor (which
+   * holds the new stack's place at once), so concurrent creates cannot pass on one place.
+   */
+  limits?: Pick<OwnerLimits, "admit">;
   /** Leases how the stack is reached (STACK_EXPOSURE's mode), or throws the 503 that says what ran out. */
   exposure: Pick<ExposureLeases, "lease">;
   namespace: string;
@@ -119,6 +125,8 @@ export class StackService implements StackCommands {
     // A record that cannot be written would be refused after the Pod was made: refuse before instead.
     const storeProblem = this.#options.recordsAreInCluster ? null : actors.retryStoreWrites();
     if (storeProblem !== null) throw databaseUnavailable(storeProblem);
+    // From here to the spawn nothing awaits: the admitted stack holds its place before any other create runs.
+    this.#options.limits?.admit(request.labels);
     const lease = exposure.lease(stackId, request.ports);
     const createdAt = this.#now();
     const identity: StackIdentity = {

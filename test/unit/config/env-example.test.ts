@@ -6,7 +6,11 @@ const repo = join(import.meta.dir, "../../..");
 
 describe(".env.example", () => {
   it("lists every variable the configuration reads", () => {
-    const source = ["src/config/config.ts", "src/exposure/exposure-config.ts"]
+    const source = [
+      "src/config/config.ts",
+      "src/exposure/exposure-config.ts",
+      "src/config/owner-limits-config.ts",
+    ]
       .map((file) => readFileSync(join(repo, file), "utf8"))
       .join("\n");
     const read = new Set([...source.matchAll(/env, "([A-Z0-9_]+)"/g)].map((match) => match[1]));
