@@ -39,6 +39,7 @@ export function stackdApp({
     ttl: core.ttl,
     batchDeletes: core.batchDeletes,
     stackEnv: (stackId) => core.sync.stackEnv(stackId),
+    console: { diagnostics: core.diagnostics, nodes: core.nodeView },
     logger,
     apiKeyEnabled: config.apiKeyEnabled,
     apiKey: config.apiKey,
