@@ -2,6 +2,7 @@ import type { Database } from "bun:sqlite";
 import type { NodeLookup } from "../cluster/cluster-records.ts";
 import { ClusterSync } from "../cluster/cluster-sync.ts";
 import { ClusterView } from "../cluster/cluster-view.ts";
+import { nodeOverview } from "../cluster/node-overview.ts";
 import { stackAdoption } from "../cluster/stack-adoption.ts";
 import type { Config } from "../config/config.ts";
 import { StackEdge } from "../exposure/edge/stack-edge.ts";
@@ -20,6 +21,7 @@ import { lifecycleLog } from "../stacks/lifecycle-log.ts";
 import { OwnerLimits } from "../stacks/owner-limits.ts";
 import { provideStackEffects } from "../stacks/provided-stack-machine.ts";
 import { StackActors } from "../stacks/stack-actors.ts";
+import { StackDiagnostics } from "../stacks/stack-diagnostics.ts";
 import { createStackEffects } from "../stacks/stack-effects.ts";
 import { StackReads } from "../stacks/stack-reads.ts";
 import { StackService } from "../stacks/stack-service.ts";
@@ -163,6 +165,17 @@ export function buildStackCore({
     nodePorts: () => ({ inUse: ports.leasedCount(), free: ports.freeCount() }),
     liveClients: () => feed.subscriberCount(),
   });
+  // What the console explains a stack with, read from the cluster at each request.
+  const diagnostics = new StackDiagnostics({ reads, transport: kube.transport });
+  const nodeView = () =>
+    nodeOverview({
+      transport: kube.transport,
+      nodeRole: config.nodeRole,
+      exposure: config.exposure.mode,
+      stacksByNode: () => reads.stats().node_distribution,
+      freeNodePorts: () => ports.freeCount(),
+      hostPorts: () => hostPorts.allocator.stats(),
+    });
   const exposureKeeper = keeperOf(config, { actors, kube, logger, mayWrite });
   return {
     store,
@@ -178,6 +191,8 @@ export function buildStackCore({
     batchDeletes,
     sync,
     feed,
+    diagnostics,
+    nodeView,
   };
 }
 

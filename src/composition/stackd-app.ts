@@ -43,6 +43,7 @@ export function stackdApp({
     ttl: core.ttl,
     batchDeletes: core.batchDeletes,
     stackEnv: (stackId) => core.sync.stackEnv(stackId),
+    console: { diagnostics: core.diagnostics, nodes: core.nodeView },
     logger,
     keys,
     maxBodyBytes: config.maxBodyBytes,

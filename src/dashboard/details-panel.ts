@@ -1,4 +1,5 @@
 import { type ApiClient, errorText, routeMissing } from "./api-client.ts";
+import { DiagnosticsPanel } from "./diagnostics-panel.ts";
 import { addressOf, connectLinesOf, portsOf, remainingOf } from "./format.ts";
 import type { StackStore } from "./stack-store.ts";
 
@@ -6,7 +7,7 @@ const byId = <T extends HTMLElement = HTMLElement>(id: string) => document.getEl
 
 /**
  * One stack's details: the summary fields from the stream at once, the whole record (pod spec) loaded on
- * demand with `GET /stacks/{id}`, and the TTL extension (`POST /stacks/{id}/extend`).
+ * demand with `GET /stacks/{id}`, its Pod's events and logs, and the TTL extension (`POST /stacks/{id}/extend`).
  */
 export class DetailsPanel {
   #api: ApiClient;
@@ -15,12 +16,14 @@ export class DetailsPanel {
   #shownVersion = -1;
   #extendSupported = true;
   #changed: () => void;
+  #diagnostics: DiagnosticsPanel;
 
   /** `changed` is told when the panel changed a stack in the store (an extended TTL). */
   constructor(api: ApiClient, store: StackStore, changed: () => void) {
     this.#api = api;
     this.#store = store;
     this.#changed = changed;
+    this.#diagnostics = new DiagnosticsPanel(api);
     byId("copy-address").onclick = () => this.#copyAddress();
     byId("extend-form").onsubmit = (event) => {
       event.preventDefault();
@@ -40,6 +43,7 @@ export class DetailsPanel {
     byId("details-spec").textContent = stackId ? "loading…" : "";
     this.refresh();
     if (stackId) void this.#loadRecord(stackId);
+    this.#diagnostics.show(stackId);
   }
 
   /** Redraws the fields when the stack changed since they were drawn (called once per frame). */

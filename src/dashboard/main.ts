@@ -2,6 +2,7 @@ import { ApiClient, errorText } from "./api-client.ts";
 import { bindCreateForm } from "./create-form.ts";
 import { DetailsPanel } from "./details-panel.ts";
 import { followLiveStream } from "./live-stream.ts";
+import { NodesPanel } from "./nodes-panel.ts";
 import { SelectionBar } from "./selection-bar.ts";
 import { stackRowRenderer, tickCountdown } from "./stack-row.ts";
 import { StackStore } from "./stack-store.ts";
@@ -57,6 +58,7 @@ function startConsole(api: ApiClient): void {
   const list = new VirtualList(byId("stack-list"), byId("stack-canvas"), rowHeight, stackRowRenderer(store));
   const details = new DetailsPanel(api, store, schedule);
   const stats = new StatsPanel(api, (node) => setQuery({ node }));
+  const nodes = new NodesPanel(api);
   const selection = new SelectionBar(api, store, () => view.stackIds, schedule);
 
   function schedule(): void {
@@ -188,6 +190,8 @@ function startConsole(api: ApiClient): void {
 
   void stats.refresh();
   setInterval(() => void stats.refresh(), statsIntervalMs);
+  void nodes.refresh();
+  setInterval(() => void nodes.refresh(), statsIntervalMs);
   setInterval(() => {
     const now = Date.now();
     list.forEachRendered((element, item) => {

@@ -16,6 +16,7 @@ import type { TtlCommands } from "../stacks/ttl-extensions.ts";
 import { createAccessLog } from "./access-log.ts";
 import { presentedApiKey } from "./auth.ts";
 import { batchDeleteRoutes } from "./batch-delete.routes.ts";
+import { type ConsoleRoutesOptions, consoleRoutes } from "./console.routes.ts";
 import { dashboardPublicPaths, dashboardRoutes } from "./dashboard.routes.ts";
 import { errorResponse, renderError } from "./errors.ts";
 import { extendRoutes } from "./extend.routes.ts";
@@ -40,6 +41,8 @@ export interface AppOptions {
   keys: KeyRing | null;
   maxBodyBytes: number;
   podPolicy?: PodPolicy;
+  /** A stack's Pod Events and logs, and the nodes view; route tests without them leave them out. */
+  console?: ConsoleRoutesOptions;
   /** `POST /stacks/{id}/extend`; route tests without it leave it out. */
   ttl?: TtlCommands;
   /** `POST /stacks/batch-delete` and its jobs; route tests without them leave them out. */
@@ -248,6 +251,7 @@ export function createApp(options: AppOptions) {
         ? batchDeleteRoutes({ jobs: options.batchDeletes, maxBodyBytes: options.maxBodyBytes })
         : new Elysia(),
     )
+    .use(options.console ? consoleRoutes(options.console) : new Elysia())
     .use(options.metrics ? metricsRoutes(options.metrics.registry) : new Elysia());
   return options.live ? app.use(liveRoutes({ ...options.live, logger })) : app;
 }

@@ -4,10 +4,12 @@ import * as batchDeleteSource from "../dashboard/batch-delete.ts" with { type: "
 import * as createFormSource from "../dashboard/create-form.ts" with { type: "text" };
 import dashboardBundle from "../dashboard/dashboard.html" with { type: "text" };
 import * as detailsPanelSource from "../dashboard/details-panel.ts" with { type: "text" };
+import * as diagnosticsPanelSource from "../dashboard/diagnostics-panel.ts" with { type: "text" };
 import * as formatSource from "../dashboard/format.ts" with { type: "text" };
 import * as keyProtocolSource from "../dashboard/key-protocol.ts" with { type: "text" };
 import * as liveStreamSource from "../dashboard/live-stream.ts" with { type: "text" };
 import * as mainSource from "../dashboard/main.ts" with { type: "text" };
+import * as nodesPanelSource from "../dashboard/nodes-panel.ts" with { type: "text" };
 import * as selectionBarSource from "../dashboard/selection-bar.ts" with { type: "text" };
 import * as stackRowSource from "../dashboard/stack-row.ts" with { type: "text" };
 import * as stackStoreSource from "../dashboard/stack-store.ts" with { type: "text" };
@@ -27,10 +29,12 @@ const moduleSources: Record<string, object> = {
   "batch-delete.ts": batchDeleteSource,
   "create-form.ts": createFormSource,
   "details-panel.ts": detailsPanelSource,
+  "diagnostics-panel.ts": diagnosticsPanelSource,
   "format.ts": formatSource,
   "key-protocol.ts": keyProtocolSource,
   "live-stream.ts": liveStreamSource,
   "main.ts": mainSource,
+  "nodes-panel.ts": nodesPanelSource,
   "selection-bar.ts": selectionBarSource,
   "stack-row.ts": stackRowSource,
   "stack-store.ts": stackStoreSource,

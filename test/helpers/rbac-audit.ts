@@ -53,7 +53,8 @@ export interface KubeCall {
 function kubeCallOf(method: string, url: URL, status: number): KubeCall {
   const parts = url.pathname.replace(/^\/(api\/v1|apis\/[^/]+\/[^/]+)\//, "").split("/");
   const namespaced = parts[0] === "namespaces" && parts.length >= 3;
-  const [resource, name] = namespaced ? parts.slice(2) : parts;
+  const [kind, name, subresource] = namespaced ? parts.slice(2) : parts;
+  const resource = subresource ? `${kind}/${subresource}` : kind;
   const read = url.searchParams.get("watch") === "true" ? "watch" : name ? "get" : "list";
   const verb =
     { GET: read, POST: "create", PUT: "update", PATCH: "patch", DELETE: "delete" }[method] ?? method;

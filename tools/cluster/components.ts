@@ -85,6 +85,10 @@ export function componentSpecs(
         // As in kubeadm, kind and managed clusters: privileged pods pass validation, so Pod Security
         // admission (not a 422) is what refuses them in a baseline namespace, and tests can prove it.
         "--allow-privileged=true",
+        // pods/log reaches a node's "kubelet" (kwok) at the node's InternalIP (127.0.0.1, see fixture.ts)
+        // and its status.daemonEndpoints port; kwok's self-signed certificate is not verified (no
+        // --kubelet-certificate-authority), and kwok asks for no client certificate.
+        "--kubelet-preferred-address-types=InternalIP",
         "--profiling=false",
         "--v=1",
       ],
@@ -135,6 +139,9 @@ export function componentSpecs(
         "--manage-nodes-with-label-selector=type=kwok",
         "--node-lease-duration-seconds=40",
         `--server-address=127.0.0.1:${ports.kwok}`,
+        // Each node's kubelet endpoint (status.daemonEndpoints) is this server, at 127.0.0.1.
+        `--node-port=${ports.kwok}`,
+        "--node-ip=127.0.0.1",
         "--cidr=10.244.0.0/16",
       ],
     },

@@ -213,7 +213,7 @@ export function up(dir: string, report: Report): Promise<{ alreadyUp: boolean; m
         client.commonName,
       );
     }
-    writeKwokConfig(files.kwokConfig, binDir);
+    writeKwokConfig(files.kwokConfig, binDir, files.containerLog);
 
     const state: ClusterState = {
       binDir,

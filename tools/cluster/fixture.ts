@@ -20,12 +20,11 @@ export const defaultNodes: FakeNode[] = [
   { name: "backend-node-1", role: "backend" },
 ];
 
-/** A stable private address for a fake node, derived from its name. */
-function internalIpOf(name: string): string {
-  let hash = 0;
-  for (const char of name) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
-  return `10.88.${(hash >>> 8) % 256}.${(hash % 254) + 1}`;
-}
+/**
+ * Every fake node's InternalIP: where the API server dials the node's kubelet (kwok's server on
+ * 127.0.0.1, see components.ts) for `pods/log`. Nothing else reads it.
+ */
+const kubeletAddress = "127.0.0.1";
 
 /**
  * A Node object that kwok manages (label `type=kwok`), sized generously for tests. It carries an
@@ -51,7 +50,7 @@ export function fakeNode(node: FakeNode, capacity = { cpu: "64", memory: "256Gi"
       allocatable: capacity,
       addresses: [
         ...(node.externalIp ? [{ type: "ExternalIP", address: node.externalIp }] : []),
-        { type: "InternalIP", address: internalIpOf(node.name) },
+        { type: "InternalIP", address: kubeletAddress },
         { type: "Hostname", address: node.name },
       ],
     },

@@ -24,6 +24,8 @@ export const clusterFiles = (dir: string) => ({
   logs: join(dir, "logs"),
   etcdData: join(dir, "etcd-data"),
   kwokConfig: join(dir, "kwok.yaml"),
+  /** What kwok serves as every container's log (`kubectl logs`, `pods/log`). */
+  containerLog: join(dir, "container.log"),
   adminKubeconfig: join(dir, "kubeconfig"),
   kubeconfigFor: (component: string) => join(dir, `${component}.kubeconfig`),
 });

@@ -218,8 +218,9 @@ async function createOrphan(): Promise<string> {
 }
 
 /**
- * With STACK_NETWORK_ISOLATION on and a STACK_RUNTIME_CLASS: create and run, Service repair, ingress policy repair, failure, delete,
- * node loss. Then a restart with it off (deploy/'s default), which removes the policies: TTL expiry, the
+ * With STACK_NETWORK_ISOLATION on and a STACK_RUNTIME_CLASS: create and run, its events and logs, Service repair,
+ * ingress policy repair, failure, delete,
+ * node loss. Then a restart with it off (stackd's default), which removes the policies: TTL expiry, the
  * orphan sweep, delete. The first stackd creates the Lease, the second takes it over.
  */
 async function lifecycle(kube: TypedKubeClient): Promise<void> {
@@ -236,6 +237,10 @@ async function lifecycle(kube: TypedKubeClient): Promise<void> {
   // Until the scheduler knows the new node, a create is answered 503 Unschedulable at once.
   const lost = await eventually("a create on the new node", () => createStack(first).catch(() => undefined));
   await reachStatus(first, lost, "running");
+  // The console's reads: the Pod's Events and its container's log (kwok serves one).
+  expect((await first.call("GET", `/stacks/${lost}/events`)).status).toBe(200);
+  expect((await first.call("GET", `/stacks/${lost}/logs`)).status).toBe(200);
+  expect((await first.call("GET", "/nodes")).status).toBe(200);
   await repairService(first, lost);
   await repairIngressPolicy(lost);
   const failing = await createStack(first, { "pod-container-running-failed.stage.kwok.x-k8s.io": "true" });
