@@ -29,8 +29,10 @@ export interface BenchStackdOptions {
   /** Environment over the benchmark's (an empty value removes a variable, so stackd's default applies). */
   overrides?: Record<string, string>;
   stderr?: "inherit" | "ignore";
-  /** The body of every `POST /stacks` (default: bench/pod-spec.ts's pod on port 80). */
-  createBody?: string;
+  /** The body of every `POST /stacks` (default: bench/pod-spec.ts's pod on port 80), or one per create. */
+  createBody?: string | (() => string);
+  /** Headers added to every `POST /stacks` (a request id, say). */
+  createHeaders?: () => Record<string, string>;
   log: (message: string) => void;
 }
 
@@ -45,13 +47,16 @@ export class BenchStackd {
 
   readonly label: string;
   #log: (message: string) => void;
-  readonly #body: string;
+  readonly #body: () => string;
+  readonly #createHeaders: () => Record<string, string>;
 
   constructor(options: BenchStackdOptions) {
     const { portRange, overrides = {} } = options;
     this.label = options.label;
     this.#log = options.log;
-    this.#body = options.createBody ?? defaultBody;
+    const body = options.createBody ?? defaultBody;
+    this.#body = typeof body === "string" ? () => body : body;
+    this.#createHeaders = options.createHeaders ?? (() => ({}));
     const port = freePort();
     this.base = `http://127.0.0.1:${port}`;
     const env: Record<string, string | undefined> = {
@@ -111,7 +116,11 @@ export class BenchStackd {
    */
   async create(): Promise<{ stackId: string; started: number; record: CreatedStack } | undefined> {
     const started = performance.now();
-    const response = await fetch(`${this.base}/stacks`, { method: "POST", headers, body: this.#body });
+    const response = await fetch(`${this.base}/stacks`, {
+      method: "POST",
+      headers: { ...headers, ...this.#createHeaders() },
+      body: this.#body(),
+    });
     if (response.status !== 201) {
       this.failures += 1;
       if (this.failures <= 5)
