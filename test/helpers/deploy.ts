@@ -76,9 +76,12 @@ export async function renderDeploy(dir = deployDir): Promise<ManifestObject[]> {
   return parseAllDocuments(result.stdout).map((document) => document.toJS() as ManifestObject);
 }
 
-/** Objects as one YAML stream for `kubectl ... -f -`. */
+/**
+ * Objects as one YAML stream for `kubectl ... -f -`. Written as YAML 1.1, which kubectl reads: in 1.2's
+ * output the string "on" (STACK_NETWORK_ISOLATION) would be bare, and kubectl would read a boolean.
+ */
 export const manifestStream = (objects: ManifestObject[]) =>
-  objects.map((object) => stringify(object)).join("---\n");
+  objects.map((object) => stringify(object, { version: "1.1" })).join("---\n");
 
 const namespacesOf = (objects: ManifestObject[]) =>
   new Set(objects.filter((object) => object.kind === "Namespace").map((object) => object.metadata.name));
