@@ -38,7 +38,11 @@ describe("kubectl kustomize overlays/renamed-stacks-namespace/", () => {
     const role = named("Role").find((object) => object.metadata.name === "stackd");
     const binding = named("RoleBinding").find((object) => object.metadata.name === "stackd");
     expect([role?.metadata.namespace, binding?.metadata.namespace]).toEqual(["ctf-stacks", "ctf-stacks"]);
-    expect(named("NetworkPolicy").map((object) => object.metadata.namespace)).toEqual(["ctf-stacks"]);
+    const policies = named("NetworkPolicy").map(
+      (object) => `${object.metadata.namespace}/${object.metadata.name}`,
+    );
+    // stackd's own policy stays beside stackd; the stacks' one moves.
+    expect(policies.sort()).toEqual(["ctf-stacks/deny-ingress-to-non-stack-pods", "stackd/stackd"]);
     expect(envValueOf(named("Deployment")[0] as ManifestObject, "STACK_NAMESPACE")).toBe("ctf-stacks");
   });
 
