@@ -89,6 +89,24 @@ describe("helm template charts/stackd with other values", () => {
     );
   });
 
+  it("mounts a keys Secret as a volume for API_KEYS_FILE, and sets STACK_RUNTIME_CLASS", async () => {
+    const objects = await helmTemplate({
+      "apiKeysFile.existingSecret": "stackd-keys",
+      runtimeClass: "gvisor",
+    });
+    const env = envOf(objects);
+    expect(env.API_KEYS_FILE).toBe("/etc/stackd/keys/keys");
+    expect(env.STACK_RUNTIME_CLASS).toBe("gvisor");
+    const pod = one(objects, "Deployment").spec.template.spec;
+    expect(pod.volumes).toContainEqual({ name: "api-keys", secret: { secretName: "stackd-keys" } });
+    // A subPath mount is never updated when the Secret rotates: the whole directory is mounted.
+    expect(containerOf(objects).volumeMounts).toContainEqual({
+      name: "api-keys",
+      mountPath: "/etc/stackd/keys",
+      readOnly: true,
+    });
+  });
+
   it("runs one replica without leader election: no Lease rights, no PDB, Recreate so two never write", async () => {
     const objects = await helmTemplate({ replicas: 1, "leaderElection.enabled": false });
     const { spec } = one(objects, "Deployment");
