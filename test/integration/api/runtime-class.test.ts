@@ -14,6 +14,7 @@ import {
   testKubeClient,
   testKubeconfigPath,
 } from "../../helpers/cluster.ts";
+import { failureOf } from "../../helpers/failures.ts";
 import { podSpecYaml, startTestStackd, stopAndRemove, type TestStackd } from "../../helpers/stackd.ts";
 
 // STACK_RUNTIME_CLASS against the real API server: a RuntimeClass of this test's own (kwok runs no
@@ -42,12 +43,6 @@ afterAll(async () => {
   await kube.transport.send("DELETE", runtimeClassPath(runtimeClass)).catch(() => {});
   rmSync(work, { recursive: true, force: true });
 });
-
-const failureOf = (promise: Promise<unknown>) =>
-  promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
 
 describe("STACK_RUNTIME_CLASS", () => {
   it("runs every stack Pod under the RuntimeClass, as the API server stores it", async () => {

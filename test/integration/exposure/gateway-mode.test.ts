@@ -12,6 +12,7 @@ import {
   gone,
   testKubeClient,
 } from "../../helpers/cluster.ts";
+import { failureOf } from "../../helpers/failures.ts";
 import { startTestStackd, type TestStackd } from "../../helpers/stackd.ts";
 
 const gatewayEnv = {
@@ -212,13 +213,12 @@ describe("STACK_EXPOSURE=gateway against the real API server (its CRDs' validati
   });
 
   it("refuses to start when the named Gateway does not exist, naming it", async () => {
-    const refusal = await startTestStackd(
-      kube,
-      { ...gatewayEnv, STACK_GATEWAY: `${localGateway.namespace}/no-such-gateway` },
-      { namespace },
-    ).then(
-      () => undefined,
-      (error: unknown) => error,
+    const refusal = await failureOf(
+      startTestStackd(
+        kube,
+        { ...gatewayEnv, STACK_GATEWAY: `${localGateway.namespace}/no-such-gateway` },
+        { namespace },
+      ),
     );
     expect(refusal).toBeInstanceOf(GatewayNotReadyError);
     expect((refusal as Error).message).toContain(`${localGateway.namespace}/no-such-gateway`);

@@ -14,6 +14,7 @@ import {
   testKubeClient,
   testKubeconfigPath,
 } from "../../helpers/cluster.ts";
+import { failureOf } from "../../helpers/failures.ts";
 
 /** The start check of STACK_EXPOSURE=hostport against the real Pod Security admission. */
 const kube = testKubeClient();
@@ -41,12 +42,6 @@ afterAll(async () => {
   await Promise.all(Object.values(namespaces).map((name) => deleteTestNamespace(kube, name)));
   rmSync(work, { recursive: true, force: true });
 });
-
-const failureOf = (promise: Promise<unknown>) =>
-  promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
 
 describe("the hostport Pod Security start check", () => {
   it.each(["baseline", "restricted"] as const)(

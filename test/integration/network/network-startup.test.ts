@@ -5,6 +5,7 @@ import { silentLogger } from "../../../src/log/logger.ts";
 import { IngressPolicyRequiredError } from "../../../src/network/network-policy.ts";
 import { NetworkIsolationStartupError, startNetworkPolicies } from "../../../src/network/network-startup.ts";
 import { namespacePerCase, serviceAccountClient, testKubeClient } from "../../helpers/cluster.ts";
+import { failureOf } from "../../helpers/failures.ts";
 
 const admin = testKubeClient();
 const newNamespace = namespacePerCase(admin, "network-startup");
@@ -25,12 +26,6 @@ function start(
     orphanGraceMs: 120_000,
   });
 }
-
-const failureOf = (promise: Promise<unknown>) =>
-  promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
 
 describe("startNetworkPolicies", () => {
   it("with the defaults (isolation off, policy required) refuses a namespace without an ingress policy", async () => {

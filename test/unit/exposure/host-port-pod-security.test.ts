@@ -6,6 +6,7 @@ import {
 import type { KubeClient } from "../../../src/kube/client.ts";
 import { KubeApiError } from "../../../src/kube/errors.ts";
 import { silentLogger } from "../../../src/log/logger.ts";
+import { failureOf } from "../../helpers/failures.ts";
 
 /** A client whose one POST answers with `answer` (a KubeApiError thrown, or a body), recording the request. */
 function fakeKube(answer: KubeApiError | object) {
@@ -27,12 +28,6 @@ const refusedBy = (level: string) =>
     403,
     "Forbidden",
     `pods "stackd-hostport-check" is forbidden: violates PodSecurity "${level}:latest": hostPort (container "check" uses hostPort 20000)`,
-  );
-
-const failureOf = (promise: Promise<unknown>) =>
-  promise.then(
-    () => undefined,
-    (error: unknown) => error,
   );
 
 describe("checkHostPortPodSecurity", () => {
