@@ -1,6 +1,7 @@
 import { type Static, Type } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import { ExposureConfigSchema, exposureConfig } from "../exposure/exposure-config.ts";
+import { apiKeysConfig } from "./api-keys-config.ts";
 import {
   boolean,
   ConfigError,
@@ -8,15 +9,13 @@ import {
   type Env,
   goDurationLimit,
   integer,
-  list,
-  oneOf,
   onOff,
   positiveNumber,
-  quantityBytes,
   read,
 } from "./env-readers.ts";
 import { LeaderElectionConfigSchema, leaderElectionConfig } from "./leader-election-config.ts";
 import { OwnerLimitsConfigSchema, ownerLimitsConfig } from "./owner-limits-config.ts";
+import { PodPolicyConfigSchema, podPolicyConfig } from "./pod-policy-config.ts";
 
 export { ConfigError } from "./env-readers.ts";
 
@@ -75,24 +74,7 @@ export const ConfigSchema = Type.Object({
   liveMaxBufferedBytes: Type.Integer({ minimum: 1 }),
   metricsRequireKey: Type.Boolean(),
   metricsEnabled: Type.Boolean(),
-  podPolicy: Type.Object({
-    podSecurity: Type.Union([Type.Literal("baseline"), Type.Literal("restricted")]),
-    annotationPrefixes: Type.Array(Type.String({ minLength: 1 })),
-    allowConfigMaps: Type.Boolean(),
-    allowedPullSecrets: Type.Array(Type.String({ minLength: 1 })),
-    maxEmptyDirBytes: Type.Integer({ minimum: 1 }),
-    maxMemoryEmptyDirBytes: Type.Integer({ minimum: 1 }),
-    maxTerminationGracePeriodSeconds: Type.Integer({ minimum: 0 }),
-    maxAnnotationBytes: Type.Integer({ minimum: 0 }),
-    maxLabels: Type.Integer({ minimum: 0 }),
-    maxContainers: Type.Integer({ minimum: 1 }),
-    maxInitContainers: Type.Integer({ minimum: 0 }),
-    maxVolumes: Type.Integer({ minimum: 0 }),
-    maxEnvPerContainer: Type.Integer({ minimum: 0 }),
-    maxCommandBytes: Type.Integer({ minimum: 0 }),
-    maxYamlBytes: Type.Integer({ minimum: 1024 }),
-    maxAliasCount: Type.Integer({ minimum: 0 }),
-  }),
+  podPolicy: PodPolicyConfigSchema,
   /** Refuse to start unless a NetworkPolicy with an Ingress policyType exists in the namespace. */
   requireIngressNetworkPolicy: Type.Boolean(),
   /** Keep stackd's NetworkPolicy set (ingress only on exposed ports, no private egress) in the namespace. */
@@ -186,32 +168,12 @@ function inspectUrl(env: Env): { inspectUrl?: string } {
   return { inspectUrl: text };
 }
 
-/** API_KEY_ENABLED, API_KEY and API_KEYS_FILE: with auth on, at least one of the two keys' sources. */
-function apiKeys(env: Env): Pick<Config, "apiKeyEnabled" | "apiKey" | "apiKeysFile" | "apiKeysReloadMs"> {
-  const apiKeyEnabled = boolean(env, "API_KEY_ENABLED", true);
-  const apiKey = read(env, "API_KEY", "");
-  const apiKeysFile = read(env, "API_KEYS_FILE", "");
-  if (apiKeyEnabled && apiKey === "" && apiKeysFile === "")
-    throw new ConfigError(
-      "API_KEY",
-      "is required while API_KEY_ENABLED is true, unless API_KEYS_FILE is set (set API_KEY_ENABLED=false to turn auth off)",
-    );
-  if (!apiKeyEnabled && apiKeysFile !== "")
-    throw new ConfigError("API_KEYS_FILE", "is set while API_KEY_ENABLED is false: unset one of them");
-  return {
-    apiKeyEnabled,
-    apiKey,
-    ...(apiKeysFile === "" ? {} : { apiKeysFile }),
-    apiKeysReloadMs: duration(env, "API_KEYS_RELOAD_INTERVAL", "5s"),
-  };
-}
-
 /**
  * Reads and validates the configuration once, from the environment (Bun has already merged `.env`
  * into it, without overriding real variables). Names and defaults are the reference service's.
  */
 export function loadConfig(env: Env): Config {
-  const keys = apiKeys(env);
+  const keys = apiKeysConfig(env);
   const nodePortMin = integer(env, "STACK_NODEPORT_MIN", 31001, 1, 65535);
   const nodePortMax = integer(env, "STACK_NODEPORT_MAX", 32767, 1, 65535);
   if (nodePortMax < nodePortMin) {
@@ -263,26 +225,7 @@ export function loadConfig(env: Env): Config {
     liveMaxBufferedBytes: integer(env, "LIVE_MAX_BUFFERED_BYTES", 4 * 1_048_576, 1, 1_073_741_824),
     metricsRequireKey: boolean(env, "METRICS_REQUIRE_KEY", false),
     metricsEnabled: boolean(env, "METRICS_ENABLED", true),
-    podPolicy: {
-      podSecurity: oneOf(env, "STACK_POD_SECURITY", ["baseline", "restricted"] as const, "baseline"),
-      annotationPrefixes: list(env, "STACK_ANNOTATION_PREFIXES"),
-      allowConfigMaps: boolean(env, "STACK_ALLOW_CONFIG_MAPS", false),
-      allowedPullSecrets: list(env, "STACK_ALLOWED_PULL_SECRETS"),
-      maxEmptyDirBytes: quantityBytes(env, "STACK_EMPTYDIR_MAX", "1Gi"),
-      maxMemoryEmptyDirBytes: quantityBytes(env, "STACK_EMPTYDIR_MEMORY_MAX", "256Mi"),
-      maxTerminationGracePeriodSeconds: Math.round(
-        duration(env, "STACK_TERMINATION_GRACE_MAX", "5s", { allowZero: true }) / 1000,
-      ),
-      maxAnnotationBytes: integer(env, "STACK_ANNOTATION_MAX_BYTES", 4096, 0, 262_144),
-      maxLabels: integer(env, "STACK_MAX_LABELS", 32, 0, 1000),
-      maxContainers: integer(env, "STACK_MAX_CONTAINERS", 10, 1, 1000),
-      maxInitContainers: integer(env, "STACK_MAX_INIT_CONTAINERS", 10, 0, 1000),
-      maxVolumes: integer(env, "STACK_MAX_VOLUMES", 20, 0, 1000),
-      maxEnvPerContainer: integer(env, "STACK_MAX_ENV", 100, 0, 10_000),
-      maxCommandBytes: integer(env, "STACK_MAX_COMMAND_BYTES", 32_768, 0, 1_048_576),
-      maxYamlBytes: integer(env, "STACK_POD_SPEC_MAX_BYTES", 262_144, 1024, 16_777_216),
-      maxAliasCount: integer(env, "STACK_POD_SPEC_MAX_ALIASES", 100, 0, 100_000),
-    },
+    podPolicy: podPolicyConfig(env),
     requireIngressNetworkPolicy: boolean(env, "STACK_REQUIRE_INGRESS_NETWORK_POLICY", true),
     networkIsolation: onOff(env, "STACK_NETWORK_ISOLATION", "off"),
     exposure: exposureConfig(env),

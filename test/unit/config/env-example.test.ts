@@ -10,6 +10,8 @@ describe(".env.example", () => {
       "src/config/config.ts",
       "src/exposure/exposure-config.ts",
       "src/config/owner-limits-config.ts",
+      "src/config/pod-policy-config.ts",
+      "src/config/api-keys-config.ts",
     ]
       .map((file) => readFileSync(join(repo, file), "utf8"))
       .join("\n");
