@@ -8,6 +8,9 @@ import { KubeApiError } from "../../../src/kube/errors.ts";
 import { silentLogger } from "../../../src/log/logger.ts";
 import { failureOf } from "../../helpers/failures.ts";
 
+// The request stackd sends and how it reads the answers, with canned answers. What the real admission
+// answers (baseline and restricted refuse, privileged admits) is test/integration/exposure/host-port-pod-security.test.ts.
+
 /** A client whose one POST answers with `answer` (a KubeApiError thrown, or a body), recording the request. */
 function fakeKube(answer: KubeApiError | object) {
   const sent: Array<{ method: string; path: string; options: unknown }> = [];

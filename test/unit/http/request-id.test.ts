@@ -2,6 +2,7 @@ import { describe, expect, it } from "bun:test";
 import { requestIdOf } from "../../../src/http/request-id.ts";
 import { createLogger } from "../../../src/log/logger.ts";
 import type { StackRecord } from "../../../src/stacks/stack-record.ts";
+import { eventually } from "../../helpers/cluster.ts";
 import { fakeAppKey, fakeStackApp } from "../../helpers/fake-app.ts";
 import { contractPodSpec } from "../../helpers/stackd.ts";
 
@@ -50,11 +51,12 @@ function loggedApp() {
         ...(body === undefined ? {} : { body }),
       }),
     );
-  /** The access log line(s) once written (after the response). */
-  const accessLines = async () => {
-    await Bun.sleep(5);
-    return lines.filter((line) => line.msg === "request");
-  };
+  /** The access log line(s), awaited: the line is written after the response. */
+  const accessLines = () =>
+    eventually("the access log line", async () => {
+      const written = lines.filter((line) => line.msg === "request");
+      return written.length > 0 ? written : undefined;
+    });
   return { call, lines, accessLines };
 }
 
@@ -104,8 +106,10 @@ describe("X-Request-Id", () => {
     await Promise.all(
       ["a", "b", "c"].map((id) => call("POST", "/stacks", { "x-request-id": id }, createBody)),
     );
-    await Bun.sleep(5);
     const byId = (id: string) => lines.filter((line) => line.requestId === id).map((line) => line.msg);
+    await eventually("three access lines", async () =>
+      lines.filter((line) => line.msg === "request").length === 3 ? true : undefined,
+    );
     for (const id of ["a", "b", "c"]) expect(byId(id).sort()).toEqual(["creating", "request"]);
   });
 });
