@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import {
   checkRuntimeClass,
   RuntimeClassMissingError,
@@ -12,10 +12,10 @@ import {
   deleteTestNamespace,
   eventually,
   testKubeClient,
-  testKubeconfigPath,
 } from "../../helpers/cluster.ts";
 import { failureOf } from "../../helpers/failures.ts";
 import { podSpecYaml, startTestStackd, stopAndRemove, type TestStackd } from "../../helpers/stackd.ts";
+import { mainExit } from "../../helpers/start-refusal.ts";
 
 // STACK_RUNTIME_CLASS against the real API server: a RuntimeClass of this test's own (kwok runs no
 // containers, so any handler will do), set on every stack Pod; a missing one stops stackd at start.
@@ -84,24 +84,10 @@ describe("STACK_RUNTIME_CLASS", () => {
   it("stops `bun src/main.ts` with exit code 2 on a missing RuntimeClass", async () => {
     const namespace = await createTestNamespace(kube, "runtime-class");
     try {
-      const child = Bun.spawn(["bun", "src/main.ts"], {
-        cwd: resolve(import.meta.dir, "../../.."),
-        env: {
-          PATH: process.env.PATH ?? "",
-          API_KEY: "k",
-          HTTP_ADDR: "127.0.0.1:0",
-          DB_PATH: join(work, "stackd.db"),
-          K8S_KUBECONFIG: testKubeconfigPath(),
-          STACK_NAMESPACE: namespace,
-          STACK_RUNTIME_CLASS: missingClass,
-        },
-        stdout: "ignore",
-        stderr: "pipe",
+      const { code, stderr } = await mainExit(work, {
+        STACK_NAMESPACE: namespace,
+        STACK_RUNTIME_CLASS: missingClass,
       });
-      const killer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-      const code = await child.exited;
-      clearTimeout(killer);
-      const stderr = await new Response(child.stderr).text();
       expect(code).toBe(2);
       expect(stderr).toContain("invalid configuration");
       expect(stderr).toContain("STACK_RUNTIME_CLASS");

@@ -1,20 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import {
   checkHostPortPodSecurity,
   HostPortPodSecurityError,
   podSecurityEnforceLabel,
 } from "../../../src/exposure/host-port-pod-security.ts";
 import { silentLogger } from "../../../src/log/logger.ts";
-import {
-  createTestNamespace,
-  deleteTestNamespace,
-  testKubeClient,
-  testKubeconfigPath,
-} from "../../helpers/cluster.ts";
+import { createTestNamespace, deleteTestNamespace, testKubeClient } from "../../helpers/cluster.ts";
 import { failureOf } from "../../helpers/failures.ts";
+import { mainExit } from "../../helpers/start-refusal.ts";
 
 /** The start check of STACK_EXPOSURE=hostport against the real Pod Security admission. */
 const kube = testKubeClient();
@@ -69,24 +65,10 @@ describe("the hostport Pod Security start check", () => {
   });
 
   it("stops stackd with exit code 2 in a baseline namespace", async () => {
-    const child = Bun.spawn(["bun", "src/main.ts"], {
-      cwd: resolve(import.meta.dir, "../../.."),
-      env: {
-        PATH: process.env.PATH ?? "",
-        API_KEY: "k",
-        HTTP_ADDR: "127.0.0.1:0",
-        DB_PATH: join(work, "stackd.db"),
-        K8S_KUBECONFIG: testKubeconfigPath(),
-        STACK_NAMESPACE: namespaces.baseline,
-        STACK_EXPOSURE: "hostport",
-      },
-      stdout: "ignore",
-      stderr: "pipe",
+    const { code, stderr } = await mainExit(work, {
+      STACK_NAMESPACE: namespaces.baseline,
+      STACK_EXPOSURE: "hostport",
     });
-    const killer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-    const code = await child.exited;
-    clearTimeout(killer);
-    const stderr = await new Response(child.stderr).text();
     expect(code).toBe(2);
     expect(stderr).toContain("invalid configuration");
     expect(stderr).toContain(`namespace \\"${namespaces.baseline}\\" enforces Pod Security \\"baseline\\"`);
