@@ -1,5 +1,4 @@
 import { describe, expect, it } from "bun:test";
-import { createApp } from "../../../src/http/app.ts";
 import { leaderRoutes } from "../../../src/http/served-by.ts";
 import type { BatchDeleteJobs } from "../../../src/jobs/batch-deletes.ts";
 import { KeyRing } from "../../../src/keys/key-ring.ts";
@@ -10,10 +9,10 @@ import {
   proposedStackIdHeader,
   signatureHeader,
 } from "../../../src/leadership/forwarding-signature.ts";
-import { silentLogger } from "../../../src/log/logger.ts";
 import type { StackRecord } from "../../../src/stacks/stack-record.ts";
 import type { NewStack } from "../../../src/stacks/stack-service.ts";
 import type { TtlCommands } from "../../../src/stacks/ttl-extensions.ts";
+import { fakeStackApp } from "../../helpers/fake-app.ts";
 import { contractPodSpec } from "../../helpers/stackd.ts";
 
 const key = "route-test-key";
@@ -38,7 +37,7 @@ function fakeApp(options: { replica?: boolean; leads?: boolean } = {}) {
   const created: NewStack[] = [];
   const forwarded: string[] = [];
   const signatures = new ForwardingSignatures({ secret: () => "lease-uid", instance: "default" });
-  const app = createApp({
+  const app = fakeStackApp({
     commands: {
       async create(request) {
         created.push(request);
@@ -46,17 +45,9 @@ function fakeApp(options: { replica?: boolean; leads?: boolean } = {}) {
       },
       async delete() {},
     },
-    queries: {
-      get: () => undefined,
-      getJson: () => undefined,
-      list: () => new TextEncoder().encode('{"stacks":[]}'),
-      stats: () => ({}) as never,
-    },
     ttl: { extend: async (stackId: string) => ({ stack_id: stackId }) as StackRecord } as TtlCommands,
     batchDeletes: { submit: () => "job-1", get: () => undefined } as unknown as BatchDeleteJobs,
-    logger: silentLogger,
     keys: new KeyRing([{ name: "default", key: key }]),
-    maxBodyBytes: 1_048_576,
     ...(options.replica
       ? {
           forwarding: signatures,
