@@ -3,14 +3,9 @@ import { LiveMessage } from "../live/messages.ts";
 import { maxExposedPorts } from "../podspec/sanitize-pod-spec.ts";
 import { maxStackEnv } from "../podspec/stack-env.ts";
 import { maxStackLabels } from "../podspec/stack-labels.ts";
-import {
-  PortProtocol,
-  StackRecord,
-  StackRecordWithEnv,
-  StackStatusRecord,
-  StackStatusSchema,
-} from "../stacks/stack-record.ts";
+import { PortProtocol, StackRecord, StackRecordWithEnv, StackStatusSchema } from "../stacks/stack-record.ts";
 import { StackStats } from "../stacks/stack-stats.ts";
+import { StackStatusRecord } from "../stacks/status-record.ts";
 
 /** The largest page `GET /stacks` gives, and the size of a page asked for by `cursor` alone. */
 export const maxPageSize = 1000;

@@ -20,9 +20,9 @@ import {
   identityOf,
   nodePortsOf,
   sameStoredStack,
-  statusRecordOf,
   storedStackOf,
 } from "../../../src/stacks/stack-record.ts";
+import { statusRecordOf } from "../../../src/stacks/status-record.ts";
 import { upgradeStoredRecord } from "../../../src/store/legacy-records.ts";
 
 const stackId = "stack-00000000000000aa";
