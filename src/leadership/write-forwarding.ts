@@ -55,6 +55,9 @@ const retryable = (message: string) =>
     headers: { "content-type": "application/json", "retry-after": "1" },
   });
 
+/** How long a forward this replica stopped waiting for may still run before its connection is closed. */
+const abandonedForwardMs = 120_000;
+
 /** How long a follower looks for a create the leader may have committed before the connection broke. */
 const commitLookupMs = 3_000;
 
@@ -89,19 +92,31 @@ export function createWriteForwarder(options: WriteForwardingOptions) {
     };
     const unsubscribe = options.leaderTerm.onChange(endIfOver);
     endIfOver();
+    // Giving up (a new term, the deadline) only stops the wait: the leader's request is left to finish.
+    // Cutting it would look to the leader like a client that went away, and it rolls such a create back,
+    // even one it committed that this replica then answers from its view. Only the client's own
+    // disconnect is passed on.
+    const givenUp = AbortSignal.any([
+      termEnded.signal,
+      AbortSignal.timeout(Math.max(0, deadline - performance.now())),
+    ]);
+    const stopWaiting = new Promise<never>((_, reject) => {
+      const stop = () => reject(givenUp.reason);
+      if (givenUp.aborted) stop();
+      else givenUp.addEventListener("abort", stop, { once: true });
+    });
+    const sent = send(`${leader}${url.pathname}${url.search}`, {
+      method: request.method,
+      headers: forwarded.headers,
+      ...(forwarded.body ? { body: forwarded.body } : {}),
+      // A leader frozen for this long has lost its Lease long ago (and exits when it resumes).
+      signal: AbortSignal.any([request.signal, AbortSignal.timeout(abandonedForwardMs)]),
+    }).then(async (answer) => ({ answer, text: await answer.text() }));
     try {
-      const answer = await send(`${leader}${url.pathname}${url.search}`, {
-        method: request.method,
-        headers: forwarded.headers,
-        ...(forwarded.body ? { body: forwarded.body } : {}),
-        signal: AbortSignal.any([
-          request.signal,
-          termEnded.signal,
-          AbortSignal.timeout(Math.max(0, deadline - performance.now())),
-        ]),
-      });
-      return { answer, text: await answer.text() };
+      return await Promise.race([sent, stopWaiting]);
     } catch (error) {
+      // A leader's late answer, or its failure, after this replica stopped waiting goes nowhere.
+      sent.catch(() => undefined);
       log.warn("cannot forward a write to the leader", {
         leader,
         method: request.method,
