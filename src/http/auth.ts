@@ -1,4 +1,4 @@
-import { keyProtocolPrefix } from "../dashboard/key-protocol.ts";
+import { keyProtocolPrefix } from "./live-subprotocols.ts";
 
 /** The key in a `Sec-WebSocket-Protocol` offer (`stackd.key.<base64url>`), or null. */
 function subprotocolKey(offer: string | null): string | null {

@@ -1,9 +1,9 @@
 import type { ServerWebSocket } from "bun";
 import { Elysia, t } from "elysia";
-import { liveProtocol } from "../dashboard/key-protocol.ts";
 import type { ChangeFeed, FeedSubscription } from "../live/change-feed.ts";
 import { type HeartbeatMessage, slowConsumerCloseCode } from "../live/messages.ts";
 import type { Logger } from "../log/logger.ts";
+import { liveProtocol } from "./live-subprotocols.ts";
 
 export interface LiveRoutesOptions {
   feed: ChangeFeed;

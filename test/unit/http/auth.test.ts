@@ -1,6 +1,11 @@
 import { describe, expect, it } from "bun:test";
-import { keyProtocols, liveProtocol } from "../../../src/dashboard/key-protocol.ts";
+import {
+  keyProtocolPrefix as dashboardKeyPrefix,
+  keyProtocols,
+  liveProtocol,
+} from "../../../src/dashboard/key-protocol.ts";
 import { presentedApiKey } from "../../../src/http/auth.ts";
+import * as server from "../../../src/http/live-subprotocols.ts";
 
 const request = (path: string, headers: Record<string, string> = {}) =>
   new Request(`http://localhost${path}`, { headers });
@@ -18,6 +23,10 @@ describe("presentedApiKey", () => {
     for (const protocol of protocols) expect(protocol).toMatch(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/);
     const offer = protocols.join(", ");
     expect(presentedApiKey(request("/ws/stacks", { "sec-websocket-protocol": offer }))).toBe(key);
+  });
+
+  it("names the subprotocols as the dashboard offers them (each side keeps its own copy)", () => {
+    expect([server.liveProtocol, server.keyProtocolPrefix]).toEqual([liveProtocol, dashboardKeyPrefix]);
   });
 
   it("still reads the api_key query parameter, for API clients that send it", () => {
