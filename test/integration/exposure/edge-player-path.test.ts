@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { V1Pod } from "@kubernetes/client-node";
+import type { V1Node, V1Pod } from "@kubernetes/client-node";
 import { HaproxyRuntimeApi } from "../../../src/exposure/edge/haproxy-runtime-api.ts";
 import { fakeNode } from "../../../tools/cluster/fixture.ts";
 import {
@@ -116,6 +116,16 @@ describe("edge mode: a player reaches a stack through HAProxy by its hostname", 
     const node = fakeNode({ name: nodeName, role, externalIp: "203.0.113.77" });
     await kube.transport.send("POST", "/api/v1/nodes", {
       body: { ...node, spec: { podCIDR: `127.77.${suffix}.0/24`, podCIDRs: [`127.77.${suffix}.0/24`] } },
+    });
+    // Until kwok reports it Ready and the node controller lifts its not-ready taint, the scheduler
+    // refuses the node, and a create is answered 503 at once.
+    await eventually("the test's node Ready and untainted", async () => {
+      const read = await kube.transport.send<V1Node>("GET", `/api/v1/nodes/${nodeName}`);
+      const ready = read.status?.conditions?.some(
+        (condition) => condition.type === "Ready" && condition.status === "True",
+      );
+      const tainted = (read.spec?.taints ?? []).some((taint) => taint.key.startsWith("node.kubernetes.io/"));
+      return ready && !tainted ? true : undefined;
     });
     dbPath = join(dir, "stackd.db");
     service = await startTestStackd(kube, env(), { namespace, dbDir: dir });
